@@ -1,0 +1,120 @@
+import bs58check from 'bs58check';
+import { ripemd160 } from '@noble/hashes/legacy.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { evrmore, type Network } from './networks.js';
+
+/** Why an address was refused. */
+export type AddressErrorReason =
+  | 'not_a_string'
+  | 'invalid_base58'
+  | 'invalid_checksum'
+  | 'invalid_length'
+  | 'wrong_network'
+  | 'p2sh_cannot_sign'
+  | 'unknown_version';
+
+/** The outcome of {@link decodeAddress}. */
+export type DecodeAddressResult =
+  | { ok: true; version: number; hash160: Uint8Array }
+  | { ok: false; reason: AddressErrorReason; message: string };
+
+const BASE58 = /^[1-9A-HJ-NP-Za-km-z]+$/;
+const MAX_ADDRESS_LENGTH = 64;
+
+const REASON_MESSAGES: Record<AddressErrorReason, string> = {
+  not_a_string: 'address must be a string',
+  invalid_base58: 'address contains characters outside the base58 alphabet',
+  invalid_checksum: 'address checksum is wrong (a typo?)',
+  invalid_length: 'address does not encode a 20-byte hash',
+  wrong_network: 'address belongs to another network',
+  p2sh_cannot_sign: 'P2SH addresses cannot sign messages; use a P2PKH address',
+  unknown_version: 'address version byte is not an address type of this network',
+};
+
+function fail(reason: AddressErrorReason, network?: Network): DecodeAddressResult {
+  const message =
+    reason === 'wrong_network' && network
+      ? `address is not an ${network.name} address`
+      : REASON_MESSAGES[reason];
+  return { ok: false, reason, message };
+}
+
+/** Version bytes of the built-in networks, to tell "wrong network" from "garbage". */
+const KNOWN_P2PKH_VERSIONS = new Set([0, 33, 60, 111]);
+
+/**
+ * Decode and check a P2PKH address of `network`. Never throws; the result says why an address is
+ * refused: bad base58, bad checksum, wrong network, P2SH (cannot sign), wrong length.
+ *
+ * @example
+ * ```ts
+ * import { decodeAddress, evrmore } from '@evrmore-auth/core';
+ * const r = decodeAddress('EK4BfWWMPTW82ig57MyGk6JCJgT8D9JTr5', evrmore);
+ * if (!r.ok) console.log(r.reason); // e.g. 'invalid_checksum'
+ * ```
+ */
+export function decodeAddress(address: unknown, network: Network = evrmore): DecodeAddressResult {
+  if (typeof address !== 'string') return fail('not_a_string');
+  if (address.length === 0 || address.length > MAX_ADDRESS_LENGTH || !BASE58.test(address)) {
+    return fail('invalid_base58');
+  }
+  let payload: Uint8Array;
+  try {
+    payload = bs58check.decode(address);
+  } catch {
+    return fail('invalid_checksum');
+  }
+  const version = payload[0];
+  if (version === undefined) return fail('invalid_length');
+  if (version === network.scriptHash) return fail('p2sh_cannot_sign');
+  if (version !== network.pubKeyHash) {
+    return KNOWN_P2PKH_VERSIONS.has(version) || payload.length === 21
+      ? fail('wrong_network', network)
+      : fail('unknown_version');
+  }
+  if (payload.length !== 21) return fail('invalid_length');
+  return { ok: true, version, hash160: payload.slice(1) };
+}
+
+/** Whether `address` is a valid P2PKH address of `network`. */
+export function isValidAddress(address: unknown, network: Network = evrmore): boolean {
+  return decodeAddress(address, network).ok;
+}
+
+/** HASH160 = RIPEMD-160(SHA-256(data)). */
+export function hash160(data: Uint8Array): Uint8Array {
+  return ripemd160(sha256(data));
+}
+
+/**
+ * The P2PKH address of a 20-byte public-key hash.
+ *
+ * @example
+ * ```ts
+ * encodeAddress(hash160(publicKey), evrmore); // 'E…'
+ * ```
+ */
+export function encodeAddress(pubKeyHash: Uint8Array, network: Network = evrmore): string {
+  if (!(pubKeyHash instanceof Uint8Array) || pubKeyHash.length !== 20) {
+    throw new TypeError('pubKeyHash must be a 20-byte Uint8Array');
+  }
+  const payload = new Uint8Array(21);
+  payload[0] = network.pubKeyHash;
+  payload.set(pubKeyHash, 1);
+  return bs58check.encode(payload);
+}
+
+/**
+ * The P2PKH address of a SEC1 public key (33 bytes compressed or 65 bytes uncompressed).
+ *
+ * @example
+ * ```ts
+ * publicKeyToAddress(publicKey, evrmore); // 'E…'
+ * ```
+ */
+export function publicKeyToAddress(publicKey: Uint8Array, network: Network = evrmore): string {
+  if (!(publicKey instanceof Uint8Array) || (publicKey.length !== 33 && publicKey.length !== 65)) {
+    throw new TypeError('publicKey must be a 33- or 65-byte SEC1 encoded Uint8Array');
+  }
+  return encodeAddress(hash160(publicKey), network);
+}

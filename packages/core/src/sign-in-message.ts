@@ -1,0 +1,266 @@
+import { EvrmoreAuthError } from './errors.js';
+
+/**
+ * The fields of a Sign-In with Evrmore message (PROTOCOL.md section 2, modelled on EIP-4361).
+ *
+ * @example
+ * ```ts
+ * const fields: SignInMessageFields = {
+ *   domain: 'example.com',
+ *   address: 'EK4BfWWMPTW82ig57MyGk6JCJgT8D9JTr5',
+ *   statement: 'Sign in to Example.',
+ *   uri: 'https://example.com',
+ *   version: '1',
+ *   chainId: 'evrmore:mainnet',
+ *   nonce: 'q3Vd0JkHq0Qn3Vd0JkHq0Qn3',
+ *   issuedAt: '2026-01-01T00:00:00.000Z',
+ *   expirationTime: '2026-01-01T00:05:00.000Z',
+ * };
+ * ```
+ */
+export interface SignInMessageFields {
+  /** RFC 3986 authority (host[:port]) of the site asking for the sign-in. */
+  domain: string;
+  /** The P2PKH address signing in. */
+  address: string;
+  /** Optional human-readable line; no line breaks. */
+  statement?: string;
+  /** The sign-in origin (absolute URI). */
+  uri: string;
+  /** Always `'1'`. */
+  version: '1';
+  /** `evrmore:mainnet`, `evrmore:testnet`, or a custom network's chain id. */
+  chainId: string;
+  /** Alphanumeric, at least 8 characters (the server issues ≥ 128 bits). */
+  nonce: string;
+  /** RFC 3339 UTC. */
+  issuedAt: string;
+  /** RFC 3339 UTC. */
+  expirationTime: string;
+  /** RFC 3339 UTC. */
+  notBefore?: string;
+  requestId?: string;
+  resources?: string[];
+}
+
+/**
+ * A Sign-In with Evrmore message that does not follow the grammar; `line` (1-based) names the
+ * offending line and `field` the field. Its protocol code is `invalid_message`.
+ */
+export class SignInMessageError extends EvrmoreAuthError {
+  override readonly name = 'SignInMessageError';
+  readonly line: number | undefined;
+  readonly field: string;
+
+  constructor(field: string, reason: string, line?: number) {
+    super('invalid_message', {
+      detail: line === undefined ? `${field}: ${reason}` : `line ${line} (${field}): ${reason}`,
+    });
+    this.line = line;
+    this.field = field;
+  }
+}
+
+const HEADER_SUFFIX = ' wants you to sign in with your Evrmore account:';
+const DOMAIN =
+  /^(?:\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(?::[0-9]{1,5})?$/;
+const ADDRESS = /^[1-9A-HJ-NP-Za-km-z]{25,40}$/;
+const NONCE = /^[A-Za-z0-9]{8,128}$/;
+const CHAIN_ID = /^[a-z0-9-]{1,32}:[a-z0-9-]{1,32}$/;
+const RFC3339_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
+const REQUEST_ID = /^[\x21-\x7e]{1,256}$/;
+// Printable text without line breaks or other control characters, no leading/trailing space.
+const STATEMENT =
+  /^[^\s\p{Cc}\p{Cf}\u2028\u2029](?:[^\p{Cc}\p{Cf}\u2028\u2029\n\r\t]*[^\s\p{Cc}\p{Cf}\u2028\u2029])?$/u;
+const MAX_FIELD = 2048;
+const MAX_RESOURCES = 64;
+
+/** Whether `value` is an RFC 3339 UTC timestamp (`Z`) naming a real instant. */
+export function isRfc3339Utc(value: string): boolean {
+  const m = RFC3339_UTC.exec(value);
+  if (!m) return false;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59) return false;
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return d >= 1 && d <= days;
+}
+
+function isAbsoluteUri(value: string): boolean {
+  if (value.length === 0 || value.length > MAX_FIELD || /[\s\p{Cc}]/u.test(value)) return false;
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value)) return false;
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type Check = (value: string) => string | undefined;
+const checks = {
+  domain: (v) =>
+    v.length <= 255 && DOMAIN.test(v) ? undefined : 'must be an RFC 3986 authority host[:port]',
+  address: (v) => (ADDRESS.test(v) ? undefined : 'must be a base58 address'),
+  statement: (v) =>
+    v.length <= MAX_FIELD && STATEMENT.test(v)
+      ? undefined
+      : 'must be one line of printable text without leading or trailing spaces',
+  uri: (v) => (isAbsoluteUri(v) ? undefined : 'must be an absolute URI'),
+  version: (v) => (v === '1' ? undefined : "must be '1'"),
+  chainId: (v) => (CHAIN_ID.test(v) ? undefined : "must look like 'evrmore:mainnet'"),
+  nonce: (v) => (NONCE.test(v) ? undefined : 'must be 8 to 128 alphanumeric characters'),
+  issuedAt: (v) => (isRfc3339Utc(v) ? undefined : 'must be an RFC 3339 UTC timestamp'),
+  expirationTime: (v) => (isRfc3339Utc(v) ? undefined : 'must be an RFC 3339 UTC timestamp'),
+  notBefore: (v) => (isRfc3339Utc(v) ? undefined : 'must be an RFC 3339 UTC timestamp'),
+  requestId: (v) => (REQUEST_ID.test(v) ? undefined : 'must be 1 to 256 visible ASCII characters'),
+  resource: (v) => (isAbsoluteUri(v) ? undefined : 'must be an absolute URI'),
+} satisfies Record<string, Check>;
+
+function check(field: keyof typeof checks, value: unknown, line?: number): string {
+  if (typeof value !== 'string') throw new SignInMessageError(field, 'must be a string', line);
+  const problem = checks[field](value);
+  if (problem) throw new SignInMessageError(field, problem, line);
+  return value;
+}
+
+/**
+ * Build the exact text a user signs. Validates every field and throws {@link SignInMessageError}
+ * (code `invalid_message`) naming the bad one.
+ *
+ * @example
+ * ```ts
+ * import { buildSignInMessage } from '@evrmore-auth/core';
+ * const message = buildSignInMessage(fields);
+ * // 'example.com wants you to sign in with your Evrmore account:\nEK4B…'
+ * ```
+ */
+export function buildSignInMessage(fields: SignInMessageFields): string {
+  if (typeof fields !== 'object' || fields === null)
+    throw new TypeError('buildSignInMessage: fields must be an object');
+  const lines = [
+    `${check('domain', fields.domain)}${HEADER_SUFFIX}`,
+    check('address', fields.address),
+    '',
+  ];
+  if (fields.statement !== undefined) lines.push(check('statement', fields.statement), '');
+  lines.push(
+    `URI: ${check('uri', fields.uri)}`,
+    `Version: ${check('version', fields.version)}`,
+    `Chain ID: ${check('chainId', fields.chainId)}`,
+    `Nonce: ${check('nonce', fields.nonce)}`,
+    `Issued At: ${check('issuedAt', fields.issuedAt)}`,
+    `Expiration Time: ${check('expirationTime', fields.expirationTime)}`,
+  );
+  if (fields.notBefore !== undefined)
+    lines.push(`Not Before: ${check('notBefore', fields.notBefore)}`);
+  if (fields.requestId !== undefined)
+    lines.push(`Request ID: ${check('requestId', fields.requestId)}`);
+  if (fields.resources !== undefined) {
+    if (!Array.isArray(fields.resources) || fields.resources.length > MAX_RESOURCES) {
+      throw new SignInMessageError(
+        'resources',
+        `must be an array of at most ${MAX_RESOURCES} URIs`,
+      );
+    }
+    lines.push('Resources:');
+    for (const r of fields.resources) lines.push(`- ${check('resource', r)}`);
+  }
+  return lines.join('\n');
+}
+
+/** Upper bound on the size of a message we parse (the HTTP body limit is 16 KiB anyway). */
+export const MAX_SIGN_IN_MESSAGE_LENGTH = 16 * 1024;
+
+/**
+ * Parse a Sign-In with Evrmore message strictly: exact line order, no extra lines, no trailing
+ * spaces, `\n` only. Throws {@link SignInMessageError} naming the line.
+ *
+ * @example
+ * ```ts
+ * import { parseSignInMessage } from '@evrmore-auth/core';
+ * const fields = parseSignInMessage(message);
+ * fields.nonce;
+ * ```
+ */
+export function parseSignInMessage(text: string): SignInMessageFields {
+  if (typeof text !== 'string') throw new SignInMessageError('message', 'must be a string');
+  if (text.length > MAX_SIGN_IN_MESSAGE_LENGTH)
+    throw new SignInMessageError('message', 'is too long');
+  if (text.includes('\r'))
+    throw new SignInMessageError('message', 'must use \\n line endings only');
+  const lines = text.split('\n');
+  let i = 0;
+  const at = (): string | undefined => lines[i];
+  const take = (prefix: string, field: keyof typeof checks): string => {
+    const line = at();
+    if (line === undefined) throw new SignInMessageError(field, `missing '${prefix}' line`, i + 1);
+    if (!line.startsWith(prefix))
+      throw new SignInMessageError(field, `expected '${prefix}…'`, i + 1);
+    const value = check(field, line.slice(prefix.length), i + 1);
+    i++;
+    return value;
+  };
+  const blank = (field: string): void => {
+    if (at() !== '') throw new SignInMessageError(field, 'expected an empty line', i + 1);
+    i++;
+  };
+
+  const header = at() ?? '';
+  if (!header.endsWith(HEADER_SUFFIX)) {
+    throw new SignInMessageError('domain', `expected '{domain}${HEADER_SUFFIX}'`, 1);
+  }
+  const domain = check('domain', header.slice(0, -HEADER_SUFFIX.length), 1);
+  i++;
+  const addressLine = at();
+  if (addressLine === undefined) throw new SignInMessageError('address', 'missing address line', 2);
+  const address = check('address', addressLine, 2);
+  i++;
+  blank('address');
+
+  const fields: Partial<SignInMessageFields> & { domain: string; address: string } = {
+    domain,
+    address,
+  };
+  if (!at()?.startsWith('URI: ')) {
+    const statementLine = at();
+    if (statementLine === undefined)
+      throw new SignInMessageError('statement', "missing 'URI: ' line", i + 1);
+    fields.statement = check('statement', statementLine, i + 1);
+    i++;
+    blank('statement');
+  }
+  fields.uri = take('URI: ', 'uri');
+  fields.version = take('Version: ', 'version') as '1';
+  fields.chainId = take('Chain ID: ', 'chainId');
+  fields.nonce = take('Nonce: ', 'nonce');
+  fields.issuedAt = take('Issued At: ', 'issuedAt');
+  fields.expirationTime = take('Expiration Time: ', 'expirationTime');
+  if (at()?.startsWith('Not Before: ')) fields.notBefore = take('Not Before: ', 'notBefore');
+  if (at()?.startsWith('Request ID: ')) fields.requestId = take('Request ID: ', 'requestId');
+  if (at() === 'Resources:') {
+    i++;
+    const resources: string[] = [];
+    while (at()?.startsWith('- ')) {
+      if (resources.length >= MAX_RESOURCES)
+        throw new SignInMessageError('resources', 'too many resources', i + 1);
+      resources.push(take('- ', 'resource'));
+    }
+    fields.resources = resources;
+  }
+  if (i < lines.length) {
+    throw new SignInMessageError(
+      'message',
+      at() === '' ? 'unexpected empty line (trailing newline?)' : 'unexpected line',
+      i + 1,
+    );
+  }
+  return fields as SignInMessageFields;
+}

@@ -1,0 +1,160 @@
+// The storage contract of the server package. Every store (memory, Redis, Postgres) implements
+// AuthStore with the same atomic semantics; one conformance suite (test/store-conformance) runs
+// against each. Times are epoch milliseconds. Secrets never reach a store in the clear: refresh
+// tokens, backup codes and fingerprints are stored as hashes, TOTP secrets encrypted, and the
+// grace-window token set encrypted under a key derived from the refresh token it answers.
+
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+
+/** A challenge as issued: what `/auth/verify` must find byte for byte. */
+export interface ChallengeRecord {
+  nonce: string;
+  /** The exact message text issued. */
+  message: string;
+  address: string;
+  domain: string;
+  uri: string;
+  chainId: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** A sign-in session. */
+export interface SessionRecord {
+  id: string;
+  address: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** Absolute end of the session (absolute refresh lifetime). */
+  expiresAt: number;
+  /** End of the session if it stays idle (sliding, moved by each refresh). */
+  idleExpiresAt: number;
+  userAgent: string | null;
+  ip: string | null;
+  /** base64url(SHA-256(fingerprint cookie value)), the token's `fgp` claim. */
+  fingerprintHash: string;
+  /** Set when revoked; a revoked session never comes back. */
+  revokedAt: number | null;
+  /** Why it was revoked (`logout`, `revoked`, `refresh_reused`, …). */
+  revokedReason: string | null;
+}
+
+/** Input of {@link SessionStore.rotateRefresh}. */
+export interface RotateRefreshInput {
+  /** Hash of the refresh token the client presented. */
+  presentedHash: string;
+  /** Hash of the new refresh token that replaces it. */
+  newHash: string;
+  now: number;
+  /** A duplicate of an already-rotated token within this many ms gets the grace result. */
+  graceMs: number;
+  /** The session's new sliding idle expiry. */
+  idleExpiresAt: number;
+  /**
+   * The new token set, encrypted under a key derived from the presented token, handed to a
+   * concurrent duplicate within the grace window. Opaque to the store.
+   */
+  graceBlob: string;
+}
+
+/** Outcome of {@link SessionStore.rotateRefresh}; exactly one caller per presented token sees `rotated`. */
+export type RotateRefreshResult =
+  | { kind: 'rotated'; session: SessionRecord }
+  /** The token was rotated `< graceMs` ago: the same new token set, from the grace blob. */
+  | { kind: 'grace'; session: SessionRecord; graceBlob: string }
+  /** The token was rotated earlier than the grace window: the store has revoked the session. */
+  | { kind: 'reused'; session: SessionRecord }
+  /** Unknown token, or the session is revoked or expired (idle or absolute). */
+  | { kind: 'invalid' };
+
+/** Challenges and other consume-once values. */
+export interface ChallengeStore {
+  /** Store a challenge until `record.expiresAt`. */
+  putChallenge(record: ChallengeRecord): Promise<void>;
+  /**
+   * Atomically fetch and delete. Of any number of concurrent calls for one nonce (across every
+   * instance sharing the store) exactly one gets the record; the others get `null`. Returns an
+   * expired record too (so the caller can say `challenge_expired`), as long as the store still has it.
+   */
+  consumeChallenge(nonce: string): Promise<ChallengeRecord | null>;
+}
+
+/** Sessions and refresh-token families. */
+export interface SessionStore {
+  /** Create a session with its first refresh token hash. */
+  createSession(session: SessionRecord, refreshHash: string): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | null>;
+  /** The address's sessions that are neither revoked nor expired at `now`, newest first. */
+  listSessions(address: string, now: number): Promise<SessionRecord[]>;
+  /** Set `lastSeenAt` (best effort; never revives a revoked session). */
+  touchSession(id: string, lastSeenAt: number): Promise<void>;
+  /** Revoke one session; `false` when it did not exist or was already revoked. */
+  revokeSession(id: string, now: number, reason: string): Promise<boolean>;
+  /** Revoke every live session of `address` except `exceptId`; returns how many. */
+  revokeSessions(address: string, now: number, reason: string, exceptId?: string): Promise<number>;
+  /** Rotate a refresh token atomically: see {@link RotateRefreshResult}. */
+  rotateRefresh(input: RotateRefreshInput): Promise<RotateRefreshResult>;
+}
+
+/** Second-factor data of one address (issue: MFA). */
+export interface MfaRecord {
+  address: string;
+  /** AES-256-GCM ciphertext of the TOTP secret (with key id), never the secret itself. */
+  totpSecretEnc: string | null;
+  /** A secret set up but not yet confirmed. */
+  pendingSecretEnc: string | null;
+  enabled: boolean;
+  /** Hashes of unused backup codes. */
+  backupCodeHashes: string[];
+  /** The last TOTP time step accepted (a code is accepted at most once). */
+  lastTotpStep: number;
+  updatedAt: number;
+}
+
+/** Second-factor storage. */
+export interface MfaStore {
+  getMfa(address: string): Promise<MfaRecord | null>;
+  putMfa(record: MfaRecord): Promise<void>;
+  deleteMfa(address: string): Promise<void>;
+  /** Atomically accept `step` only if it is greater than the last accepted step. */
+  useTotpStep(address: string, step: number): Promise<boolean>;
+  /** Atomically remove one backup-code hash; `false` if it was not there (used or wrong). */
+  consumeBackupCode(address: string, codeHash: string): Promise<boolean>;
+  /** Store a short-lived single-use value (MFA tokens) until `expiresAt`. */
+  putOnce(key: string, value: string, expiresAt: number): Promise<void>;
+  /** Atomically fetch and delete a value stored with {@link MfaStore.putOnce}. */
+  takeOnce(key: string): Promise<string | null>;
+}
+
+/** Options a store passes to `rate-limiter-flexible`. */
+export interface RateLimiterOptions {
+  /** Distinguishes limiters sharing one backend. */
+  keyPrefix: string;
+  /** Allowed events per window. */
+  points: number;
+  /** Window length in seconds. */
+  duration: number;
+  /** Seconds to block once the points are spent (0: until the window ends). */
+  blockDuration?: number;
+}
+
+/**
+ * Everything the server keeps. A store that cannot reach its backend rejects with an error (the
+ * server answers 503 `unavailable`, failing closed); it never pretends an operation succeeded.
+ */
+export interface AuthStore extends ChallengeStore, SessionStore, MfaStore {
+  /** A human name for logs (`memory`, `redis`, `postgres`). */
+  readonly name: string;
+  /** A rate limiter on the same backend (shared across instances for Redis/Postgres). */
+  createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
+  /** Release connections and timers the store owns. */
+  close?(): Promise<void>;
+}
+
+/** Thrown (or wrapped) by a store whose backend is unreachable; the server maps it to 503. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(message = 'store unavailable', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
