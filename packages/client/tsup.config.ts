@@ -5,11 +5,12 @@ export default defineConfig({
     index: 'src/index.ts',
     'react/index': 'src/react/index.ts',
     'signers/local-key': 'src/signers/local-key.ts',
+    ky: 'src/ky.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'es2022',
-  external: ['react'],
+  external: ['react', 'ky'],
 });

@@ -1,0 +1,107 @@
+import { EvrmoreAuthError, isErrorCode } from '@evrmore-auth/core';
+
+/**
+ * Machine-readable codes of {@link EvrmoreAuthClientError}: failures that happen in the browser
+ * (wallet, network, phishing checks) rather than on the server.
+ */
+export type ClientErrorCode =
+  /** `fetch` itself failed (offline, DNS, CORS, connection reset) after the configured retries. */
+  | 'network_error'
+  /** No wallet injected `window.evrmore` within the wait timeout. */
+  | 'wallet_not_found'
+  /** The user declined the connection or the signature in the wallet. */
+  | 'user_rejected'
+  /** The wallet is locked or the site is not connected to it. */
+  | 'not_connected'
+  /** The wallet answered with an address of another chain (e.g. a Ravencoin R-address). */
+  | 'wrong_network'
+  /** An address that is not a valid P2PKH address of the expected network. */
+  | 'invalid_address'
+  /** The challenge names another domain, origin, address or chain than expected: refused unsigned. */
+  | 'phishing_suspected'
+  /** The server's challenge is not a well-formed Sign-In with Evrmore message. */
+  | 'invalid_challenge'
+  /** A signature that is not base64 of exactly 65 bytes. */
+  | 'invalid_signature_encoding'
+  /** The wallet failed in a way it did not explain. */
+  | 'wallet_error'
+  /** The server answered with something that is not the protocol's JSON. */
+  | 'invalid_response'
+  /** An operation that needs a session was called while signed out. */
+  | 'not_signed_in'
+  /** `verifyMfa` without a pending second-factor step. */
+  | 'mfa_not_pending'
+  /** `fetch` was asked to send the bearer token to an origin that is not allowed. */
+  | 'origin_not_allowed';
+
+/** Options of {@link EvrmoreAuthClientError}. */
+export interface EvrmoreAuthClientErrorOptions {
+  /** The underlying error, for logs. */
+  cause?: unknown;
+  /** HTTP status, for `invalid_response`. */
+  status?: number;
+}
+
+/**
+ * An error raised in the client (wallet, network, phishing defence), as opposed to an
+ * {@link EvrmoreAuthError} answered by the server.
+ *
+ * @example
+ * ```ts
+ * import { EvrmoreAuthClientError } from '@evrmore-auth/client';
+ * try {
+ *   await auth.signIn();
+ * } catch (err) {
+ *   if (err instanceof EvrmoreAuthClientError && err.code === 'user_rejected') showToast('Cancelled');
+ * }
+ * ```
+ */
+export class EvrmoreAuthClientError extends Error {
+  override readonly name = 'EvrmoreAuthClientError';
+  readonly code: ClientErrorCode;
+  readonly status: number | undefined;
+
+  constructor(code: ClientErrorCode, message: string, options: EvrmoreAuthClientErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = options.status;
+  }
+}
+
+/**
+ * Turn a non-2xx response into an error: an {@link EvrmoreAuthError} carrying the server's `code`
+ * when the body is the protocol's problem+json, an {@link EvrmoreAuthClientError}
+ * (`invalid_response`) otherwise.
+ *
+ * @example
+ * ```ts
+ * const res = await fetch(url);
+ * if (!res.ok) throw await errorFromResponse(res);
+ * ```
+ */
+export async function errorFromResponse(
+  response: Response,
+): Promise<EvrmoreAuthError | EvrmoreAuthClientError> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const code = (body as { code?: unknown } | undefined)?.code;
+  if (isErrorCode(code)) {
+    const detail = (body as { detail?: unknown }).detail;
+    const retryAfterHeader = Number(response.headers.get('retry-after'));
+    return new EvrmoreAuthError(code, {
+      ...(typeof detail === 'string' ? { detail } : {}),
+      ...(Number.isFinite(retryAfterHeader) && retryAfterHeader > 0
+        ? { retryAfter: retryAfterHeader }
+        : {}),
+    });
+  }
+  return new EvrmoreAuthClientError(
+    'invalid_response',
+    `unexpected HTTP ${response.status} response without a problem document`,
+    { status: response.status },
+  );
+}
