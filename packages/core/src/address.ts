@@ -10,8 +10,7 @@ export type AddressErrorReason =
   | 'invalid_checksum'
   | 'invalid_length'
   | 'wrong_network'
-  | 'p2sh_cannot_sign'
-  | 'unknown_version';
+  | 'p2sh_cannot_sign';
 
 /** The outcome of {@link decodeAddress}. */
 export type DecodeAddressResult =
@@ -25,10 +24,9 @@ const REASON_MESSAGES: Record<AddressErrorReason, string> = {
   not_a_string: 'address must be a string',
   invalid_base58: 'address contains characters outside the base58 alphabet',
   invalid_checksum: 'address checksum is wrong (a typo?)',
-  invalid_length: 'address does not encode a 20-byte hash',
+  invalid_length: 'address does not have the length of a version byte and a 20-byte hash',
   wrong_network: 'address belongs to another network',
   p2sh_cannot_sign: 'P2SH addresses cannot sign messages; use a P2PKH address',
-  unknown_version: 'address version byte is not an address type of this network',
 };
 
 function fail(reason: AddressErrorReason, network?: Network): DecodeAddressResult {
@@ -39,12 +37,18 @@ function fail(reason: AddressErrorReason, network?: Network): DecodeAddressResul
   return { ok: false, reason, message };
 }
 
-/** Version bytes of the built-in networks, to tell "wrong network" from "garbage". */
-const KNOWN_P2PKH_VERSIONS = new Set([0, 33, 60, 111]);
-
 /**
  * Decode and check a P2PKH address of `network`. Never throws; the result says why an address is
- * refused: bad base58, bad checksum, wrong network, P2SH (cannot sign), wrong length.
+ * refused, checked in this order:
+ *
+ * - `not_a_string`; `invalid_length` (empty or longer than 64 characters, before any decoding);
+ * - `invalid_base58`: a character outside the base58 alphabet (`0`, `O`, `I`, `l`, look-alikes);
+ * - `invalid_checksum`: base58check checksum mismatch (a typo);
+ * - `invalid_length`: the payload is not version ‖ 20-byte hash;
+ * - `p2sh_cannot_sign`: the version is this network's P2SH version;
+ * - `wrong_network`: any other version byte. Every version byte is some Bitcoin-family chain's
+ *   (Bitcoin 0, Ravencoin 60, the shared testnet 111…), so a well-formed 21-byte payload with a
+ *   foreign version is "another network", not garbage.
  *
  * @example
  * ```ts
@@ -55,9 +59,8 @@ const KNOWN_P2PKH_VERSIONS = new Set([0, 33, 60, 111]);
  */
 export function decodeAddress(address: unknown, network: Network = evrmore): DecodeAddressResult {
   if (typeof address !== 'string') return fail('not_a_string');
-  if (address.length === 0 || address.length > MAX_ADDRESS_LENGTH || !BASE58.test(address)) {
-    return fail('invalid_base58');
-  }
+  if (address.length === 0 || address.length > MAX_ADDRESS_LENGTH) return fail('invalid_length');
+  if (!BASE58.test(address)) return fail('invalid_base58');
   let payload: Uint8Array;
   try {
     payload = bs58check.decode(address);
@@ -65,23 +68,33 @@ export function decodeAddress(address: unknown, network: Network = evrmore): Dec
     return fail('invalid_checksum');
   }
   const version = payload[0];
-  if (version === undefined) return fail('invalid_length');
+  if (version === undefined || payload.length !== 21) return fail('invalid_length');
   if (version === network.scriptHash) return fail('p2sh_cannot_sign');
-  if (version !== network.pubKeyHash) {
-    return KNOWN_P2PKH_VERSIONS.has(version) || payload.length === 21
-      ? fail('wrong_network', network)
-      : fail('unknown_version');
-  }
-  if (payload.length !== 21) return fail('invalid_length');
+  if (version !== network.pubKeyHash) return fail('wrong_network', network);
   return { ok: true, version, hash160: payload.slice(1) };
 }
 
-/** Whether `address` is a valid P2PKH address of `network`. */
+/**
+ * Whether `address` is a valid P2PKH address of `network`.
+ *
+ * @example
+ * ```ts
+ * isValidAddress('EK4BfWWMPTW82ig57MyGk6JCJgT8D9JTr5'); // true
+ * isValidAddress('EK4BfWWMPTW82ig57MyGk6JCJgT8D9JTr5', evrmoreTestnet); // false
+ * ```
+ */
 export function isValidAddress(address: unknown, network: Network = evrmore): boolean {
   return decodeAddress(address, network).ok;
 }
 
-/** HASH160 = RIPEMD-160(SHA-256(data)). */
+/**
+ * HASH160 = RIPEMD-160(SHA-256(data)), the 20 bytes a P2PKH address encodes.
+ *
+ * @example
+ * ```ts
+ * encodeAddress(hash160(getPublicKey(privateKey)), evrmore);
+ * ```
+ */
 export function hash160(data: Uint8Array): Uint8Array {
   return ripemd160(sha256(data));
 }
