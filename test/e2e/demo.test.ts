@@ -1,0 +1,322 @@
+// End-to-end test of examples/fullstack in headless Chromium: the demo is started with the
+// README's command and driven like a person would, one screenshot per step in test-output/e2e/.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { generatePrivateKey, privateKeyToAddress, signMessage } from '@evrmore-auth/core';
+import * as OTPAuth from 'otpauth';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, repoRoot, startDemo, type RunningDemo } from './demo-process.js';
+import { watchPage, type PageWatch } from './page-watch.js';
+
+function findChromium(): string | null {
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+const chromiumPath = findChromium();
+const skip = chromiumPath === null && process.env.CI !== 'true';
+if (skip)
+  console.log('SKIP: demo end-to-end test: chromium is not installed (apt-get install chromium)');
+
+const shots = join(repoRoot, 'test-output', 'e2e');
+/** Access tokens live this long in the demo under test, so the auto-refresh shows within seconds. */
+const ACCESS_TOKEN_TTL = 20;
+
+describe.skipIf(skip)('full-stack demo in Chromium', () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+  const watches: PageWatch[] = [];
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    const port = await freePort();
+    [demo, browser] = await Promise.all([
+      startDemo({ PORT: String(port), ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL) }),
+      chromium.launch({
+        executablePath: chromiumPath ?? 'chromium',
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+        ],
+      }),
+    ]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(contexts.map((c) => c.close()));
+    await browser?.close();
+    await demo?.stop();
+  }, 30_000);
+
+  /** A fresh browser (own cookies) on the demo, signed out, with its failures watched. */
+  async function openPage(name: string): Promise<{ page: Page; watch: PageWatch }> {
+    const context = await browser.newContext({ viewport: { width: 1180, height: 860 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    const watch = watchPage(page, name);
+    watches.push(watch);
+    // A fresh visit tries to restore a session from the refresh cookie; without one that is a 401.
+    watch.allow('POST', /^\/auth\/refresh$/, 401);
+    await page.goto(demo.url);
+    await expectStatus(page, 'signed-out');
+    watch.disallowAll();
+    return { page, watch };
+  }
+
+  const testId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
+  const expectStatus = (page: Page, status: string) =>
+    page.waitForSelector(`[data-testid="status"][data-status="${status}"]`, { timeout: 15_000 });
+  const shot = (page: Page, file: string) =>
+    page.screenshot({ path: join(shots, file), fullPage: true });
+  const expectNoProblems = (watch: PageWatch) => expect(watch.problems).toEqual([]);
+
+  async function signInWithDemoWallet(page: Page, screenshot?: string): Promise<string> {
+    const address = (await testId(page, 'demo-address').textContent())!;
+    await testId(page, 'demo-signin').click();
+    await testId(page, 'sign-message').waitFor();
+    const message = (await testId(page, 'sign-message').textContent())!;
+    expect(message).toContain(
+      `${new URL(demo.url).host} wants you to sign in with your Evrmore account:\n${address}\n`,
+    );
+    if (screenshot) await shot(page, screenshot);
+    await testId(page, 'confirm-sign').click();
+    return address;
+  }
+
+  it('starts with the memory store and development keys, warning about them', () => {
+    expect(demo.url).toMatch(/^http:\/\/localhost:\d+$/);
+    expect(demo.output()).toMatch(/memory store/i);
+    expect(demo.output()).toMatch(/warn/i);
+  });
+
+  it('serves the page and the API with production security headers', async () => {
+    const page = await fetch(demo.url);
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('access-control-allow-origin')).toBeNull();
+    const profile = await fetch(`${demo.url}/api/profile`);
+    expect(profile.status).toBe(401);
+    expect(profile.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await profile.json()) as { code: string }).code).toBe('token_missing');
+  });
+
+  it('demo wallet: sign in, protected route, auto-refresh, sessions across two browsers, sign out', async () => {
+    const { page, watch } = await openPage('browser A');
+    const address = (await testId(page, 'demo-address').textContent())!;
+    expect(address).toMatch(/^E[1-9A-HJ-NP-Za-km-z]{33}$/);
+    await shot(page, '01-signed-out.png');
+
+    await signInWithDemoWallet(page, '02-confirm-message.png');
+    await expectStatus(page, 'signed-in');
+    await expect.poll(() => testId(page, 'account-address').textContent()).toBe(address);
+    await expect
+      .poll(() => testId(page, 'token-expiry').textContent())
+      .toMatch(/^expires in 0:\d\d$/);
+    await expect.poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('1');
+    await shot(page, '03-signed-in.png');
+
+    await testId(page, 'call-profile').click();
+    await expect
+      .poll(() => testId(page, 'profile-response').getAttribute('data-status'))
+      .toBe('200');
+    const profileText = (await testId(page, 'profile-response').textContent())!;
+    const profile = JSON.parse(profileText.replace(/^HTTP 200\n/, '')) as {
+      address: string;
+      sessionId: string;
+      claims: { sub: string; roles?: string[] };
+    };
+    expect(profile.address).toBe(address);
+    expect(profile.claims.sub).toBe(address);
+    expect(profile.claims.roles).toContain('demo-user');
+    expect(profile.sessionId).toBe(await testId(page, 'account-session').textContent());
+    await shot(page, '04-protected-api.png');
+
+    // The access token renews itself before it expires (ACCESS_TOKEN_TTL seconds).
+    await expect
+      .poll(() => testId(page, 'token-refreshes').getAttribute('data-count'), {
+        timeout: ACCESS_TOKEN_TTL * 1000 + 10_000,
+      })
+      .toBe('1');
+    expect(watch.calls).toContain('POST /auth/refresh 200');
+    await shot(page, '05-token-renewed.png');
+
+    // The same wallet in a second browser (its own cookies): a second session of one address.
+    await testId(page, 'demo-reveal').click();
+    const wif = (await testId(page, 'demo-wif').textContent())!;
+    const b = await openPage('browser B');
+    await b.page.locator('details summary').click();
+    await testId(b.page, 'demo-import-wif').fill(wif);
+    await testId(b.page, 'demo-import').click();
+    await expect.poll(() => testId(b.page, 'demo-address').textContent()).toBe(address);
+    await signInWithDemoWallet(b.page);
+    await expectStatus(b.page, 'signed-in');
+    const sessionB = (await testId(b.page, 'account-session').textContent())!;
+    await shot(b.page, '06-second-browser-signed-in.png');
+
+    await testId(page, 'sessions-reload').click();
+    await expect.poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('2');
+    await shot(page, '07-two-sessions.png');
+    const rowB = page.locator(`[data-testid="session-row"][data-session-id="${sessionB}"]`);
+    expect(await rowB.getAttribute('data-current')).toBe('false');
+    await rowB.locator('[data-testid="revoke-session"]').click();
+    await expect.poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('1');
+    await shot(page, '08-session-revoked.png');
+
+    // Browser B's next call is refused at once, and it ends up signed out, saying why.
+    b.watch.allow('GET', /^\/api\/profile$/, 401);
+    b.watch.allow('POST', /^\/auth\/refresh$/, 401);
+    const refused = b.page.waitForResponse((r) => r.url().endsWith('/api/profile'));
+    await testId(b.page, 'call-profile').click();
+    expect((await refused).status()).toBe(401);
+    await expectStatus(b.page, 'signed-out');
+    await expect.poll(() => testId(b.page, 'notice').textContent()).toMatch(/ended|signed out/i);
+    await shot(b.page, '09-second-browser-revoked.png');
+    b.watch.disallowAll();
+
+    await testId(page, 'sign-out').click();
+    await expectStatus(page, 'signed-out');
+    expect(watch.calls).toContain('POST /auth/logout 204');
+    await expect.poll(() => testId(page, 'notice').textContent()).toBe('You are signed out.');
+    await shot(page, '10-signed-out.png');
+
+    // Signed out for real: the refresh cookie is gone, so a reload does not restore a session.
+    watch.allow('POST', /^\/auth\/refresh$/, 401);
+    await page.reload();
+    await expectStatus(page, 'signed-out');
+    watch.disallowAll();
+    expectNoProblems(watch);
+    expectNoProblems(b.watch);
+  }, 120_000);
+
+  it('manual flow: the shown message signed outside the page, pasted, signs in', async () => {
+    const { page, watch } = await openPage('manual');
+    const privateKey = generatePrivateKey();
+    const address = privateKeyToAddress(privateKey);
+
+    await testId(page, 'manual-address').fill(address);
+    await testId(page, 'manual-start').click();
+    await testId(page, 'sign-message').waitFor();
+    const message = (await testId(page, 'sign-message').textContent())!;
+    expect(message.split('\n').slice(0, 2)).toEqual([
+      `${new URL(demo.url).host} wants you to sign in with your Evrmore account:`,
+      address,
+    ]);
+    expect(await testId(page, 'sign-command').textContent()).toBe(
+      `evrmore-cli signmessage '${address}' '${message}'`,
+    );
+    await shot(page, '11-manual-message.png');
+
+    // A signature by another key: refused by the server, explained on the page.
+    watch.allow('POST', /^\/auth\/verify$/, 401);
+    const wrong = signMessage({ privateKey: generatePrivateKey(), message });
+    await testId(page, 'manual-signature').fill(wrong);
+    await testId(page, 'confirm-sign').click();
+    await expect
+      .poll(() => testId(page, 'notice').getAttribute('data-code'))
+      .toBe('invalid_signature');
+    await shot(page, '12-manual-wrong-signature.png');
+    watch.disallowAll();
+
+    // A truncated paste is caught in the page before anything is sent.
+    await testId(page, 'manual-start').click();
+    await testId(page, 'sign-message').waitFor();
+    await testId(page, 'manual-signature').fill(wrong.slice(0, 40));
+    await testId(page, 'confirm-sign').click();
+    await expect
+      .poll(() => testId(page, 'notice').getAttribute('data-code'))
+      .toBe('invalid_signature_encoding');
+
+    // The real thing: the exact message, signed with core's signer outside the page.
+    await testId(page, 'manual-start').click();
+    await testId(page, 'sign-message').waitFor();
+    const fresh = (await testId(page, 'sign-message').textContent())!;
+    expect(fresh).not.toBe(message); // a new nonce each time
+    await testId(page, 'manual-signature').fill(signMessage({ privateKey, message: fresh }));
+    await testId(page, 'confirm-sign').click();
+    await expectStatus(page, 'signed-in');
+    expect(await testId(page, 'account-address').textContent()).toBe(address);
+    await shot(page, '13-manual-signed-in.png');
+    await testId(page, 'sign-out').click();
+    await expectStatus(page, 'signed-out');
+    expectNoProblems(watch);
+  }, 60_000);
+
+  it('cancelling and losing the server are explained', async () => {
+    const { page, watch } = await openPage('errors');
+    await testId(page, 'demo-signin').click();
+    await testId(page, 'confirm-cancel').click();
+    await expect.poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('user_rejected');
+    await expect.poll(() => testId(page, 'notice').textContent()).toMatch(/cancelled/);
+
+    watch.allow('POST', /^\/auth\/challenge$/, 'network');
+    await page.context().setOffline(true);
+    await testId(page, 'demo-signin').click();
+    await expect.poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('network_error');
+    await expect.poll(() => testId(page, 'notice').textContent()).toMatch(/cannot be reached/);
+    await shot(page, '14-server-unreachable.png');
+    await page.context().setOffline(false);
+    watch.disallowAll();
+    expectNoProblems(watch);
+  }, 60_000);
+
+  it('two-factor: enrol with the QR code, sign in with a TOTP code, then with a backup code', async () => {
+    const { page, watch } = await openPage('mfa');
+    await signInWithDemoWallet(page);
+    await expectStatus(page, 'signed-in');
+
+    await testId(page, 'mfa-setup').click();
+    await testId(page, 'mfa-secret').waitFor();
+    const secret = (await testId(page, 'mfa-secret').textContent())!.replace(/\s+/g, '');
+    expect(await testId(page, 'mfa-qr').isVisible()).toBe(true);
+    await shot(page, '15-mfa-enrol.png');
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+    await testId(page, 'mfa-enable-code').fill(totp.generate());
+    await testId(page, 'mfa-enable').click();
+    await expect.poll(() => page.locator('[data-testid="mfa-backup-codes"] li').count()).toBe(10);
+    const backupCodes = await page.locator('[data-testid="mfa-backup-codes"] li').allTextContents();
+    await shot(page, '16-mfa-backup-codes.png');
+    await testId(page, 'sign-out').click();
+    await expectStatus(page, 'signed-out');
+
+    // The signature alone is no longer enough.
+    await signInWithDemoWallet(page);
+    await expectStatus(page, 'mfa-required');
+    await shot(page, '17-mfa-second-step.png');
+    watch.allow('POST', /^\/auth\/mfa\/verify$/, 401);
+    await testId(page, 'mfa-code').fill('000000' === totp.generate() ? '111111' : '000000');
+    await testId(page, 'mfa-submit').click();
+    await expect.poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('mfa_invalid');
+    watch.disallowAll();
+    // The enrolment code's time step is spent; the next step's code is within the ±1 tolerance.
+    await testId(page, 'mfa-code').fill(totp.generate({ timestamp: Date.now() + 30_000 }));
+    await testId(page, 'mfa-submit').click();
+    await expectStatus(page, 'signed-in');
+    await shot(page, '18-mfa-signed-in.png');
+    await testId(page, 'sign-out').click();
+    await expectStatus(page, 'signed-out');
+
+    await signInWithDemoWallet(page);
+    await expectStatus(page, 'mfa-required');
+    await testId(page, 'mfa-use-backup').click();
+    await testId(page, 'mfa-code').fill(backupCodes[0]!);
+    await testId(page, 'mfa-submit').click();
+    await expectStatus(page, 'signed-in');
+    await shot(page, '19-mfa-backup-code-signed-in.png');
+    expectNoProblems(watch);
+  }, 90_000);
+});
