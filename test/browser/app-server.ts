@@ -17,13 +17,18 @@ const HTML = `<!doctype html><html><head><meta charset="utf-8"><title>TAB</title
 </head><body><h1>evrmore-auth multi-tab test</h1><pre id="state">loading…</pre>
 <script type="module" src="/app.js"></script></body></html>`;
 
+/** The part of esbuild's API used here (esbuild is not a dependency of this package). */
+interface EsbuildLike {
+  build(options: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }>;
+}
+
 /**
  * Bundle test/browser/page.ts with esbuild from the client's and core's sources (no build needed).
  * esbuild is resolved through tsup, which the root devDependencies already hold.
  */
 export async function bundlePage(): Promise<string> {
   const requireFromTsup = createRequire(createRequire(import.meta.url).resolve('tsup'));
-  const esbuild = requireFromTsup('esbuild') as typeof import('esbuild');
+  const esbuild = requireFromTsup('esbuild') as EsbuildLike;
   const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
   const result = await esbuild.build({
     entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
@@ -49,7 +54,7 @@ export async function startApp(
 ) {
   const bundle = await bundlePage();
   const counts = { refresh: 0, refreshOk: 0, api: 0 };
-  let auth: AuthUnderTest | undefined;
+  const current: { auth?: AuthUnderTest } = {};
   const server = serve({
     hostname: '127.0.0.1',
     port: 0,
@@ -61,6 +66,7 @@ export async function startApp(
       if (url.pathname === '/app.js') {
         return new Response(bundle, { headers: { 'content-type': 'text/javascript' } });
       }
+      const auth = current.auth;
       if (!auth) return new Response('starting', { status: 503 });
       if (url.pathname.startsWith('/auth/')) {
         const isRefresh = url.pathname === '/auth/refresh' && request.method === 'POST';
@@ -90,7 +96,7 @@ export async function startApp(
   if (!server.listening) await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   const origin = `http://localhost:${port}`;
-  auth = await makeAuth(origin);
+  current.auth = await makeAuth(origin);
   return {
     origin,
     counts,
