@@ -73,9 +73,20 @@ const REQUEST_ID = /^[\x21-\x7e]{1,256}$/;
 const STATEMENT =
   /^[^\s\p{Cc}\p{Cf}\u2028\u2029](?:[^\p{Cc}\p{Cf}\u2028\u2029\n\r\t]*[^\s\p{Cc}\p{Cf}\u2028\u2029])?$/u;
 const MAX_FIELD = 2048;
+const FIELD_LINE =
+  /^(?:URI|Version|Chain ID|Nonce|Issued At|Expiration Time|Not Before|Request ID|Resources):/;
 const MAX_RESOURCES = 64;
 
-/** Whether `value` is an RFC 3339 UTC timestamp (`Z`) naming a real instant. */
+/**
+ * Whether `value` is an RFC 3339 UTC timestamp (`Z`, not an offset) naming a real date and time.
+ *
+ * @example
+ * ```ts
+ * isRfc3339Utc('2026-01-01T00:00:00.000Z'); // true
+ * isRfc3339Utc('2026-02-30T00:00:00Z'); // false (no such day)
+ * isRfc3339Utc('2026-01-01T00:00:00+01:00'); // false (offsets are refused)
+ * ```
+ */
 export function isRfc3339Utc(value: string): boolean {
   const m = RFC3339_UTC.exec(value);
   if (!m) return false;
@@ -89,7 +100,9 @@ export function isRfc3339Utc(value: string): boolean {
     number,
   ];
   if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59) return false;
-  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  // Computed, not via Date.UTC, which maps years 0–99 to 1900–1999 (1900 is no leap year, 0 is).
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = mo === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(mo) ? 30 : 31;
   return d >= 1 && d <= days;
 }
 
@@ -107,12 +120,14 @@ function isAbsoluteUri(value: string): boolean {
 type Check = (value: string) => string | undefined;
 const checks = {
   domain: (v) =>
-    v.length <= 255 && DOMAIN.test(v) ? undefined : 'must be an RFC 3986 authority host[:port]',
+    v.length <= 255 && DOMAIN.test(v) && Number(/:(\d+)$/.exec(v)?.[1] ?? 0) <= 65535
+      ? undefined
+      : 'must be an RFC 3986 authority host[:port]',
   address: (v) => (ADDRESS.test(v) ? undefined : 'must be a base58 address'),
   statement: (v) =>
-    v.length <= MAX_FIELD && STATEMENT.test(v)
+    v.length <= MAX_FIELD && STATEMENT.test(v) && !FIELD_LINE.test(v)
       ? undefined
-      : 'must be one line of printable text without leading or trailing spaces',
+      : 'must be one line of printable text without leading or trailing spaces, not starting like a field line',
   uri: (v) => (isAbsoluteUri(v) ? undefined : 'must be an absolute URI'),
   version: (v) => (v === '1' ? undefined : "must be '1'"),
   chainId: (v) => (CHAIN_ID.test(v) ? undefined : "must look like 'evrmore:mainnet'"),
@@ -194,8 +209,11 @@ export function parseSignInMessage(text: string): SignInMessageFields {
   if (typeof text !== 'string') throw new SignInMessageError('message', 'must be a string');
   if (text.length > MAX_SIGN_IN_MESSAGE_LENGTH)
     throw new SignInMessageError('message', 'is too long');
-  if (text.includes('\r'))
-    throw new SignInMessageError('message', 'must use \\n line endings only');
+  const cr = text.indexOf('\r');
+  if (cr !== -1) {
+    const line = text.slice(0, cr).split('\n').length;
+    throw new SignInMessageError('message', 'must use \\n line endings only (found \\r)', line);
+  }
   const lines = text.split('\n');
   let i = 0;
   const at = (): string | undefined => lines[i];
@@ -229,11 +247,11 @@ export function parseSignInMessage(text: string): SignInMessageFields {
     domain,
     address,
   };
-  if (!at()?.startsWith('URI: ')) {
-    const statementLine = at();
-    if (statementLine === undefined)
-      throw new SignInMessageError('statement', "missing 'URI: ' line", i + 1);
-    fields.statement = check('statement', statementLine, i + 1);
+  // A line that does not start like a field line is the statement paragraph (then an empty line);
+  // a field line here must be the URI line, so a missing or misplaced field is reported on its line.
+  const line = at();
+  if (line !== undefined && !FIELD_LINE.test(line)) {
+    fields.statement = check('statement', at(), i + 1);
     i++;
     blank('statement');
   }
