@@ -1,0 +1,79 @@
+// One AuthStore assembled from parts on different backends, e.g. challenges and rate limits in
+// Redis (fast, TTL-native) and sessions, refresh tokens and MFA data in Postgres (durable).
+
+import type {
+  AuthStore,
+  ChallengeStore,
+  MfaStore,
+  RateLimiterOptions,
+  SessionStore,
+} from '../store.js';
+
+/** Options of {@link combineStores}: which store serves each part of the contract. */
+export interface CombineStoresOptions {
+  /** Serves putChallenge / consumeChallenge. */
+  challenges: AuthStore;
+  /** Serves createRateLimiter. */
+  rateLimits: AuthStore;
+  /** Serves sessions and refresh-token rotation. */
+  sessions: AuthStore;
+  /** Serves MFA data and single-use values (putOnce / takeOnce). */
+  mfa: AuthStore;
+}
+
+const PARTS = ['challenges', 'rateLimits', 'sessions', 'mfa'] as const;
+
+/**
+ * Combines stores part by part. `close()` closes each distinct store once.
+ *
+ * @example
+ * ```ts
+ * import { createRedisStore, combineStores } from '@evrmore-auth/server/redis';
+ * import { createPostgresStore } from '@evrmore-auth/server/postgres';
+ *
+ * const redis = createRedisStore({ url: process.env.REDIS_URL });
+ * const postgres = createPostgresStore({ connectionString: process.env.DATABASE_URL });
+ * await postgres.migrate();
+ * const store = combineStores({ challenges: redis, rateLimits: redis, sessions: postgres, mfa: postgres });
+ * ```
+ */
+export function combineStores(options: CombineStoresOptions): AuthStore {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('combineStores: options must be an object');
+  }
+  for (const part of PARTS) {
+    const s = options[part] as AuthStore | undefined;
+    if (!s || typeof s !== 'object' || typeof s.createRateLimiter !== 'function') {
+      throw new TypeError(`combineStores: \`${part}\` must be an AuthStore`);
+    }
+  }
+  const { challenges, rateLimits, sessions, mfa } = options;
+  const c: ChallengeStore = challenges;
+  const s: SessionStore = sessions;
+  const m: MfaStore = mfa;
+  const distinct = [...new Set([challenges, rateLimits, sessions, mfa])];
+  return {
+    name: `combined(${PARTS.map((p) => `${p}:${options[p].name}`).join(',')})`,
+    putChallenge: (r) => c.putChallenge(r),
+    consumeChallenge: (n) => c.consumeChallenge(n),
+    createSession: (session, hash) => s.createSession(session, hash),
+    getSession: (id) => s.getSession(id),
+    listSessions: (address, now) => s.listSessions(address, now),
+    touchSession: (id, at) => s.touchSession(id, at),
+    revokeSession: (id, now, reason) => s.revokeSession(id, now, reason),
+    revokeSessions: (address, now, reason, exceptId) =>
+      s.revokeSessions(address, now, reason, exceptId),
+    rotateRefresh: (input) => s.rotateRefresh(input),
+    getMfa: (a) => m.getMfa(a),
+    putMfa: (r) => m.putMfa(r),
+    deleteMfa: (a) => m.deleteMfa(a),
+    useTotpStep: (a, step) => m.useTotpStep(a, step),
+    consumeBackupCode: (a, h) => m.consumeBackupCode(a, h),
+    putOnce: (key, value, exp) => m.putOnce(key, value, exp),
+    takeOnce: (key) => m.takeOnce(key),
+    createRateLimiter: (o: RateLimiterOptions) => rateLimits.createRateLimiter(o),
+    async close() {
+      for (const store of distinct) await store.close?.();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+// SQL migrations of the Postgres store, shipped in code and applied in order by `migrate()`.
+// Each runs once per schema; `schema_migrations` records which have run. Never edit a released
+// migration: add a new one.
+
+/** One migration: a version (strictly increasing) and its statements for a quoted schema. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: (schema: string) => string;
+}
+
+/** Every migration, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial tables',
+    sql: (s) => `
+CREATE TABLE ${s}.challenges (
+  nonce text PRIMARY KEY,
+  record text NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX challenges_expires_at ON ${s}.challenges (expires_at);
+
+CREATE TABLE ${s}.sessions (
+  id text PRIMARY KEY,
+  address text NOT NULL,
+  created_at bigint NOT NULL,
+  last_seen_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  idle_expires_at bigint NOT NULL,
+  user_agent text,
+  ip text,
+  fingerprint_hash text NOT NULL,
+  revoked_at bigint,
+  revoked_reason text
+);
+CREATE INDEX sessions_address ON ${s}.sessions (address, created_at DESC);
+CREATE INDEX sessions_expires_at ON ${s}.sessions (expires_at);
+
+CREATE TABLE ${s}.refresh_tokens (
+  hash text PRIMARY KEY,
+  session_id text NOT NULL REFERENCES ${s}.sessions (id) ON DELETE CASCADE,
+  created_at bigint NOT NULL,
+  rotated_at bigint,
+  grace_blob text
+);
+CREATE INDEX refresh_tokens_session ON ${s}.refresh_tokens (session_id);
+
+CREATE TABLE ${s}.mfa (
+  address text PRIMARY KEY,
+  totp_secret_enc text,
+  pending_secret_enc text,
+  enabled boolean NOT NULL,
+  last_totp_step bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE TABLE ${s}.mfa_backup_codes (
+  address text NOT NULL REFERENCES ${s}.mfa (address) ON DELETE CASCADE,
+  code_hash text NOT NULL,
+  PRIMARY KEY (address, code_hash)
+);
+
+CREATE TABLE ${s}.once_values (
+  key text PRIMARY KEY,
+  value text NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX once_values_expires_at ON ${s}.once_values (expires_at);
+
+-- rate-limiter-flexible's RateLimiterPostgres table layout (created here, not by the library).
+CREATE TABLE ${s}.rate_limits (
+  key varchar(255) PRIMARY KEY,
+  points integer NOT NULL DEFAULT 0,
+  expire bigint
+);
+`,
+  },
+];

@@ -1,0 +1,520 @@
+// Postgres store: durable sessions, refresh-token families, MFA data, challenges and rate limits
+// shared by every server instance using one database.
+//
+// Atomicity: consume-once values use `DELETE … RETURNING` (one statement; of concurrent deletes
+// exactly one gets the row). Refresh rotation is one READ COMMITTED transaction that first locks
+// the session row (`SELECT … FOR UPDATE`), then reads the presented token's state with a fresh
+// snapshot, so concurrent rotations of one family run one after another; a serialization failure
+// or deadlock (40001 / 40P01) retries the whole transaction.
+
+import pg from 'pg';
+import type { Pool, PoolClient, PoolConfig } from 'pg';
+import { RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type {
+  AuthStore,
+  ChallengeRecord,
+  MfaRecord,
+  RateLimiterOptions,
+  RotateRefreshInput,
+  RotateRefreshResult,
+  SessionRecord,
+} from '../store.js';
+import { guard, mapLimiterErrors } from './backend-errors.js';
+import { MIGRATIONS } from './postgres-migrations.js';
+
+export { combineStores, type CombineStoresOptions } from './combine.js';
+export { MIGRATIONS, type Migration } from './postgres-migrations.js';
+
+/** Options of {@link createPostgresStore}: a `pg` pool you own, or a connection string. */
+export interface PostgresStoreOptions {
+  /** A `pg.Pool` (you own it: `close()` leaves it open). */
+  pool?: Pool;
+  /** A connection string; the store creates (and closes) a pool with {@link PG_POOL_DEFAULTS}. */
+  connectionString?: string;
+  /**
+   * Schema holding the store's tables (created by `migrate()`); lower-case letters, digits, `_`.
+   * @default 'evrmore_auth'
+   */
+  schema?: string;
+  /**
+   * How long purgeExpired keeps a retired refresh token's grace blob.
+   * @default 300000
+   */
+  graceRetentionMs?: number;
+  /**
+   * Clock for values without an explicit `now` (takeOnce expiry).
+   * @default Date.now
+   */
+  now?: () => number;
+}
+
+/**
+ * Pool options used with `connectionString`: a connection attempt fails after 2 s and a statement
+ * after 5 s, so an unreachable database surfaces as StoreUnavailableError (503) quickly.
+ */
+export const PG_POOL_DEFAULTS: PoolConfig = {
+  max: 10,
+  connectionTimeoutMillis: 2000,
+  query_timeout: 5000,
+  idleTimeoutMillis: 30_000,
+};
+
+/** Rows removed by {@link PostgresStore.purgeExpired}. */
+export interface PurgeResult {
+  challenges: number;
+  onceValues: number;
+  sessions: number;
+  rateLimits: number;
+}
+
+/** A Postgres-backed {@link AuthStore}. */
+export interface PostgresStore extends AuthStore {
+  readonly name: 'postgres';
+  readonly pool: Pool;
+  readonly schema: string;
+  /**
+   * Creates the schema and applies pending migrations (idempotent; safe to run from several
+   * instances at once: serialized by an advisory lock). Returns the versions applied now.
+   */
+  migrate(): Promise<number[]>;
+  /**
+   * Deletes rows expired at `now`: challenges, single-use values, sessions past their absolute
+   * or idle expiry (with their refresh tokens), rate-limit rows, and old grace blobs. Call it
+   * periodically (e.g. every few minutes from one instance or a cron job).
+   */
+  purgeExpired(now?: number): Promise<PurgeResult>;
+  close(): Promise<void>;
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_TX_ATTEMPTS = 5;
+
+interface SessionRow {
+  id: string;
+  address: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  idle_expires_at: string;
+  user_agent: string | null;
+  ip: string | null;
+  fingerprint_hash: string;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+}
+
+function toSession(r: SessionRow): SessionRecord {
+  return {
+    id: r.id,
+    address: r.address,
+    createdAt: Number(r.created_at),
+    lastSeenAt: Number(r.last_seen_at),
+    expiresAt: Number(r.expires_at),
+    idleExpiresAt: Number(r.idle_expires_at),
+    userAgent: r.user_agent,
+    ip: r.ip,
+    fingerprintHash: r.fingerprint_hash,
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+    revokedReason: r.revoked_reason,
+  };
+}
+
+/**
+ * Creates a Postgres store. Run `await store.migrate()` once before use (at start-up).
+ *
+ * Fails closed: any database error rejects with `StoreUnavailableError` (503 `unavailable`).
+ *
+ * @example
+ * ```ts
+ * import { createPostgresStore } from '@evrmore-auth/server/postgres';
+ *
+ * const store = createPostgresStore({ connectionString: process.env.DATABASE_URL });
+ * await store.migrate();
+ * setInterval(() => void store.purgeExpired().catch(() => {}), 5 * 60_000).unref();
+ * ```
+ */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('createPostgresStore: options must be an object');
+  }
+  const { pool: given, connectionString } = options;
+  if ((given === undefined) === (connectionString === undefined)) {
+    throw new TypeError('createPostgresStore: pass exactly one of `pool` or `connectionString`');
+  }
+  if (
+    connectionString !== undefined &&
+    (typeof connectionString !== 'string' || connectionString.length === 0)
+  ) {
+    throw new TypeError('createPostgresStore: `connectionString` must be a non-empty string');
+  }
+  const schema = options.schema ?? 'evrmore_auth';
+  if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new TypeError(
+      'createPostgresStore: `schema` must match /^[a-z_][a-z0-9_]{0,62}$/ (unquoted identifier)',
+    );
+  }
+  const graceRetentionMs = options.graceRetentionMs ?? 300_000;
+  if (!Number.isInteger(graceRetentionMs) || graceRetentionMs < 0) {
+    throw new TypeError('createPostgresStore: `graceRetentionMs` must be a non-negative integer');
+  }
+  const clock = options.now ?? Date.now;
+  if (typeof clock !== 'function') {
+    throw new TypeError('createPostgresStore: `now` must be a function');
+  }
+
+  const owned = given === undefined;
+  const pool: Pool = given ?? new pg.Pool({ ...PG_POOL_DEFAULTS, connectionString });
+  if (owned) pool.on('error', () => {}); // idle-client errors; queries report their own
+  const S = `"${schema}"`;
+  const run = <T>(fn: () => Promise<T>) => guard('postgres', fn);
+  const q = (text: string, values: unknown[] = []) => pool.query(text, values);
+
+  async function transaction<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const out = await fn(c);
+        await c.query('COMMIT');
+        return out;
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => {});
+        const code = (err as { code?: string }).code;
+        if (code && RETRYABLE.has(code) && attempt < MAX_TX_ATTEMPTS) continue;
+        throw err;
+      } finally {
+        c.release();
+      }
+    }
+  }
+
+  async function rotate(c: PoolClient, input: RotateRefreshInput): Promise<RotateRefreshResult> {
+    // Lock the family's session row first; the token row is read after the lock is held, with a
+    // fresh READ COMMITTED snapshot, so it reflects any rotation that committed while we waited.
+    const locked = await c.query<SessionRow>(
+      `SELECT * FROM ${S}.sessions
+        WHERE id = (SELECT session_id FROM ${S}.refresh_tokens WHERE hash = $1)
+        FOR UPDATE`,
+      [input.presentedHash],
+    );
+    const row = locked.rows[0];
+    if (!row) return { kind: 'invalid' };
+    const session = toSession(row);
+    const { now } = input;
+    if (session.revokedAt !== null || now >= session.expiresAt || now >= session.idleExpiresAt) {
+      return { kind: 'invalid' };
+    }
+    const tok = await c.query<{ rotated_at: string | null; grace_blob: string | null }>(
+      `SELECT rotated_at, grace_blob FROM ${S}.refresh_tokens WHERE hash = $1`,
+      [input.presentedHash],
+    );
+    const t = tok.rows[0];
+    if (!t) return { kind: 'invalid' };
+    if (t.rotated_at === null) {
+      await c.query(
+        `UPDATE ${S}.refresh_tokens SET rotated_at = $2, grace_blob = $3 WHERE hash = $1`,
+        [input.presentedHash, now, input.graceBlob],
+      );
+      await c.query(
+        `INSERT INTO ${S}.refresh_tokens (hash, session_id, created_at) VALUES ($1, $2, $3)`,
+        [input.newHash, session.id, now],
+      );
+      const up = await c.query<SessionRow>(
+        `UPDATE ${S}.sessions SET idle_expires_at = $2, last_seen_at = $3 WHERE id = $1 RETURNING *`,
+        [session.id, input.idleExpiresAt, now],
+      );
+      return { kind: 'rotated', session: toSession(up.rows[0]!) };
+    }
+    if (now - Number(t.rotated_at) < input.graceMs && t.grace_blob !== null) {
+      return { kind: 'grace', session, graceBlob: t.grace_blob };
+    }
+    const up = await c.query<SessionRow>(
+      `UPDATE ${S}.sessions SET revoked_at = $2, revoked_reason = 'refresh_reused'
+        WHERE id = $1 RETURNING *`,
+      [session.id, now],
+    );
+    return { kind: 'reused', session: toSession(up.rows[0]!) };
+  }
+
+  const store: PostgresStore = {
+    name: 'postgres',
+    pool,
+    schema,
+
+    migrate: () =>
+      run(() =>
+        transaction(async (c) => {
+          await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`evrmore-auth:${schema}`]);
+          await c.query(`CREATE SCHEMA IF NOT EXISTS ${S}`);
+          await c.query(
+            `CREATE TABLE IF NOT EXISTS ${S}.schema_migrations (
+               version integer PRIMARY KEY,
+               name text NOT NULL,
+               applied_at timestamptz NOT NULL DEFAULT now()
+             )`,
+          );
+          const done = await c.query<{ version: number }>(
+            `SELECT version FROM ${S}.schema_migrations`,
+          );
+          const have = new Set(done.rows.map((r) => r.version));
+          const applied: number[] = [];
+          for (const m of MIGRATIONS) {
+            if (have.has(m.version)) continue;
+            await c.query(m.sql(S));
+            await c.query(`INSERT INTO ${S}.schema_migrations (version, name) VALUES ($1, $2)`, [
+              m.version,
+              m.name,
+            ]);
+            applied.push(m.version);
+          }
+          return applied;
+        }),
+      ),
+
+    purgeExpired: (now = clock()) =>
+      run(async () => {
+        const ch = await q(`DELETE FROM ${S}.challenges WHERE expires_at <= $1`, [now]);
+        const once = await q(`DELETE FROM ${S}.once_values WHERE expires_at <= $1`, [now]);
+        const sess = await q(
+          `DELETE FROM ${S}.sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`,
+          [now],
+        );
+        const rl = await q(
+          `DELETE FROM ${S}.rate_limits WHERE expire IS NOT NULL AND expire <= $1`,
+          [now],
+        );
+        await q(
+          `UPDATE ${S}.refresh_tokens SET grace_blob = NULL
+            WHERE grace_blob IS NOT NULL AND rotated_at <= $1`,
+          [now - graceRetentionMs],
+        );
+        return {
+          challenges: ch.rowCount ?? 0,
+          onceValues: once.rowCount ?? 0,
+          sessions: sess.rowCount ?? 0,
+          rateLimits: rl.rowCount ?? 0,
+        };
+      }),
+
+    putChallenge: (r: ChallengeRecord) =>
+      run(async () => {
+        await q(
+          `INSERT INTO ${S}.challenges (nonce, record, expires_at) VALUES ($1, $2, $3)
+           ON CONFLICT (nonce) DO UPDATE SET record = EXCLUDED.record, expires_at = EXCLUDED.expires_at`,
+          [r.nonce, JSON.stringify(r), r.expiresAt],
+        );
+      }),
+
+    consumeChallenge: (nonce: string) =>
+      run(async () => {
+        const res = await q(`DELETE FROM ${S}.challenges WHERE nonce = $1 RETURNING record`, [
+          nonce,
+        ]);
+        const raw = (res.rows[0] as { record: string } | undefined)?.record;
+        return raw === undefined ? null : (JSON.parse(raw) as ChallengeRecord);
+      }),
+
+    createSession: (s: SessionRecord, refreshHash: string) =>
+      run(() =>
+        transaction(async (c) => {
+          await c.query(
+            `INSERT INTO ${S}.sessions (id, address, created_at, last_seen_at, expires_at,
+               idle_expires_at, user_agent, ip, fingerprint_hash, revoked_at, revoked_reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+            [
+              s.id,
+              s.address,
+              s.createdAt,
+              s.lastSeenAt,
+              s.expiresAt,
+              s.idleExpiresAt,
+              s.userAgent,
+              s.ip,
+              s.fingerprintHash,
+              s.revokedAt,
+              s.revokedReason,
+            ],
+          );
+          await c.query(
+            `INSERT INTO ${S}.refresh_tokens (hash, session_id, created_at) VALUES ($1, $2, $3)`,
+            [refreshHash, s.id, s.createdAt],
+          );
+        }),
+      ),
+
+    getSession: (id: string) =>
+      run(async () => {
+        const res = await q(`SELECT * FROM ${S}.sessions WHERE id = $1`, [id]);
+        const row = res.rows[0] as SessionRow | undefined;
+        return row ? toSession(row) : null;
+      }),
+
+    listSessions: (address: string, now: number) =>
+      run(async () => {
+        const res = await q(
+          `SELECT * FROM ${S}.sessions
+            WHERE address = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2
+            ORDER BY created_at DESC, id`,
+          [address, now],
+        );
+        return (res.rows as SessionRow[]).map(toSession);
+      }),
+
+    touchSession: (id: string, lastSeenAt: number) =>
+      run(async () => {
+        await q(`UPDATE ${S}.sessions SET last_seen_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [
+          id,
+          lastSeenAt,
+        ]);
+      }),
+
+    revokeSession: (id: string, now: number, reason: string) =>
+      run(async () => {
+        const res = await q(
+          `UPDATE ${S}.sessions SET revoked_at = $2, revoked_reason = $3
+            WHERE id = $1 AND revoked_at IS NULL`,
+          [id, now, reason],
+        );
+        return res.rowCount === 1;
+      }),
+
+    revokeSessions: (address: string, now: number, reason: string, exceptId?: string) =>
+      run(async () => {
+        const res = await q(
+          `UPDATE ${S}.sessions SET revoked_at = $2, revoked_reason = $3
+            WHERE address = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2
+              AND ($4::text IS NULL OR id <> $4)`,
+          [address, now, reason, exceptId ?? null],
+        );
+        return res.rowCount ?? 0;
+      }),
+
+    rotateRefresh: (input: RotateRefreshInput) => run(() => transaction((c) => rotate(c, input))),
+
+    getMfa: (address: string) =>
+      run(async () => {
+        const res = await q(
+          `SELECT m.*, ARRAY(SELECT code_hash FROM ${S}.mfa_backup_codes b
+                              WHERE b.address = m.address ORDER BY code_hash) AS codes
+             FROM ${S}.mfa m WHERE m.address = $1`,
+          [address],
+        );
+        const r = res.rows[0] as
+          | {
+              address: string;
+              totp_secret_enc: string | null;
+              pending_secret_enc: string | null;
+              enabled: boolean;
+              last_totp_step: string;
+              updated_at: string;
+              codes: string[];
+            }
+          | undefined;
+        if (!r) return null;
+        return {
+          address: r.address,
+          totpSecretEnc: r.totp_secret_enc,
+          pendingSecretEnc: r.pending_secret_enc,
+          enabled: r.enabled,
+          backupCodeHashes: r.codes,
+          lastTotpStep: Number(r.last_totp_step),
+          updatedAt: Number(r.updated_at),
+        } satisfies MfaRecord;
+      }),
+
+    putMfa: (r: MfaRecord) =>
+      run(() =>
+        transaction(async (c) => {
+          await c.query(
+            `INSERT INTO ${S}.mfa (address, totp_secret_enc, pending_secret_enc, enabled,
+               last_totp_step, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (address) DO UPDATE SET totp_secret_enc = EXCLUDED.totp_secret_enc,
+               pending_secret_enc = EXCLUDED.pending_secret_enc, enabled = EXCLUDED.enabled,
+               last_totp_step = EXCLUDED.last_totp_step, updated_at = EXCLUDED.updated_at`,
+            [
+              r.address,
+              r.totpSecretEnc,
+              r.pendingSecretEnc,
+              r.enabled,
+              r.lastTotpStep,
+              r.updatedAt,
+            ],
+          );
+          await c.query(`DELETE FROM ${S}.mfa_backup_codes WHERE address = $1`, [r.address]);
+          if (r.backupCodeHashes.length > 0) {
+            await c.query(
+              `INSERT INTO ${S}.mfa_backup_codes (address, code_hash)
+               SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+              [r.address, r.backupCodeHashes],
+            );
+          }
+        }),
+      ),
+
+    deleteMfa: (address: string) =>
+      run(async () => {
+        await q(`DELETE FROM ${S}.mfa WHERE address = $1`, [address]);
+      }),
+
+    useTotpStep: (address: string, step: number) =>
+      run(async () => {
+        const res = await q(
+          `UPDATE ${S}.mfa SET last_totp_step = $2 WHERE address = $1 AND last_totp_step < $2`,
+          [address, step],
+        );
+        return res.rowCount === 1;
+      }),
+
+    consumeBackupCode: (address: string, codeHash: string) =>
+      run(async () => {
+        const res = await q(
+          `DELETE FROM ${S}.mfa_backup_codes WHERE address = $1 AND code_hash = $2`,
+          [address, codeHash],
+        );
+        return res.rowCount === 1;
+      }),
+
+    putOnce: (key: string, value: string, expiresAt: number) =>
+      run(async () => {
+        await q(
+          `INSERT INTO ${S}.once_values (key, value, expires_at) VALUES ($1, $2, $3)
+           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at`,
+          [key, value, expiresAt],
+        );
+      }),
+
+    takeOnce: (key: string) =>
+      run(async () => {
+        const res = await q(
+          `DELETE FROM ${S}.once_values WHERE key = $1 RETURNING value, expires_at`,
+          [key],
+        );
+        const r = res.rows[0] as { value: string; expires_at: string } | undefined;
+        if (!r || Number(r.expires_at) <= clock()) return null;
+        return r.value;
+      }),
+
+    createRateLimiter(o: RateLimiterOptions): RateLimiterAbstract {
+      return mapLimiterErrors(
+        'postgres',
+        new RateLimiterPostgres({
+          storeClient: pool,
+          storeType: 'pool',
+          schemaName: schema,
+          tableName: 'rate_limits',
+          tableCreated: true, // by migrate()
+          clearExpiredByTimeout: false, // purgeExpired() does it
+          keyPrefix: o.keyPrefix,
+          points: o.points,
+          duration: o.duration,
+          blockDuration: o.blockDuration ?? 0,
+        }),
+      );
+    },
+
+    async close() {
+      if (owned) await pool.end();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,38 @@
+// Key layout of the Redis store. Every key one Lua script touches carries the same hash tag
+// (`{sid}` for a session, `{address}` for MFA data), so each script runs on one slot of a Redis
+// Cluster. Keys of different sessions or addresses spread over the cluster.
+//
+//   <p>ch:{<nonce>}                challenge JSON, PX until expiresAt           (GETDEL)
+//   <p>once:{<key>}                single-use value, PX until expiresAt         (GETDEL)
+//   <p>sess:{<sid>}                session hash: record fields, `cur` (current refresh hash),
+//                                  `t:<hash>` = rotatedAt of every retired refresh hash
+//   <p>sess:{<sid>}:g:<hash>       grace blob of a retired hash (PX grace + retention)
+//   <p>rt:{<hash>}                 refresh hash -> sid (write-once lookup)
+//   <p>addr:{<address>}            sorted set of the address's session ids (score createdAt)
+//   <p>mfa:{<address>}             MFA hash
+//   <p>mfa:{<address>}:codes       set of unused backup-code hashes
+//   <p>rl:<limiter>:<key>          rate-limiter-flexible counters
+
+/** Builds the keys of one store under `prefix`. */
+export function redisKeys(prefix: string) {
+  return {
+    challenge: (nonce: string) => `${prefix}ch:{${nonce}}`,
+    once: (key: string) => `${prefix}once:{${key}}`,
+    session: (sid: string) => `${prefix}sess:{${sid}}`,
+    grace: (sid: string, hash: string) => `${prefix}sess:{${sid}}:g:${hash}`,
+    refresh: (hash: string) => `${prefix}rt:{${hash}}`,
+    addressSessions: (address: string) => `${prefix}addr:{${address}}`,
+    mfa: (address: string) => `${prefix}mfa:{${address}}`,
+    mfaCodes: (address: string) => `${prefix}mfa:{${address}}:codes`,
+    rateLimit: (limiter: string) => `${prefix}rl:${limiter}`,
+  };
+}
+
+/** The hash tag Redis Cluster hashes for `key` (the whole key when it has none). */
+export function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  if (open === -1) return key;
+  const close = key.indexOf('}', open + 1);
+  if (close === -1 || close === open + 1) return key;
+  return key.slice(open + 1, close);
+}

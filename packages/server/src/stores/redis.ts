@@ -1,0 +1,397 @@
+// Redis store: every server instance sharing one Redis (or Redis Cluster) sees the same
+// challenges, sessions, refresh-token families, revocations, MFA data and rate-limit counters.
+//
+// Atomicity: each mutating operation is one command (GETDEL, SREM) or one Lua script whose keys
+// share a hash tag (one cluster slot). Refresh rotation is two steps: (1) GET the write-once
+// lookup `rt:{hash}` -> session id; (2) one Lua script on the session's slot that decides
+// rotated / grace / reused / invalid from the session's own state (`cur` and the `t:<hash>` marks
+// of retired hashes). Step 1 reads a value that never changes once written, so every decision is
+// taken inside step 2 under Redis's single-threaded script execution: exactly one caller per
+// presented hash sees `rotated`, across every instance.
+
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type {
+  AuthStore,
+  ChallengeRecord,
+  MfaRecord,
+  RateLimiterOptions,
+  RotateRefreshInput,
+  RotateRefreshResult,
+  SessionRecord,
+} from '../store.js';
+import { guard, mapLimiterErrors } from './backend-errors.js';
+import { redisKeys } from './redis-keys.js';
+import {
+  CREATE_SESSION,
+  GET_MFA,
+  INDEX_SESSION,
+  PUT_MFA,
+  REVOKE_SESSION,
+  ROTATE_REFRESH,
+  TOUCH_SESSION,
+  USE_TOTP_STEP,
+} from './redis-scripts.js';
+
+export { combineStores, type CombineStoresOptions } from './combine.js';
+
+/** Options of {@link createRedisStore}: an ioredis client you own, or a URL. */
+export interface RedisStoreOptions {
+  /** An ioredis `Redis` or `Cluster` client (you own it: `close()` leaves it open). */
+  client?: Redis | Cluster;
+  /** A Redis URL; the store creates (and closes) a client with {@link REDIS_CLIENT_DEFAULTS}. */
+  url?: string;
+  /**
+   * Prefix of every key (must not contain `{` or `}`: hash tags are the store's).
+   * @default 'evrauth:'
+   */
+  keyPrefix?: string;
+  /**
+   * How long a retired refresh hash keeps its grace blob beyond the grace window, so a clock that
+   * is slightly behind still finds it.
+   * @default 60000
+   */
+  graceRetentionMs?: number;
+  /**
+   * The clock used to turn absolute expiries into Redis TTLs (inject the server's clock in tests).
+   * @default Date.now
+   */
+  now?: () => number;
+}
+
+/**
+ * ioredis options used when the store creates its own client (`url`). Commands fail fast during
+ * an outage instead of waiting forever: each command times out after 2 s (`commandTimeout`),
+ * is retried at most once across a reconnect (`maxRetriesPerRequest`), and the client keeps
+ * reconnecting (every ≤ 1 s) so service resumes by itself. Use the same options for a client you
+ * pass in.
+ */
+export const REDIS_CLIENT_DEFAULTS: RedisOptions = {
+  commandTimeout: 2000,
+  connectTimeout: 2000,
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: true,
+  retryStrategy: (times: number) => Math.min(times * 100, 1000),
+};
+
+/** A Redis-backed {@link AuthStore}. */
+export interface RedisStore extends AuthStore {
+  readonly name: 'redis';
+  /** The ioredis client in use. */
+  readonly client: Redis | Cluster;
+  close(): Promise<void>;
+}
+
+const DEFAULT_PREFIX = 'evrauth:';
+/** The lookup of a new refresh hash is written before rotation; this bounds an unused one. */
+const NEW_LOOKUP_TTL_MS = 31 * 24 * 3600 * 1000;
+
+interface ScriptClient {
+  evrauthRotate(...args: (string | number)[]): Promise<unknown[]>;
+  evrauthCreateSession(...args: (string | number)[]): Promise<number>;
+  evrauthIndexSession(...args: (string | number)[]): Promise<number>;
+  evrauthRevoke(...args: (string | number)[]): Promise<number>;
+  evrauthTouch(...args: (string | number)[]): Promise<number>;
+  evrauthPutMfa(...args: (string | number)[]): Promise<number>;
+  evrauthGetMfa(...args: (string | number)[]): Promise<[string[], string[]]>;
+  evrauthUseTotpStep(...args: (string | number)[]): Promise<number>;
+}
+
+const SCRIPTS: Record<keyof ScriptClient, { numberOfKeys: number; lua: string }> = {
+  evrauthRotate: { numberOfKeys: 2, lua: ROTATE_REFRESH },
+  evrauthCreateSession: { numberOfKeys: 1, lua: CREATE_SESSION },
+  evrauthIndexSession: { numberOfKeys: 1, lua: INDEX_SESSION },
+  evrauthRevoke: { numberOfKeys: 1, lua: REVOKE_SESSION },
+  evrauthTouch: { numberOfKeys: 1, lua: TOUCH_SESSION },
+  evrauthPutMfa: { numberOfKeys: 2, lua: PUT_MFA },
+  evrauthGetMfa: { numberOfKeys: 2, lua: GET_MFA },
+  evrauthUseTotpStep: { numberOfKeys: 1, lua: USE_TOTP_STEP },
+};
+
+function flatToObject(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
+function sessionFields(s: SessionRecord): string[] {
+  const f: string[] = [
+    'id',
+    s.id,
+    'address',
+    s.address,
+    'createdAt',
+    String(s.createdAt),
+    'lastSeenAt',
+    String(s.lastSeenAt),
+    'expiresAt',
+    String(s.expiresAt),
+    'idleExpiresAt',
+    String(s.idleExpiresAt),
+    'fingerprintHash',
+    s.fingerprintHash,
+  ];
+  if (s.userAgent !== null) f.push('userAgent', s.userAgent);
+  if (s.ip !== null) f.push('ip', s.ip);
+  if (s.revokedAt !== null) f.push('revokedAt', String(s.revokedAt));
+  if (s.revokedReason !== null) f.push('revokedReason', s.revokedReason);
+  return f;
+}
+
+function parseSession(h: Record<string, string>): SessionRecord | null {
+  if (h.id === undefined || h.address === undefined) return null;
+  return {
+    id: h.id,
+    address: h.address,
+    createdAt: Number(h.createdAt),
+    lastSeenAt: Number(h.lastSeenAt),
+    expiresAt: Number(h.expiresAt),
+    idleExpiresAt: Number(h.idleExpiresAt),
+    userAgent: h.userAgent ?? null,
+    ip: h.ip ?? null,
+    fingerprintHash: h.fingerprintHash ?? '',
+    revokedAt: h.revokedAt === undefined ? null : Number(h.revokedAt),
+    revokedReason: h.revokedReason ?? null,
+  };
+}
+
+function isLive(s: SessionRecord, now: number): boolean {
+  return s.revokedAt === null && now < s.expiresAt && now < s.idleExpiresAt;
+}
+
+/**
+ * Creates a Redis store. Pass an ioredis client (`client`) or a `url`.
+ *
+ * Fails closed: any Redis error (connection refused, timeout) rejects with
+ * `StoreUnavailableError`, which the server answers with 503 `unavailable`.
+ *
+ * @example
+ * ```ts
+ * import { createEvrmoreAuth } from '@evrmore-auth/server';
+ * import { createRedisStore } from '@evrmore-auth/server/redis';
+ *
+ * const store = createRedisStore({ url: process.env.REDIS_URL, keyPrefix: 'myapp:auth:' });
+ * const auth = createEvrmoreAuth({ store, ...config });
+ * ```
+ */
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('createRedisStore: options must be an object');
+  }
+  const { client: given, url } = options;
+  if ((given === undefined) === (url === undefined)) {
+    throw new TypeError('createRedisStore: pass exactly one of `client` or `url`');
+  }
+  if (url !== undefined && (typeof url !== 'string' || url.length === 0)) {
+    throw new TypeError('createRedisStore: `url` must be a non-empty string');
+  }
+  const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+    throw new TypeError('createRedisStore: `keyPrefix` must be a string without `{` or `}`');
+  }
+  const graceRetentionMs = options.graceRetentionMs ?? 60_000;
+  if (!Number.isInteger(graceRetentionMs) || graceRetentionMs < 0) {
+    throw new TypeError('createRedisStore: `graceRetentionMs` must be a non-negative integer');
+  }
+  const now = options.now ?? Date.now;
+  if (typeof now !== 'function') throw new TypeError('createRedisStore: `now` must be a function');
+
+  const owned = given === undefined;
+  const client: Redis | Cluster = given ?? new Redis(url!, REDIS_CLIENT_DEFAULTS);
+  if (owned) client.on('error', () => {}); // failures surface per command as StoreUnavailableError
+  for (const [name, def] of Object.entries(SCRIPTS)) {
+    if (!(name in client)) client.defineCommand(name, def);
+  }
+  const sc = client as unknown as ScriptClient;
+  const k = redisKeys(prefix);
+  const run = <T>(fn: () => Promise<T>) => guard('redis', fn);
+  const ttl = (expiresAt: number) => Math.max(1, Math.ceil(expiresAt - now()));
+
+  async function loadSession(id: string): Promise<SessionRecord | null> {
+    return parseSession(await client.hgetall(k.session(id)));
+  }
+
+  async function revokeOne(id: string, at: number, reason: string, onlyLive: boolean) {
+    return (await sc.evrauthRevoke(k.session(id), at, reason, onlyLive ? '1' : '0')) === 1;
+  }
+
+  const store: RedisStore = {
+    name: 'redis',
+    client,
+
+    putChallenge: (record: ChallengeRecord) =>
+      run(async () => {
+        await client.set(
+          k.challenge(record.nonce),
+          JSON.stringify(record),
+          'PX',
+          ttl(record.expiresAt),
+        );
+      }),
+
+    consumeChallenge: (nonce: string) =>
+      run(async () => {
+        const raw = await client.getdel(k.challenge(nonce));
+        return raw === null ? null : (JSON.parse(raw) as ChallengeRecord);
+      }),
+
+    createSession: (session: SessionRecord, refreshHash: string) =>
+      run(async () => {
+        const life = ttl(session.expiresAt);
+        await sc.evrauthCreateSession(
+          k.session(session.id),
+          life,
+          ...sessionFields(session),
+          'cur',
+          refreshHash,
+        );
+        await client.set(k.refresh(refreshHash), session.id, 'PX', life);
+        await sc.evrauthIndexSession(
+          k.addressSessions(session.address),
+          session.createdAt,
+          session.id,
+          life,
+        );
+      }),
+
+    getSession: (id: string) => run(() => loadSession(id)),
+
+    listSessions: (address: string, at: number) =>
+      run(async () => {
+        const index = k.addressSessions(address);
+        const ids = await client.zrevrange(index, 0, -1);
+        const sessions = await Promise.all(ids.map((id) => loadSession(id)));
+        const live: SessionRecord[] = [];
+        const stale: string[] = [];
+        sessions.forEach((s, i) => {
+          if (s !== null && isLive(s, at)) live.push(s);
+          // Revoked or gone sessions never come back; idle/absolute expiry is final too.
+          else stale.push(ids[i]!);
+        });
+        if (stale.length > 0) await client.zrem(index, ...stale);
+        return live.sort((a, b) => b.createdAt - a.createdAt);
+      }),
+
+    touchSession: (id: string, lastSeenAt: number) =>
+      run(async () => {
+        await sc.evrauthTouch(k.session(id), lastSeenAt);
+      }),
+
+    revokeSession: (id: string, at: number, reason: string) =>
+      run(() => revokeOne(id, at, reason, false)),
+
+    revokeSessions: (address: string, at: number, reason: string, exceptId?: string) =>
+      run(async () => {
+        const ids = await client.zrange(k.addressSessions(address), 0, -1);
+        const results = await Promise.all(
+          ids.filter((id) => id !== exceptId).map((id) => revokeOne(id, at, reason, true)),
+        );
+        return results.filter(Boolean).length;
+      }),
+
+    rotateRefresh: (input: RotateRefreshInput) =>
+      run(async (): Promise<RotateRefreshResult> => {
+        const sid = await client.get(k.refresh(input.presentedHash));
+        if (sid === null) return { kind: 'invalid' };
+        // The new hash's lookup exists before the script can make it current, so a client never
+        // holds a refresh token that cannot be found. If this call does not rotate, it is removed.
+        await client.set(k.refresh(input.newHash), sid, 'PX', NEW_LOOKUP_TTL_MS, 'NX');
+        const reply = await sc.evrauthRotate(
+          k.session(sid),
+          k.grace(sid, input.presentedHash),
+          input.presentedHash,
+          input.newHash,
+          input.now,
+          input.graceMs,
+          input.idleExpiresAt,
+          input.graceBlob,
+          input.graceMs + graceRetentionMs,
+        );
+        const kind = reply[0] as RotateRefreshResult['kind'];
+        const session = reply[1] ? parseSession(flatToObject(reply[1] as string[])) : null;
+        if (kind === 'rotated' && session) {
+          await client.pexpire(k.refresh(input.newHash), ttl(session.expiresAt));
+          return { kind, session };
+        }
+        await client.del(k.refresh(input.newHash));
+        if (kind === 'grace' && session) return { kind, session, graceBlob: String(reply[2]) };
+        if (kind === 'reused' && session) return { kind, session };
+        return { kind: 'invalid' };
+      }),
+
+    getMfa: (address: string) =>
+      run(async () => {
+        const [flat, codes] = await sc.evrauthGetMfa(k.mfa(address), k.mfaCodes(address));
+        const h = flatToObject(flat);
+        if (h.address === undefined) return null;
+        return {
+          address: h.address,
+          totpSecretEnc: h.totpSecretEnc ?? null,
+          pendingSecretEnc: h.pendingSecretEnc ?? null,
+          enabled: h.enabled === '1',
+          backupCodeHashes: codes.sort(),
+          lastTotpStep: Number(h.lastTotpStep),
+          updatedAt: Number(h.updatedAt),
+        } satisfies MfaRecord;
+      }),
+
+    putMfa: (r: MfaRecord) =>
+      run(async () => {
+        const fields = [
+          'address',
+          r.address,
+          'enabled',
+          r.enabled ? '1' : '0',
+          'lastTotpStep',
+          String(r.lastTotpStep),
+          'updatedAt',
+          String(r.updatedAt),
+        ];
+        if (r.totpSecretEnc !== null) fields.push('totpSecretEnc', r.totpSecretEnc);
+        if (r.pendingSecretEnc !== null) fields.push('pendingSecretEnc', r.pendingSecretEnc);
+        await sc.evrauthPutMfa(
+          k.mfa(r.address),
+          k.mfaCodes(r.address),
+          r.backupCodeHashes.length,
+          ...r.backupCodeHashes,
+          ...fields,
+        );
+      }),
+
+    deleteMfa: (address: string) =>
+      run(async () => {
+        await client.del(k.mfa(address), k.mfaCodes(address));
+      }),
+
+    useTotpStep: (address: string, step: number) =>
+      run(async () => (await sc.evrauthUseTotpStep(k.mfa(address), step)) === 1),
+
+    consumeBackupCode: (address: string, codeHash: string) =>
+      run(async () => (await client.srem(k.mfaCodes(address), codeHash)) === 1),
+
+    putOnce: (key: string, value: string, expiresAt: number) =>
+      run(async () => {
+        await client.set(k.once(key), value, 'PX', ttl(expiresAt));
+      }),
+
+    takeOnce: (key: string) => run(() => client.getdel(k.once(key))),
+
+    createRateLimiter(o: RateLimiterOptions): RateLimiterAbstract {
+      return mapLimiterErrors(
+        'redis',
+        new RateLimiterRedis({
+          storeClient: client,
+          keyPrefix: k.rateLimit(o.keyPrefix),
+          points: o.points,
+          duration: o.duration,
+          blockDuration: o.blockDuration ?? 0,
+        }),
+      );
+    },
+
+    async close() {
+      if (owned) await client.quit().catch(() => client.disconnect());
+    },
+  };
+  return store;
+}
