@@ -1,4 +1,11 @@
-/** Options of {@link backoffDelay}. */
+/**
+ * Options of {@link backoffDelay}.
+ *
+ * @example
+ * ```ts
+ * createAuthClient({ baseUrl: '/auth', backoff: { baseMs: 250, maxMs: 5000 } });
+ * ```
+ */
 export interface BackoffOptions {
   /**
    * Delay before the first retry, ms; doubled on each further retry.

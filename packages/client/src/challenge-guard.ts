@@ -5,7 +5,14 @@ import {
 } from '@evrmore-auth/core';
 import { EvrmoreAuthClientError } from './errors.js';
 
-/** Options of {@link checkChallenge}: what the message must say to be signed. */
+/**
+ * Options of {@link checkChallenge}: what the message must say to be signed.
+ *
+ * @example
+ * ```ts
+ * const o: CheckChallengeOptions = { expectedDomain: 'example.com', expectedUri: 'https://example.com', address, chainId: 'evrmore:mainnet', now: Date.now() };
+ * ```
+ */
 export interface CheckChallengeOptions {
   /** The authority (host[:port]) of the page, compared case-insensitively with the `domain`. */
   expectedDomain: string;

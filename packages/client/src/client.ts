@@ -26,13 +26,27 @@ import {
   type TabSync,
 } from './tab-sync.js';
 
-/** Timer functions the client schedules with (injectable for tests). */
+/**
+ * Timer functions the client schedules with (injectable for tests).
+ *
+ * @example
+ * ```ts
+ * const timers: ClientTimers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as number) };
+ * ```
+ */
 export interface ClientTimers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
-/** Options of {@link createAuthClient}. */
+/**
+ * Options of {@link createAuthClient}.
+ *
+ * @example
+ * ```ts
+ * const options: AuthClientOptions = { baseUrl: '/auth', signer: injectedWalletSigner(), refreshMarginMs: 30_000 };
+ * ```
+ */
 export interface AuthClientOptions {
   /**
    * The auth endpoints' base URL, including the base path: `https://api.example.com/auth`, or

@@ -3,6 +3,11 @@ import { EvrmoreAuthError, isErrorCode } from '@evrmore-auth/core';
 /**
  * Machine-readable codes of {@link EvrmoreAuthClientError}: failures that happen in the browser
  * (wallet, network, phishing checks) rather than on the server.
+ *
+ * @example
+ * ```ts
+ * const retryable = (code: ClientErrorCode) => code === 'network_error';
+ * ```
  */
 export type ClientErrorCode =
   /** `fetch` itself failed (offline, DNS, CORS, connection reset) after the configured retries. */
@@ -34,7 +39,14 @@ export type ClientErrorCode =
   /** `fetch` was asked to send the bearer token to an origin that is not allowed. */
   | 'origin_not_allowed';
 
-/** Options of {@link EvrmoreAuthClientError}. */
+/**
+ * Options of {@link EvrmoreAuthClientError}.
+ *
+ * @example
+ * ```ts
+ * new EvrmoreAuthClientError('network_error', 'offline', { cause: err });
+ * ```
+ */
 export interface EvrmoreAuthClientErrorOptions {
   /** The underlying error, for logs. */
   cause?: unknown;

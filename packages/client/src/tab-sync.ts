@@ -1,6 +1,13 @@
 import type { SessionInfo } from '@evrmore-auth/core';
 
-/** A message between tabs of one origin. */
+/**
+ * A message between tabs of one origin (sent on the BroadcastChannel).
+ *
+ * @example
+ * ```ts
+ * const bye: TabMessage = { type: 'signed-out', reason: 'user' };
+ * ```
+ */
 export type TabMessage =
   | {
       type: 'tokens';
@@ -11,7 +18,14 @@ export type TabMessage =
     }
   | { type: 'signed-out'; reason: string };
 
-/** The subset of `navigator.locks` the client uses. */
+/**
+ * The subset of `navigator.locks` the client uses.
+ *
+ * @example
+ * ```ts
+ * createAuthClient({ baseUrl: '/auth', locks: navigator.locks });
+ * ```
+ */
 export interface LockManagerLike {
   request<T>(
     name: string,
@@ -20,7 +34,14 @@ export interface LockManagerLike {
   ): Promise<T>;
 }
 
-/** The subset of `BroadcastChannel` the client uses. */
+/**
+ * The subset of `BroadcastChannel` the client uses.
+ *
+ * @example
+ * ```ts
+ * createAuthClient({ baseUrl: '/auth', createChannel: (name) => new BroadcastChannel(name) });
+ * ```
+ */
 export interface BroadcastChannelLike {
   postMessage(message: unknown): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;

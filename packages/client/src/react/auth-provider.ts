@@ -11,7 +11,14 @@ import type { AuthState, AuthStatus } from '../state.js';
 
 const AuthContext = createContext<AuthClient | null>(null);
 
-/** Props of {@link AuthProvider}. */
+/**
+ * Props of {@link AuthProvider}.
+ *
+ * @example
+ * ```tsx
+ * <AuthProvider client={auth}><App /></AuthProvider>
+ * ```
+ */
 export interface AuthProviderProps {
   /** The client from `createAuthClient`, created once (outside the component or in a ref). */
   client: AuthClient;
@@ -33,7 +40,14 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
   return createElement(AuthContext.Provider, { value: props.client }, props.children);
 }
 
-/** What {@link useEvrmoreAuth} returns. */
+/**
+ * What {@link useEvrmoreAuth} returns.
+ *
+ * @example
+ * ```tsx
+ * const { status, address, signIn }: UseEvrmoreAuthResult = useEvrmoreAuth();
+ * ```
+ */
 export interface UseEvrmoreAuthResult {
   /** The full state snapshot. */
   state: AuthState;

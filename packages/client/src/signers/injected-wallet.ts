@@ -3,13 +3,27 @@ import { EvrmoreAuthClientError } from '../errors.js';
 import type { Signer } from './signer.js';
 import { assertAddress, assertSignatureEncoding } from './validate.js';
 
-/** The API a wallet extension injects as `window.evrmore` (Satori GO). */
+/**
+ * The API a wallet extension injects as `window.evrmore` (Satori GO).
+ *
+ * @example
+ * ```ts
+ * const { address } = await (window as { evrmore: InjectedEvrmoreProvider }).evrmore.connect();
+ * ```
+ */
 export interface InjectedEvrmoreProvider {
   connect(): Promise<{ address: string }>;
   signMessage(message: string): Promise<{ address: string; signature: string }>;
 }
 
-/** Options of {@link injectedWalletSigner}. */
+/**
+ * Options of {@link injectedWalletSigner}.
+ *
+ * @example
+ * ```ts
+ * injectedWalletSigner({ timeoutMs: 5000 });
+ * ```
+ */
 export interface InjectedWalletSignerOptions {
   /**
    * Where to find the provider.

@@ -7,7 +7,14 @@ import {
 } from '@evrmore-auth/core';
 import type { Signer } from './signer.js';
 
-/** Options of {@link localKeySigner}: exactly one of `wif` and `privateKey`. */
+/**
+ * Options of {@link localKeySigner}: exactly one of `wif` and `privateKey`.
+ *
+ * @example
+ * ```ts
+ * localKeySigner({ privateKey: '42'.repeat(32) });
+ * ```
+ */
 export interface LocalKeySignerOptions {
   /** A WIF private key of `network`. */
   wif?: string;

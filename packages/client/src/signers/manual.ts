@@ -2,7 +2,14 @@ import type { Signer } from './signer.js';
 import { assertAddress, assertSignatureEncoding } from './validate.js';
 import { evrmore, type Network } from '@evrmore-auth/core';
 
-/** What {@link manualSigner} hands to its prompt. */
+/**
+ * What {@link manualSigner} hands to its prompt.
+ *
+ * @example
+ * ```ts
+ * const prompt = async ({ command }: ManualSignRequest) => showDialog(command);
+ * ```
+ */
 export interface ManualSignRequest {
   /** The address to sign with. */
   address: string;
@@ -12,7 +19,14 @@ export interface ManualSignRequest {
   command: string;
 }
 
-/** Options of {@link manualSigner}. */
+/**
+ * Options of {@link manualSigner}.
+ *
+ * @example
+ * ```ts
+ * manualSigner({ address: 'EK4BfWWMPTW82ig57MyGk6JCJgT8D9JTr5', prompt: askUserToPaste });
+ * ```
+ */
 export interface ManualSignerOptions {
   /** The address the user signs in with (or a function asking for it). */
   address: string | (() => Promise<string>);
