@@ -1,15 +1,26 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
+const shared: Options = {
   entry: {
     index: 'src/index.ts',
     'backends/tiny-secp256k1': 'src/backends/tiny-secp256k1.ts',
     'backends/native': 'src/backends/native.ts',
   },
-  format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
-  clean: true,
+  clean: false, // the build script empties dist/ once; two configs cleaning in parallel would race
   target: 'es2022',
   treeshake: true,
-});
+};
+
+export default defineConfig([
+  { ...shared, format: ['esm'] },
+  {
+    ...shared,
+    format: ['cjs'],
+    // @noble/hashes v2 and @noble/secp256k1 v3 are ESM-only. Bundling them into the CJS build
+    // makes `require('@evrmore-auth/core')` work on every Node ≥ 20 (require(esm) is only
+    // unflagged from 20.19) and in CJS-only tools such as Jest.
+    noExternal: [/^@noble\//],
+  },
+]);
