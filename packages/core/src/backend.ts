@@ -44,9 +44,7 @@ export const nobleBackend: Secp256k1Backend = {
       recovered.set(signature, 1);
       // prehash: false — the digest is already SHA-256d; noble would otherwise hash it again and
       // silently recover a different (valid-looking) key.
-      const compressedKey = secp.recoverPublicKey(recovered, digest, { prehash: false });
-      if (compressed) return compressedKey;
-      return secp.Point.fromBytes(compressedKey).toBytes(false);
+      return secp.recoverPublicKey(recovered, digest, { prehash: false, isCompressed: compressed });
     } catch {
       return null;
     }

@@ -168,7 +168,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('backend %s', (_name, b
         }),
       ).toMatchObject({ valid: false, reason: 'wrong_network' });
     }
-  });
+  }, 120_000);
 
   it('verifies high-S signatures (s → n − s, parity flipped), as Evrmore Core does', () => {
     const high = toHighS(SATORI_SIGNATURE);
@@ -288,7 +288,7 @@ describe('the oracle accepts our signatures (the other direction)', () => {
       const signature = signMessage({ privateKey, compressed, message, network });
       expect(bitcoinMessage.verify(message, v.address, signature, PREFIX), message).toBe(true);
     }
-  });
+  }, 60_000);
 });
 
 it('signs the shared 0x42 vector byte-identically to the Satori wallet', () => {

@@ -1,0 +1,72 @@
+// `pnpm bench`: runs every section (or those named on the command line), prints a table per
+// section and writes results/latest.json. Add a section: one file exporting a BenchSection, one
+// line in `sections` below.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { bundleSize } from './bundle-size.js';
+import type { BenchCell, BenchSection, BenchSectionResult } from './section.js';
+import { verifySection } from './verify.js';
+
+const sections: BenchSection[] = [
+  verifySection,
+  {
+    id: 'bundle-size',
+    title: 'Bundle size (esbuild --bundle --minify, ESM, browser; gzip -9)',
+    run: async () => ({ rows: (await bundleSize()).map(({ entry: _entry, ...row }) => row) }),
+  },
+];
+
+function format(cell: BenchCell): string {
+  if (typeof cell === 'number') return cell.toLocaleString('en-US');
+  return cell ?? '';
+}
+
+/** Print rows as a Markdown table. */
+function printTable(rows: Record<string, BenchCell>[]): void {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
+  const numeric = columns.map((c) => rows.every((r) => typeof r[c] === 'number'));
+  console.log(`| ${columns.join(' | ')} |`);
+  console.log(`|${numeric.map((n) => (n ? '---:' : '---')).join('|')}|`);
+  for (const r of rows) console.log(`| ${columns.map((c) => format(r[c] ?? null)).join(' | ')} |`);
+}
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((id) => !sections.some((s) => s.id === id));
+if (unknown.length > 0) {
+  console.error(
+    `unknown section(s): ${unknown.join(', ')}; known: ${sections.map((s) => s.id).join(', ')}`,
+  );
+  process.exit(2);
+}
+
+const results: Record<string, BenchSectionResult & { title: string; seconds: number }> = {};
+for (const section of sections) {
+  if (wanted.length > 0 && !wanted.includes(section.id)) continue;
+  const started = process.hrtime.bigint();
+  const result = await section.run();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  results[section.id] = { title: section.title, ...result, seconds };
+  console.log(`\n## ${section.title}\n`);
+  printTable(result.rows);
+  for (const note of result.notes ?? []) console.log(`\n${note}`);
+  console.log(`\n(${seconds.toFixed(1)} s)`);
+}
+
+const out = new URL('../results/latest.json', import.meta.url);
+mkdirSync(new URL('.', out), { recursive: true });
+writeFileSync(
+  out,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
+      sections: results,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`\nwrote ${out.pathname}`);
