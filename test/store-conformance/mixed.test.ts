@@ -39,8 +39,16 @@ await describeWithServices(['redis', 'postgres'], 'mixed store (redis + postgres
       peer: b.store,
       unreachable: () =>
         combineStores({
-          challenges: createRedisStore({ url: 'redis://127.0.0.1:1', keyPrefix }),
-          rateLimits: createRedisStore({ url: 'redis://127.0.0.1:1', keyPrefix }),
+          challenges: createRedisStore({
+            url: 'redis://127.0.0.1:1',
+            keyPrefix,
+            readyTimeoutMs: 300,
+          }),
+          rateLimits: createRedisStore({
+            url: 'redis://127.0.0.1:1',
+            keyPrefix,
+            readyTimeoutMs: 300,
+          }),
           sessions: createPostgresStore({
             connectionString: 'postgres://postgres@127.0.0.1:1/test',
             schema,

@@ -16,7 +16,8 @@ await describeWithServices(['redis'], 'redis store', () => {
       store,
       peer,
       // Port 1 on loopback: nothing listens, connections are refused.
-      unreachable: () => createRedisStore({ url: 'redis://127.0.0.1:1', keyPrefix }),
+      unreachable: () =>
+        createRedisStore({ url: 'redis://127.0.0.1:1', keyPrefix, readyTimeoutMs: 300 }),
       async cleanup() {
         await store.close();
         await peer.close();

@@ -29,13 +29,18 @@ type StoreMethods = Record<
  * RateLimiterRes when points are spent). This maps the former to StoreUnavailableError so callers
  * can tell "limited" from "backend down" with one `instanceof`.
  */
-export function mapLimiterErrors<T extends RateLimiterAbstract>(store: string, limiter: T): T {
+export function mapLimiterErrors<T extends RateLimiterAbstract>(
+  store: string,
+  limiter: T,
+  before?: () => Promise<void>,
+): T {
   const methods = limiter as unknown as StoreMethods;
   for (const name of ['_upsert', '_get', '_delete'] as const) {
     const original = methods[name];
     if (typeof original !== 'function') continue;
     methods[name] = async (...args: unknown[]) => {
       try {
+        if (before) await before();
         return await original.apply(limiter, args);
       } catch (err) {
         throw toUnavailable(store, err);

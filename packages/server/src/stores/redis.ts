@@ -53,6 +53,12 @@ export interface RedisStoreOptions {
    */
   graceRetentionMs?: number;
   /**
+   * How long an operation waits for a (re)connecting client before failing with
+   * StoreUnavailableError.
+   * @default 2000
+   */
+  readyTimeoutMs?: number;
+  /**
    * The clock used to turn absolute expiries into Redis TTLs (inject the server's clock in tests).
    * @default Date.now
    */
@@ -61,16 +67,19 @@ export interface RedisStoreOptions {
 
 /**
  * ioredis options used when the store creates its own client (`url`). Commands fail fast during
- * an outage instead of waiting forever: each command times out after 2 s (`commandTimeout`),
- * is retried at most once across a reconnect (`maxRetriesPerRequest`), and the client keeps
- * reconnecting (every ≤ 1 s) so service resumes by itself. Use the same options for a client you
- * pass in.
+ * an outage instead of queueing: no offline queue (a command is never sent late, after its caller
+ * was already told 503), commands in flight when the connection drops are rejected rather than
+ * resent (`autoResendUnfulfilledCommands: false`), each command times out after 2 s
+ * (`commandTimeout`), and the client keeps reconnecting (every ≤ 1 s) so service resumes by
+ * itself. While the client is (re)connecting the store waits up to `readyTimeoutMs` for it, then
+ * fails with StoreUnavailableError. Use the same options for a client you pass in.
  */
 export const REDIS_CLIENT_DEFAULTS: RedisOptions = {
   commandTimeout: 2000,
   connectTimeout: 2000,
   maxRetriesPerRequest: 1,
-  enableOfflineQueue: true,
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
   retryStrategy: (times: number) => Math.min(times * 100, 1000),
 };
 
@@ -193,6 +202,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   if (!Number.isInteger(graceRetentionMs) || graceRetentionMs < 0) {
     throw new TypeError('createRedisStore: `graceRetentionMs` must be a non-negative integer');
   }
+  const readyTimeoutMs = options.readyTimeoutMs ?? 2000;
+  if (!Number.isInteger(readyTimeoutMs) || readyTimeoutMs < 0) {
+    throw new TypeError('createRedisStore: `readyTimeoutMs` must be a non-negative integer');
+  }
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw new TypeError('createRedisStore: `now` must be a function');
 
@@ -204,7 +217,35 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }
   const sc = client as unknown as ScriptClient;
   const k = redisKeys(prefix);
-  const run = <T>(fn: () => Promise<T>) => guard('redis', fn);
+  let waiting: Promise<void> | null = null;
+  /** Resolves when the client is ready; one shared wait per disconnected period. */
+  const ready = (): Promise<void> => {
+    if (client.status === 'ready') return Promise.resolve();
+    if (client.status === 'wait') void client.connect().catch(() => {}); // lazyConnect clients
+    waiting ??= new Promise<void>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        waiting = null;
+      };
+      const onReady = () => {
+        done();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`redis not ready (status ${client.status})`));
+      }, readyTimeoutMs);
+      timer.unref?.();
+      client.on('ready', onReady);
+    });
+    return waiting;
+  };
+  const run = <T>(fn: () => Promise<T>) =>
+    guard('redis', async () => {
+      await ready();
+      return fn();
+    });
   const ttl = (expiresAt: number) => Math.max(1, Math.ceil(expiresAt - now()));
 
   async function loadSession(id: string): Promise<SessionRecord | null> {
@@ -386,6 +427,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
           duration: o.duration,
           blockDuration: o.blockDuration ?? 0,
         }),
+        ready,
       );
     },
 
