@@ -3,7 +3,15 @@ import { ripemd160 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { evrmore, type Network } from './networks.js';
 
-/** Why an address was refused. */
+/**
+ * Why an address was refused.
+ *
+ * @example
+ * ```ts
+ * const r = decodeAddress(input);
+ * if (!r.ok && r.reason === 'p2sh_cannot_sign') showHint('Use a P2PKH (E…) address');
+ * ```
+ */
 export type AddressErrorReason =
   | 'not_a_string'
   | 'invalid_base58'
@@ -12,7 +20,16 @@ export type AddressErrorReason =
   | 'wrong_network'
   | 'p2sh_cannot_sign';
 
-/** The outcome of {@link decodeAddress}. */
+/**
+ * The outcome of {@link decodeAddress}.
+ *
+ * @example
+ * ```ts
+ * const r: DecodeAddressResult = decodeAddress('EK4BfWWMPTW82ig57MyGk6JCJgT8D9JTr5');
+ * if (r.ok) r.hash160; // Uint8Array(20)
+ * else r.message;
+ * ```
+ */
 export type DecodeAddressResult =
   | { ok: true; version: number; hash160: Uint8Array }
   | { ok: false; reason: AddressErrorReason; message: string };

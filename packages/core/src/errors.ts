@@ -35,10 +35,25 @@ export const ERROR_STATUS = {
   unavailable: 503,
 } as const;
 
-/** A stable, machine-readable error code of the wire protocol. */
+/**
+ * A stable, machine-readable error code of the wire protocol.
+ *
+ * @example
+ * ```ts
+ * const code: ErrorCode = 'invalid_signature';
+ * ERROR_STATUS[code]; // 401
+ * ```
+ */
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-/** Short human titles for the problem+json `title` member; never contain request data. */
+/**
+ * Short human titles for the problem+json `title` member; never contain request data.
+ *
+ * @example
+ * ```ts
+ * ERROR_TITLES.rate_limited; // human title for the problem+json body
+ * ```
+ */
 export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   invalid_request: 'The request is malformed',
   invalid_address: 'The address is not a valid Evrmore P2PKH address',
@@ -67,17 +82,39 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   unavailable: 'The service is temporarily unavailable',
 };
 
-/** Whether `value` is one of the protocol's error codes. */
+/**
+ * Whether `value` is one of the protocol's error codes.
+ *
+ * @example
+ * ```ts
+ * if (isErrorCode(body.code)) console.log(ERROR_STATUS[body.code]);
+ * ```
+ */
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_STATUS, value);
 }
 
-/** The `type` URI of a problem document for `code`. */
+/**
+ * The `type` URI of a problem document for `code`.
+ *
+ * @example
+ * ```ts
+ * problemType('invalid_signature'); // the problem+json `type` URI of the code
+ * ```
+ */
 export function problemType(code: ErrorCode): string {
   return `urn:evrmore-auth:error:${code}`;
 }
 
-/** An RFC 9457 problem document as every error response of the protocol carries it. */
+/**
+ * An RFC 9457 problem document as every error response of the protocol carries it.
+ *
+ * @example
+ * ```ts
+ * const problem: ProblemDetails = new EvrmoreAuthError('challenge_expired').toProblem();
+ * problem.status; // 401
+ * ```
+ */
 export interface ProblemDetails {
   type: string;
   title: string;
@@ -86,7 +123,14 @@ export interface ProblemDetails {
   detail?: string;
 }
 
-/** Options of {@link EvrmoreAuthError}. */
+/**
+ * Options of {@link EvrmoreAuthError}.
+ *
+ * @example
+ * ```ts
+ * throw new EvrmoreAuthError('rate_limited', { retryAfter: 30, detail: 'too many attempts' });
+ * ```
+ */
 export interface EvrmoreAuthErrorOptions {
   /** Human-readable detail safe to show to the caller. Never put secrets here. */
   detail?: string;

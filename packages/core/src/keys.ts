@@ -4,7 +4,15 @@ import { publicKeyToAddress } from './address.js';
 import { hexToBytes } from './encoding.js';
 import { evrmore, type Network } from './networks.js';
 
-/** A private key with the key form its address uses. */
+/**
+ * A private key with the key form its address uses.
+ *
+ * @example
+ * ```ts
+ * const key: PrivateKey = { privateKey: generatePrivateKey(), compressed: true };
+ * encodeWif(key, evrmore);
+ * ```
+ */
 export interface PrivateKey {
   /** 32 bytes. */
   privateKey: Uint8Array;
@@ -61,7 +69,14 @@ function checkPrivateKey(key: Uint8Array): Uint8Array {
   return key;
 }
 
-/** Normalise a private key given as bytes or 64 hex characters. */
+/**
+ * Normalise a private key given as bytes or 64 hex characters.
+ *
+ * @example
+ * ```ts
+ * toPrivateKeyBytes('42'.repeat(32)); // Uint8Array(32)
+ * ```
+ */
 export function toPrivateKeyBytes(key: Uint8Array | string): Uint8Array {
   if (typeof key === 'string') {
     if (!/^[0-9a-fA-F]{64}$/.test(key))
@@ -84,7 +99,15 @@ export function generatePrivateKey(): Uint8Array {
   return secp.utils.randomSecretKey();
 }
 
-/** The SEC1 public key of a private key. */
+/**
+ * The SEC1 public key of a private key.
+ *
+ * @example
+ * ```ts
+ * getPublicKey('42'.repeat(32)); // Uint8Array(33), compressed
+ * getPublicKey('42'.repeat(32), false); // Uint8Array(65)
+ * ```
+ */
 export function getPublicKey(privateKey: Uint8Array | string, compressed = true): Uint8Array {
   return secp.getPublicKey(toPrivateKeyBytes(privateKey), compressed);
 }

@@ -30,7 +30,14 @@ export interface Network {
   readonly wif: number;
 }
 
-/** Evrmore mainnet (Evrmore Core `src/chainparams.cpp`): addresses start with `E`. */
+/**
+ * Evrmore mainnet (Evrmore Core `src/chainparams.cpp`): addresses start with `E`.
+ *
+ * @example
+ * ```ts
+ * verifyMessage({ address, message, signature, network: evrmore });
+ * ```
+ */
 export const evrmore: Network = Object.freeze({
   name: 'evrmore',
   chainId: 'evrmore:mainnet',
@@ -40,7 +47,14 @@ export const evrmore: Network = Object.freeze({
   wif: 128,
 });
 
-/** Evrmore testnet and regtest: addresses start with `m` or `n`. */
+/**
+ * Evrmore testnet and regtest: addresses start with `m` or `n`.
+ *
+ * @example
+ * ```ts
+ * isValidAddress('mpLQjfK79b7CCV4VMJWEWAj5Mpx8Up5zxB', evrmoreTestnet); // true
+ * ```
+ */
 export const evrmoreTestnet: Network = Object.freeze({
   name: 'evrmore-testnet',
   chainId: 'evrmore:testnet',
@@ -50,7 +64,14 @@ export const evrmoreTestnet: Network = Object.freeze({
   wif: 239,
 });
 
-/** The built-in networks, keyed by chain id. */
+/**
+ * The built-in networks, keyed by chain id.
+ *
+ * @example
+ * ```ts
+ * Object.keys(NETWORKS); // ['evrmore:mainnet', 'evrmore:testnet']
+ * ```
+ */
 export const NETWORKS: Readonly<Record<string, Network>> = Object.freeze({
   [evrmore.chainId]: evrmore,
   [evrmoreTestnet.chainId]: evrmoreTestnet,
@@ -102,7 +123,15 @@ export function defineNetwork(network: Network): Network {
   });
 }
 
-/** The built-in network whose chain id is `chainId`, or `undefined`. */
+/**
+ * The built-in network whose chain id is `chainId`, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * networkByChainId('evrmore:testnet') === evrmoreTestnet; // true
+ * networkByChainId('bitcoin:mainnet'); // undefined
+ * ```
+ */
 export function networkByChainId(chainId: string): Network | undefined {
   return Object.hasOwn(NETWORKS, chainId) ? NETWORKS[chainId] : undefined;
 }

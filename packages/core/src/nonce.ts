@@ -2,7 +2,15 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 /** Largest multiple of 62 below 256: bytes at or above it are rejected to keep the draw unbiased. */
 const LIMIT = 256 - (256 % ALPHABET.length);
 
-/** Options of {@link generateNonce}. */
+/**
+ * Options of {@link generateNonce}.
+ *
+ * @example
+ * ```ts
+ * const options: GenerateNonceOptions = { length: 40 };
+ * generateNonce(options);
+ * ```
+ */
 export interface GenerateNonceOptions {
   /**
    * Number of alphanumeric characters; at least 22 (≥ 128 bits).

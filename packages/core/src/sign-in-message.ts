@@ -46,6 +46,15 @@ export interface SignInMessageFields {
 /**
  * A Sign-In with Evrmore message that does not follow the grammar; `line` (1-based) names the
  * offending line and `field` the field. Its protocol code is `invalid_message`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   parseSignInMessage(text);
+ * } catch (e) {
+ *   if (e instanceof SignInMessageError) console.log(e.line, e.field, e.toProblem());
+ * }
+ * ```
  */
 export class SignInMessageError extends EvrmoreAuthError {
   override readonly name = 'SignInMessageError';
@@ -191,7 +200,14 @@ export function buildSignInMessage(fields: SignInMessageFields): string {
   return lines.join('\n');
 }
 
-/** Upper bound on the size of a message we parse (the HTTP body limit is 16 KiB anyway). */
+/**
+ * Upper bound on the size of a message we parse (the HTTP body limit is 16 KiB anyway).
+ *
+ * @example
+ * ```ts
+ * if (text.length > MAX_SIGN_IN_MESSAGE_LENGTH) throw new EvrmoreAuthError('invalid_message');
+ * ```
+ */
 export const MAX_SIGN_IN_MESSAGE_LENGTH = 16 * 1024;
 
 /**

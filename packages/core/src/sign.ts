@@ -6,7 +6,15 @@ import { decodeWif, toPrivateKeyBytes } from './keys.js';
 import { evrmore, type Network } from './networks.js';
 import { encodeSignature } from './signature.js';
 
-/** Options of {@link signMessage}: exactly one of `privateKey` and `wif`. */
+/**
+ * Options of {@link signMessage}: exactly one of `privateKey` and `wif`.
+ *
+ * @example
+ * ```ts
+ * const options: SignMessageOptions = { wif, message: 'hello', network: evrmoreTestnet };
+ * signMessage(options);
+ * ```
+ */
 export interface SignMessageOptions {
   /** 32 bytes or 64 hex characters. */
   privateKey?: Uint8Array | string;

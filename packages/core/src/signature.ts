@@ -1,13 +1,36 @@
 import { base64ToBytes, bytesToBase64 } from './encoding.js';
 
-/** secp256k1 group order n. */
+/**
+ * secp256k1 group order n.
+ *
+ * @example
+ * ```ts
+ * const highS = CURVE_ORDER - s; // the other valid s of an ECDSA signature
+ * ```
+ */
 export const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
-/** Why a signature string was refused before any curve arithmetic. */
+/**
+ * Why a signature string was refused before any curve arithmetic.
+ *
+ * @example
+ * ```ts
+ * const r = decodeSignature(text);
+ * if (!r.ok && r.reason === 'bad_header') console.log(r.message);
+ * ```
+ */
 export type SignatureErrorReason =
   'not_base64' | 'wrong_length' | 'bad_header' | 'r_or_s_out_of_range';
 
-/** A 65-byte compact signature, decoded. */
+/**
+ * A 65-byte compact signature, decoded.
+ *
+ * @example
+ * ```ts
+ * const r = decodeSignature(signature);
+ * if (r.ok) r.signature.keyForms; // ['compressed']
+ * ```
+ */
 export interface CompactSignature {
   /** The first byte, 27–42. */
   header: number;
@@ -15,14 +38,28 @@ export interface CompactSignature {
   recovery: number;
   /**
    * Key forms to try, in order. 27–30: uncompressed; 31–34: compressed; 39–42: compressed
-   * (Electrum's segwit headers; Core's mask agrees). 35–38: compressed as Electrum writes them,
-   * and uncompressed as Evrmore Core's `(h-27)&4` mask reads them.
+   * (Electrum's P2WPKH headers; Core's mask agrees). 35–38: compressed as Electrum writes them
+   * (P2SH-P2WPKH), and uncompressed as Evrmore Core's `(h-27)&4` mask reads them.
+   *
+   * Decision: for 35–38 both forms are tried, compressed first. This accepts exactly the union of
+   * what Core and Electrum-style wallets accept, and it is safe: each form hashes to a different
+   * HASH160, and the address still has to match the recovered key. A segwit address is never
+   * accepted (only P2PKH addresses decode), so the header only selects the key serialisation.
    */
   keyForms: readonly ('compressed' | 'uncompressed')[];
   /** r ‖ s, 64 bytes. */
   rs: Uint8Array;
 }
 
+/**
+ * The outcome of {@link decodeSignature}: the decoded signature, or why it was refused.
+ *
+ * @example
+ * ```ts
+ * const r: DecodeSignatureResult = decodeSignature('not base64');
+ * r.ok; // false
+ * ```
+ */
 export type DecodeSignatureResult =
   | { ok: true; signature: CompactSignature }
   | { ok: false; reason: SignatureErrorReason; message: string };
@@ -77,7 +114,14 @@ export function decodeSignature(text: unknown): DecodeSignatureResult {
   return { ok: true, signature: { header, recovery, keyForms, rs } };
 }
 
-/** Encode `rs` (64 bytes) with its recovery id as a base64 compact signature. */
+/**
+ * Encode `rs` (64 bytes) with its recovery id as a base64 compact signature.
+ *
+ * @example
+ * ```ts
+ * encodeSignature(rs, 1, true); // base64 with header 32
+ * ```
+ */
 export function encodeSignature(rs: Uint8Array, recovery: number, compressed: boolean): string {
   if (!(rs instanceof Uint8Array) || rs.length !== 64)
     throw new TypeError('rs must be a 64-byte Uint8Array');

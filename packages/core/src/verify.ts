@@ -6,7 +6,15 @@ import { bytesEqual } from './encoding.js';
 import { evrmore, type Network } from './networks.js';
 import { decodeSignature } from './signature.js';
 
-/** Options of {@link verifyMessage}. */
+/**
+ * Options of {@link verifyMessage}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyMessageOptions = { address, message, signature, network: evrmoreTestnet };
+ * verifyMessage(options);
+ * ```
+ */
 export interface VerifyMessageOptions {
   /** The P2PKH address that should have signed. */
   address: string;
@@ -26,11 +34,27 @@ export interface VerifyMessageOptions {
   backend?: Secp256k1Backend;
 }
 
-/** Why a signature did not verify; maps onto the protocol's error codes. */
+/**
+ * Why a signature did not verify; maps onto the protocol's error codes.
+ *
+ * @example
+ * ```ts
+ * const r = verifyMessage({ address, message, signature });
+ * if (!r.valid) throw new EvrmoreAuthError(r.reason, { detail: r.message });
+ * ```
+ */
 export type VerifyFailureReason =
   'invalid_address' | 'wrong_network' | 'invalid_signature_encoding' | 'invalid_signature';
 
-/** The outcome of {@link verifyMessage}. */
+/**
+ * The outcome of {@link verifyMessage}.
+ *
+ * @example
+ * ```ts
+ * const r: VerifyMessageResult = verifyMessage({ address, message, signature });
+ * if (r.valid) r.publicKey; // SEC1 bytes of the signer
+ * ```
+ */
 export type VerifyMessageResult =
   | { valid: true; publicKey: Uint8Array; compressed: boolean }
   | { valid: false; reason: VerifyFailureReason; message: string };

@@ -1,11 +1,25 @@
 // The JSON bodies of PROTOCOL.md section 3, shared by the server and client packages.
 
-/** `POST /auth/challenge` request body. */
+/**
+ * `POST /auth/challenge` request body.
+ *
+ * @example
+ * ```ts
+ * const body: ChallengeRequest = { address: 'EK4BfWWMPTW82ig57MyGk6JCJgT8D9JTr5' };
+ * ```
+ */
 export interface ChallengeRequest {
   address: string;
 }
 
-/** `POST /auth/challenge` 201 response body. */
+/**
+ * `POST /auth/challenge` 201 response body.
+ *
+ * @example
+ * ```ts
+ * const { message, nonce, expiresAt }: ChallengeResponse = await res.json();
+ * ```
+ */
 export interface ChallengeResponse {
   /** The exact text to sign. */
   message: string;
@@ -16,13 +30,28 @@ export interface ChallengeResponse {
   expiresAt: string;
 }
 
-/** `POST /auth/verify` request body. */
+/**
+ * `POST /auth/verify` request body.
+ *
+ * @example
+ * ```ts
+ * const body: VerifyRequest = { message, signature: await wallet.signMessage(message) };
+ * ```
+ */
 export interface VerifyRequest {
   message: string;
   signature: string;
 }
 
-/** A session as the server reports it. */
+/**
+ * A session as the server reports it.
+ *
+ * @example
+ * ```ts
+ * const session: SessionInfo = tokens.session;
+ * session.address; // 'E…'
+ * ```
+ */
 export interface SessionInfo {
   id: string;
   address: string;
@@ -38,7 +67,15 @@ export interface SessionInfo {
   current?: boolean;
 }
 
-/** The token response of `/auth/verify`, `/auth/mfa/verify` and `/auth/refresh`. */
+/**
+ * The token response of `/auth/verify`, `/auth/mfa/verify` and `/auth/refresh`.
+ *
+ * @example
+ * ```ts
+ * const tokens: TokenResponse = await res.json();
+ * fetch(url, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
+ * ```
+ */
 export interface TokenResponse {
   accessToken: string;
   tokenType: 'Bearer';
@@ -49,29 +86,65 @@ export interface TokenResponse {
   session: SessionInfo;
 }
 
-/** `POST /auth/verify` answer for an address enrolled in a second factor. */
+/**
+ * `POST /auth/verify` answer for an address enrolled in a second factor.
+ *
+ * @example
+ * ```ts
+ * const body: MfaRequiredResponse = { mfaRequired: true, mfaToken: 't', methods: ['totp'] };
+ * ```
+ */
 export interface MfaRequiredResponse {
   mfaRequired: true;
   mfaToken: string;
   methods: MfaMethod[];
 }
 
-/** Second-factor methods. */
+/**
+ * Second-factor methods.
+ *
+ * @example
+ * ```ts
+ * const methods: MfaMethod[] = ['totp', 'backup_code'];
+ * ```
+ */
 export type MfaMethod = 'totp' | 'backup_code';
 
-/** `POST /auth/mfa/verify` request body. */
+/**
+ * `POST /auth/mfa/verify` request body.
+ *
+ * @example
+ * ```ts
+ * const body: MfaVerifyRequest = { mfaToken, code: '123456' };
+ * ```
+ */
 export interface MfaVerifyRequest {
   mfaToken: string;
   /** A 6-digit TOTP code or a backup code. */
   code: string;
 }
 
-/** `GET /auth/sessions` response body. */
+/**
+ * `GET /auth/sessions` response body.
+ *
+ * @example
+ * ```ts
+ * const { sessions }: SessionsResponse = await res.json();
+ * sessions.find((s) => s.current);
+ * ```
+ */
 export interface SessionsResponse {
   sessions: SessionInfo[];
 }
 
-/** `POST /auth/mfa/totp/setup` response body. */
+/**
+ * `POST /auth/mfa/totp/setup` response body.
+ *
+ * @example
+ * ```ts
+ * const { uri }: TotpSetupResponse = await res.json(); // show `uri` as a QR code
+ * ```
+ */
 export interface TotpSetupResponse {
   /** Base32 secret, for manual entry. */
   secret: string;
@@ -79,20 +152,50 @@ export interface TotpSetupResponse {
   uri: string;
 }
 
-/** `POST /auth/mfa/totp/enable` response body. */
+/**
+ * `POST /auth/mfa/totp/enable` response body.
+ *
+ * @example
+ * ```ts
+ * const { backupCodes }: TotpEnableResponse = await res.json(); // show once
+ * ```
+ */
 export interface TotpEnableResponse {
   /** Ten single-use backup codes, shown once. */
   backupCodes: string[];
 }
 
-/** Whether a `/auth/verify` answer asks for a second factor. */
+/**
+ * Whether a `/auth/verify` answer asks for a second factor.
+ *
+ * @example
+ * ```ts
+ * const body = await res.json();
+ * if (isMfaRequired(body)) askForCode(body.mfaToken);
+ * else useTokens(body);
+ * ```
+ */
 export function isMfaRequired(
   body: TokenResponse | MfaRequiredResponse,
 ): body is MfaRequiredResponse {
   return (body as MfaRequiredResponse).mfaRequired === true;
 }
 
-/** The header a cookie-authenticated call may carry instead of `Origin`. */
+/**
+ * The header a cookie-authenticated call may carry instead of `Origin`.
+ *
+ * @example
+ * ```ts
+ * fetch('/auth/refresh', { method: 'POST', headers: { [REQUESTED_WITH_HEADER]: REQUESTED_WITH_VALUE } });
+ * ```
+ */
 export const REQUESTED_WITH_HEADER = 'x-requested-with';
-/** Its required value. */
+/**
+ * Its required value.
+ *
+ * @example
+ * ```ts
+ * headers.set(REQUESTED_WITH_HEADER, REQUESTED_WITH_VALUE);
+ * ```
+ */
 export const REQUESTED_WITH_VALUE = 'evrmore-auth';
