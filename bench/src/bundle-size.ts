@@ -4,6 +4,7 @@
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import type { BenchSection } from './section.js';
 
 /** One measured bundle. */
 export interface BundleSizeRow {
@@ -76,18 +77,30 @@ export async function bundleSize(): Promise<BundleSizeRow[]> {
   ];
 }
 
-/** Print the table (used by main.ts's sections, or run directly: `tsx src/bundle-size.ts`). */
-export async function printBundleSize(): Promise<void> {
-  const rows = await bundleSize();
-  console.log('\n## Bundle size (esbuild --bundle --minify, ESM, browser; gzip -9)\n');
-  console.log('| bundle | min | min+gzip |');
-  console.log('|---|---:|---:|');
-  for (const r of rows)
-    console.log(
-      `| ${r.name} | ${(r.minBytes / 1024).toFixed(1)} KiB | ${(r.gzipBytes / 1024).toFixed(1)} KiB |`,
-    );
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await printBundleSize();
-}
+/**
+ * The `bundle-size` section of `pnpm bench`.
+ *
+ * @example
+ * ```ts
+ * const { rows } = await bundleSizeSection.run();
+ * ```
+ */
+export const bundleSizeSection: BenchSection = {
+  id: 'bundle-size',
+  title: 'Bundle size (esbuild --bundle --minify, ESM, browser; gzip -9)',
+  async run() {
+    const rows = await bundleSize();
+    return {
+      rows: rows.map((r) => ({
+        bundle: r.name,
+        'min KiB': Number((r.minBytes / 1024).toFixed(1)),
+        'min+gzip KiB': Number((r.gzipBytes / 1024).toFixed(1)),
+        'min+gzip bytes': r.gzipBytes,
+      })),
+      notes: [
+        'Each row bundles `export * from <entry>` (or the named imports shown) with every dependency inlined; react is external.',
+        'The client core is `@evrmore-auth/client` without /react, /local-key and /ky (separate entry points).',
+      ],
+    };
+  },
+};

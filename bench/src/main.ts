@@ -3,18 +3,11 @@
 // line in `sections` below.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { bundleSize } from './bundle-size.js';
+import { bundleSizeSection } from './bundle-size.js';
 import type { BenchCell, BenchSection, BenchSectionResult } from './section.js';
 import { verifySection } from './verify.js';
 
-const sections: BenchSection[] = [
-  verifySection,
-  {
-    id: 'bundle-size',
-    title: 'Bundle size (esbuild --bundle --minify, ESM, browser; gzip -9)',
-    run: async () => ({ rows: (await bundleSize()).map(({ entry: _entry, ...row }) => row) }),
-  },
-];
+const sections: BenchSection[] = [verifySection, bundleSizeSection];
 
 function format(cell: BenchCell): string {
   if (typeof cell === 'number') return cell.toLocaleString('en-US');
