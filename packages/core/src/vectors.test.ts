@@ -1,5 +1,6 @@
 // The one vector suite every secp256k1 backend must pass: the shared real-wallet vectors, the
 // oracle-generated vectors (bitcoinjs-message), and the edge cases where implementations differ.
+import * as secp from '@noble/secp256k1';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +71,15 @@ function bigIntTo32(v: bigint): Uint8Array {
     v >>= 8n;
   }
   return out;
+}
+function modInverse(a: bigint, m: bigint): bigint {
+  let [oldR, r, oldS, s1] = [a % m, m, 1n, 0n];
+  while (r !== 0n) {
+    const q = oldR / r;
+    [oldR, r] = [r, oldR - q * r];
+    [oldS, s1] = [s1, oldS - q * s1];
+  }
+  return ((oldS % m) + m) % m;
 }
 function bytesToBigInt(bytes: Uint8Array): bigint {
   return BigInt(`0x${bytesToHex(bytes)}`);
@@ -254,6 +264,32 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('backend %s', (_name, b
         address: ADDRESS_42,
         message: SATORI_MESSAGE,
         signature: withRS(SATORI_SIGNATURE, 5n, undefined),
+        backend,
+      }),
+    ).toMatchObject({ valid: false, reason: 'invalid_signature' });
+  });
+
+  it('returns null, never throws, when the recovered point is at infinity (s·R = e·G)', () => {
+    // R = kG and s = e/k make Q = r⁻¹(sR − eG) the point at infinity: no public key.
+    const digest = messageDigest(SATORI_MESSAGE);
+    const e = bytesToBigInt(digest) % CURVE_ORDER;
+    const k = 7n;
+    const R = secp.Point.BASE.multiply(k).toAffine();
+    const r = R.x % CURVE_ORDER;
+    const s = (e * modInverse(k, CURVE_ORDER)) % CURVE_ORDER;
+    const rs = new Uint8Array(64);
+    rs.set(bigIntTo32(r), 0);
+    rs.set(bigIntTo32(s), 32);
+    const recovery = Number(R.y & 1n);
+    for (const compressed of [true, false])
+      expect(backend.recover(digest, rs, recovery, compressed)).toBeNull();
+    // Control: the same r and s with the other R (−R) recover an ordinary key.
+    expect(backend.recover(digest, rs, recovery ^ 1, true)).not.toBeNull();
+    expect(
+      verifyMessage({
+        address: ADDRESS_42,
+        message: SATORI_MESSAGE,
+        signature: bytesToBase64(Uint8Array.of(31 + recovery, ...rs)),
         backend,
       }),
     ).toMatchObject({ valid: false, reason: 'invalid_signature' });

@@ -193,6 +193,23 @@ describe('verifyMessage', () => {
     );
   });
 
+  it('treats a backend that throws like one that finds no key', () => {
+    const throwing: Secp256k1Backend = {
+      name: 'throws',
+      recover() {
+        throw new Error('boom');
+      },
+    };
+    expect(
+      verifyMessage({
+        address: ADDRESS,
+        message: MESSAGE,
+        signature: SIGNATURE,
+        backend: throwing,
+      }),
+    ).toMatchObject({ valid: false, reason: 'invalid_signature' });
+  });
+
   it('throws TypeError only for a programmer error (options not an object)', () => {
     expect(() => verifyMessage(undefined as never)).toThrow(TypeError);
     expect(evrmore.pubKeyHash).toBe(33);

@@ -101,7 +101,12 @@ export function verifyMessage(options: VerifyMessageOptions): VerifyMessageResul
   const digest = messageDigest(options.message, network);
   for (const form of keyForms) {
     const compressed = form === 'compressed';
-    const publicKey = backend.recover(digest, rs, recovery, compressed);
+    let publicKey: Uint8Array | null;
+    try {
+      publicKey = backend.recover(digest, rs, recovery, compressed);
+    } catch {
+      publicKey = null; // a custom backend that throws must not turn attacker input into a 500
+    }
     if (publicKey && bytesEqual(hash160(publicKey), address.hash160)) {
       return { valid: true, publicKey, compressed };
     }
