@@ -460,6 +460,19 @@ describe('multi-tab', () => {
     expect(await b.getAccessToken()).toBe(await a.getAccessToken());
   });
 
+  it('without Web Locks a tab waits for the refresh another tab announced (BroadcastChannel fallback)', async () => {
+    const { a, b, fake } = tabs(false);
+    await a.signIn();
+    await flush();
+    const pa = a.refresh();
+    await Promise.resolve(); // a's 'refreshing' announcement reaches b
+    await Promise.resolve();
+    const pb = b.refresh();
+    expect(await pa).toBe('at-2');
+    expect(await pb).toBe('at-2');
+    expect(fake.state.refreshCount).toBe(1);
+  });
+
   it('refreshes without the lock when the wait for it times out', async () => {
     const fake = createFakeServer();
     mswServer.use(...fake.handlers);

@@ -165,6 +165,9 @@ export interface AuthClient {
   destroy(): void;
 }
 
+/** How long a tab without Web Locks waits for another tab's announced refresh, ms. */
+const PEER_REFRESH_WAIT_MS = 5000;
+
 const SIGN_OUT_CODES = new Set([
   'refresh_reused',
   'token_revoked',
@@ -305,6 +308,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   let pendingNotify = false;
   let destroyed = false;
   let state: AuthState = INITIAL;
+  /** Without Web Locks: until when another tab said it is refreshing (fallback coordination). */
+  let peerRefreshUntil = 0;
+  const tokenWaiters = new Set<() => void>();
   const listeners = new Set<AuthListener>();
 
   const notify = (): void => {
@@ -369,6 +375,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     expiresAtMs = expiry;
     generation++;
     mfaToken = null;
+    for (const wake of tokenWaiters) wake();
+    tokenWaiters.clear();
     state = Object.freeze({
       status: 'signed-in',
       session,
@@ -411,6 +419,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   sync?.onMessage((message: TabMessage) => {
     if (destroyed) return;
+    if (message.type === 'refreshing') {
+      peerRefreshUntil = now() + PEER_REFRESH_WAIT_MS;
+      return;
+    }
     if (message.type === 'tokens') {
       if (message.accessToken === accessToken) return;
       storeTokens(message.accessToken, message.expiresAtMs, message.session);
@@ -499,6 +511,24 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         await withLock(async () => {
           // Another tab refreshed while we waited for the lock: adopt its token, no request.
           if (generation !== startGeneration && tokenIsFresh()) return;
+          if (sync && !sync.hasLocks) {
+            // Fallback without Web Locks: if another tab announced a refresh, wait (bounded) for
+            // the token it will broadcast; else announce ours.
+            const waitMs = peerRefreshUntil - now();
+            if (waitMs > 0) {
+              await new Promise<void>((resolve) => {
+                const handle = timers.setTimeout(done, waitMs);
+                function done(): void {
+                  timers.clearTimeout(handle);
+                  tokenWaiters.delete(done);
+                  resolve();
+                }
+                tokenWaiters.add(done);
+              });
+              if (generation !== startGeneration && tokenIsFresh()) return;
+            }
+            sync.post({ type: 'refreshing' });
+          }
           const body = await postRefresh();
           const expiry = now() + body.expiresIn * 1000;
           storeTokens(body.accessToken, expiry, body.session);

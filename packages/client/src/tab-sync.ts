@@ -16,7 +16,9 @@ export type TabMessage =
       expiresAtMs: number;
       session: SessionInfo;
     }
-  | { type: 'signed-out'; reason: string };
+  | { type: 'signed-out'; reason: string }
+  /** Sent before a refresh when Web Locks are missing, so other tabs wait for its result. */
+  | { type: 'refreshing' };
 
 /**
  * The subset of `navigator.locks` the client uses.
@@ -62,6 +64,8 @@ export interface TabSyncOptions {
 
 /** Cross-tab coordination: one refresh at a time across tabs, and token/sign-out hand-over. */
 export interface TabSync {
+  /** Whether refreshes are serialised with Web Locks (else the BroadcastChannel fallback applies). */
+  readonly hasLocks: boolean;
   /** Run `fn` holding the cross-tab refresh lock (or without it when Web Locks are missing or the wait times out). */
   withLock<T>(fn: () => Promise<T>): Promise<T>;
   post(message: TabMessage): void;
@@ -73,6 +77,7 @@ function isTabMessage(data: unknown): data is TabMessage {
   if (typeof data !== 'object' || data === null) return false;
   const m = data as Record<string, unknown>;
   if (m.type === 'signed-out') return typeof m.reason === 'string';
+  if (m.type === 'refreshing') return true;
   return (
     m.type === 'tokens' &&
     typeof m.accessToken === 'string' &&
@@ -100,6 +105,7 @@ export function createTabSync(options: TabSyncOptions): TabSync {
     for (const l of listeners) l(event.data);
   });
   return {
+    hasLocks: options.locks !== null,
     async withLock(fn) {
       if (!options.locks) return fn();
       const controller = new AbortController();
