@@ -572,9 +572,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   };
 
   const getAccessToken = async (): Promise<string | null> => {
+    // A still-valid token is used even while an early refresh is in flight.
+    if (accessToken !== null && now() < expiresAtMs - 1000) return accessToken;
     if (inflight) return inflight;
     if (accessToken === null) return null;
-    if (now() < expiresAtMs - 1000) return accessToken;
     return refresh();
   };
 
