@@ -1,9 +1,12 @@
-import secp256k1 from 'secp256k1';
+// The addon itself, not the package's main entry, which silently falls back to pure-JS elliptic
+// when the addon cannot load: with this import a missing addon is an error, never a slow surprise.
+import secp256k1 from 'secp256k1/bindings.js';
 import type { Secp256k1Backend } from '../backend.js';
 
 /**
  * A backend on the `secp256k1` native addon (libsecp256k1, Node only). Opt-in: install
- * `secp256k1` next to `@evrmore-auth/core` (with pnpm, allow its build script).
+ * `secp256k1` next to `@evrmore-auth/core`; it ships N-API prebuilds for common platforms (else
+ * allow its build script). Importing this module throws if the addon cannot load.
  *
  * @example
  * ```ts
