@@ -33,17 +33,30 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-const results: Record<string, BenchSectionResult & { title: string; seconds: number }> = {};
+const results: Record<
+  string,
+  (BenchSectionResult | { error: string }) & { title: string; seconds: number }
+> = {};
+let failed = 0;
 for (const section of sections) {
   if (wanted.length > 0 && !wanted.includes(section.id)) continue;
-  const started = process.hrtime.bigint();
-  const result = await section.run();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  results[section.id] = { title: section.title, ...result, seconds };
   console.log(`\n## ${section.title}\n`);
-  printTable(result.rows);
-  for (const note of result.notes ?? []) console.log(`\n${note}`);
-  console.log(`\n(${seconds.toFixed(1)} s)`);
+  const started = process.hrtime.bigint();
+  try {
+    const result = await section.run();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    results[section.id] = { title: section.title, ...result, seconds };
+    printTable(result.rows);
+    for (const note of result.notes ?? []) console.log(`\n${note}`);
+    console.log(`\n(${seconds.toFixed(1)} s)`);
+  } catch (error) {
+    // One broken section must not hide the others' figures; the run still exits non-zero.
+    failed++;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const message = error instanceof Error ? error.message : String(error);
+    results[section.id] = { title: section.title, error: message, seconds };
+    console.error(`section ${section.id} failed: ${message}`);
+  }
 }
 
 const out = new URL('../results/latest.json', import.meta.url);
@@ -63,3 +76,4 @@ writeFileSync(
   )}\n`,
 );
 console.log(`\nwrote ${out.pathname}`);
+if (failed > 0) process.exitCode = 1;
