@@ -156,8 +156,9 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await shot(page, '05-token-renewed.png');
 
     // The same wallet in a second browser (its own cookies): a second session of one address.
-    await testId(page, 'demo-reveal').click();
-    const wif = (await testId(page, 'demo-wif').textContent())!;
+    await testId(page, 'share-reveal').click();
+    const wif = (await testId(page, 'share-wif').textContent())!;
+    expect(await testId(page, 'share-wif').isVisible()).toBe(true);
     const b = await openPage('browser B');
     await b.page.locator('details summary').click();
     await testId(b.page, 'demo-import-wif').fill(wif);

@@ -95,6 +95,7 @@ const auth = createAuthClient({ baseUrl: '/auth', signer });
 function showDemoWallet(): void {
   byTestId('demo-address').textContent = demo.address;
   byTestId('demo-wif').textContent = demo.wif;
+  byTestId('share-wif').textContent = demo.wif;
 }
 showDemoWallet();
 
@@ -109,6 +110,9 @@ $<HTMLButtonElement>('#demo-signin').addEventListener('click', (e) =>
 );
 $<HTMLButtonElement>('#demo-reveal').addEventListener('click', () => {
   show(byTestId('demo-wif'), true);
+});
+$<HTMLButtonElement>('#share-reveal').addEventListener('click', () => {
+  show(byTestId('share-wif'), true);
 });
 $<HTMLFormElement>('#demo-import').addEventListener('submit', (e) => {
   e.preventDefault();
@@ -376,7 +380,10 @@ let wasSignedIn = false;
 
 function render(state: AuthState = auth.getState()): void {
   const pill = byTestId('status');
-  pill.textContent = STATUS_TEXT[state.status];
+  pill.textContent =
+    state.status === 'error' && state.session === null
+      ? 'Not signed in'
+      : STATUS_TEXT[state.status];
   pill.dataset.status = state.status;
 
   const signedIn = state.session !== null;
@@ -390,6 +397,7 @@ function render(state: AuthState = auth.getState()): void {
   for (const b of document.querySelectorAll<HTMLButtonElement>('#signed-out button.primary'))
     b.disabled = state.status === 'signing-in';
 
+  show($('#share-hint'), signedIn && state.address === demo.address);
   if (signedIn) {
     byTestId('account-address').textContent = state.address ?? '';
     byTestId('account-session').textContent = state.session?.id ?? '';
@@ -407,6 +415,7 @@ function render(state: AuthState = auth.getState()): void {
     renewals = 0;
     lastRenewal = null;
     setMfaView('off');
+    show(byTestId('share-wif'), false);
     tick();
   }
   if (state.status === 'signed-out') {

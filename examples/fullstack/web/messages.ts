@@ -45,7 +45,8 @@ const SIGNED_OUT: Record<string, string> = {
   user: 'You are signed out.',
   'other-tab': 'You signed out in another tab.',
   token_revoked: 'This session was ended from another device.',
-  refresh_invalid: 'Your session has ended. Please sign in again.',
+  refresh_invalid:
+    'This session has ended (signed out here or from another device, or expired). Please sign in again.',
   refresh_reused:
     'Your session was ended for your safety: an old refresh token was used again. Please sign in again.',
   token_expired: 'Your session has expired. Please sign in again.',
