@@ -1,0 +1,109 @@
+// The multi-instance scenarios, run once with Redis and once with Postgres as the shared store.
+
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sharedJwk, startInstances, type Instance, type InstanceEnv } from './cluster.js';
+import {
+  getSession,
+  newWallet,
+  post,
+  problemCode,
+  readTokens,
+  refresh,
+  signIn,
+  signedChallenge,
+  type SignedIn,
+} from './wallet-client.js';
+
+/** Registers the scale scenarios for instances started with `env()`. */
+export function multiInstanceScenarios(env: () => InstanceEnv, cleanup: () => Promise<void>): void {
+  let nodes: Instance[] = [];
+  let baseEnv: InstanceEnv;
+  const node = (i: number) => nodes[i % nodes.length]!.url;
+
+  beforeAll(async () => {
+    baseEnv = { ...env(), AUTH_JWK: sharedJwk() };
+    nodes = await startInstances(3, baseEnv);
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await cleanup();
+  });
+
+  it('a challenge issued by one instance is verified by another', async () => {
+    const s = await signIn(node(0), node(1), newWallet());
+    const res = await getSession(node(2), s);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { id: string }).id).toBe(s.sessionId);
+  });
+
+  it('200 concurrent submissions of one signed challenge across three instances: exactly one 200', async () => {
+    const body = await signedChallenge(node(0), newWallet());
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const res = await post(node(i), '/auth/verify', body);
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
+    expect(results.filter((s) => s === 200)).toHaveLength(1);
+    // The rest are refused with a 4xx (replayed/unknown challenge or rate limited), never a 5xx.
+    expect(results.every((s) => s === 200 || (s >= 400 && s < 500))).toBe(true);
+  });
+
+  it('50 concurrent refreshes of one token across instances: grace rule, one live family', async () => {
+    const s = await signIn(node(0), node(0), newWallet());
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const res = await refresh(node(i), s.cookies);
+        if (res.status !== 200) return { status: res.status, code: await problemCode(res) };
+        const t = await readTokens(res, s.cookies);
+        return { status: 200, tokens: t };
+      }),
+    );
+    // Within the grace window every duplicate gets the same new token set.
+    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
+    const tokenSets = responses.map((r) => (r as { tokens: SignedIn }).tokens);
+    const refreshCookies = new Set(tokenSets.map((t) => JSON.stringify(t.cookies)));
+    expect(refreshCookies.size).toBe(1);
+    expect(new Set(tokenSets.map((t) => t.accessToken)).size).toBe(1);
+    // Afterwards exactly one refresh token works: the new one; the family is still alive.
+    const next = await refresh(node(1), tokenSets[0]!.cookies);
+    expect(next.status).toBe(200);
+    const after = await readTokens(next, tokenSets[0]!.cookies);
+    expect((await getSession(node(2), after)).status).toBe(200);
+  });
+
+  it('revoking a session on one instance fails its access token on the others at once', async () => {
+    const s = await signIn(node(0), node(1), newWallet());
+    for (let i = 0; i < 3; i++) expect((await getSession(node(i), s)).status).toBe(200);
+    const logout = await post(
+      node(0),
+      '/auth/logout',
+      {},
+      {
+        authorization: `Bearer ${s.accessToken}`,
+        cookie: Object.entries(s.cookies)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('; '),
+      },
+    );
+    expect(logout.status).toBe(204);
+    for (let i = 1; i < 3; i++) {
+      const res = await getSession(node(i), s);
+      expect(res.status).toBe(401);
+    }
+    const r = await refresh(node(2), s.cookies);
+    expect(r.status).toBe(401);
+  });
+
+  it('restart: sessions and refresh tokens survive when every instance is replaced', async () => {
+    const s = await signIn(node(0), node(1), newWallet());
+    await Promise.all(nodes.map((n) => n.stop()));
+    nodes = await startInstances(3, baseEnv);
+    expect((await getSession(node(1), s)).status).toBe(200);
+    const r = await refresh(node(2), s.cookies);
+    expect(r.status).toBe(200);
+    const t = await readTokens(r, s.cookies);
+    expect((await getSession(node(0), t)).status).toBe(200);
+  });
+}
