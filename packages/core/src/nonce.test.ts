@@ -44,6 +44,13 @@ describe('generateNonce', () => {
     expect(round).toBe(2);
   });
 
+  it('refuses a random source that returns nothing instead of looping forever', () => {
+    expect(() => generateNonce({ randomBytes: () => new Uint8Array(0) })).toThrow(
+      new TypeError('randomBytes must return a non-empty Uint8Array'),
+    );
+    expect(() => generateNonce({ randomBytes: () => [1, 2, 3] as never })).toThrow(TypeError);
+  });
+
   it('is uniform over the alphabet: every character equally often for a uniform byte stream', () => {
     let next = 0;
     const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => next++ % 256);

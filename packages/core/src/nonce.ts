@@ -44,6 +44,10 @@ export function generateNonce(options: GenerateNonceOptions = {}): string {
   let out = '';
   while (out.length < length) {
     const bytes = randomBytes(length * 2);
+    if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
+      // An empty source would loop forever: refuse it instead.
+      throw new TypeError('randomBytes must return a non-empty Uint8Array');
+    }
     for (let i = 0; i < bytes.length && out.length < length; i++) {
       const b = bytes[i]!;
       if (b < LIMIT) out += ALPHABET[b % ALPHABET.length];
