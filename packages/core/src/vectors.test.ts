@@ -3,6 +3,7 @@
 import * as secp from '@noble/secp256k1';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   CURVE_ORDER,
@@ -307,6 +308,44 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('backend %s', (_name, b
       }
     }
   });
+});
+
+describe('differential: all backends give the same answer on arbitrary input', () => {
+  it('recovery ids 2/3 (R.x = r + n) recover the same key everywhere, even when r is no x coordinate', () => {
+    // r = 15 is no x coordinate, 15 + n is: libsecp256k1 and noble recover; tiny-secp256k1 2.x
+    // alone refused it until the backend routed ids 2/3 to noble.
+    const rs = new Uint8Array(64);
+    rs.set(bigIntTo32(15n), 0);
+    rs.set(bigIntTo32(1n), 32);
+    for (const digest of [new Uint8Array(32), new Uint8Array(32).fill(1)])
+      for (const compressed of [true, false]) {
+        const keys = BACKENDS.map((b) => b.recover(digest, rs, 2, compressed));
+        expect(keys[0]).not.toBeNull();
+        expect(keys[1]).toEqual(keys[0]);
+        expect(keys[2]).toEqual(keys[0]);
+      }
+  });
+
+  it('recover(random digest, random r‖s in range, any recovery id, both forms) is equal or null for all', () => {
+    const scalar = fc.bigInt({ min: 1n, max: CURVE_ORDER - 1n });
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        scalar,
+        scalar,
+        fc.integer({ min: 0, max: 3 }),
+        fc.boolean(),
+        (digest, r, s, recovery, compressed) => {
+          const rs = new Uint8Array(64);
+          rs.set(bigIntTo32(r), 0);
+          rs.set(bigIntTo32(s), 32);
+          const [first, ...rest] = BACKENDS.map((b) => b.recover(digest, rs, recovery, compressed));
+          for (const other of rest) expect(other).toEqual(first);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  }, 60_000);
 });
 
 describe('the oracle accepts our signatures (the other direction)', () => {
