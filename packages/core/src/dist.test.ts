@@ -32,7 +32,9 @@ describe('dist', () => {
       const rs = new Uint8Array(64); rs[31] = 15; rs[63] = 1;
       out.push(tinySecp256k1Backend.recover(new Uint8Array(32), rs, 2, true)?.length === 33);
       console.log(JSON.stringify(out));`;
-    expect(run(['--no-experimental-require-module', '-e', script])).toBe('[true,true,true,true]');
+    expect(run(['--no-experimental-require-module', '-e', script])).toBe(
+      '[true,true,true,true,true]',
+    );
   });
 
   it('import works for every subpath', () => {
