@@ -1,0 +1,77 @@
+// Authenticating application requests: bearer access token + fingerprint cookie + live session.
+import { EvrmoreAuthError } from '@evrmore-auth/core';
+import type { AccessTokenClaims } from './config.js';
+import { readCookie } from './http.js';
+import { isLive, type AuthRuntime } from './runtime.js';
+import { checkFingerprint, verifyAccessToken } from './tokens.js';
+
+/**
+ * The verified caller.
+ *
+ * @example
+ * ```ts
+ * const { address, sessionId, claims } = await auth.authenticate(request);
+ * ```
+ */
+export interface AuthIdentity {
+  address: string;
+  sessionId: string;
+  claims: AccessTokenClaims;
+}
+
+/**
+ * Options of {@link authenticateRequest}.
+ *
+ * @example
+ * ```ts
+ * await auth.authenticate(request, { permissions: ['posts:write'] });
+ * ```
+ */
+export interface AuthenticateOptions {
+  /** Every one of these must be in the token's `permissions` claim, else 403 `insufficient_scope`. */
+  permissions?: string[];
+}
+
+/**
+ * Verify `authorization: Bearer …`, the fingerprint cookie and the session's liveness. Throws
+ * `EvrmoreAuthError` `token_missing`, `token_invalid`, `token_expired`, `fingerprint_mismatch`,
+ * `token_revoked`, `insufficient_scope` or `unavailable`.
+ *
+ * @example
+ * ```ts
+ * const identity = await authenticateRequest(runtime, request, { permissions: ['admin'] });
+ * ```
+ */
+export async function authenticateRequest(
+  rt: AuthRuntime,
+  request: Request,
+  options: AuthenticateOptions = {},
+): Promise<AuthIdentity> {
+  const header = request.headers.get('authorization');
+  if (header === null || header.trim() === '') throw new EvrmoreAuthError('token_missing');
+  const m = /^Bearer +([^\s]+) *$/i.exec(header);
+  if (!m) throw new EvrmoreAuthError('token_invalid');
+  const { config } = rt;
+  const now = config.now();
+  const claims = await verifyAccessToken(m[1]!, {
+    keys: await rt.keys(),
+    issuer: config.issuer,
+    audience: config.audience,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    now,
+  });
+  if (!(await checkFingerprint(readCookie(request, config.cookies.fingerprintName), claims.fgp)))
+    throw new EvrmoreAuthError('fingerprint_mismatch');
+  const session = await rt.store.getSession(claims.sid);
+  if (session !== null && session.address !== claims.sub)
+    throw new EvrmoreAuthError('token_invalid');
+  if (!isLive(session, now)) throw new EvrmoreAuthError('token_revoked');
+  if (session.fingerprintHash !== claims.fgp) throw new EvrmoreAuthError('fingerprint_mismatch');
+  const required = options.permissions ?? [];
+  if (required.length > 0) {
+    const granted = Array.isArray(claims.permissions) ? (claims.permissions as unknown[]) : [];
+    if (!required.every((p) => granted.includes(p)))
+      throw new EvrmoreAuthError('insufficient_scope');
+  }
+  return { address: claims.sub, sessionId: claims.sid, claims };
+}

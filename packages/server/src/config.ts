@@ -1,0 +1,419 @@
+// Configuration of createEvrmoreAuth: validated once at start-up, with exact TypeError messages.
+import { evrmore, type Network } from '@evrmore-auth/core';
+import type { JWTPayload } from 'jose';
+import type { EventSinkOptions, PinoLikeLogger } from './events.js';
+import type { KeyConfig } from './keys.js';
+import { validateKeyConfigs } from './keys.js';
+import type { RateLimitConfig } from './rate-limit.js';
+import type { AuthStore } from './store.js';
+import { webRandomBytes, type RandomBytes } from './crypto.js';
+
+/**
+ * What {@link EvrmoreAuthConfig.onSignIn} learns about the sign-in.
+ *
+ * @example
+ * ```ts
+ * const onSignIn = async (address: string, ctx: SignInHookContext) =>
+ *   ctx.kind === 'signin' ? { roles: await rolesOf(address) } : { roles: await rolesOf(address) };
+ * ```
+ */
+export interface SignInHookContext {
+  /** `signin` after a verified signature, `refresh` when a refresh mints a new access token. */
+  kind: 'signin' | 'refresh';
+  sessionId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * Extra access-token claims from the application. Reserved claims (`iss`, `aud`, `sub`, `sid`,
+ * `jti`, `iat`, `nbf`, `exp`, `fgp`) are ignored if returned.
+ *
+ * @example
+ * ```ts
+ * const claims: ExtraClaims = { roles: ['admin'], permissions: ['posts:write'] };
+ * ```
+ */
+export type ExtraClaims = Record<string, unknown>;
+
+/**
+ * Cookie settings.
+ *
+ * @example
+ * ```ts
+ * const cookies: CookieConfig = { secure: true, refreshName: 'my-rt' };
+ * ```
+ */
+export interface CookieConfig {
+  /**
+   * Mark cookies `Secure`. Browsers accept Secure cookies on `http://localhost` too, so keep it on
+   * in development; turn it off only for plain-HTTP hosts other than localhost.
+   * @default true
+   */
+  secure?: boolean;
+  /** @default '__Host-evrmore-fgp' when secure, else 'evrmore-fgp' */
+  fingerprintName?: string;
+  /** @default '__Secure-evrmore-rt' when secure, else 'evrmore-rt' */
+  refreshName?: string;
+}
+
+/**
+ * Configuration of {@link createEvrmoreAuth}.
+ *
+ * @example
+ * ```ts
+ * const config: EvrmoreAuthConfig = {
+ *   domain: 'example.com',
+ *   keys: [{ kid: '2026-01', privateKey: process.env.AUTH_PRIVATE_KEY_PEM! }],
+ * };
+ * ```
+ */
+export interface EvrmoreAuthConfig {
+  /** RFC 3986 authority (host[:port]) users sign in to; the message's first line. Required. */
+  domain: string;
+  /** The sign-in origin put in the message's `URI:` line. @default `https://${domain}` */
+  uri?: string;
+  /** The message's statement line. @default none */
+  statement?: string;
+  /** Access-token `iss`. @default origin of `uri` */
+  issuer?: string;
+  /** Access-token `aud`. @default origin of `uri` */
+  audience?: string;
+  /** @default evrmore (mainnet) */
+  network?: Network;
+  /** Signing keys, newest first. Required in production; ephemeral EdDSA keys in development. */
+  keys?: KeyConfig[];
+  /** @default 900 (15 min) */
+  accessTokenTtlSeconds?: number;
+  /** @default 300 (5 min) */
+  challengeTtlSeconds?: number;
+  /** @default 604800 (7 days) */
+  refreshIdleTtlSeconds?: number;
+  /** @default 2592000 (30 days) */
+  refreshAbsoluteTtlSeconds?: number;
+  /** @default 10 */
+  refreshGraceSeconds?: number;
+  /** @default 30 */
+  clockToleranceSeconds?: number;
+  /** Origins allowed for CORS and cookie-authenticated calls. @default [origin of `uri`] */
+  allowedOrigins?: string[];
+  /**
+   * Who may set `x-forwarded-for`. A number N: N reverse proxies in front of the server, the
+   * client is the N-th address from the right of `x-forwarded-for`. A list of IP addresses: the
+   * peer (from the adapter) must be one of them, then `x-forwarded-for` is walked from the right
+   * skipping listed addresses. Exact matches, no CIDR ranges.
+   * @default none: `x-forwarded-for` is ignored
+   */
+  trustedProxies?: number | string[];
+  /** @default '/auth' */
+  basePath?: string;
+  cookies?: CookieConfig;
+  /** @default createMemoryStore() */
+  store?: AuthStore;
+  /** @default globalThis.process?.env.NODE_ENV === 'production' (read once) */
+  production?: boolean;
+  /** Extra claims for the access token; called at sign-in and at every refresh. */
+  onSignIn?: (
+    address: string,
+    context: SignInHookContext,
+  ) => ExtraClaims | void | Promise<ExtraClaims | void>;
+  onEvent?: EventSinkOptions['onEvent'];
+  logger?: PinoLikeLogger;
+  anomaly?: EventSinkOptions['anomaly'];
+  rateLimits?: RateLimitConfig;
+  /** @default Date.now */
+  now?: () => number;
+  /** @default crypto.getRandomValues */
+  randomBytes?: RandomBytes;
+}
+
+/**
+ * The configuration after validation and defaults.
+ *
+ * @example
+ * ```ts
+ * const auth = createEvrmoreAuth({ domain: 'example.com', keys });
+ * auth.config.accessTokenTtlSeconds; // 900
+ * ```
+ */
+export interface ResolvedConfig {
+  domain: string;
+  uri: string;
+  origin: string;
+  statement: string | undefined;
+  issuer: string;
+  audience: string;
+  network: Network;
+  keys: KeyConfig[] | undefined;
+  accessTokenTtlSeconds: number;
+  challengeTtlSeconds: number;
+  refreshIdleTtlSeconds: number;
+  refreshAbsoluteTtlSeconds: number;
+  refreshGraceSeconds: number;
+  clockToleranceSeconds: number;
+  allowedOrigins: string[];
+  trustedProxies: number | string[] | null;
+  basePath: string;
+  cookies: { secure: boolean; fingerprintName: string; refreshName: string };
+  production: boolean;
+  now: () => number;
+  randomBytes: RandomBytes;
+}
+
+const DOMAIN =
+  /^(?:\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(?::[0-9]{1,5})?$/;
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/;
+const BASE_PATH = /^(?:\/[A-Za-z0-9._~-]+)+$/;
+
+function fail(message: string): never {
+  throw new TypeError(`createEvrmoreAuth: ${message}`);
+}
+
+function seconds(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    fail(`${name} must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+function httpOrigin(name: string, value: unknown): URL {
+  if (typeof value !== 'string') fail(`${name} must be an absolute http(s) URL`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(`${name} must be an absolute http(s) URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    fail(`${name} must be an absolute http(s) URL`);
+  if (url.username || url.password) fail(`${name} must not contain credentials`);
+  return url;
+}
+
+function readProductionFlag(): boolean {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return proc?.env?.NODE_ENV === 'production';
+}
+
+/**
+ * Validate `config` and apply defaults; throws `TypeError('createEvrmoreAuth: …')`.
+ *
+ * @example
+ * ```ts
+ * resolveConfig({ domain: 'example.com:8443' }).uri; // 'https://example.com:8443'
+ * ```
+ */
+export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
+  if (typeof config !== 'object' || config === null) fail('config must be an object');
+  const { domain } = config;
+  if (typeof domain !== 'string' || !DOMAIN.test(domain))
+    fail('domain must be an RFC 3986 authority (host[:port]) without scheme or path');
+  const port = /:(\d+)$/.exec(domain)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+    fail('domain port must be from 1 to 65535');
+
+  const uriUrl = httpOrigin('uri', config.uri ?? `https://${domain}`);
+  const uri = config.uri ?? `https://${domain}`;
+  if (uriUrl.host !== domain.toLowerCase() && uriUrl.host !== domain)
+    fail('uri must be on the configured domain');
+  const origin = uriUrl.origin;
+
+  if (config.statement !== undefined) {
+    if (
+      typeof config.statement !== 'string' ||
+      config.statement.length === 0 ||
+      config.statement.length > 512 ||
+      /[\n\r\u2028\u2029]/.test(config.statement) ||
+      config.statement !== config.statement.trim()
+    )
+      fail('statement must be a single line of 1-512 characters without surrounding spaces');
+  }
+  const issuer = config.issuer ?? origin;
+  if (typeof issuer !== 'string' || issuer.length === 0 || issuer.length > 512)
+    fail('issuer must be a non-empty string');
+  const audience = config.audience ?? origin;
+  if (typeof audience !== 'string' || audience.length === 0 || audience.length > 512)
+    fail('audience must be a non-empty string');
+
+  const network = config.network ?? evrmore;
+  if (
+    typeof network !== 'object' ||
+    network === null ||
+    typeof network.chainId !== 'string' ||
+    typeof network.messagePrefix !== 'string'
+  )
+    fail('network must be a Network (evrmore, evrmoreTestnet or defineNetwork(...))');
+
+  if (config.keys !== undefined) validateKeyConfigs(config.keys);
+
+  const accessTokenTtlSeconds = seconds(
+    'accessTokenTtlSeconds',
+    config.accessTokenTtlSeconds,
+    900,
+    30,
+    86_400,
+  );
+  const challengeTtlSeconds = seconds(
+    'challengeTtlSeconds',
+    config.challengeTtlSeconds,
+    300,
+    30,
+    3_600,
+  );
+  const refreshAbsoluteTtlSeconds = seconds(
+    'refreshAbsoluteTtlSeconds',
+    config.refreshAbsoluteTtlSeconds,
+    2_592_000,
+    60,
+    31_536_000,
+  );
+  const refreshIdleTtlSeconds = seconds(
+    'refreshIdleTtlSeconds',
+    config.refreshIdleTtlSeconds,
+    604_800,
+    60,
+    31_536_000,
+  );
+  if (refreshIdleTtlSeconds > refreshAbsoluteTtlSeconds)
+    fail('refreshIdleTtlSeconds must not exceed refreshAbsoluteTtlSeconds');
+  const refreshGraceSeconds = seconds('refreshGraceSeconds', config.refreshGraceSeconds, 10, 0, 60);
+  const clockToleranceSeconds = seconds(
+    'clockToleranceSeconds',
+    config.clockToleranceSeconds,
+    30,
+    0,
+    300,
+  );
+
+  let allowedOrigins: string[] = [origin];
+  if (config.allowedOrigins !== undefined) {
+    if (!Array.isArray(config.allowedOrigins)) fail('allowedOrigins must be an array of origins');
+    allowedOrigins = config.allowedOrigins.map((o, i) => {
+      if (o === '*') fail(`allowedOrigins[${i}] must not be "*" (credentials are sent)`);
+      const url = httpOrigin(`allowedOrigins[${i}]`, o);
+      if (url.origin !== o)
+        fail(
+          `allowedOrigins[${i}] must be an origin like "https://example.com" (no path or trailing slash)`,
+        );
+      return url.origin;
+    });
+  }
+
+  let trustedProxies: number | string[] | null = null;
+  if (config.trustedProxies !== undefined) {
+    const tp = config.trustedProxies;
+    if (typeof tp === 'number') {
+      if (!Number.isInteger(tp) || tp < 1 || tp > 16)
+        fail('trustedProxies must be a hop count from 1 to 16 or a list of IP addresses');
+      trustedProxies = tp;
+    } else if (
+      Array.isArray(tp) &&
+      tp.length > 0 &&
+      tp.every((ip) => typeof ip === 'string' && /^[0-9A-Fa-f:.]{2,45}$/.test(ip))
+    ) {
+      trustedProxies = tp.map((ip) => ip.toLowerCase());
+    } else fail('trustedProxies must be a hop count from 1 to 16 or a list of IP addresses');
+  }
+
+  const basePath = config.basePath ?? '/auth';
+  if (typeof basePath !== 'string' || !BASE_PATH.test(basePath))
+    fail('basePath must start with "/" and not end with "/" (e.g. "/auth")');
+
+  const c = config.cookies ?? {};
+  if (typeof c !== 'object' || c === null) fail('cookies must be an object');
+  const secure = c.secure ?? true;
+  if (typeof secure !== 'boolean') fail('cookies.secure must be a boolean');
+  const fingerprintName = c.fingerprintName ?? (secure ? '__Host-evrmore-fgp' : 'evrmore-fgp');
+  const refreshName = c.refreshName ?? (secure ? '__Secure-evrmore-rt' : 'evrmore-rt');
+  for (const [name, v] of [
+    ['cookies.fingerprintName', fingerprintName],
+    ['cookies.refreshName', refreshName],
+  ] as const) {
+    if (typeof v !== 'string' || !COOKIE_NAME.test(v)) fail(`${name} must be a valid cookie name`);
+    if (!secure && (v.startsWith('__Host-') || v.startsWith('__Secure-')))
+      fail(`${name} with a __Host-/__Secure- prefix needs cookies.secure`);
+  }
+  if (fingerprintName === refreshName)
+    fail('cookies.fingerprintName and cookies.refreshName must differ');
+
+  const production = config.production ?? readProductionFlag();
+  if (typeof production !== 'boolean') fail('production must be a boolean');
+  if (production && config.keys === undefined)
+    fail('keys are required in production (refusing to start with ephemeral keys)');
+
+  if (config.onSignIn !== undefined && typeof config.onSignIn !== 'function')
+    fail('onSignIn must be a function');
+  if (config.onEvent !== undefined && typeof config.onEvent !== 'function')
+    fail('onEvent must be a function');
+  const now = config.now ?? Date.now;
+  if (typeof now !== 'function') fail('now must be a function returning epoch milliseconds');
+  const randomBytes = config.randomBytes ?? webRandomBytes;
+  if (typeof randomBytes !== 'function') fail('randomBytes must be a function');
+  if (config.store !== undefined) {
+    const s = config.store as unknown as Record<string, unknown>;
+    for (const m of [
+      'putChallenge',
+      'consumeChallenge',
+      'createSession',
+      'getSession',
+      'listSessions',
+      'revokeSession',
+      'revokeSessions',
+      'rotateRefresh',
+      'getMfa',
+      'createRateLimiter',
+    ])
+      if (typeof s?.[m] !== 'function') fail(`store must implement AuthStore (missing ${m})`);
+  }
+
+  return {
+    domain,
+    uri,
+    origin,
+    statement: config.statement,
+    issuer,
+    audience,
+    network,
+    keys: config.keys,
+    accessTokenTtlSeconds,
+    challengeTtlSeconds,
+    refreshIdleTtlSeconds,
+    refreshAbsoluteTtlSeconds,
+    refreshGraceSeconds,
+    clockToleranceSeconds,
+    allowedOrigins,
+    trustedProxies,
+    basePath,
+    cookies: { secure, fingerprintName, refreshName },
+    production,
+    now,
+    randomBytes,
+  };
+}
+
+/** Claims the application may not set through {@link EvrmoreAuthConfig.onSignIn}. */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'iss',
+  'aud',
+  'sub',
+  'sid',
+  'jti',
+  'iat',
+  'nbf',
+  'exp',
+  'fgp',
+]);
+
+/**
+ * The claims of a verified access token.
+ *
+ * @example
+ * ```ts
+ * const claims: AccessTokenClaims = identity.claims;
+ * claims.sid;
+ * ```
+ */
+export type AccessTokenClaims = JWTPayload & { sub: string; sid: string; fgp: string } & Record<
+    string,
+    unknown
+  >;

@@ -1,0 +1,280 @@
+// HTTP plumbing: problem+json, security headers, CORS, bounded JSON bodies, cookies, client IP.
+import { EvrmoreAuthError } from '@evrmore-auth/core';
+
+/** Largest request body accepted (PROTOCOL.md §3). */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Per-request facts the routes share.
+ *
+ * @example
+ * ```ts
+ * const ctx: RequestContext = { request, requestId: 'r1', ip: '203.0.113.7', userAgent: null, https: true, origin: null };
+ * ```
+ */
+export interface RequestContext {
+  request: Request;
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** Whether the request URL is https (HSTS is sent then). */
+  https: boolean;
+  /** The `Origin` header when it is an allowed origin (CORS headers are added then). */
+  origin: string | null;
+}
+
+/**
+ * The security headers of PROTOCOL.md §7 (plus `cache-control: no-store`).
+ *
+ * @example
+ * ```ts
+ * const headers = new Headers();
+ * applySecurityHeaders(headers, true);
+ * ```
+ */
+export function applySecurityHeaders(headers: Headers, https: boolean): void {
+  headers.set('cache-control', 'no-store');
+  headers.set('pragma', 'no-cache');
+  headers.set('x-content-type-options', 'nosniff');
+  headers.set('x-frame-options', 'DENY');
+  headers.set('referrer-policy', 'no-referrer');
+  headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+  if (https) headers.set('strict-transport-security', 'max-age=63072000; includeSubDomains');
+}
+
+/**
+ * Add the headers every auth response carries: security headers, request id, CORS for an allowed origin.
+ *
+ * @example
+ * ```ts
+ * finishHeaders(response.headers, ctx);
+ * ```
+ */
+export function finishHeaders(
+  headers: Headers,
+  ctx: Pick<RequestContext, 'https' | 'requestId' | 'origin'>,
+): void {
+  applySecurityHeaders(headers, ctx.https);
+  headers.set('x-request-id', ctx.requestId);
+  headers.append('vary', 'Origin');
+  if (ctx.origin !== null) {
+    headers.set('access-control-allow-origin', ctx.origin);
+    headers.set('access-control-allow-credentials', 'true');
+    headers.set('access-control-expose-headers', 'retry-after, x-request-id');
+  }
+}
+
+/**
+ * A JSON response.
+ *
+ * @example
+ * ```ts
+ * return json(201, { message, nonce, issuedAt, expiresAt });
+ * ```
+ */
+export function json(status: number, body: unknown, headers: Headers = new Headers()): Response {
+  headers.set('content-type', 'application/json; charset=utf-8');
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+/**
+ * The problem+json response of an `EvrmoreAuthError` (with `retry-after` for 429).
+ *
+ * @example
+ * ```ts
+ * problemResponse(new EvrmoreAuthError('not_found'));
+ * ```
+ */
+export function problemResponse(
+  error: EvrmoreAuthError,
+  headers: Headers = new Headers(),
+): Response {
+  headers.set('content-type', 'application/problem+json');
+  if (error.code === 'rate_limited')
+    headers.set('retry-after', String(Math.max(1, Math.ceil(error.retryAfter ?? 1))));
+  if (error.code === 'method_not_allowed' && error.detail === undefined) {
+    // `allow` is set by the caller
+  }
+  return new Response(JSON.stringify(error.toProblem()), { status: error.status, headers });
+}
+
+const JSON_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Read a JSON body: content type must be `application/json`, at most 16 KiB counted while
+ * reading (not trusting `content-length`), strict UTF-8, no `__proto__`/`constructor`/`prototype`
+ * keys. `allowEmpty`: an absent body reads as `{}`.
+ *
+ * @example
+ * ```ts
+ * const body = await readJsonBody(request, { allowEmpty: false });
+ * ```
+ */
+export async function readJsonBody(
+  request: Request,
+  options: { allowEmpty: boolean },
+): Promise<unknown> {
+  const type = request.headers.get('content-type');
+  const declared = request.headers.get('content-length');
+  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > MAX_BODY_BYTES)
+    throw new EvrmoreAuthError('payload_too_large');
+  if (type === null && options.allowEmpty) {
+    const bytes = await readBytes(request);
+    if (bytes.length === 0) return {};
+    throw new EvrmoreAuthError('unsupported_media_type');
+  }
+  if (type === null || !JSON_TYPE.test(type.trim()))
+    throw new EvrmoreAuthError('unsupported_media_type');
+  const bytes = await readBytes(request);
+  if (bytes.length === 0) {
+    if (options.allowEmpty) return {};
+    throw new EvrmoreAuthError('invalid_request', { detail: 'the request body is empty' });
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new EvrmoreAuthError('invalid_request', { detail: 'the body is not valid UTF-8' });
+  }
+  try {
+    return JSON.parse(text, (key, value: unknown) => {
+      if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKey();
+      return value;
+    }) as unknown;
+  } catch (err) {
+    if (err instanceof ForbiddenKey)
+      throw new EvrmoreAuthError('invalid_request', { detail: 'forbidden key in JSON body' });
+    throw new EvrmoreAuthError('invalid_request', { detail: 'the body is not valid JSON' });
+  }
+}
+
+class ForbiddenKey extends Error {}
+
+async function readBytes(request: Request): Promise<Uint8Array> {
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new EvrmoreAuthError('payload_too_large');
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The value of cookie `name` in the request (first occurrence), or `null`.
+ *
+ * @example
+ * ```ts
+ * readCookie(request, '__Host-evrmore-fgp');
+ * ```
+ */
+export function readCookie(request: Request, name: string): string | null {
+  const header = request.headers.get('cookie');
+  if (header === null || header.length > 8192) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() !== name) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2)
+      value = value.slice(1, -1);
+    return value;
+  }
+  return null;
+}
+
+/**
+ * Options of {@link serializeCookie}.
+ *
+ * @example
+ * ```ts
+ * const options: CookieOptions = { path: '/auth', maxAgeSeconds: 3600, secure: true };
+ * ```
+ */
+export interface CookieOptions {
+  path: string;
+  /** 0 clears the cookie. */
+  maxAgeSeconds: number;
+  secure: boolean;
+}
+
+/**
+ * A `set-cookie` value: always HttpOnly and SameSite=Strict.
+ *
+ * @example
+ * ```ts
+ * headers.append('set-cookie', serializeCookie('evrmore-rt', token, { path: '/auth', maxAgeSeconds: 604800, secure: true }));
+ * ```
+ */
+export function serializeCookie(name: string, value: string, options: CookieOptions): string {
+  const parts = [
+    `${name}=${value}`,
+    `Path=${options.path}`,
+    `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`,
+    'HttpOnly',
+    'SameSite=Strict',
+  ];
+  if (options.secure) parts.push('Secure');
+  if (options.maxAgeSeconds <= 0) parts.push('Expires=Thu, 01 Jan 1970 00:00:00 GMT');
+  return parts.join('; ');
+}
+
+const IP = /^[0-9A-Fa-f:.]{2,45}$/;
+
+function normaliseIp(value: string): string | null {
+  let v = value.trim();
+  if (v.startsWith('[') && v.includes(']')) v = v.slice(1, v.indexOf(']'));
+  else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(v)) v = v.slice(0, v.lastIndexOf(':'));
+  if (v.toLowerCase().startsWith('::ffff:') && /\d+\.\d+\.\d+\.\d+$/.test(v)) v = v.slice(7);
+  return IP.test(v) ? v.toLowerCase() : null;
+}
+
+/**
+ * The client IP. Without `trustedProxies` it is the peer address the adapter passed (or `null`)
+ * and `x-forwarded-for` is ignored. With a hop count N, it is the N-th entry from the right of
+ * `x-forwarded-for`. With a list of proxy IPs, the peer must be listed, and `x-forwarded-for` is
+ * walked from the right skipping listed proxies.
+ *
+ * @example
+ * ```ts
+ * clientIp(request, '10.0.0.2', ['10.0.0.2']); // the address nginx saw
+ * ```
+ */
+export function clientIp(
+  request: Request,
+  peer: string | null | undefined,
+  trustedProxies: number | string[] | null,
+): string | null {
+  const peerIp = peer ? normaliseIp(peer) : null;
+  if (trustedProxies === null) return peerIp;
+  const header = request.headers.get('x-forwarded-for');
+  const chain =
+    header === null || header.length > 2048 ? [] : header.split(',').map((s) => normaliseIp(s));
+  if (typeof trustedProxies === 'number') {
+    const entry = chain[chain.length - trustedProxies];
+    if (chain.length < trustedProxies) return chain[0] ?? peerIp;
+    return entry ?? null;
+  }
+  if (peerIp === null || !trustedProxies.includes(peerIp)) return peerIp;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const ip = chain[i];
+    if (ip === null || ip === undefined) return null;
+    if (!trustedProxies.includes(ip)) return ip;
+  }
+  return chain[0] ?? peerIp;
+}

@@ -1,0 +1,137 @@
+// POST /auth/refresh: rotate the refresh token; grace window for concurrent duplicates; reuse
+// detection revokes the session.
+import { EvrmoreAuthError, type TokenResponse } from '@evrmore-auth/core';
+import { openGraceBlob, sealGraceBlob } from './crypto.js';
+import type { RequestContext } from './http.js';
+import {
+  eventBase,
+  hashRefreshToken,
+  isLive,
+  loadClaims,
+  mintTokenResponse,
+  newRefreshToken,
+  refreshCookie,
+  refreshTokenSessionId,
+  type AuthRuntime,
+} from './runtime.js';
+
+/**
+ * Options of {@link refreshSession}.
+ *
+ * @example
+ * ```ts
+ * const options: RefreshSessionOptions = { refreshToken: cookieValue, context };
+ * ```
+ */
+export interface RefreshSessionOptions {
+  /** The refresh cookie's value (`null` when absent). */
+  refreshToken: string | null;
+  context: RequestContext;
+}
+
+/**
+ * The result of a refresh: the token response and the rotated refresh cookie.
+ *
+ * @example
+ * ```ts
+ * const { tokens, setCookies } = await refreshSession(runtime, { refreshToken, context });
+ * ```
+ */
+export interface RefreshResult {
+  tokens: TokenResponse;
+  setCookies: string[];
+  /** `true` when this answer is the grace-window replay of a concurrent rotation. */
+  grace: boolean;
+}
+
+interface GraceSet {
+  tokens: TokenResponse;
+  refreshToken: string;
+}
+
+/**
+ * Rotate a refresh token. The new token set is sealed (AES-256-GCM, key from HKDF of the
+ * presented token) and handed to the store, so a concurrent duplicate within the grace window gets
+ * the identical set; reuse later revokes the session (`refresh_reused`, event `refresh.reused`).
+ * Throws `refresh_invalid` for an unknown, revoked, idle-expired or absolutely-expired session.
+ *
+ * @example
+ * ```ts
+ * const { tokens, setCookies } = await refreshSession(runtime, { refreshToken, context });
+ * ```
+ */
+export async function refreshSession(
+  rt: AuthRuntime,
+  options: RefreshSessionOptions,
+): Promise<RefreshResult> {
+  const { refreshToken, context } = options;
+  const { config } = rt;
+  await rt.rateLimits.check('refresh', { ip: context.ip });
+  const sessionId = refreshTokenSessionId(refreshToken);
+  if (sessionId === null || refreshToken === null) throw new EvrmoreAuthError('refresh_invalid');
+  const now = config.now();
+  const current = await rt.store.getSession(sessionId);
+  if (!isLive(current, now)) throw new EvrmoreAuthError('refresh_invalid');
+
+  const claims = await loadClaims(rt, current.address, {
+    kind: 'refresh',
+    sessionId,
+    ip: context.ip,
+    userAgent: context.userAgent,
+  });
+  const idleExpiresAt = Math.min(current.expiresAt, now + config.refreshIdleTtlSeconds * 1000);
+  const next = { ...current, lastSeenAt: now, idleExpiresAt };
+  const newToken = newRefreshToken(rt, sessionId);
+  const tokens = await mintTokenResponse(rt, next, claims);
+  const graceBlob = await sealGraceBlob(
+    refreshToken,
+    JSON.stringify({ tokens, refreshToken: newToken } satisfies GraceSet),
+    config.randomBytes,
+  );
+
+  const result = await rt.store.rotateRefresh({
+    presentedHash: await hashRefreshToken(refreshToken),
+    newHash: await hashRefreshToken(newToken),
+    now,
+    graceMs: config.refreshGraceSeconds * 1000,
+    idleExpiresAt,
+    graceBlob,
+  });
+  switch (result.kind) {
+    case 'rotated': {
+      const session = result.session;
+      rt.events.emit({
+        type: 'refresh.succeeded',
+        ...eventBase(context),
+        address: session.address,
+        sessionId,
+      });
+      return { tokens, setCookies: [refreshCookie(rt, newToken, session)], grace: false };
+    }
+    case 'grace': {
+      const opened = await openGraceBlob(refreshToken, result.graceBlob);
+      if (opened === null) throw new EvrmoreAuthError('refresh_invalid');
+      const set = JSON.parse(opened) as GraceSet;
+      rt.events.emit({
+        type: 'refresh.succeeded',
+        ...eventBase(context),
+        address: result.session.address,
+        sessionId,
+        detail: { grace: true },
+      });
+      return {
+        tokens: set.tokens,
+        setCookies: [refreshCookie(rt, set.refreshToken, result.session)],
+        grace: true,
+      };
+    }
+    case 'reused': {
+      const base = { ...eventBase(context), address: result.session.address, sessionId };
+      rt.events.emit({ type: 'refresh.reused', ...base, code: 'refresh_reused' });
+      rt.events.emit({ type: 'session.revoked', ...base, detail: { reason: 'refresh_reused' } });
+      throw new EvrmoreAuthError('refresh_reused');
+    }
+    default:
+      throw new EvrmoreAuthError('refresh_invalid');
+  }
+}

@@ -1,0 +1,97 @@
+// Session routes: the caller's session, its other sessions, revocation, logout.
+import { EvrmoreAuthError, type SessionInfo } from '@evrmore-auth/core';
+import type { AuthIdentity } from './authenticate.js';
+import type { RequestContext } from './http.js';
+import { eventBase, toSessionInfo, type AuthRuntime } from './runtime.js';
+
+/**
+ * The caller's current session (`GET /auth/session`).
+ *
+ * @example
+ * ```ts
+ * const session = await getCurrentSession(runtime, identity);
+ * ```
+ */
+export async function getCurrentSession(
+  rt: AuthRuntime,
+  identity: AuthIdentity,
+): Promise<SessionInfo> {
+  const s = await rt.store.getSession(identity.sessionId);
+  if (s === null) throw new EvrmoreAuthError('token_revoked');
+  return toSessionInfo(s, identity.sessionId);
+}
+
+/**
+ * The caller's live sessions, newest first, the current one marked (`GET /auth/sessions`).
+ *
+ * @example
+ * ```ts
+ * const { sessions } = await listSessions(runtime, identity);
+ * ```
+ */
+export async function listSessions(
+  rt: AuthRuntime,
+  identity: AuthIdentity,
+): Promise<{ sessions: SessionInfo[] }> {
+  const list = await rt.store.listSessions(identity.address, rt.config.now());
+  return { sessions: list.map((s) => toSessionInfo(s, identity.sessionId)) };
+}
+
+/**
+ * Revoke one of the caller's sessions; another address's session, an unknown or an already
+ * revoked id is `not_found` (`DELETE /auth/sessions/{id}`).
+ *
+ * @example
+ * ```ts
+ * await revokeSession(runtime, identity, sessionId, context);
+ * ```
+ */
+export async function revokeSession(
+  rt: AuthRuntime,
+  identity: AuthIdentity,
+  sessionId: string,
+  context: RequestContext,
+  reason = 'revoked',
+): Promise<void> {
+  const s = await rt.store.getSession(sessionId);
+  if (s === null || s.address !== identity.address) throw new EvrmoreAuthError('not_found');
+  const done = await rt.store.revokeSession(sessionId, rt.config.now(), reason);
+  if (!done) throw new EvrmoreAuthError('not_found');
+  rt.events.emit({
+    type: 'session.revoked',
+    ...eventBase(context),
+    address: identity.address,
+    sessionId,
+    detail: { reason },
+  });
+}
+
+/**
+ * Revoke every other session of the caller (`DELETE /auth/sessions?scope=others`); returns how many.
+ *
+ * @example
+ * ```ts
+ * const count = await revokeOtherSessions(runtime, identity, context);
+ * ```
+ */
+export async function revokeOtherSessions(
+  rt: AuthRuntime,
+  identity: AuthIdentity,
+  context: RequestContext,
+): Promise<number> {
+  const count = await rt.store.revokeSessions(
+    identity.address,
+    rt.config.now(),
+    'revoked',
+    identity.sessionId,
+  );
+  if (count > 0)
+    rt.events.emit({
+      type: 'session.revoked',
+      ...eventBase(context),
+      address: identity.address,
+      sessionId: identity.sessionId,
+      detail: { scope: 'others', count },
+    });
+  return count;
+}

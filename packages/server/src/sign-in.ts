@@ -1,0 +1,203 @@
+// POST /auth/verify: consume the challenge, verify the signature, then complete the sign-in.
+import {
+  EvrmoreAuthError,
+  parseSignInMessage,
+  verifyMessage,
+  type SignInMessageFields,
+  type TokenResponse,
+} from '@evrmore-auth/core';
+import { randomToken, sha256Base64Url } from './crypto.js';
+import type { RequestContext } from './http.js';
+import {
+  eventBase,
+  fingerprintCookie,
+  hashRefreshToken,
+  loadClaims,
+  mintTokenResponse,
+  newRefreshToken,
+  refreshCookie,
+  type AuthRuntime,
+} from './runtime.js';
+import type { SessionRecord } from './store.js';
+
+/**
+ * Options of {@link verifySignIn}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifySignInOptions = { message, signature, context };
+ * ```
+ */
+export interface VerifySignInOptions {
+  message: string;
+  signature: string;
+  context: RequestContext;
+}
+
+function parseTime(value: string | undefined): number {
+  return value === undefined ? NaN : Date.parse(value);
+}
+
+/**
+ * Check a signed challenge: parse (`invalid_message`), consume the nonce atomically before any
+ * signature work (`challenge_unknown`, `challenge_expired`), compare byte for byte
+ * (`message_mismatch`), check domain/URI/chain/address/times against what was issued, then verify
+ * the signature (`invalid_signature_encoding`, `invalid_signature`, `wrong_network`). Returns the
+ * verified address; does not create a session (see {@link completeSignIn}).
+ *
+ * @example
+ * ```ts
+ * const { address } = await verifySignIn(runtime, { message, signature, context });
+ * ```
+ */
+export async function verifySignIn(
+  rt: AuthRuntime,
+  options: VerifySignInOptions,
+): Promise<{ address: string; fields: SignInMessageFields }> {
+  const { message, signature, context } = options;
+  const { config } = rt;
+  let fields: SignInMessageFields;
+  try {
+    fields = parseSignInMessage(message);
+  } catch (err) {
+    await rt.rateLimits.check('verify', { ip: context.ip });
+    if (err instanceof EvrmoreAuthError) throw err;
+    throw new EvrmoreAuthError('invalid_message', { cause: err });
+  }
+  await rt.rateLimits.check('verify', { ip: context.ip, address: fields.address });
+
+  // Spend the nonce first: a nonce is used up by its first attempt, valid or not.
+  const record = await rt.store.consumeChallenge(fields.nonce);
+  if (record === null) throw new EvrmoreAuthError('challenge_unknown');
+  const now = config.now();
+  const tolerance = config.clockToleranceSeconds * 1000;
+  if (now >= record.expiresAt) throw new EvrmoreAuthError('challenge_expired');
+  if (record.message !== message) throw new EvrmoreAuthError('message_mismatch');
+
+  // The stored text was built from configuration; re-check it against the configuration in force.
+  if (fields.chainId !== config.network.chainId || record.chainId !== config.network.chainId)
+    throw new EvrmoreAuthError('wrong_network', { detail: 'the message names another chain' });
+  if (
+    fields.domain !== config.domain ||
+    record.domain !== config.domain ||
+    fields.uri !== config.uri ||
+    record.uri !== config.uri
+  )
+    throw new EvrmoreAuthError('message_mismatch', {
+      detail: 'the message names another domain or URI',
+    });
+  if (fields.address !== record.address) throw new EvrmoreAuthError('message_mismatch');
+  const issuedAt = parseTime(fields.issuedAt);
+  const expiresAt = parseTime(fields.expirationTime);
+  const notBefore = fields.notBefore === undefined ? -Infinity : parseTime(fields.notBefore);
+  if (!(issuedAt <= now + tolerance) || !(issuedAt === record.issuedAt))
+    throw new EvrmoreAuthError('message_mismatch');
+  if (!(expiresAt === record.expiresAt)) throw new EvrmoreAuthError('message_mismatch');
+  if (now >= expiresAt) throw new EvrmoreAuthError('challenge_expired');
+  if (!(notBefore <= now + tolerance))
+    throw new EvrmoreAuthError('challenge_unknown', { detail: 'the message is not valid yet' });
+
+  const result = verifyMessage({
+    address: record.address,
+    message,
+    signature,
+    network: config.network,
+  });
+  if (!result.valid) {
+    if (result.reason === 'invalid_signature') {
+      await rt.rateLimits.recordFailure('signature', { ip: context.ip, address: record.address });
+    }
+    throw new EvrmoreAuthError(result.reason, { detail: result.message });
+  }
+  await rt.rateLimits.recordSuccess('signature', { ip: context.ip, address: record.address });
+  return { address: record.address, fields };
+}
+
+/**
+ * What {@link completeSignIn} produced: the token response and the cookies to set.
+ *
+ * @example
+ * ```ts
+ * const { tokens, setCookies } = await completeSignIn(runtime, { address, context });
+ * ```
+ */
+export interface SignInResult {
+  tokens: TokenResponse;
+  /** `set-cookie` values: fingerprint cookie and refresh cookie. */
+  setCookies: string[];
+  session: SessionRecord;
+}
+
+/**
+ * Finish a sign-in whose signature (and second factor, when enrolled) checked out: ask
+ * `onSignIn` for claims, create the session with a fresh fingerprint and refresh token, issue the
+ * access token.
+ *
+ * @example
+ * ```ts
+ * const { tokens, setCookies } = await completeSignIn(runtime, { address, context });
+ * ```
+ */
+export async function completeSignIn(
+  rt: AuthRuntime,
+  options: { address: string; context: RequestContext },
+): Promise<SignInResult> {
+  const { address, context } = options;
+  const { config } = rt;
+  const sessionId = randomToken(config.randomBytes, 16);
+  const claims = await loadClaims(rt, address, {
+    kind: 'signin',
+    sessionId,
+    ip: context.ip,
+    userAgent: context.userAgent,
+  });
+  const fingerprint = randomToken(config.randomBytes, 32);
+  const refreshToken = newRefreshToken(rt, sessionId);
+  const now = config.now();
+  const expiresAt = now + config.refreshAbsoluteTtlSeconds * 1000;
+  const session: SessionRecord = {
+    id: sessionId,
+    address,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt,
+    idleExpiresAt: Math.min(expiresAt, now + config.refreshIdleTtlSeconds * 1000),
+    userAgent: context.userAgent,
+    ip: context.ip,
+    fingerprintHash: await sha256Base64Url(fingerprint),
+    revokedAt: null,
+    revokedReason: null,
+  };
+  await rt.store.createSession(session, await hashRefreshToken(refreshToken));
+  const tokens = await mintTokenResponse(rt, session, claims);
+  rt.events.emit({ type: 'signin.succeeded', ...eventBase(context), address, sessionId });
+  return {
+    tokens,
+    session,
+    setCookies: [
+      fingerprintCookie(rt, fingerprint, session),
+      refreshCookie(rt, refreshToken, session),
+    ],
+  };
+}
+
+/**
+ * The whole `/auth/verify` step: {@link verifySignIn}, the second-factor gate, then
+ * {@link completeSignIn}.
+ *
+ * @example
+ * ```ts
+ * const result = await signIn(runtime, { message, signature, context });
+ * ```
+ */
+export async function signIn(rt: AuthRuntime, options: VerifySignInOptions): Promise<SignInResult> {
+  const { address } = await verifySignIn(rt, options);
+  const mfa = await rt.store.getMfa(address);
+  if (mfa?.enabled) {
+    // TODO(MFA issue): answer 200 { mfaRequired: true, mfaToken, methods } here and finish in
+    // POST /auth/mfa/verify via completeSignIn. Until that lands, fail closed: an enrolled
+    // address never signs in with the signature alone.
+    throw new EvrmoreAuthError('unavailable', { detail: 'second-factor sign-in is not available' });
+  }
+  return completeSignIn(rt, { address, context: options.context });
+}

@@ -1,0 +1,159 @@
+// Access tokens: fingerprinted JWTs (typ at+jwt) signed and verified with jose.
+import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { SignJWT, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { RESERVED_CLAIMS, type AccessTokenClaims, type ExtraClaims } from './config.js';
+import { randomToken, sha256Base64Url, timingSafeEqualString, type RandomBytes } from './crypto.js';
+import type { LoadedKey } from './keys.js';
+
+/**
+ * Options of {@link issueAccessToken}.
+ *
+ * @example
+ * ```ts
+ * const options: IssueAccessTokenOptions = { key, issuer, audience, address, sessionId, fingerprintHash, ttlSeconds: 900, now: Date.now(), randomBytes };
+ * ```
+ */
+export interface IssueAccessTokenOptions {
+  key: LoadedKey;
+  issuer: string;
+  audience: string;
+  address: string;
+  sessionId: string;
+  /** base64url(SHA-256(fingerprint cookie)). */
+  fingerprintHash: string;
+  /** Application claims; reserved claim names are dropped. */
+  claims?: ExtraClaims | undefined;
+  ttlSeconds: number;
+  /** Epoch milliseconds. */
+  now: number;
+  randomBytes: RandomBytes;
+}
+
+/**
+ * Sign an access token: header `{alg, typ: 'at+jwt', kid}`, claims iss, aud, sub, sid, jti, iat,
+ * nbf, exp, fgp plus application claims (which never override the reserved ones).
+ *
+ * @example
+ * ```ts
+ * const { token, expiresAt } = await issueAccessToken(options);
+ * ```
+ */
+export async function issueAccessToken(
+  options: IssueAccessTokenOptions,
+): Promise<{ token: string; expiresAt: number }> {
+  const { key } = options;
+  if (!key.signKey) throw new Error('the signing key has no private part');
+  const extra: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options.claims ?? {})) {
+    if (RESERVED_CLAIMS.has(name) || name === '__proto__' || value === undefined) continue;
+    extra[name] = value;
+  }
+  const iat = Math.floor(options.now / 1000);
+  const exp = iat + options.ttlSeconds;
+  const token = await new SignJWT({
+    ...extra,
+    sid: options.sessionId,
+    fgp: options.fingerprintHash,
+  })
+    .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
+    .setIssuer(options.issuer)
+    .setAudience(options.audience)
+    .setSubject(options.address)
+    .setJti(randomToken(options.randomBytes, 16))
+    .setIssuedAt(iat)
+    .setNotBefore(iat)
+    .setExpirationTime(exp)
+    .sign(key.signKey);
+  return { token, expiresAt: exp * 1000 };
+}
+
+/**
+ * Options of {@link verifyAccessToken}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyAccessTokenOptions = { keys, issuer, audience, clockToleranceSeconds: 30, now: Date.now() };
+ * ```
+ */
+export interface VerifyAccessTokenOptions {
+  keys: LoadedKey[];
+  issuer: string;
+  audience: string;
+  clockToleranceSeconds: number;
+  /** Epoch milliseconds. */
+  now: number;
+}
+
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256', 'crit', 'b64'];
+
+/**
+ * Verify an access token's signature and claims (not the session or fingerprint: see
+ * {@link checkFingerprint} and `authenticate`). Throws `EvrmoreAuthError` `token_invalid` or
+ * `token_expired`; never exposes jose's messages.
+ *
+ * @example
+ * ```ts
+ * const claims = await verifyAccessToken(token, options);
+ * claims.sid;
+ * ```
+ */
+export async function verifyAccessToken(
+  token: string,
+  options: VerifyAccessTokenOptions,
+): Promise<AccessTokenClaims> {
+  const invalid = (cause?: unknown): EvrmoreAuthError =>
+    new EvrmoreAuthError('token_invalid', cause === undefined ? {} : { cause });
+  if (
+    typeof token !== 'string' ||
+    token.length > 8192 ||
+    !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)
+  )
+    throw invalid();
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch (err) {
+    throw invalid(err);
+  }
+  if (FORBIDDEN_HEADERS.some((h) => Object.hasOwn(header, h))) throw invalid();
+  if (header.typ !== 'at+jwt') throw invalid();
+  const key =
+    typeof header.kid === 'string' ? options.keys.find((k) => k.kid === header.kid) : undefined;
+  if (!key || header.alg !== key.alg) throw invalid();
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, key.verifyKey, {
+      algorithms: [key.alg],
+      issuer: options.issuer,
+      audience: options.audience,
+      typ: 'at+jwt',
+      clockTolerance: options.clockToleranceSeconds,
+      currentDate: new Date(options.now),
+      requiredClaims: ['sub', 'sid', 'jti', 'iat', 'nbf', 'exp', 'fgp'],
+    }));
+  } catch (err) {
+    if (err instanceof errors.JWTExpired)
+      throw new EvrmoreAuthError('token_expired', { cause: err });
+    throw invalid(err);
+  }
+  if (
+    typeof payload.sub !== 'string' ||
+    typeof payload.sid !== 'string' ||
+    typeof payload.fgp !== 'string'
+  )
+    throw invalid();
+  return payload as AccessTokenClaims;
+}
+
+/**
+ * Whether the fingerprint cookie value hashes to the token's `fgp` (constant-time compare).
+ *
+ * @example
+ * ```ts
+ * if (!(await checkFingerprint(cookieValue, claims.fgp))) throw new EvrmoreAuthError('fingerprint_mismatch');
+ * ```
+ */
+export async function checkFingerprint(cookieValue: string | null, fgp: string): Promise<boolean> {
+  if (cookieValue === null || cookieValue.length === 0 || cookieValue.length > 256) return false;
+  return timingSafeEqualString(await sha256Base64Url(cookieValue), fgp);
+}
