@@ -1,0 +1,148 @@
+// The client against the REAL server handler of @evrmore-auth/server, over loopback HTTP, with
+// cookies flowing through a test-side cookie jar (Node's fetch has none).
+import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { serve } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthClient, EvrmoreAuthClientError, type AuthClient } from '@evrmore-auth/client';
+import { localKeySigner } from '@evrmore-auth/client/local-key';
+import { privateKeyToAddress } from '@evrmore-auth/core';
+import { createCookieJar, type CookieJar } from './cookie-jar.js';
+import { createRealAuth, type RealAuth } from './real-server.js';
+
+const KEY = '42'.repeat(32);
+const ADDRESS = privateKeyToAddress(KEY);
+
+let origin: string;
+let auth: RealAuth;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  const current: { auth?: RealAuth } = {};
+  const server = serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: async (request: Request) => {
+      const a = current.auth!;
+      const url = new URL(request.url);
+      if (url.pathname.startsWith('/auth/')) return a.handler(request);
+      if (url.pathname === '/api/me') {
+        try {
+          return Response.json({ ok: true, who: await a.authenticate(request) });
+        } catch (err) {
+          const e = err as { status?: number; toProblem?: () => unknown };
+          if (typeof e.toProblem !== 'function') throw err;
+          return Response.json(e.toProblem(), {
+            status: e.status,
+            headers: { 'content-type': 'application/problem+json' },
+          });
+        }
+      }
+      return new Response('not found', { status: 404 });
+    },
+  });
+  if (!server.listening) await once(server, 'listening');
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  auth = await createRealAuth({ origin, accessTokenTtlSeconds: 900 });
+  current.auth = auth;
+  close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+});
+afterAll(() => close?.());
+
+function device(
+  jar: CookieJar = createCookieJar(),
+  key = KEY,
+): { client: AuthClient; jar: CookieJar } {
+  const client = createAuthClient({
+    baseUrl: `${origin}/auth`,
+    signer: localKeySigner({ privateKey: key }),
+    fetch: jar.fetch,
+    restore: false,
+    tabSync: false,
+  });
+  return { client, jar };
+}
+
+describe('client ↔ real server over loopback HTTP', () => {
+  it('signs in, calls a protected route, refreshes, and signs out', async () => {
+    const { client, jar } = device();
+    const state = await client.signIn();
+    expect(state).toMatchObject({ status: 'signed-in', address: ADDRESS });
+    expect(state.session?.address).toBe(ADDRESS);
+    // The refresh token arrived as an HttpOnly cookie; the client never saw it.
+    expect(jar.cookies().length).toBeGreaterThanOrEqual(1);
+    expect(jar.cookies().every((c) => c.httpOnly)).toBe(true);
+
+    const me = await client.fetch(`${origin}/api/me`);
+    expect(me.status).toBe(200);
+
+    // The bearer token alone (no fingerprint cookie) is refused: cookies really flow above.
+    const token = await client.getAccessToken();
+    const bare = await fetch(`${origin}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(bare.status).toBe(401);
+
+    const fresh = await client.refresh();
+    expect(fresh).not.toBeNull();
+    expect(fresh).not.toBe(token);
+    expect((await client.fetch(`${origin}/api/me`)).status).toBe(200);
+    expect((await client.getSession()).address).toBe(ADDRESS);
+
+    await client.signOut();
+    expect(client.getState()).toMatchObject({ status: 'signed-out', reason: 'user' });
+    // The session is gone on the server too: the same cookie jar cannot restore it.
+    const again = device(jar).client;
+    expect(await again.restore()).toMatchObject({ status: 'signed-out', reason: 'no-session' });
+  });
+
+  it('restores a session from the refresh cookie alone (a page reload)', async () => {
+    const first = device();
+    await first.client.signIn();
+    const reloaded = device(first.jar).client;
+    const state = await reloaded.restore();
+    expect(state.status).toBe('signed-in');
+    expect(state.session?.id).toBe(first.client.getState().session?.id);
+    expect((await reloaded.fetch(`${origin}/api/me`)).status).toBe(200);
+  });
+
+  it('lists sessions, revokes one, revokes the others', async () => {
+    const laptop = device();
+    const phone = device();
+    const tablet = device();
+    await laptop.client.signIn();
+    await phone.client.signIn();
+    await tablet.client.signIn();
+    const sessions = await laptop.client.listSessions();
+    const mine = laptop.client.getState().session!.id;
+    expect(sessions.filter((s) => s.current === true).map((s) => s.id)).toEqual([mine]);
+    const phoneId = phone.client.getState().session!.id;
+    expect(sessions.map((s) => s.id)).toEqual(expect.arrayContaining([mine, phoneId]));
+
+    await laptop.client.revokeSession(phoneId);
+    // The phone's next call fails, its refresh fails: it ends signed out, with the reason.
+    const res = await phone.client.fetch(`${origin}/api/me`);
+    expect(res.status).toBe(401);
+    expect(phone.client.getState().status).toBe('signed-out');
+    expect(phone.client.getState().reason).toMatch(/^(token_revoked|refresh_invalid)$/);
+
+    await laptop.client.revokeOtherSessions();
+    expect(await tablet.client.refresh()).toBeNull();
+    expect(tablet.client.getState().status).toBe('signed-out');
+    const left = await laptop.client.listSessions();
+    expect(left.map((s) => s.id)).toEqual([mine]);
+    expect((await laptop.client.fetch(`${origin}/api/me`)).status).toBe(200);
+  });
+
+  it('refuses to sign a challenge for another domain (phishing defence against the real server)', async () => {
+    const client = createAuthClient({
+      baseUrl: `${origin}/auth`,
+      signer: localKeySigner({ privateKey: KEY }),
+      fetch: createCookieJar().fetch,
+      restore: false,
+      tabSync: false,
+      expectedDomain: 'wallet.example',
+    });
+    const err = await client.signIn().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EvrmoreAuthClientError);
+    expect(err).toMatchObject({ code: 'phishing_suspected' });
+  });
+});
