@@ -15,6 +15,8 @@ const ADDRESS = privateKeyToAddress(KEY);
 
 let origin: string;
 let auth: RealAuth;
+/** Added to the server's clock, to step past the refresh grace window. */
+let skewMs = 0;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
@@ -43,7 +45,11 @@ beforeAll(async () => {
   });
   if (!server.listening) await once(server, 'listening');
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  auth = await createRealAuth({ origin, accessTokenTtlSeconds: 900 });
+  auth = await createRealAuth({
+    origin,
+    accessTokenTtlSeconds: 900,
+    now: () => Date.now() + skewMs,
+  });
   current.auth = auth;
   close = () => new Promise<void>((resolve) => server.close(() => resolve()));
 });
@@ -130,6 +136,26 @@ describe('client ↔ real server over loopback HTTP', () => {
     const left = await laptop.client.listSessions();
     expect(left.map((s) => s.id)).toEqual([mine]);
     expect((await laptop.client.fetch(`${origin}/api/me`)).status).toBe(200);
+  });
+
+  it('a replayed refresh cookie revokes the session; the client signs out saying refresh_reused', async () => {
+    const { client, jar } = device();
+    await client.signIn();
+    const stolen = jar.cookies(); // the refresh cookie before rotation
+    await client.refresh(); // rotates it
+    const current = jar.cookies();
+    skewMs += 11_000; // past the 10 s grace window for concurrent duplicates
+    try {
+      jar.restore(stolen);
+      expect(await client.refresh()).toBeNull();
+      expect(client.getState()).toMatchObject({ status: 'signed-out', reason: 'refresh_reused' });
+      // The whole session is revoked: the rightful latest cookie is dead too.
+      jar.restore(current);
+      const again = device(jar).client;
+      expect((await again.restore()).status).toBe('signed-out');
+    } finally {
+      skewMs -= 11_000;
+    }
   });
 
   it('refuses to sign a challenge for another domain (phishing defence against the real server)', async () => {

@@ -3,7 +3,7 @@
 // deletion). `Secure` cookies are sent over http://127.0.0.1/localhost, as browsers do for
 // loopback (a potentially trustworthy origin).
 
-interface StoredCookie {
+export interface StoredCookie {
   name: string;
   value: string;
   path: string;
@@ -15,6 +15,8 @@ export interface CookieJar {
   fetch: typeof fetch;
   /** Cookies by name (for assertions: e.g. that the refresh cookie is HttpOnly). */
   cookies(): StoredCookie[];
+  /** Put cookies back as they were (to replay an old refresh cookie, as a thief would). */
+  restore(cookies: StoredCookie[]): void;
   clear(): void;
 }
 
@@ -70,7 +72,11 @@ export function createCookieJar(now: () => number = Date.now): CookieJar {
   };
   return {
     fetch: cookieFetch,
-    cookies: () => [...jar.values()],
+    cookies: () => [...jar.values()].map((c) => ({ ...c })),
+    restore: (cookies) => {
+      jar.clear();
+      for (const c of cookies) jar.set(`${c.name};${c.path}`, { ...c });
+    },
     clear: () => jar.clear(),
   };
 }

@@ -14,6 +14,8 @@ export interface RealAuthOptions {
   origin: string;
   /** @default 900 */
   accessTokenTtlSeconds?: number;
+  /** The server's clock. @default Date.now */
+  now?: () => number;
 }
 
 /** The real handler for `origin`: domain and URI from it, memory store, development keys. */
@@ -25,6 +27,7 @@ export async function createRealAuth(options: RealAuthOptions): Promise<RealAuth
     statement: 'Sign in to the evrmore-auth test app.',
     production: false,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
+    ...(options.now ? { now: options.now } : {}),
     // Quiet: the development-key warning is expected here.
     logger: {
       warn: () => undefined,
