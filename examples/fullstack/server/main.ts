@@ -1,0 +1,82 @@
+// The evrmore-auth full-stack demo: one process that builds the page with Vite, then serves it
+// and the API (auth routes + a protected route) with Hono on Node.
+//
+//   PORT          port on localhost (default 5173); the demo stops with a clear message if taken
+//   REDIS_URL     use Redis instead of the in-memory store
+//   DATABASE_URL  use Postgres instead of the in-memory store (both: Redis + Postgres)
+//   ACCESS_TOKEN_TTL  access-token lifetime in seconds (default 120, short so you can watch it renew)
+import { createServer } from 'node:net';
+import { serve } from '@hono/node-server';
+import { buildWeb } from './build-web.js';
+import { createApp } from './app.js';
+import { createDemoAuth } from './auth.js';
+import { chooseStore } from './stores.js';
+
+function readPort(raw: string | undefined): number {
+  const port = Number(raw ?? 5173);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    console.error(`PORT must be an integer between 1 and 65535, not "${raw}".`);
+    process.exit(1);
+  }
+  return port;
+}
+
+function readTtl(raw: string | undefined): number {
+  const ttl = Number(raw ?? 120);
+  if (!Number.isInteger(ttl) || ttl < 30 || ttl > 3600) {
+    console.error(`ACCESS_TOKEN_TTL must be a whole number of seconds in 30..3600, not "${raw}".`);
+    process.exit(1);
+  }
+  return ttl;
+}
+
+/** Fail before the slow build when the port is taken. */
+function ensurePortFree(port: number, host: string): Promise<void> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => portError(port, err));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+function portError(port: number, err: NodeJS.ErrnoException): never {
+  if (err.code === 'EADDRINUSE') {
+    console.error(
+      `\nPort ${port} is already in use. Stop whatever runs there, or pick another port:\n` +
+        `  PORT=${port + 1} npx -y pnpm@10.34.9 demo\n`,
+    );
+  } else {
+    console.error(`\nCannot listen on port ${port}: ${err.message}\n`);
+  }
+  process.exit(1);
+}
+
+const HOST = '127.0.0.1';
+const port = readPort(process.env.PORT);
+const accessTokenTtl = readTtl(process.env.ACCESS_TOKEN_TTL);
+const origin = `http://localhost:${port}`;
+
+await ensurePortFree(port, HOST);
+console.log('Building the page with Vite…');
+await buildWeb();
+const chosen = await chooseStore(process.env);
+const auth = createDemoAuth({ origin, store: chosen.store, accessTokenTtl });
+const app = createApp({ auth, origin });
+
+const server = serve({ fetch: app.fetch, port, hostname: HOST }, () => {
+  console.log(`Store: ${chosen.description}`);
+  console.log(`\n  evrmore-auth demo running at ${origin}\n`);
+  console.log('  Open it in a browser; press Ctrl+C to stop.\n');
+});
+server.once('error', (err: NodeJS.ErrnoException) => portError(port, err));
+
+let stopping = false;
+const stop = (): void => {
+  if (stopping) return;
+  stopping = true;
+  server.close();
+  void chosen.close().finally(() => process.exit(0));
+  setTimeout(() => process.exit(0), 3000).unref();
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
