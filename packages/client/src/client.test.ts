@@ -333,6 +333,22 @@ describe('tokens and refresh', () => {
   });
 });
 
+describe('offline restore', () => {
+  it('a restore that fails offline is retried on the online event', async () => {
+    const win = new EventTarget();
+    const { client, fake, time } = setup({}, { window: win, retries: 1, backoff: { baseMs: 10 } });
+    fake.state.hasRefreshCookie = true;
+    fake.state.refreshNetworkFailures = 2;
+    const restoring = client.restore();
+    for (let i = 0; i < 5; i++) await time.advance(100);
+    expect(await restoring).toMatchObject({ status: 'error', reason: 'network_error' });
+    win.dispatchEvent(new Event('online'));
+    await flush();
+    expect(client.getState().status).toBe('signed-in');
+    expect(fake.state.refreshCount).toBe(3);
+  });
+});
+
 describe('sessions and sign-out', () => {
   it('lists, revokes one, revokes others', async () => {
     const { client, fake } = setup();

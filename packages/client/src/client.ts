@@ -734,8 +734,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (accessToken !== null && now() >= refreshAtMs) void refresh().catch(() => undefined);
   };
   const onOnline = (): void => {
-    if (accessToken !== null && (now() >= refreshAtMs || state.status === 'error'))
+    if (state.status === 'error' && state.reason === 'network_error') {
+      // Back online after a failed refresh or restore: try again (a restore if we hold no token).
+      void refresh(accessToken === null).catch(() => undefined);
+    } else if (accessToken !== null && now() >= refreshAtMs) {
       void refresh().catch(() => undefined);
+    }
   };
   doc?.addEventListener('visibilitychange', onVisible);
   win?.addEventListener('online', onOnline);
