@@ -37,7 +37,13 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     mkdirSync(shots, { recursive: true });
     const port = await freePort();
     [demo, browser] = await Promise.all([
-      startDemo({ PORT: String(port), ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL) }),
+      // The README's default run: the memory store, whatever the caller's environment says.
+      startDemo({
+        PORT: String(port),
+        ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL),
+        REDIS_URL: '',
+        DATABASE_URL: '',
+      }),
       chromium.launch({
         executablePath: chromiumPath ?? 'chromium',
         args: [
