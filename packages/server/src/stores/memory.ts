@@ -23,8 +23,8 @@ import {
  */
 export interface MemoryStoreOptions {
   /**
-   * Most challenges held at once. When full, expired challenges are dropped first (scanning from
-   * the oldest), then the oldest live one: a flood of `/challenge` calls cannot exhaust memory,
+   * Most challenges held at once. When full, expired challenges are dropped first (those at the
+   * old end at once, all of them at every sweep), then the oldest live one: a flood of `/challenge` calls cannot exhaust memory,
    * it can only push out older unanswered challenges (rate limits keep floods small).
    * @default 100_000
    */

@@ -1,0 +1,171 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
+import { createEvrmoreAuth } from './auth.js';
+import { resolveConfig, type EvrmoreAuthConfig } from './config.js';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const base: EvrmoreAuthConfig = { domain: 'example.com', production: false, logger: quiet };
+
+describe('createEvrmoreAuth configuration', () => {
+  it('applies the documented defaults', () => {
+    const c = resolveConfig({ domain: 'example.com:8443', production: false });
+    expect(c).toMatchObject({
+      uri: 'https://example.com:8443',
+      origin: 'https://example.com:8443',
+      issuer: 'https://example.com:8443',
+      audience: 'https://example.com:8443',
+      accessTokenTtlSeconds: 900,
+      challengeTtlSeconds: 300,
+      refreshIdleTtlSeconds: 604_800,
+      refreshAbsoluteTtlSeconds: 2_592_000,
+      refreshGraceSeconds: 10,
+      clockToleranceSeconds: 30,
+      allowedOrigins: ['https://example.com:8443'],
+      trustedProxies: null,
+      basePath: '/auth',
+      cookies: {
+        secure: true,
+        fingerprintName: '__Host-evrmore-fgp',
+        refreshName: '__Secure-evrmore-rt',
+      },
+    });
+    expect(c.network.chainId).toBe('evrmore:mainnet');
+  });
+
+  it.each<[Partial<EvrmoreAuthConfig>, string]>([
+    [
+      { domain: 'https://example.com' },
+      'createEvrmoreAuth: domain must be an RFC 3986 authority (host[:port]) without scheme or path',
+    ],
+    [
+      { domain: 'example.com/path' },
+      'createEvrmoreAuth: domain must be an RFC 3986 authority (host[:port]) without scheme or path',
+    ],
+    [{ domain: 'example.com:70000' }, 'createEvrmoreAuth: domain port must be from 1 to 65535'],
+    [{ uri: 'ftp://example.com' }, 'createEvrmoreAuth: uri must be an absolute http(s) URL'],
+    [{ uri: 'https://other.com' }, 'createEvrmoreAuth: uri must be on the configured domain'],
+    [
+      { accessTokenTtlSeconds: 0 },
+      'createEvrmoreAuth: accessTokenTtlSeconds must be an integer from 30 to 86400',
+    ],
+    [
+      { refreshIdleTtlSeconds: 99_999_999 },
+      'createEvrmoreAuth: refreshIdleTtlSeconds must be an integer from 60 to 31536000',
+    ],
+    [
+      { refreshIdleTtlSeconds: 7200, refreshAbsoluteTtlSeconds: 3600 },
+      'createEvrmoreAuth: refreshIdleTtlSeconds must not exceed refreshAbsoluteTtlSeconds',
+    ],
+    [
+      { allowedOrigins: ['*'] },
+      'createEvrmoreAuth: allowedOrigins[0] must not be "*" (credentials are sent)',
+    ],
+    [
+      { allowedOrigins: ['https://a.com/'] },
+      'createEvrmoreAuth: allowedOrigins[0] must be an origin like "https://example.com" (no path or trailing slash)',
+    ],
+    [
+      { trustedProxies: 0 },
+      'createEvrmoreAuth: trustedProxies must be a hop count from 1 to 16 or a list of IP addresses',
+    ],
+    [
+      { trustedProxies: ['10.0.0.0/8'] },
+      'createEvrmoreAuth: trustedProxies must be a hop count from 1 to 16 or a list of IP addresses',
+    ],
+    [
+      { basePath: 'auth/' },
+      'createEvrmoreAuth: basePath must start with "/" and not end with "/" (e.g. "/auth")',
+    ],
+    [
+      { cookies: { secure: false, fingerprintName: '__Host-x' } },
+      'createEvrmoreAuth: cookies.fingerprintName with a __Host-/__Secure- prefix needs cookies.secure',
+    ],
+    [
+      { production: true },
+      'createEvrmoreAuth: keys are required in production (refusing to start with ephemeral keys)',
+    ],
+    [
+      { keys: [{ kid: 'k', alg: 'HS256', secret: 'x'.repeat(31) }] },
+      'createEvrmoreAuth: keys[0].secret must be at least 32 bytes for HS256',
+    ],
+    [
+      { keys: [{ kid: 'k', alg: 'RS256' as never, privateKey: 'x' }] },
+      'createEvrmoreAuth: keys[0].alg must be one of EdDSA, ES256, HS256',
+    ],
+    [{ keys: [] }, 'createEvrmoreAuth: keys must be a non-empty array'],
+    [
+      { keys: [{ kid: 'k', publicKey: { kty: 'OKP', crv: 'Ed25519', x: 'A' } }] },
+      'createEvrmoreAuth: keys[0] signs and needs a privateKey',
+    ],
+    [
+      { keys: [{ kid: 'k', privateKey: { kty: 'EC', crv: 'P-256', x: 'A', y: 'B', d: 'C' } }] },
+      'createEvrmoreAuth: keys[0].privateKey must be a JWK with kty "OKP" for EdDSA',
+    ],
+    [
+      { store: {} as never },
+      'createEvrmoreAuth: store must implement AuthStore (missing putChallenge)',
+    ],
+  ])('refuses %j', (override, message) => {
+    expect(() => createEvrmoreAuth({ ...base, ...override })).toThrow(new TypeError(message));
+  });
+
+  it('reads NODE_ENV=production once when `production` is not given', () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    try {
+      expect(() => createEvrmoreAuth({ domain: 'example.com', logger: quiet })).toThrow(
+        'keys are required in production',
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('development without keys: ephemeral EdDSA keys and a loud warning through the logger', async () => {
+    const warn = vi.fn();
+    const auth = createEvrmoreAuth({
+      domain: 'example.com',
+      production: false,
+      logger: { ...quiet, warn },
+    });
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![1])).toMatch(/EPHEMERAL/);
+    const jwks = await auth.jwks();
+    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
+  });
+
+  it('loads PEM keys (ES256 and EdDSA) and a public-only retired key; ready() rejects an unimportable key', async () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const ed = generateKeyPairSync('ed25519');
+    const auth = createEvrmoreAuth({
+      ...base,
+      keys: [
+        {
+          kid: 'es',
+          alg: 'ES256',
+          privateKey: ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+        },
+        {
+          kid: 'ed',
+          alg: 'EdDSA',
+          publicKey: ed.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+        },
+      ],
+    });
+    await auth.ready();
+    const jwks = await auth.jwks();
+    expect(jwks.keys.map((k) => [k.kid, k.kty, k.alg])).toEqual([
+      ['es', 'EC', 'ES256'],
+      ['ed', 'OKP', 'EdDSA'],
+    ]);
+    for (const k of jwks.keys) expect(k).not.toHaveProperty('d');
+    const broken = createEvrmoreAuth({
+      ...base,
+      keys: [
+        { kid: 'x', privateKey: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' },
+      ],
+    });
+    await expect(broken.ready()).rejects.toThrow(
+      'createEvrmoreAuth: keys[0] (x) cannot be imported as EdDSA',
+    );
+  });
+});
