@@ -28,7 +28,8 @@ export interface LocalKeySignerOptions {
 }
 
 /**
- * A signer holding a private key in memory, for bots, tests and demo wallets (never for real
+ * A signer holding a private key in memory (a WIF string, 64 hex characters, 32 bytes, or an
+ * options object), for bots, tests and demo wallets (never for real
  * users' keys in a web page). Lives in its own entry point so the signing code stays out of the
  * main bundle.
  *
@@ -39,7 +40,15 @@ export interface LocalKeySignerOptions {
  * const auth = createAuthClient({ baseUrl: 'https://api.example.com/auth', signer: localKeySigner({ wif: process.env.BOT_WIF! }) });
  * ```
  */
-export function localKeySigner(options: LocalKeySignerOptions): Signer {
+export function localKeySigner(key: LocalKeySignerOptions | string | Uint8Array): Signer {
+  const options: LocalKeySignerOptions =
+    key instanceof Uint8Array
+      ? { privateKey: key }
+      : typeof key === 'string'
+        ? /^[0-9a-fA-F]{64}$/.test(key)
+          ? { privateKey: key }
+          : { wif: key }
+        : key;
   if (typeof options !== 'object' || options === null)
     throw new TypeError('localKeySigner: options must be an object');
   if ((options.wif === undefined) === (options.privateKey === undefined))

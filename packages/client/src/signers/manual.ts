@@ -28,8 +28,11 @@ export interface ManualSignRequest {
  * ```
  */
 export interface ManualSignerOptions {
-  /** The address the user signs in with (or a function asking for it). */
-  address: string | (() => Promise<string>);
+  /**
+   * The address the user signs in with (or a function asking for it). Optional when the app
+   * passes the address to `signIn(address)`: the signer then reads it from the message.
+   */
+  address?: string | (() => Promise<string>);
   /** Shows the request to the user and resolves to the signature they paste. */
   prompt: (request: ManualSignRequest) => Promise<string>;
   /**
@@ -83,19 +86,32 @@ export function signMessageCommand(address: string, message: string, cli = 'evrm
  *   prompt: async ({ command }) => window.prompt(`Run:\n${command}\nthen paste the signature`) ?? '',
  * });
  * const auth = createAuthClient({ baseUrl: '/auth', signer });
+ * // or, with the address typed into the page: manualSigner(prompt) + auth.signIn(address)
  * ```
  */
-export function manualSigner(options: ManualSignerOptions): Signer {
+export function manualSigner(
+  optionsOrPrompt: ManualSignerOptions | ManualSignerOptions['prompt'],
+): Signer {
+  const options =
+    typeof optionsOrPrompt === 'function' ? { prompt: optionsOrPrompt } : optionsOrPrompt;
   if (typeof options !== 'object' || options === null)
     throw new TypeError('manualSigner: options must be an object');
   if (typeof options.prompt !== 'function')
     throw new TypeError('manualSigner: prompt must be a function');
-  if (typeof options.address !== 'string' && typeof options.address !== 'function')
+  if (
+    options.address !== undefined &&
+    typeof options.address !== 'string' &&
+    typeof options.address !== 'function'
+  )
     throw new TypeError('manualSigner: address must be a string or a function');
   const network = options.network ?? evrmore;
   const cli = options.cli ?? 'evrmore-cli';
   let address: string | undefined;
   const getAddress = async (): Promise<string> => {
+    if (options.address === undefined)
+      throw new TypeError(
+        'manualSigner: no address configured; pass it to signIn(address) or to manualSigner({ address, prompt })',
+      );
     const raw = typeof options.address === 'function' ? await options.address() : options.address;
     address = assertAddress(typeof raw === 'string' ? raw.trim() : raw, network);
     return address;
@@ -103,7 +119,12 @@ export function manualSigner(options: ManualSignerOptions): Signer {
   return {
     getAddress,
     async signMessage(message) {
-      const addr = address ?? (await getAddress());
+      // The sign-in message names the address on its second line (the client checked it).
+      const fromMessage = options.address === undefined ? message.split('\n')[1] : undefined;
+      const addr =
+        fromMessage !== undefined
+          ? assertAddress(fromMessage, network)
+          : (address ?? (await getAddress()));
       const signature = await options.prompt({
         address: addr,
         message,

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   defineNetwork,
   evrmore,
+  encodeWif,
+  hexToBytes,
   privateKeyToAddress,
   signMessage,
   verifyMessage,
@@ -157,6 +159,19 @@ describe('manualSigner', () => {
     expect(argv.slice(0, 3)).toEqual(['signmessage', ADDRESS, MESSAGE]);
   });
 
+  it('manualSigner(prompt) takes the address from the message when signIn(address) named it', async () => {
+    const message = `app.test wants you to sign in with your Evrmore account:\n${ADDRESS}\n\nURI: https://app.test`;
+    let command = '';
+    const signer = manualSigner(async (req) => {
+      command = req.command;
+      return signMessage({ privateKey: KEY, message: req.message });
+    });
+    await expect(signer.getAddress()).rejects.toThrow(TypeError);
+    const signature = await signer.signMessage(message);
+    expect(verifyMessage({ address: ADDRESS, message, signature }).valid).toBe(true);
+    expect(command.startsWith(`evrmore-cli signmessage '${ADDRESS}' `)).toBe(true);
+  });
+
   it('refuses a pasted signature that is not 65-byte base64', async () => {
     const signer = manualSigner({ address: ADDRESS, prompt: async () => 'bm90IGEgc2lnbmF0dXJl' });
     expect(await codeOf(signer.signMessage(MESSAGE))).toBe('invalid_signature_encoding');
@@ -179,6 +194,14 @@ describe('localKeySigner', () => {
     expect(verifyMessage({ address: ADDRESS, message: MESSAGE, signature }).valid).toBe(true);
     expect(() => localKeySigner({})).toThrow(
       'localKeySigner: pass exactly one of wif and privateKey',
+    );
+    const wif = encodeWif({ privateKey: hexToBytes(KEY), compressed: true });
+    expect(await localKeySigner(wif).getAddress()).toBe(ADDRESS);
+    expect(await localKeySigner(KEY).getAddress()).toBe(ADDRESS);
+    expect(await localKeySigner(hexToBytes(KEY)).getAddress()).toBe(ADDRESS);
+    const fromWif = await localKeySigner(wif).signMessage(MESSAGE);
+    expect(verifyMessage({ address: ADDRESS, message: MESSAGE, signature: fromWif }).valid).toBe(
+      true,
     );
   });
 });
