@@ -55,6 +55,8 @@ export interface InstanceEnv {
   DATABASE_URL?: string;
   PG_SCHEMA?: string;
   AUTH_JWK: string;
+  /** Refresh grace window in seconds (the scale tests use a short one). */
+  GRACE_SECONDS?: string;
 }
 
 const READY_TIMEOUT_MS = 20_000;

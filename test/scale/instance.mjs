@@ -36,6 +36,7 @@ const auth = createEvrmoreAuth({
   production: true,
   keys: [JSON.parse(env.AUTH_JWK)].map((jwk) => ({ kid: jwk.kid, alg: 'EdDSA', privateKey: jwk })),
   store,
+  refreshGraceSeconds: Number(env.GRACE_SECONDS ?? 10),
   rateLimits: {
     challenge: { perIp: many, perAddress: many },
     verify: { perIp: many, perAddress: many },

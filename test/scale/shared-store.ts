@@ -14,6 +14,9 @@ import {
   type SignedIn,
 } from './wallet-client.js';
 
+/** A short grace window so the reuse scenario need not wait 10 s. */
+const GRACE_SECONDS = 4;
+
 /** Registers the scale scenarios for instances started with `env()`. */
 export function multiInstanceScenarios(env: () => InstanceEnv, cleanup: () => Promise<void>): void {
   let nodes: Instance[] = [];
@@ -21,7 +24,7 @@ export function multiInstanceScenarios(env: () => InstanceEnv, cleanup: () => Pr
   const node = (i: number) => nodes[i % nodes.length]!.url;
 
   beforeAll(async () => {
-    baseEnv = { ...env(), AUTH_JWK: sharedJwk() };
+    baseEnv = { ...env(), AUTH_JWK: sharedJwk(), GRACE_SECONDS: String(GRACE_SECONDS) };
     nodes = await startInstances(3, baseEnv);
   });
   afterAll(async () => {
@@ -71,6 +74,20 @@ export function multiInstanceScenarios(env: () => InstanceEnv, cleanup: () => Pr
     expect(next.status).toBe(200);
     const after = await readTokens(next, tokenSets[0]!.cookies);
     expect((await getSession(node(2), after)).status).toBe(200);
+  });
+
+  it('an old refresh token after the grace window revokes the family on every instance', async () => {
+    const s = await signIn(node(0), node(1), newWallet());
+    const first = await refresh(node(1), s.cookies);
+    expect(first.status).toBe(200);
+    const rotated = await readTokens(first, s.cookies);
+    await new Promise((r) => setTimeout(r, GRACE_SECONDS * 1000 + 500));
+    const replay = await refresh(node(2), s.cookies);
+    expect(replay.status).toBe(401);
+    expect(await problemCode(replay)).toBe('refresh_reused');
+    // The whole family is dead everywhere: the current refresh token and the access token.
+    expect((await refresh(node(0), rotated.cookies)).status).toBe(401);
+    for (let i = 0; i < 3; i++) expect((await getSession(node(i), rotated)).status).toBe(401);
   });
 
   it('revoking a session on one instance fails its access token on the others at once', async () => {
