@@ -391,7 +391,14 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
   };
 }
 
-/** Claims the application may not set through {@link EvrmoreAuthConfig.onSignIn}. */
+/**
+ * Claims the application may not set through {@link EvrmoreAuthConfig.onSignIn}.
+ *
+ * @example
+ * ```ts
+ * RESERVED_CLAIMS.has('sub'); // true
+ * ```
+ */
 export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'iss',
   'aud',

@@ -1,7 +1,14 @@
 // HTTP plumbing: problem+json, security headers, CORS, bounded JSON bodies, cookies, client IP.
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 
-/** Largest request body accepted (PROTOCOL.md §3). */
+/**
+ * Largest request body accepted (PROTOCOL.md §3); larger bodies are 413 `payload_too_large`.
+ *
+ * @example
+ * ```ts
+ * MAX_BODY_BYTES; // 16384
+ * ```
+ */
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /**
@@ -92,9 +99,6 @@ export function problemResponse(
   headers.set('content-type', 'application/problem+json');
   if (error.code === 'rate_limited')
     headers.set('retry-after', String(Math.max(1, Math.ceil(error.retryAfter ?? 1))));
-  if (error.code === 'method_not_allowed' && error.detail === undefined) {
-    // `allow` is set by the caller
-  }
   return new Response(JSON.stringify(error.toProblem()), { status: error.status, headers });
 }
 

@@ -86,7 +86,14 @@ export function toSessionInfo(s: SessionRecord, currentId?: string): SessionInfo
   return info;
 }
 
-/** Whether a session is live at `now` (not revoked, not past its idle or absolute end). */
+/**
+ * Whether a session is live at `now` (not revoked, not past its idle or absolute end).
+ *
+ * @example
+ * ```ts
+ * if (!isLive(await store.getSession(id), Date.now())) throw new EvrmoreAuthError('token_revoked');
+ * ```
+ */
 export function isLive(s: SessionRecord | null, now: number): s is SessionRecord {
   return s !== null && s.revokedAt === null && now < s.expiresAt && now < s.idleExpiresAt;
 }
@@ -153,15 +160,36 @@ export async function mintTokenResponse(
   };
 }
 
-/** A new refresh token: `{sessionId}.{256 random bits}`; only its hash is stored. */
+/**
+ * A new refresh token: `{sessionId}.{256 random bits}`; only its hash is stored.
+ *
+ * @example
+ * ```ts
+ * const token = newRefreshToken(runtime, session.id);
+ * ```
+ */
 export function newRefreshToken(rt: AuthRuntime, sessionId: string): string {
   return `${sessionId}.${randomToken(rt.config.randomBytes, 32)}`;
 }
 
-/** Hash of a refresh token as the store keeps it. */
+/**
+ * Hash of a refresh token as the store keeps it.
+ *
+ * @example
+ * ```ts
+ * await store.createSession(session, await hashRefreshToken(token));
+ * ```
+ */
 export const hashRefreshToken = sha256Base64Url;
 
-/** The session id a refresh token names, or `null` when it is not shaped like one of ours. */
+/**
+ * The session id a refresh token names, or `null` when it is not shaped like one of ours.
+ *
+ * @example
+ * ```ts
+ * refreshTokenSessionId('garbage'); // null
+ * ```
+ */
 export function refreshTokenSessionId(token: string | null): string | null {
   if (token === null) return null;
   const m = /^([A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/.exec(token);
@@ -189,7 +217,14 @@ export function refreshCookie(
   });
 }
 
-/** The fingerprint cookie (Path=/, lives as long as the session can). */
+/**
+ * The fingerprint cookie (Path=/, lives as long as the session can).
+ *
+ * @example
+ * ```ts
+ * headers.append('set-cookie', fingerprintCookie(runtime, value, session));
+ * ```
+ */
 export function fingerprintCookie(
   rt: AuthRuntime,
   value: string,
@@ -202,7 +237,14 @@ export function fingerprintCookie(
   });
 }
 
-/** `set-cookie` values that clear both cookies. */
+/**
+ * `set-cookie` values that clear both cookies.
+ *
+ * @example
+ * ```ts
+ * for (const c of clearCookies(runtime)) headers.append('set-cookie', c);
+ * ```
+ */
 export function clearCookies(rt: AuthRuntime): string[] {
   const { secure, fingerprintName, refreshName } = rt.config.cookies;
   return [
@@ -211,7 +253,14 @@ export function clearCookies(rt: AuthRuntime): string[] {
   ];
 }
 
-/** Event fields of a request. */
+/**
+ * Event fields of a request.
+ *
+ * @example
+ * ```ts
+ * runtime.events.emit({ type: 'challenge.issued', ...eventBase(ctx), address });
+ * ```
+ */
 export function eventBase(ctx: RequestContext): {
   requestId: string;
   ip: string | null;

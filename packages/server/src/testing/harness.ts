@@ -87,6 +87,8 @@ export async function createHarness(overrides: Partial<EvrmoreAuthConfig> = {}):
     onEvent: (e) => {
       events.push(e);
     },
+    // Route tests sign in many times from one IP; rate-limit wiring has its own test.
+    rateLimits: { enabled: false },
     ...overrides,
   });
   await auth.ready();
