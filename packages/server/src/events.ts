@@ -1,7 +1,16 @@
-// PLACEHOLDER by server-core (interface of notes/INTERFACES.md); the server-edges helper owns this
-// file and replaces the body (anomaly detection included).
+// Audit events: one `onEvent` hook, an optional pino-compatible logger, and anomaly detection for
+// bursts of failed sign-ins. An event never carries a token, signature, cookie value or secret:
+// `AuthEvent` has no field for one, and `detail` keys that look like one are dropped.
 import type { ErrorCode } from '@evrmore-auth/core';
 
+/**
+ * The kinds of audit event.
+ *
+ * @example
+ * ```ts
+ * const type: AuthEventType = 'signin.failed';
+ * ```
+ */
 export type AuthEventType =
   | 'challenge.issued'
   | 'signin.succeeded'
@@ -17,45 +26,267 @@ export type AuthEventType =
   | 'mfa.failed'
   | 'mfa.backup_code_used'
   | 'mfa.backup_codes_low';
+
+/**
+ * One audit event. Carries who and what, never a credential.
+ *
+ * @example
+ * ```ts
+ * const event: AuthEvent = {
+ *   type: 'signin.failed', at: '2026-01-01T00:00:00.000Z', requestId: 'r1',
+ *   ip: '203.0.113.7', userAgent: null, address: 'E…', code: 'invalid_signature',
+ * };
+ * ```
+ */
 export interface AuthEvent {
   type: AuthEventType;
+  /** RFC 3339, from the injected clock. */
   at: string;
   requestId: string | null;
   ip: string | null;
   userAgent: string | null;
   address?: string;
   sessionId?: string;
+  /** Reason code for failures. */
   code?: ErrorCode;
+  /** Extra facts; never tokens, signatures, cookies or secrets (keys naming one are dropped). */
   detail?: Record<string, string | number | boolean>;
 }
+
+/**
+ * The subset of a pino logger the server uses (pino, or anything with the same three methods).
+ *
+ * @example
+ * ```ts
+ * import pino from 'pino';
+ * const logger: PinoLikeLogger = pino();
+ * ```
+ */
 export interface PinoLikeLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
+
+/**
+ * Options of {@link createEventSink}.
+ *
+ * @example
+ * ```ts
+ * const options: EventSinkOptions = { onEvent: (e) => audit.write(e), anomaly: { threshold: 5 } };
+ * ```
+ */
 export interface EventSinkOptions {
+  /** Called with every event; a throw or rejection is logged and otherwise ignored; never awaited. */
   onEvent?: (event: AuthEvent) => void | Promise<void>;
+  /** Every event is also logged here (warn for failures, reuse, rate limits, anomalies; info otherwise). */
   logger?: PinoLikeLogger;
-  anomaly?: { threshold?: number; windowMs?: number };
+  /**
+   * Failed sign-ins (`signin.failed`) per address or per IP within `windowMs` that raise one
+   * `anomaly.failed_signins` event (once per key per window).
+   */
+  anomaly?: {
+    /** @default 10 */
+    threshold?: number;
+    /** @default 60_000 */
+    windowMs?: number;
+    /** Most keys (addresses + IPs) tracked at once; the oldest is forgotten first. @default 10_000 */
+    maxKeys?: number;
+  };
+  /** @default Date.now */
   now?: () => number;
 }
+
+/**
+ * Where the server sends audit events.
+ *
+ * @example
+ * ```ts
+ * sink.emit({ type: 'challenge.issued', requestId: 'r1', ip: null, userAgent: null, address });
+ * ```
+ */
 export interface EventSink {
+  /** Never throws, never blocks the request; hook errors are caught and logged. */
   emit(event: Omit<AuthEvent, 'at'>): void;
 }
+
+const WARN_TYPES = new Set<AuthEventType>([
+  'signin.failed',
+  'refresh.reused',
+  'rate_limited',
+  'anomaly.failed_signins',
+  'mfa.failed',
+  'mfa.backup_codes_low',
+]);
+
+/** `detail` keys that could name a credential; such entries never leave the sink. */
+const SECRET_KEY = /token|signature|cookie|secret|password|fingerprint|otp|bearer|authorization/i;
+
+function fail(message: string): never {
+  throw new TypeError(`createEventSink: ${message}`);
+}
+
+function positiveInt(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+    fail(`${name} must be a positive integer`);
+  return value;
+}
+
+/** Copy only the fields an event may have, so nothing unexpected rides along. */
+function sanitize(event: Omit<AuthEvent, 'at'>, at: string): AuthEvent {
+  const out: AuthEvent = {
+    type: event.type,
+    at,
+    requestId: event.requestId ?? null,
+    ip: event.ip ?? null,
+    userAgent: event.userAgent ?? null,
+  };
+  if (typeof event.address === 'string') out.address = event.address;
+  if (typeof event.sessionId === 'string') out.sessionId = event.sessionId;
+  if (typeof event.code === 'string') out.code = event.code;
+  if (event.detail !== undefined && event.detail !== null && typeof event.detail === 'object') {
+    const detail: Record<string, string | number | boolean> = {};
+    let any = false;
+    for (const [key, value] of Object.entries(event.detail)) {
+      if (SECRET_KEY.test(key)) continue;
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+        continue;
+      detail[key] = value;
+      any = true;
+    }
+    if (any) out.detail = detail;
+  }
+  return out;
+}
+
+interface Counter {
+  start: number;
+  count: number;
+  alerted: boolean;
+}
+
+/**
+ * Create the event sink `createEvrmoreAuth` uses (`onEvent`, `logger`, `anomaly`, `now` of its
+ * config). Validates its options up front (TypeError).
+ *
+ * Anomaly detection counts `signin.failed` events per address and per IP in a fixed window that
+ * starts at the first failure; the failure that reaches `threshold` emits one
+ * `anomaly.failed_signins` (`detail: { key: 'address' | 'ip', count, windowMs }`), and no more for
+ * that key until its window ends. At most `maxKeys` keys are tracked; the oldest is evicted.
+ *
+ * @example
+ * ```ts
+ * import pino from 'pino';
+ * const sink = createEventSink({
+ *   logger: pino(),
+ *   onEvent: async (event) => { await db.insert('audit', event); },
+ *   anomaly: { threshold: 10, windowMs: 60_000 },
+ * });
+ * sink.emit({ type: 'signin.failed', requestId: 'r1', ip: '203.0.113.7', userAgent: null, code: 'invalid_signature' });
+ * ```
+ */
 export function createEventSink(options: EventSinkOptions = {}): EventSink {
+  if (options === null || typeof options !== 'object') fail('options must be an object');
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
+    fail('onEvent must be a function');
+  const logger = options.logger;
+  if (
+    logger !== undefined &&
+    (logger === null ||
+      typeof logger !== 'object' ||
+      typeof logger.info !== 'function' ||
+      typeof logger.warn !== 'function' ||
+      typeof logger.error !== 'function')
+  )
+    fail('logger must have info, warn and error methods');
+  if (options.now !== undefined && typeof options.now !== 'function')
+    fail('now must be a function');
+  const anomaly = options.anomaly ?? {};
+  if (anomaly === null || typeof anomaly !== 'object') fail('anomaly must be an object');
+  const threshold = positiveInt('anomaly.threshold', anomaly.threshold, 10);
+  const windowMs = positiveInt('anomaly.windowMs', anomaly.windowMs, 60_000);
+  const maxKeys = positiveInt('anomaly.maxKeys', anomaly.maxKeys, 10_000);
   const now = options.now ?? Date.now;
+  const onEvent = options.onEvent;
+  const counters = new Map<string, Counter>();
+
+  const logHookError = (err: unknown): void => {
+    try {
+      const e = err instanceof Error ? { name: err.name, message: err.message } : {};
+      logger?.error({ err: e }, 'evrmore-auth: onEvent hook failed');
+    } catch {
+      // a logger that throws is ignored too
+    }
+  };
+
+  const deliver = (event: AuthEvent): void => {
+    try {
+      if (WARN_TYPES.has(event.type)) logger?.warn(event, `evrmore-auth ${event.type}`);
+      else logger?.info(event, `evrmore-auth ${event.type}`);
+    } catch {
+      // never let logging break a request
+    }
+    if (!onEvent) return;
+    try {
+      const result = onEvent(event);
+      if (result !== undefined && result !== null && typeof result.then === 'function')
+        result.then(undefined, logHookError);
+    } catch (err) {
+      logHookError(err);
+    }
+  };
+
+  const countFailure = (kind: 'address' | 'ip', value: string, t: number): number | null => {
+    const key = `${kind}:${value}`;
+    let c = counters.get(key);
+    if (c !== undefined && t - c.start >= windowMs) {
+      counters.delete(key);
+      c = undefined;
+    }
+    if (c === undefined) {
+      while (counters.size >= maxKeys) {
+        const oldest = counters.keys().next();
+        if (oldest.done === true) break;
+        counters.delete(oldest.value);
+      }
+      c = { start: t, count: 0, alerted: false };
+      counters.set(key, c);
+    }
+    c.count += 1;
+    if (!c.alerted && c.count >= threshold) {
+      c.alerted = true;
+      return c.count;
+    }
+    return null;
+  };
+
   return {
-    emit(event) {
-      const full: AuthEvent = { ...event, at: new Date(now()).toISOString() };
+    emit(raw) {
       try {
-        options.logger?.info({ event: full }, full.type);
-        const r = options.onEvent?.(full);
-        if (r && typeof (r as Promise<void>).catch === 'function')
-          (r as Promise<void>).catch((err: unknown) =>
-            options.logger?.error({ err }, 'onEvent failed'),
-          );
+        const t = now();
+        const at = new Date(t).toISOString();
+        const event = sanitize(raw, at);
+        deliver(event);
+        if (event.type !== 'signin.failed') return;
+        for (const kind of ['address', 'ip'] as const) {
+          const value = kind === 'address' ? event.address : event.ip;
+          if (value === undefined || value === null) continue;
+          const count = countFailure(kind, value, t);
+          if (count === null) continue;
+          const alert: AuthEvent = {
+            type: 'anomaly.failed_signins',
+            at,
+            requestId: event.requestId,
+            ip: event.ip,
+            userAgent: event.userAgent,
+            detail: { key: kind, count, windowMs },
+          };
+          if (kind === 'address' && event.address !== undefined) alert.address = event.address;
+          deliver(alert);
+        }
       } catch (err) {
-        options.logger?.error({ err }, 'onEvent failed');
+        logHookError(err);
       }
     },
   };
