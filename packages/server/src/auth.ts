@@ -1,5 +1,5 @@
 // createEvrmoreAuth: validated configuration, the fetch handler and the lower-level functions.
-import { EvrmoreAuthError, type ChallengeResponse } from '@evrmore-auth/core';
+import { EvrmoreAuthError, parseSignInMessage, type ChallengeResponse } from '@evrmore-auth/core';
 import type { JSONWebKeySet } from 'jose';
 import {
   authenticateRequest,
@@ -229,16 +229,23 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
     return json(status, body, headers);
   }
 
-  const failSignIn = (ctx: RequestContext, err: unknown): never => {
+  const failSignIn = (ctx: RequestContext, err: unknown, message: unknown): never => {
     if (err instanceof EvrmoreAuthError) {
+      // The claimed address (for per-address anomaly detection), when the message parses.
+      let address: string | undefined;
+      try {
+        if (typeof message === 'string') address = parseSignInMessage(message).address;
+      } catch {
+        address = undefined;
+      }
+      const base = {
+        ...eventBase(ctx),
+        ...(address === undefined ? {} : { address }),
+        code: err.code,
+      };
       if (err.code === 'rate_limited')
-        rt.events.emit({
-          type: 'rate_limited',
-          ...eventBase(ctx),
-          code: err.code,
-          detail: { route: 'verify' },
-        });
-      else rt.events.emit({ type: 'signin.failed', ...eventBase(ctx), code: err.code });
+        rt.events.emit({ type: 'rate_limited', ...base, detail: { route: 'verify' } });
+      else rt.events.emit({ type: 'signin.failed', ...base });
     }
     throw err;
   };
@@ -276,15 +283,17 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
       route: {
         methods: {
           POST: async (ctx) => {
+            let submitted: unknown;
             try {
               const { message, signature } = parseBody(
                 VerifyBodySchema,
                 await readJsonBody(ctx.request, { allowEmpty: false }),
               );
+              submitted = message;
               const result = await signIn(rt, { message, signature, context: ctx });
               return respond(ctx, 200, result.tokens, result.setCookies);
             } catch (err) {
-              return failSignIn(ctx, err);
+              return failSignIn(ctx, err, submitted);
             }
           },
         },

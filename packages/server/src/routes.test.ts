@@ -127,7 +127,11 @@ describe('POST /auth/verify', () => {
     });
     expect(res.status).toBe(401);
     expect((await problem(res)).code).toBe('invalid_signature');
-    expect(h.events.at(-1)).toMatchObject({ type: 'signin.failed', code: 'invalid_signature' });
+    expect(h.events.at(-1)).toMatchObject({
+      type: 'signin.failed',
+      code: 'invalid_signature',
+      address: w.address,
+    });
     expect(JSON.stringify(h.events)).not.toContain(wallet('07').sign(message));
   });
 
