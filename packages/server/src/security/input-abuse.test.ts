@@ -97,6 +97,24 @@ describe('input abuse: every case is a typed 4xx', () => {
     );
   });
 
+  it('deeply nested JSON is a typed 400, not a stack overflow', async () => {
+    const h = await createHarness();
+    const raws = [
+      '['.repeat(8000) + ']'.repeat(8000),
+      '{"address":' + '{"a":'.repeat(2000) + '1' + '}'.repeat(2000) + '}',
+    ];
+    for (const raw of raws) {
+      await expectProblem(
+        await h.request('POST', '/auth/challenge', {
+          raw,
+          headers: { 'content-type': 'application/json' },
+        }),
+        400,
+        'invalid_request',
+      );
+    }
+  });
+
   it('prototype-pollution keys are refused and pollute nothing', async () => {
     const h = await createHarness();
     const w = wallet();
