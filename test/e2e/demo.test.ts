@@ -281,7 +281,13 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     expectNoProblems(watch);
   }, 60_000);
 
-  it('two-factor: enrol with the QR code, sign in with a TOTP code, then with a backup code', async () => {
+  it('two-factor: enrol with the QR code, sign in with a TOTP code, then with a backup code', async (ctx) => {
+    // Until the server has the MFA routes (issue 7), say so; CI never skips.
+    const probe = await fetch(`${demo.url}/auth/mfa/totp/setup`, { method: 'POST' });
+    if (probe.status === 404 && process.env.CI !== 'true') {
+      console.log('SKIP: demo MFA path: the server has no /auth/mfa routes yet');
+      ctx.skip();
+    }
     const { page, watch } = await openPage('mfa');
     await signInWithDemoWallet(page);
     await expectStatus(page, 'signed-in');
@@ -324,6 +330,37 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await testId(page, 'mfa-submit').click();
     await expectStatus(page, 'signed-in');
     await shot(page, '19-mfa-backup-code-signed-in.png');
+    expectNoProblems(watch);
+  }, 90_000);
+
+  it('too many attempts: the rate limit is explained with its wait time', async () => {
+    const { page, watch } = await openPage('rate limit');
+    await testId(page, 'manual-address').fill(privateKeyToAddress(generatePrivateKey()));
+    // The server allows 10 challenges a minute per address (DEFAULT_RATE_LIMITS): ask, cancel, repeat.
+    watch.allow('POST', /^\/auth\/challenge$/, 429);
+    let code: string | null = null;
+    for (let i = 0; i < 15 && code !== 'rate_limited'; i++) {
+      await testId(page, 'manual-start').click();
+      await expect
+        .poll(async () =>
+          (await testId(page, 'sign-message').isVisible())
+            ? 'confirm'
+            : await testId(page, 'notice').getAttribute('data-code'),
+        )
+        .toMatch(/^(confirm|rate_limited)$/);
+      if (await testId(page, 'sign-message').isVisible()) {
+        await testId(page, 'confirm-cancel').click();
+        await expect
+          .poll(() => testId(page, 'notice').getAttribute('data-code'))
+          .toBe('user_rejected');
+      } else code = await testId(page, 'notice').getAttribute('data-code');
+    }
+    expect(code).toBe('rate_limited');
+    expect(await testId(page, 'notice').textContent()).toMatch(
+      /Too many attempts\. Please wait \d+ seconds?/,
+    );
+    await shot(page, '20-rate-limited.png');
+    watch.disallowAll();
     expectNoProblems(watch);
   }, 90_000);
 });

@@ -30,13 +30,23 @@ function readTtl(raw: string | undefined): number {
   return ttl;
 }
 
-/** Fail before the slow build when the port is taken. */
-function ensurePortFree(port: number, host: string): Promise<void> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', (err: NodeJS.ErrnoException) => portError(port, err));
-    probe.listen(port, host, () => probe.close(() => resolve()));
-  });
+/**
+ * Fail before the slow build when the port is taken, on IPv4 or IPv6 loopback (a browser may
+ * resolve localhost to either, and would reach the other program).
+ */
+async function ensurePortFree(port: number): Promise<void> {
+  for (const host of ['127.0.0.1', '::1']) {
+    await new Promise<void>((resolve) => {
+      const probe = createServer();
+      probe.once('error', (err: NodeJS.ErrnoException) => {
+        // No IPv6 on this machine: nothing can be listening there.
+        if (host === '::1' && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT'))
+          resolve();
+        else portError(port, err);
+      });
+      probe.listen(port, host, () => probe.close(() => resolve()));
+    });
+  }
 }
 
 function portError(port: number, err: NodeJS.ErrnoException): never {
@@ -56,7 +66,7 @@ const port = readPort(process.env.PORT);
 const accessTokenTtl = readTtl(process.env.ACCESS_TOKEN_TTL);
 const origin = `http://localhost:${port}`;
 
-await ensurePortFree(port, HOST);
+await ensurePortFree(port);
 console.log('Building the page with Vite…');
 await buildWeb();
 const chosen = await chooseStore(process.env);

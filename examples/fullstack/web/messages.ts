@@ -63,7 +63,8 @@ function codeOf(err: unknown): string | undefined {
 export function friendlyError(err: unknown): string {
   const code = codeOf(err);
   if (code === 'rate_limited' && err instanceof EvrmoreAuthError && err.retryAfter) {
-    return `Too many attempts. Please wait ${err.retryAfter} seconds before trying again.`;
+    const s = err.retryAfter === 1 ? '' : 's';
+    return `Too many attempts. Please wait ${err.retryAfter} second${s} before trying again.`;
   }
   if (code !== undefined && MESSAGES[code]) return MESSAGES[code];
   if (code !== undefined) return `Something went wrong (${code}). Please try again.`;
