@@ -1,5 +1,6 @@
 import { base64ToBytes, bytesToBase64Url, utf8ToBytes } from '@evrmore-auth/core';
 import {
+  CompactSign,
   SignJWT,
   decodeProtectedHeader,
   exportJWK,
@@ -120,6 +121,38 @@ describe('access-token forgery', () => {
         })
       ).status,
     ).toBe(200);
+  });
+
+  it('a crit header is rejected even when the signature checks out', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    const claims = payloadOf(s.tokens.accessToken);
+    const key = await importJWK(await edJwk(), 'EdDSA');
+    const token = await new CompactSign(utf8ToBytes(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k1', crit: ['ext'], ext: 1 })
+      .sign(key, { crit: { ext: true } });
+    expect(await call(h, s, token)).toEqual({ status: 401, code: 'token_invalid' });
+  });
+
+  it('ES256 keys sign and verify end to end; an EdDSA token with the ES256 kid is refused', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const h = await createHarness({
+      keys: [{ kid: 'es', alg: 'ES256', privateKey: await exportJWK(privateKey) }],
+    });
+    const s = await h.signIn();
+    expect(decodeProtectedHeader(s.tokens.accessToken)).toMatchObject({
+      alg: 'ES256',
+      typ: 'at+jwt',
+      kid: 'es',
+    });
+    expect((await h.request('GET', '/auth/session', { headers: s.authHeaders })).status).toBe(200);
+    const ed = await importJWK(await edJwk(), 'EdDSA');
+    const forged = await signWith(
+      ed,
+      { alg: 'EdDSA', typ: 'at+jwt', kid: 'es' },
+      payloadOf(s.tokens.accessToken),
+    );
+    expect(await call(h, s, forged)).toEqual({ status: 401, code: 'token_invalid' });
   });
 
   it('wrong typ, issuer or audience is token_invalid', async () => {
