@@ -1,1 +1,115 @@
-export {};
+// Express adapter (`@evrmore-auth/server/express`): mounts the auth routes and guards app routes.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { EvrmoreAuth } from '../auth.js';
+import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
+import { requestUrl, toWebRequest, writeResponse } from './node.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The verified caller, set by {@link requireAuth}. */
+      auth?: AuthIdentity;
+    }
+  }
+}
+
+function webRequest(req: Request, withBody: boolean): globalThis.Request {
+  const url = requestUrl(req.protocol, req.get('host'), req.originalUrl);
+  return toWebRequest(req, url, { withBody, parsed: (req as { body?: unknown }).body });
+}
+
+function send(res: Response, response: globalThis.Response, next: NextFunction): void {
+  writeResponse(res, response).catch(next);
+}
+
+/**
+ * Express middleware serving every auth route under `auth.basePath` (other paths fall through to
+ * `next()`). Mount it at the app root, **before** any body parser (`express.json()`): it reads
+ * the raw body itself (byte-exact, 16 KiB limit). If a parser ran first, the parsed body is
+ * re-serialised as JSON, which keeps every string intact but loses the raw-size check.
+ *
+ * The TCP peer address (`req.socket.remoteAddress`) is passed to the handler as
+ * `handler(request, { ip })`; `x-forwarded-for` counts only with `trustedProxies` in the auth
+ * config (Express's own `trust proxy` setting is not used for the client IP).
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { createEvrmoreAuth } from '@evrmore-auth/server';
+ * import { evrmoreAuth, requireAuth } from '@evrmore-auth/server/express';
+ *
+ * const auth = createEvrmoreAuth({ domain: 'example.com', keys });
+ * const app = express();
+ * app.use(evrmoreAuth(auth)); // POST /auth/challenge, /auth/verify, …
+ * app.use(express.json());
+ * app.get('/api/me', requireAuth(auth), (req, res) => res.json({ address: req.auth!.address }));
+ * app.listen(3000);
+ * ```
+ */
+export function evrmoreAuth(auth: EvrmoreAuth): RequestHandler {
+  if (!auth || typeof auth.handler !== 'function')
+    throw new TypeError('evrmoreAuth: pass the object createEvrmoreAuth returned');
+  const base = auth.basePath;
+  return (req, res, next) => {
+    const path = req.originalUrl.split('?')[0] ?? '';
+    if (path !== base && !path.startsWith(`${base}/`)) {
+      next();
+      return;
+    }
+    let request: globalThis.Request;
+    try {
+      request = webRequest(req, true);
+    } catch (err) {
+      send(res, auth.errorResponse(err), next);
+      return;
+    }
+    auth
+      .handler(request, { ip: req.socket.remoteAddress ?? null })
+      .then((response) => writeResponse(res, response))
+      .catch(next);
+  };
+}
+
+/**
+ * Options of {@link requireAuth}.
+ *
+ * @example
+ * ```ts
+ * const options: RequireAuthOptions = { permissions: ['posts:write'] };
+ * ```
+ */
+export type RequireAuthOptions = AuthenticateOptions;
+
+/**
+ * Express middleware for the application's own routes: verifies the bearer token, fingerprint
+ * cookie and session, sets `req.auth` to the identity and calls `next()`; otherwise answers the
+ * problem+json error (401 `token_missing`, `token_invalid`, … or 403 `insufficient_scope`).
+ *
+ * @example
+ * ```ts
+ * app.post('/api/posts', requireAuth(auth, { permissions: ['posts:write'] }), (req, res) => {
+ *   res.json({ author: req.auth!.address });
+ * });
+ * ```
+ */
+export function requireAuth(auth: EvrmoreAuth, options: RequireAuthOptions = {}): RequestHandler {
+  if (!auth || typeof auth.authenticate !== 'function')
+    throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
+  return (req, res, next) => {
+    let request: globalThis.Request;
+    try {
+      request = webRequest(req, false);
+    } catch (err) {
+      send(res, auth.errorResponse(err), next);
+      return;
+    }
+    auth.authenticate(request, options).then(
+      (identity) => {
+        req.auth = identity;
+        next();
+      },
+      (err: unknown) => send(res, auth.errorResponse(err, request), next),
+    );
+  };
+}

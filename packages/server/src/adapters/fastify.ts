@@ -1,1 +1,137 @@
-export {};
+// Fastify adapter (`@evrmore-auth/server/fastify`): a plugin serving the auth routes and a
+// preHandler guarding app routes.
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
+import type { EvrmoreAuth } from '../auth.js';
+import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
+import { requestUrl, responseParts, toWebRequest } from './node.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified caller, set by {@link requireAuth} (`null` on unguarded routes). */
+    auth: AuthIdentity | null;
+  }
+}
+
+/**
+ * Options of {@link evrmoreAuthPlugin}.
+ *
+ * @example
+ * ```ts
+ * await app.register(evrmoreAuthPlugin, { auth } satisfies EvrmoreAuthPluginOptions);
+ * ```
+ */
+export interface EvrmoreAuthPluginOptions {
+  auth: EvrmoreAuth;
+}
+
+function webRequest(request: FastifyRequest, withBody: boolean): Request {
+  const url = requestUrl(request.protocol, request.host, request.raw.url ?? '/');
+  return toWebRequest(request.raw, url, { withBody });
+}
+
+async function sendResponse(reply: FastifyReply, response: Response): Promise<FastifyReply> {
+  const { status, headers, body } = await responseParts(response);
+  reply.code(status);
+  for (const [name, value] of headers) reply.header(name, value);
+  return body === null ? reply.send() : reply.send(body);
+}
+
+async function routes(fastify: FastifyInstance, auth: EvrmoreAuth): Promise<void> {
+  // Fastify must neither parse nor refuse bodies on these routes: the handler reads the raw
+  // stream itself (JSON only, 16 KiB, typed 413/415 problems).
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    let web: Request;
+    try {
+      web = webRequest(request, true);
+    } catch (err) {
+      return sendResponse(reply, auth.errorResponse(err));
+    }
+    const response = await auth.handler(web, { ip: request.raw.socket.remoteAddress ?? null });
+    return sendResponse(reply, response);
+  };
+  const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+  for (const url of [auth.basePath, `${auth.basePath}/*`])
+    fastify.route({ method: [...methods], url, handler: handle, exposeHeadRoute: false });
+}
+
+/**
+ * Fastify plugin serving every auth route under `auth.basePath`. Inside its own scope it removes
+ * Fastify's body parsers, so the handler reads the raw body itself (byte-exact, 16 KiB limit,
+ * 413/415 as problem+json); the rest of the app keeps its parsers. It also declares the
+ * `request.auth` decorator that {@link requireAuth} fills. The TCP peer address
+ * (`request.raw.socket.remoteAddress`) is passed as `handler(request, { ip })`; Fastify's
+ * `trustProxy` is not used for the client IP (configure `trustedProxies` on the auth instead).
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { evrmoreAuthPlugin, requireAuth } from '@evrmore-auth/server/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(evrmoreAuthPlugin, { auth });
+ * app.get('/api/me', { preHandler: requireAuth(auth) }, async (request) => ({
+ *   address: request.auth!.address,
+ * }));
+ * await app.listen({ port: 3000 });
+ * ```
+ */
+export const evrmoreAuthPlugin: FastifyPluginAsync<EvrmoreAuthPluginOptions> = async (
+  fastify,
+  options,
+) => {
+  const auth = options?.auth;
+  if (!auth || typeof auth.handler !== 'function')
+    throw new TypeError(
+      'evrmoreAuthPlugin: options.auth must be the object createEvrmoreAuth returned',
+    );
+  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
+  await fastify.register(async (scope) => routes(scope, auth));
+};
+// Like fastify-plugin: the decorator is visible to the app; the routes keep their own scope.
+(evrmoreAuthPlugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+
+/**
+ * Options of {@link requireAuth}.
+ *
+ * @example
+ * ```ts
+ * const options: RequireAuthOptions = { permissions: ['posts:write'] };
+ * ```
+ */
+export type RequireAuthOptions = AuthenticateOptions;
+
+/**
+ * A Fastify `preHandler` for the application's own routes: sets `request.auth` to the verified
+ * identity, or answers the problem+json error (401 / 403 `insufficient_scope`). Register
+ * {@link evrmoreAuthPlugin} first (it declares the decorator).
+ *
+ * @example
+ * ```ts
+ * app.post('/api/posts', { preHandler: requireAuth(auth, { permissions: ['posts:write'] }) },
+ *   async (request) => ({ author: request.auth!.address }));
+ * ```
+ */
+export function requireAuth(
+  auth: EvrmoreAuth,
+  options: RequireAuthOptions = {},
+): preHandlerAsyncHookHandler {
+  if (!auth || typeof auth.authenticate !== 'function')
+    throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
+  return async function evrmoreRequireAuth(request, reply) {
+    const web = webRequest(request, false);
+    try {
+      request.auth = await auth.authenticate(web, options);
+    } catch (err) {
+      await sendResponse(reply, auth.errorResponse(err, web));
+      return reply;
+    }
+  };
+}

@@ -1,1 +1,110 @@
-export {};
+// Hono adapter (`@evrmore-auth/server/hono`): auth routes as middleware and a guard for app routes.
+import type { Context, MiddlewareHandler } from 'hono';
+import type { EvrmoreAuth } from '../auth.js';
+import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
+
+/**
+ * The Hono `Variables` the guard sets: `c.get('auth')` is the verified caller.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<{ Variables: EvrmoreAuthVariables }>();
+ * ```
+ */
+export interface EvrmoreAuthVariables {
+  auth: AuthIdentity;
+}
+
+/**
+ * Options of {@link evrmoreAuth}.
+ *
+ * @example
+ * ```ts
+ * const options: HonoAuthOptions = { getIp: (c) => c.req.header('cf-connecting-ip') ?? null };
+ * ```
+ */
+export interface HonoAuthOptions {
+  /**
+   * The TCP peer address of the request (the handler applies `trustedProxies` to it).
+   * @default the socket address under `@hono/node-server` (`c.env.incoming.socket.remoteAddress`),
+   * else `null` (keyed as `'unknown'` by the per-IP rate limits: set this on other runtimes)
+   */
+  getIp?: (c: Context) => string | null | undefined;
+}
+
+function nodeSocketIp(c: Context): string | null {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? null;
+}
+
+/**
+ * Hono middleware serving every auth route under `auth.basePath`; other paths go to `next()`.
+ * The handler reads `c.req.raw` itself, so no body parsing may happen before it on those paths.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { serve } from '@hono/node-server';
+ * import { evrmoreAuth, requireAuth, type EvrmoreAuthVariables } from '@evrmore-auth/server/hono';
+ *
+ * const app = new Hono<{ Variables: EvrmoreAuthVariables }>();
+ * app.use(evrmoreAuth(auth));
+ * app.get('/api/me', requireAuth(auth), (c) => c.json({ address: c.get('auth').address }));
+ * serve({ fetch: app.fetch, port: 3000 });
+ * ```
+ */
+export function evrmoreAuth(auth: EvrmoreAuth, options: HonoAuthOptions = {}): MiddlewareHandler {
+  if (!auth || typeof auth.handler !== 'function')
+    throw new TypeError('evrmoreAuth: pass the object createEvrmoreAuth returned');
+  if (options.getIp !== undefined && typeof options.getIp !== 'function')
+    throw new TypeError('evrmoreAuth: getIp must be a function');
+  const getIp = options.getIp ?? nodeSocketIp;
+  const base = auth.basePath;
+  return async (c, next) => {
+    const path = c.req.path;
+    if (path !== base && !path.startsWith(`${base}/`)) {
+      await next();
+      return;
+    }
+    return auth.handler(c.req.raw, { ip: getIp(c) ?? null });
+  };
+}
+
+/**
+ * Options of {@link requireAuth}.
+ *
+ * @example
+ * ```ts
+ * const options: RequireAuthOptions = { permissions: ['posts:write'] };
+ * ```
+ */
+export type RequireAuthOptions = AuthenticateOptions;
+
+/**
+ * Hono middleware for the application's own routes: puts the verified identity in
+ * `c.get('auth')`, or answers the problem+json error (401 / 403 `insufficient_scope`).
+ *
+ * @example
+ * ```ts
+ * app.post('/api/posts', requireAuth(auth, { permissions: ['posts:write'] }), (c) =>
+ *   c.json({ author: c.get('auth').address }),
+ * );
+ * ```
+ */
+export function requireAuth(
+  auth: EvrmoreAuth,
+  options: RequireAuthOptions = {},
+): MiddlewareHandler<{ Variables: EvrmoreAuthVariables }> {
+  if (!auth || typeof auth.authenticate !== 'function')
+    throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
+  return async (c, next) => {
+    let identity: AuthIdentity;
+    try {
+      identity = await auth.authenticate(c.req.raw, options);
+    } catch (err) {
+      return auth.errorResponse(err, c.req.raw);
+    }
+    c.set('auth', identity);
+    await next();
+  };
+}
