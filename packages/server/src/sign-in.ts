@@ -68,23 +68,29 @@ export async function verifySignIn(
 
   // Spend the nonce first: a nonce is used up by its first attempt, valid or not.
   const record = await rt.store.consumeChallenge(fields.nonce);
+  // A message made for another network or site gets the matching code (whether or not its nonce
+  // happens to be known here).
+  if (fields.chainId !== config.network.chainId)
+    throw new EvrmoreAuthError('wrong_network', {
+      detail: `the message is for ${fields.chainId.slice(0, 65)}, this server signs in on ${config.network.chainId}`,
+    });
+  if (fields.domain !== config.domain || fields.uri !== config.uri)
+    throw new EvrmoreAuthError('message_mismatch', {
+      detail: 'the message names another domain or URI',
+    });
   if (record === null) throw new EvrmoreAuthError('challenge_unknown');
   const now = config.now();
   const tolerance = config.clockToleranceSeconds * 1000;
   if (now >= record.expiresAt) throw new EvrmoreAuthError('challenge_expired');
   if (record.message !== message) throw new EvrmoreAuthError('message_mismatch');
-
-  // The stored text was built from configuration; re-check it against the configuration in force.
-  if (fields.chainId !== config.network.chainId || record.chainId !== config.network.chainId)
-    throw new EvrmoreAuthError('wrong_network', { detail: 'the message names another chain' });
+  // The stored record must agree with the configuration in force (it may predate a change).
   if (
-    fields.domain !== config.domain ||
+    record.chainId !== config.network.chainId ||
     record.domain !== config.domain ||
-    fields.uri !== config.uri ||
     record.uri !== config.uri
   )
     throw new EvrmoreAuthError('message_mismatch', {
-      detail: 'the message names another domain or URI',
+      detail: 'the challenge predates a configuration change',
     });
   if (fields.address !== record.address) throw new EvrmoreAuthError('message_mismatch');
   const issuedAt = parseTime(fields.issuedAt);

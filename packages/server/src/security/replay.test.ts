@@ -1,3 +1,4 @@
+import { evrmoreTestnet } from '@evrmore-auth/core';
 import { describe, expect, it } from 'vitest';
 import { createHarness, problem, wallet } from '../testing/harness.js';
 
@@ -73,7 +74,7 @@ describe('replay protection', () => {
     expect((await problem(res)).code).toBe('message_mismatch');
   });
 
-  it('a message for another domain with an unknown nonce is refused; one from another server is unknown here', async () => {
+  it('a message signed for another domain is message_mismatch; for another network wrong_network', async () => {
     const a = await createHarness();
     const b = await createHarness({ domain: 'evil.example.net', uri: 'https://evil.example.net' });
     const w = wallet();
@@ -82,6 +83,14 @@ describe('replay protection', () => {
       body: { message, signature: w.sign(message) },
     });
     expect(res.status).toBe(401);
-    expect((await problem(res)).code).toBe('challenge_unknown');
+    expect((await problem(res)).code).toBe('message_mismatch');
+    const t = await createHarness({ network: evrmoreTestnet });
+    const tw = wallet('42', evrmoreTestnet);
+    const tm = (await t.challenge(tw)).message;
+    const wrong = await a.request('POST', '/auth/verify', {
+      body: { message: tm, signature: tw.sign(tm) },
+    });
+    expect(wrong.status).toBe(400);
+    expect((await problem(wrong)).code).toBe('wrong_network');
   });
 });
