@@ -1,0 +1,128 @@
+// The `/mfa/*` routes, mounted by createEvrmoreAuth next to its own routes.
+import * as v from 'valibot';
+import { authenticateRequest } from '../authenticate.js';
+import { readJsonBody, type RequestContext } from '../http.js';
+import type { AuthRuntime } from '../runtime.js';
+import { parseBody } from '../schemas.js';
+import { disableTotp, enableTotp, setupTotp, verifyMfaSignIn } from './service.js';
+
+/**
+ * `POST /auth/mfa/verify` body.
+ *
+ * @example
+ * ```ts
+ * v.parse(MfaVerifyBodySchema, { mfaToken, code: '492039' });
+ * ```
+ */
+export const MfaVerifyBodySchema = v.strictObject({
+  mfaToken: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  code: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+});
+
+/**
+ * `POST /auth/mfa/totp/enable` and `/disable` body.
+ *
+ * @example
+ * ```ts
+ * v.parse(MfaCodeBodySchema, { code: '492039' });
+ * ```
+ */
+export const MfaCodeBodySchema = v.strictObject({
+  code: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+});
+
+/** Writes a JSON (or empty, for `null`) response with the auth headers and cookies. */
+export type Respond = (
+  ctx: RequestContext,
+  status: number,
+  body: unknown,
+  cookies?: string[],
+) => Response;
+
+/**
+ * A route table entry in the shape `createEvrmoreAuth` uses.
+ *
+ * @example
+ * ```ts
+ * const routes: MfaRoute[] = mfaRoutes(runtime, respond);
+ * ```
+ */
+export interface MfaRoute {
+  pattern: RegExp;
+  route: {
+    methods: Record<string, (ctx: RequestContext, params: string[]) => Promise<Response>>;
+  };
+}
+
+/**
+ * The MFA routes (paths relative to the base path). Without `mfa` configuration every one
+ * answers 404 `not_found`.
+ *
+ * @example
+ * ```ts
+ * const routes = [...coreRoutes, ...mfaRoutes(rt, respond)];
+ * ```
+ */
+export function mfaRoutes(rt: AuthRuntime, respond: Respond): MfaRoute[] {
+  const body = async (ctx: RequestContext): Promise<unknown> =>
+    readJsonBody(ctx.request, { allowEmpty: false });
+  return [
+    {
+      pattern: /^\/mfa\/verify$/,
+      route: {
+        methods: {
+          POST: async (ctx) => {
+            const { mfaToken, code } = parseBody(MfaVerifyBodySchema, await body(ctx));
+            const result = await verifyMfaSignIn(rt, { mfaToken, code, context: ctx });
+            return respond(ctx, 200, result.tokens, result.setCookies);
+          },
+        },
+      },
+    },
+    {
+      pattern: /^\/mfa\/totp\/setup$/,
+      route: {
+        methods: {
+          POST: async (ctx) => {
+            const identity = await authenticateRequest(rt, ctx.request);
+            await readJsonBody(ctx.request, { allowEmpty: true });
+            return respond(
+              ctx,
+              200,
+              await setupTotp(rt, { address: identity.address, context: ctx }),
+            );
+          },
+        },
+      },
+    },
+    {
+      pattern: /^\/mfa\/totp\/enable$/,
+      route: {
+        methods: {
+          POST: async (ctx) => {
+            const identity = await authenticateRequest(rt, ctx.request);
+            const { code } = parseBody(MfaCodeBodySchema, await body(ctx));
+            return respond(
+              ctx,
+              200,
+              await enableTotp(rt, { address: identity.address, code, context: ctx }),
+            );
+          },
+        },
+      },
+    },
+    {
+      pattern: /^\/mfa\/totp\/disable$/,
+      route: {
+        methods: {
+          POST: async (ctx) => {
+            const identity = await authenticateRequest(rt, ctx.request);
+            const { code } = parseBody(MfaCodeBodySchema, await body(ctx));
+            await disableTotp(rt, { address: identity.address, code, context: ctx });
+            return respond(ctx, 204, null);
+          },
+        },
+      },
+    },
+  ];
+}
