@@ -28,6 +28,9 @@ import { getCurrentSession, listSessions, revokeOtherSessions, revokeSession } f
 import { signIn, type SignInResult } from './sign-in.js';
 import type { StoreUnavailableError } from './store.js';
 import { createMemoryStore } from './stores/memory.js';
+import { installMfa } from './mfa/config.js';
+import type { MfaPendingResult } from './mfa/mfa-token.js';
+import { mfaRoutes } from './mfa/routes.js';
 
 /**
  * Per-request facts a fetch `Request` cannot carry; adapters pass the peer address here.
@@ -69,12 +72,13 @@ export interface EvrmoreAuth {
     address: string,
     context?: HandlerContext & { request?: Request },
   ): Promise<ChallengeResponse>;
-  /** Lower level: verify a signed challenge and create the session (body of `/verify` + cookies). */
+  /** Lower level: verify a signed challenge and create the session (body of `/verify` + cookies),
+   *  or, for an address enrolled in MFA, the `{ mfaRequired }` body. */
   verifySignIn(
     message: string,
     signature: string,
     context?: HandlerContext & { request?: Request },
-  ): Promise<SignInResult>;
+  ): Promise<SignInResult | MfaPendingResult>;
   /** Lower level: rotate a refresh token (body of `/refresh` + cookie). */
   refresh(
     refreshToken: string | null,
@@ -184,6 +188,7 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
     onSignIn: config.onSignIn,
     logger,
   };
+  installMfa(rt, config.mfa);
 
   function errorResponse(error: unknown, request?: Request, ctx?: RequestContext): Response {
     const context =
@@ -291,7 +296,8 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
               );
               submitted = message;
               const result = await signIn(rt, { message, signature, context: ctx });
-              return respond(ctx, 200, result.tokens, result.setCookies);
+              const body = 'mfaRequired' in result ? result.mfaRequired : result.tokens;
+              return respond(ctx, 200, body, result.setCookies);
             } catch (err) {
               return failSignIn(ctx, err, submitted);
             }
@@ -402,6 +408,7 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
         },
       },
     },
+    ...mfaRoutes(rt, respond),
   ];
 
   function checkCookieCallOrigin(ctx: RequestContext): void {

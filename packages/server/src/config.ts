@@ -3,6 +3,7 @@ import { evrmore, type Network } from '@evrmore-auth/core';
 import type { JWTPayload } from 'jose';
 import type { EventSinkOptions, PinoLikeLogger } from './events.js';
 import type { KeyConfig } from './keys.js';
+import type { MfaConfig } from './mfa/config.js';
 import { validateKeyConfigs } from './keys.js';
 import type { RateLimitConfig } from './rate-limit.js';
 import type { AuthStore } from './store.js';
@@ -121,6 +122,8 @@ export interface EvrmoreAuthConfig {
   logger?: PinoLikeLogger;
   anomaly?: EventSinkOptions['anomaly'];
   rateLimits?: RateLimitConfig;
+  /** Second factor (TOTP + backup codes); see {@link MfaConfig}. @default off */
+  mfa?: MfaConfig;
   /** @default Date.now */
   now?: () => number;
   /** @default crypto.getRandomValues */

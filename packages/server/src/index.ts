@@ -82,4 +82,5 @@ export {
   type RateLimits,
 } from './rate-limit.js';
 export * from './store.js';
+export * from './mfa/index.js';
 export { EvrmoreAuthError, type ErrorCode, type ProblemDetails } from '@evrmore-auth/core';

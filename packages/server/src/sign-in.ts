@@ -8,6 +8,7 @@ import {
 } from '@evrmore-auth/core';
 import { randomToken, sha256Base64Url } from './crypto.js';
 import type { RequestContext } from './http.js';
+import { startMfaSignIn, type MfaPendingResult } from './mfa/mfa-token.js';
 import {
   eventBase,
   fingerprintCookie,
@@ -196,14 +197,14 @@ export async function completeSignIn(
  * const result = await signIn(runtime, { message, signature, context });
  * ```
  */
-export async function signIn(rt: AuthRuntime, options: VerifySignInOptions): Promise<SignInResult> {
-  const { address } = await verifySignIn(rt, options);
+export async function signIn(
+  rt: AuthRuntime,
+  options: VerifySignInOptions,
+): Promise<SignInResult | MfaPendingResult> {
+  const { address, fields } = await verifySignIn(rt, options);
   const mfa = await rt.store.getMfa(address);
-  if (mfa?.enabled) {
-    // TODO(MFA issue): answer 200 { mfaRequired: true, mfaToken, methods } here and finish in
-    // POST /auth/mfa/verify via completeSignIn. Until that lands, fail closed: an enrolled
-    // address never signs in with the signature alone.
-    throw new EvrmoreAuthError('unavailable', { detail: 'second-factor sign-in is not available' });
-  }
+  // An enrolled address gets an mfa token, no session; POST /auth/mfa/verify completes it.
+  if (mfa?.enabled)
+    return startMfaSignIn(rt, { address, nonce: fields.nonce, context: options.context });
   return completeSignIn(rt, { address, context: options.context });
 }
