@@ -120,6 +120,18 @@ describe('createEvrmoreAuth configuration', () => {
     }
   });
 
+  it('runs where there is no `process` (edge runtimes): production defaults to false', () => {
+    const saved = globalThis.process;
+    let production: boolean | undefined;
+    try {
+      (globalThis as { process?: unknown }).process = undefined;
+      production = resolveConfig({ domain: 'example.com' }).production;
+    } finally {
+      globalThis.process = saved;
+    }
+    expect(production).toBe(false);
+  });
+
   it('development without keys: ephemeral EdDSA keys and a loud warning through the logger', async () => {
     const warn = vi.fn();
     const auth = createEvrmoreAuth({
