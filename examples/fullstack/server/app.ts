@@ -1,8 +1,8 @@
 // The demo's HTTP app: the auth routes, one protected API route and the built page, with the
 // headers a production deployment sends.
 import { serveStatic } from '@hono/node-server/serve-static';
-import type { EvrmoreAuth } from '@evrmore-auth/server';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import { EvrmoreAuthError, isMfaEnabled, type EvrmoreAuth } from '@evrmore-auth/server';
+import { evrmoreAuth, requireAuth, type EvrmoreAuthVariables } from '@evrmore-auth/server/hono';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { webDist } from './build-web.js';
@@ -13,8 +13,8 @@ export interface AppOptions {
   origin: string;
 }
 
-export function createApp({ auth, origin }: AppOptions): Hono {
-  const app = new Hono();
+export function createApp({ auth, origin }: AppOptions) {
+  const app = new Hono<{ Variables: EvrmoreAuthVariables }>();
   const https = origin.startsWith('https://');
 
   // Headers of the page and its assets.
@@ -58,18 +58,17 @@ export function createApp({ auth, origin }: AppOptions): Hono {
     strictTransportSecurity: https ? 'max-age=63072000; includeSubDomains' : false,
   });
 
-  // CORS: the page and the API share one origin, so the browser needs no CORS headers and the
-  // demo sends none (a cross-site page cannot read any answer). The auth server still checks the
-  // Origin of cookie-authenticated calls against its `allowedOrigins` (see main.ts). To serve a
-  // page from another origin, add it there and answer it here, never with `*` and credentials:
-  //   app.use('/auth/*', cors({ origin: ['https://app.example.com'], credentials: true }))
+  // CORS: the page and the API share one origin, so the page and /api send no CORS headers (a
+  // page on another site can call nothing here with credentials, nor read an answer). The auth
+  // routes answer CORS themselves, only for `allowedOrigins` (auth.ts: just this origin), and
+  // refuse cookie-authenticated calls from any other Origin. To host the page elsewhere, add its
+  // origin there and here, never `*` with credentials:
+  //   app.use('/api/*', cors({ origin: ['https://app.example.com'], credentials: true }))
 
-  // The auth routes (PROTOCOL.md section 3); they set their own, stricter headers.
-  // The TCP peer's address feeds rate limits and the sessions list (no proxy in front here; behind
-  // one, configure `trustedProxies` instead of trusting x-forwarded-for).
-  app.all(`${auth.basePath}/*`, (c) =>
-    auth.handler(c.req.raw, { ip: getConnInfo(c).remote.address ?? null }),
-  );
+  // The auth routes under /auth (PROTOCOL.md section 3), with their own, stricter headers. The
+  // adapter passes the TCP peer's address for rate limits and the sessions list; behind a reverse
+  // proxy configure `trustedProxies` instead of trusting x-forwarded-for.
+  app.use(evrmoreAuth(auth));
 
   app.use('/api/*', apiHeaders);
   app.use('/api/*', async (c, next) => {
@@ -78,23 +77,16 @@ export function createApp({ auth, origin }: AppOptions): Hono {
   });
   // A protected route: the address, session and claims of a valid access token, or a 401/403
   // problem document (token missing/expired/revoked, fingerprint cookie missing…).
-  app.get('/api/profile', async (c) => {
-    try {
-      const identity = await auth.authenticate(c.req.raw);
-      return c.json({
-        address: identity.address,
-        sessionId: identity.sessionId,
-        claims: identity.claims,
-      });
-    } catch (err) {
-      return auth.errorResponse(err, c.req.raw);
-    }
+  app.get('/api/profile', requireAuth(auth), async (c) => {
+    const identity = c.get('auth');
+    return c.json({
+      address: identity.address,
+      sessionId: identity.sessionId,
+      claims: identity.claims,
+      mfaEnabled: await isMfaEnabled(auth.runtime, identity),
+    });
   });
-  app.all('/api/*', (c) =>
-    c.json({ type: 'about:blank', title: 'Not found', status: 404, code: 'not_found' }, 404, {
-      'content-type': 'application/problem+json',
-    }),
-  );
+  app.all('/api/*', (c) => auth.errorResponse(new EvrmoreAuthError('not_found'), c.req.raw));
 
   // The page built by Vite: hashed assets may be cached for a year, index.html is revalidated.
   app.use('*', pageHeaders);

@@ -1,5 +1,23 @@
 // The demo's evrmore-auth configuration: what a backend developer writes.
+import { randomBytes } from 'node:crypto';
 import { createEvrmoreAuth, type AuthStore, type PinoLikeLogger } from '@evrmore-auth/server';
+
+/**
+ * The key TOTP secrets are encrypted with (AES-256-GCM): MFA_ENCRYPTION_KEY (32 bytes, base64 or
+ * hex), else one generated at start with a warning, which is fine for the memory store but makes
+ * enrolments unreadable after a restart with Redis or Postgres.
+ */
+function mfaKey(env: NodeJS.ProcessEnv, persistent: boolean): string {
+  const configured = env.MFA_ENCRYPTION_KEY?.trim();
+  if (configured) return configured;
+  if (persistent)
+    console.warn(
+      '\n  WARNING: MFA_ENCRYPTION_KEY is not set: TOTP secrets are encrypted with a key generated ' +
+        'at start, so two-factor enrolments stop working after a restart. Generate one with\n' +
+        '  node -e "console.log(crypto.randomBytes(32).toString(\'base64\'))"\n',
+    );
+  return randomBytes(32).toString('base64');
+}
 
 export interface DemoAuthOptions {
   /** The page's origin, e.g. http://localhost:5173. */
@@ -51,5 +69,10 @@ export function createDemoAuth({ origin, store, accessTokenTtl }: DemoAuthOption
       greeting: `gm ${address.slice(0, 6)}`,
     }),
     logger: consoleLogger,
+    // Two-factor authentication (TOTP + backup codes); secrets are stored encrypted.
+    mfa: {
+      encryptionKeys: [{ id: 'demo', key: mfaKey(process.env, store !== undefined) }],
+      issuer: 'evrmore-auth demo',
+    },
   });
 }

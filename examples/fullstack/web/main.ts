@@ -294,6 +294,13 @@ function setMfaView(view: MfaView): void {
   show($('#mfa-on'), view === 'on' || view === 'codes');
   $('#mfa-card').dataset.view = view;
 }
+/** Whether this address has two-factor authentication on: the app's own API says so. */
+async function loadMfaStatus(): Promise<void> {
+  const res = await auth.fetch('/api/profile');
+  if (!res.ok) throw await errorFromResponse(res);
+  const profile = (await res.json()) as { mfaEnabled?: boolean };
+  if (mfaView !== 'codes') setMfaView(profile.mfaEnabled ? 'on' : 'off');
+}
 async function mfaPost<T>(path: string, body: object): Promise<T | null> {
   const res = await auth.fetch(`/auth/mfa/totp/${path}`, {
     method: 'POST',
@@ -408,6 +415,7 @@ function render(state: AuthState = auth.getState()): void {
     showNotice(null);
     show(byTestId('profile-response'), false);
     void loadSessions().catch(showError);
+    void loadMfaStatus().catch(showError);
   }
   if (!signedIn && wasSignedIn) {
     wasSignedIn = false;
