@@ -206,3 +206,67 @@ describe('createEventSink', () => {
     );
   });
 });
+
+describe('events of a full flow through the handler', () => {
+  it('never contain a token, signature, cookie value or fingerprint, in onEvent or the log', async () => {
+    const { createHarness, cookieValue, wallet } = await import('./testing/harness.js');
+    const logger = recorder();
+    const h = await createHarness({ logger, anomaly: { threshold: 2 } });
+    const secrets: string[] = [];
+    const w = wallet();
+    // a failed sign-in (wrong key) twice: signin.failed + anomaly
+    for (let i = 0; i < 2; i++) {
+      const { message } = await h.challenge(w);
+      const signature = wallet('07').sign(message);
+      secrets.push(signature);
+      await h.request('POST', '/auth/verify', { body: { message, signature } });
+    }
+    const { message } = await h.challenge(w);
+    const signature = w.sign(message);
+    secrets.push(signature);
+    const res = await h.request('POST', '/auth/verify', { body: { message, signature } });
+    expect(res.status).toBe(200);
+    const tokens = (await res.json()) as { accessToken: string };
+    const fgp = cookieValue(res, h.auth.config.cookies.fingerprintName)!;
+    const rt = cookieValue(res, h.auth.config.cookies.refreshName)!;
+    // a refresh token is `{sessionId}.{secret}`: the session id is no secret, the part after the dot is
+    secrets.push(tokens.accessToken, fgp, rt, rt.split('.')[1]!);
+    const rf = await h.request('POST', '/auth/refresh', {
+      headers: {
+        origin: 'https://app.example.com',
+        cookie: `${h.auth.config.cookies.refreshName}=${rt}`,
+      },
+    });
+    expect(rf.status).toBe(200);
+    const rt2 = cookieValue(rf, h.auth.config.cookies.refreshName)!;
+    const at2 = ((await rf.json()) as { accessToken: string }).accessToken;
+    secrets.push(rt2, rt2.split('.')[1]!, at2);
+    // reuse of the first refresh token (outside the grace window) → refresh.reused + revoked
+    h.tick(60_000);
+    await h.request('POST', '/auth/refresh', {
+      headers: {
+        origin: 'https://app.example.com',
+        cookie: `${h.auth.config.cookies.refreshName}=${rt}`,
+      },
+    });
+    const types = h.events.map((e) => e.type);
+    for (const t of [
+      'challenge.issued',
+      'signin.failed',
+      'anomaly.failed_signins',
+      'signin.succeeded',
+      'refresh.succeeded',
+      'refresh.reused',
+      'session.revoked',
+    ] as const)
+      expect(types).toContain(t);
+    const serialised = JSON.stringify(h.events) + JSON.stringify(logger.lines);
+    for (const secret of secrets) {
+      expect(secret.length).toBeGreaterThan(20);
+      expect(serialised).not.toContain(secret);
+      // nor a recognisable piece of it (refresh tokens: checked through their secret part)
+      if (secret !== rt && secret !== rt2) expect(serialised).not.toContain(secret.slice(0, 16));
+    }
+    expect(logger.lines.length).toBeGreaterThanOrEqual(h.events.length);
+  });
+});
