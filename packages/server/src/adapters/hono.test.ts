@@ -1,0 +1,62 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { createEvrmoreAuth, type EvrmoreAuth } from '../auth.js';
+import { edJwk, ORIGIN, wallet } from '../testing/harness.js';
+import { evrmoreAuth, requireAuth, type EvrmoreAuthVariables } from './hono.js';
+
+async function makeAuth(): Promise<EvrmoreAuth> {
+  const auth = createEvrmoreAuth({
+    domain: 'app.example.com',
+    uri: ORIGIN,
+    production: false,
+    keys: [{ kid: 'k1', alg: 'EdDSA', privateKey: await edJwk() }],
+  });
+  await auth.ready();
+  return auth;
+}
+
+describe('Hono adapter', () => {
+  it('getIp supplies the client IP on runtimes without a Node socket', async () => {
+    const auth = await makeAuth();
+    const app = new Hono<{ Variables: EvrmoreAuthVariables }>();
+    app.use(evrmoreAuth(auth, { getIp: (c) => c.req.header('cf-connecting-ip') ?? null }));
+    app.get('/api/me', requireAuth(auth), (c) => c.json({ address: c.get('auth').address }));
+    const w = wallet('66');
+    const post = (path: string, body: unknown) =>
+      app.request(`${ORIGIN}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.44' },
+        body: JSON.stringify(body),
+      });
+    const ch = await post('/auth/challenge', { address: w.address });
+    const { message } = (await ch.json()) as { message: string };
+    const vf = await post('/auth/verify', { message, signature: w.sign(message) });
+    expect(vf.status).toBe(200);
+    const tokens = (await vf.json()) as { accessToken: string; session: { ip: string } };
+    expect(tokens.session.ip).toBe('192.0.2.44');
+    const fgp = vf.headers
+      .getSetCookie()
+      .find((c) => c.startsWith(`${auth.config.cookies.fingerprintName}=`))!
+      .split(';')[0]!;
+    const me = await app.request(`${ORIGIN}/api/me`, {
+      headers: { authorization: `Bearer ${tokens.accessToken}`, cookie: fgp },
+    });
+    expect(await me.json()).toEqual({ address: w.address });
+  });
+
+  it('other paths reach the app', async () => {
+    const auth = await makeAuth();
+    const app = new Hono();
+    app.use(evrmoreAuth(auth));
+    app.get('/authx', (c) => c.text('app'));
+    expect(await (await app.request('/authx')).text()).toBe('app');
+    expect((await app.request('/auth/nope')).status).toBe(404);
+  });
+
+  it('refuses a bad getIp with a TypeError', async () => {
+    const auth = await makeAuth();
+    expect(() => evrmoreAuth(auth, { getIp: 1 as never })).toThrow(
+      new TypeError('evrmoreAuth: getIp must be a function'),
+    );
+  });
+});
