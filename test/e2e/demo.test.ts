@@ -330,6 +330,16 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await testId(page, 'mfa-submit').click();
     await expectStatus(page, 'signed-in');
     await shot(page, '19-mfa-backup-code-signed-in.png');
+    // A used backup code is spent; another one turns two-factor authentication off.
+    await expect.poll(() => page.locator('#mfa-card').getAttribute('data-view')).toBe('on');
+    watch.allow('POST', /^\/auth\/mfa\/totp\/disable$/, 401);
+    await testId(page, 'mfa-disable-code').fill(backupCodes[0]!);
+    await testId(page, 'mfa-disable').click();
+    await expect.poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('mfa_invalid');
+    watch.disallowAll();
+    await testId(page, 'mfa-disable-code').fill(backupCodes[1]!);
+    await testId(page, 'mfa-disable').click();
+    await expect.poll(() => page.locator('#mfa-card').getAttribute('data-view')).toBe('off');
     expectNoProblems(watch);
   }, 90_000);
 

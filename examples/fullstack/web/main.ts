@@ -351,8 +351,8 @@ $<HTMLFormElement>('#mfa-disable-form').addEventListener('submit', (e) => {
 
 // The second step of a sign-in for an address with two-factor authentication.
 let useBackupCode = false;
-$('#mfa-use-backup').addEventListener('click', () => {
-  useBackupCode = !useBackupCode;
+function setUseBackupCode(on: boolean): void {
+  useBackupCode = on;
   const input = $<HTMLInputElement>('#mfa-code');
   input.placeholder = useBackupCode ? 'backup code' : '123456';
   input.inputMode = useBackupCode ? 'text' : 'numeric';
@@ -362,14 +362,21 @@ $('#mfa-use-backup').addEventListener('click', () => {
   $('#mfa-use-backup').textContent = useBackupCode
     ? 'Use the authenticator app instead'
     : 'Use a backup code instead';
-  input.focus();
+}
+$('#mfa-use-backup').addEventListener('click', () => {
+  setUseBackupCode(!useBackupCode);
+  $('#mfa-code').focus();
 });
+$<HTMLButtonElement>('#mfa-cancel').addEventListener('click', (e) =>
+  action(e.currentTarget as HTMLButtonElement, () => auth.signOut()),
+);
 $<HTMLFormElement>('#mfa-form').addEventListener('submit', (e) => {
   e.preventDefault();
   action(byTestId<HTMLButtonElement>('mfa-submit'), async () => {
     const input = $<HTMLInputElement>('#mfa-code');
     await auth.verifyMfa(input.value.trim());
     input.value = '';
+    setUseBackupCode(false);
     setMfaView('on');
   });
 });
