@@ -221,3 +221,75 @@ describe('createRateLimits', () => {
     );
   });
 });
+
+// The same limits on the shared backends: two server instances (two stores on one Redis / one
+// Postgres schema) share counters and locks.
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+describe.each(['redis', 'postgres'] as const)('on the %s store', (backend) => {
+  it('two instances share per-address counters and lock-outs; an outage is unavailable', async () => {
+    const id = `rl${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+    let a: AuthStore & { close(): Promise<void> };
+    let b: AuthStore & { close(): Promise<void> };
+    let cleanup: () => Promise<void>;
+    if (backend === 'redis') {
+      const { createRedisStore } = await import('./stores/redis.js');
+      const keyPrefix = `test:${id}:`;
+      a = createRedisStore({ url: REDIS_URL, keyPrefix });
+      b = createRedisStore({ url: REDIS_URL, keyPrefix });
+      cleanup = async () => {
+        const { Redis } = await import('ioredis');
+        const r = new Redis(REDIS_URL);
+        const keys = await r.keys(`*${id}*`);
+        if (keys.length > 0) await r.del(...keys);
+        await r.quit();
+      };
+    } else {
+      const { createPostgresStore } = await import('./stores/postgres.js');
+      const schema = `t_${id}`;
+      const pa = createPostgresStore({ connectionString: DATABASE_URL, schema });
+      await pa.migrate();
+      a = pa;
+      b = createPostgresStore({ connectionString: DATABASE_URL, schema });
+      cleanup = async () => {
+        const { default: pg } = await import('pg');
+        const c = new pg.Client({ connectionString: DATABASE_URL });
+        await c.connect();
+        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await c.end();
+      };
+    }
+    try {
+      const config: RateLimitConfig = {
+        challenge: { perAddress: { points: 3, duration: 60 } },
+        lockout: { freeFailures: 1, baseSeconds: 30, maxSeconds: 60 },
+      };
+      const one = createRateLimits(a, config);
+      const two = createRateLimits(b, config);
+      await one.check('challenge', { ip: '10.0.0.1', address: A });
+      await two.check('challenge', { ip: '10.0.0.2', address: A });
+      await one.check('challenge', { ip: '10.0.0.3', address: A });
+      const limited = await caught(two.check('challenge', { ip: '10.0.0.4', address: A }));
+      expect(limited.code).toBe('rate_limited');
+      expect(limited.retryAfter).toBeLessThanOrEqual(60);
+
+      await one.recordFailure('signature', { ip: '10.0.1.1', address: B });
+      await two.recordFailure('signature', { ip: '10.0.1.2', address: B });
+      const locked = await caught(one.check('verify', { ip: '10.0.1.3', address: B }));
+      expect(locked.code).toBe('rate_limited');
+      expect(locked.retryAfter).toBeGreaterThan(25);
+      expect(locked.retryAfter).toBeLessThanOrEqual(30);
+      await two.recordSuccess('signature', { ip: '10.0.1.4', address: B });
+      await one.check('verify', { ip: '10.0.1.5', address: B });
+
+      await a.close();
+      const down = await caught(one.check('refresh', { ip: '10.0.2.1' }));
+      expect(down.code).toBe('unavailable');
+    } finally {
+      await a.close().catch(() => undefined);
+      await b.close();
+      await cleanup();
+    }
+  });
+});
