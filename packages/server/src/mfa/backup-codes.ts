@@ -4,7 +4,14 @@ import { sha256Base64Url, timingSafeEqualString, type RandomBytes } from '../cry
 /** Crockford-style alphabet without I, L, O, U (no look-alikes). */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-/** Characters per backup code (16 × 5 bits = 80 bits). */
+/**
+ * Characters per backup code, without dashes (16 × 5 bits = 80 bits).
+ *
+ * @example
+ * ```ts
+ * normalizeBackupCode(code)?.length === BACKUP_CODE_LENGTH; // true for a valid code
+ * ```
+ */
 export const BACKUP_CODE_LENGTH = 16;
 
 /**

@@ -21,7 +21,15 @@ export interface MfaPendingResult {
   setCookies: string[];
 }
 
-/** What the store keeps under `mfa-token:<sha256(token)>`. */
+/**
+ * What the store keeps (as JSON) under `mfa-token:<base64url(SHA-256(token))>`.
+ *
+ * @example
+ * ```ts
+ * const { state } = await takeMfaToken(rt, { token, context });
+ * state.address; // the address whose signature was verified
+ * ```
+ */
 export interface MfaTokenState {
   address: string;
   /** Nonce of the verified challenge the token continues. */

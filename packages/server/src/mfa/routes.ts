@@ -31,7 +31,14 @@ export const MfaCodeBodySchema = v.strictObject({
   code: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
 });
 
-/** Writes a JSON (or empty, for `null`) response with the auth headers and cookies. */
+/**
+ * Writes a JSON (or empty, for `null`) response with the auth headers and cookies.
+ *
+ * @example
+ * ```ts
+ * const respond: Respond = (ctx, status, body) => Response.json(body, { status });
+ * ```
+ */
 export type Respond = (
   ctx: RequestContext,
   status: number,

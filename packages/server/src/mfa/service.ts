@@ -158,7 +158,8 @@ export async function enableTotp(
     timestamp: rt.config.now(),
     window: m.window,
   });
-  if (step === null || !(step > record.lastTotpStep))
+  // useTotpStep makes the confirmation atomic: of concurrent enables with one code, one wins.
+  if (step === null || !(await rt.store.useTotpStep(address, step)))
     return failCode(rt, { ...options, stage: 'enable' });
   await rt.rateLimits.recordSuccess('mfa', { ip: context.ip, address });
   const backupCodes = generateBackupCodes(rt.config.randomBytes, m.backupCodeCount);

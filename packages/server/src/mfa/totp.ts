@@ -2,11 +2,32 @@
 import { Secret, TOTP } from 'otpauth';
 import type { RandomBytes } from '../crypto.js';
 
-/** Seconds per TOTP step (the authenticator-app default). */
+/**
+ * Seconds per TOTP step (the authenticator-app default).
+ *
+ * @example
+ * ```ts
+ * const nextStepInMs = TOTP_PERIOD * 1000 - (Date.now() % (TOTP_PERIOD * 1000));
+ * ```
+ */
 export const TOTP_PERIOD = 30;
-/** Digits per TOTP code. */
+/**
+ * Digits per TOTP code.
+ *
+ * @example
+ * ```ts
+ * input.maxLength = TOTP_DIGITS; // 6
+ * ```
+ */
 export const TOTP_DIGITS = 6;
-/** Secret length in bytes (160 bits, RFC 4226's recommendation). */
+/**
+ * Secret length in bytes (160 bits, RFC 4226's recommendation).
+ *
+ * @example
+ * ```ts
+ * generateTotpSecret(webRandomBytes).length === TOTP_SECRET_BYTES; // true
+ * ```
+ */
 export const TOTP_SECRET_BYTES = 20;
 
 /**

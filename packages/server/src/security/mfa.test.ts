@@ -108,6 +108,29 @@ describe('MFA: enrolment', () => {
     expect((await h.signIn()).tokens.accessToken).toBeTruthy();
   });
 
+  it('one code confirms one enrolment: concurrent enables get one set of backup codes', async () => {
+    const s = await h.signIn();
+    const setup = await h.request('POST', '/auth/mfa/totp/setup', {
+      headers: s.authHeaders,
+      body: {},
+    });
+    const { secret } = (await setup.json()) as { secret: string };
+    const code = generateTotpCode(Secret.fromBase32(secret).bytes, h.clock.t);
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        h.request('POST', '/auth/mfa/totp/enable', { headers: s.authHeaders, body: { code } }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 401, 401]);
+    const ok = results.find((r) => r.status === 200)!;
+    const { backupCodes } = (await ok.json()) as { backupCodes: string[] };
+    const stored = (await h.store.getMfa(wallet().address))!.backupCodeHashes;
+    const { hashBackupCode } = await import('../mfa/backup-codes.js');
+    expect(
+      (await Promise.all(backupCodes.map((c) => hashBackupCode(wallet().address, c)))).sort(),
+    ).toEqual([...stored].sort());
+  });
+
   it('the MFA routes need a bearer token', async () => {
     for (const path of [
       '/auth/mfa/totp/setup',
