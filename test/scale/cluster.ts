@@ -2,7 +2,7 @@
 // packages) and a test-owned redis-server, and talks to them like a browser would.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,11 @@ export function sharedJwk(): string {
   return JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'scale-1', alg: 'EdDSA' });
 }
 
+/** One MFA encryption key (32 bytes, hex) shared by every instance. */
+export function sharedMfaKey(): string {
+  return randomBytes(32).toString('hex');
+}
+
 /** A running server instance. */
 export interface Instance {
   url: string;
@@ -57,6 +62,8 @@ export interface InstanceEnv {
   AUTH_JWK: string;
   /** Refresh grace window in seconds (the scale tests use a short one). */
   GRACE_SECONDS?: string;
+  /** Enables MFA with this shared AES key (hex). */
+  MFA_KEY?: string;
 }
 
 const READY_TIMEOUT_MS = 20_000;

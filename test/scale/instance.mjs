@@ -37,6 +37,7 @@ const auth = createEvrmoreAuth({
   keys: [JSON.parse(env.AUTH_JWK)].map((jwk) => ({ kid: jwk.kid, alg: 'EdDSA', privateKey: jwk })),
   store,
   refreshGraceSeconds: Number(env.GRACE_SECONDS ?? 10),
+  ...(env.MFA_KEY ? { mfa: { encryptionKeys: [{ id: 'scale', key: env.MFA_KEY }] } } : {}),
   rateLimits: {
     challenge: { perIp: many, perAddress: many },
     verify: { perIp: many, perAddress: many },

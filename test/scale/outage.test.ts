@@ -6,6 +6,7 @@ import {
   redisServerBinary,
   serverBuilt,
   sharedJwk,
+  sharedMfaKey,
   startInstances,
   startOwnedRedis,
   type Instance,
@@ -47,6 +48,7 @@ if (missing.length > 0 && process.env.CI === 'true') {
         REDIS_URL: redis.url,
         KEY_PREFIX: 'outage:',
         AUTH_JWK: sharedJwk(),
+        MFA_KEY: sharedMfaKey(),
       });
     });
     afterAll(async () => {
@@ -60,11 +62,13 @@ if (missing.length > 0 && process.env.CI === 'true') {
       const s = await signIn(a, b, wallet);
       const pending = await signedChallenge(a, wallet);
       expect((await getSession(b, s)).status).toBe(200);
-      // The MFA route belongs to the MFA feature; include it when this build serves it.
+      // The MFA route belongs to the MFA feature; include it when this build serves it. While the
+      // store is up an unknown mfa token is refused (4xx), never accepted.
       const mfaBody = { mfaToken: 'x'.repeat(43), code: '123456' };
       const mfaProbe = await post(a, '/auth/mfa/verify', mfaBody);
       await mfaProbe.arrayBuffer();
       const hasMfa = mfaProbe.status !== 404;
+      if (hasMfa) expect(mfaProbe.status).toBe(401);
 
       await redis.stop();
 
@@ -90,8 +94,11 @@ if (missing.length > 0 && process.env.CI === 'true') {
             }),
         ],
       ];
-      if (hasMfa) calls.push(['mfa verify', () => post(b, '/auth/mfa/verify', mfaBody)]);
-      else console.log('outage test: /auth/mfa/verify not served by this build (404); not checked');
+      if (hasMfa) {
+        calls.push(['mfa verify', () => post(b, '/auth/mfa/verify', mfaBody)]);
+        calls.push(['totp setup', () => post(a, '/auth/mfa/totp/setup', {}, bearer)]);
+      } else
+        console.log('outage test: /auth/mfa/verify not served by this build (404); not checked');
       for (const [name, call] of calls) {
         const res = await call();
         const code = await problemCode(res);
