@@ -15,7 +15,7 @@ import {
 } from './wallet-client.js';
 
 /** A short grace window so the reuse scenario need not wait 10 s. */
-const GRACE_SECONDS = 4;
+const GRACE_SECONDS = 6;
 
 /** Registers the scale scenarios for instances started with `env()`. */
 export function multiInstanceScenarios(env: () => InstanceEnv, cleanup: () => Promise<void>): void {
