@@ -77,7 +77,10 @@ export interface PinoLikeLogger {
  * ```
  */
 export interface EventSinkOptions {
-  /** Called with every event; a throw or rejection is logged and otherwise ignored; never awaited. */
+  /**
+   * Called with every event; a throw or rejection is logged (to `logger`, else `console.error`)
+   * and otherwise ignored; never awaited.
+   */
   onEvent?: (event: AuthEvent) => void | Promise<void>;
   /** Every event is also logged here (warn for failures, reuse, rate limits, anomalies; info otherwise). */
   logger?: PinoLikeLogger;
@@ -214,7 +217,8 @@ export function createEventSink(options: EventSinkOptions = {}): EventSink {
   const logHookError = (err: unknown): void => {
     try {
       const e = err instanceof Error ? { name: err.name, message: err.message } : {};
-      logger?.error({ err: e }, 'evrmore-auth: onEvent hook failed');
+      if (logger) logger.error({ err: e }, 'evrmore-auth: onEvent hook failed');
+      else console.error('evrmore-auth: onEvent hook failed', e);
     } catch {
       // a logger that throws is ignored too
     }
