@@ -263,6 +263,56 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     expectNoProblems(watch);
   }, 60_000);
 
+  it('Satori GO: the button appears with window.evrmore and signs in through the extension API', async () => {
+    // The test plays the extension: window.evrmore as Satori GO injects it (connect, signMessage,
+    // the evrmore#initialized event, 'user-rejected'), signing with core's signer in Node.
+    const context = await browser.newContext({ viewport: { width: 1180, height: 860 } });
+    contexts.push(context);
+    const privateKey = generatePrivateKey();
+    const address = privateKeyToAddress(privateKey);
+    let reject = true;
+    await context.exposeFunction('__walletSign', (message: string) => {
+      if (reject) return null;
+      return signMessage({ privateKey, message });
+    });
+    await context.addInitScript((addr: string) => {
+      const w = window as unknown as Record<string, unknown>;
+      setTimeout(() => {
+        w.evrmore = {
+          connect: async () => ({ address: addr }),
+          signMessage: async (message: string) => {
+            const sign = w.__walletSign as (m: string) => Promise<string | null>;
+            const signature = await sign(message);
+            if (signature === null) throw new Error('user-rejected');
+            return { address: addr, signature };
+          },
+        };
+        window.dispatchEvent(new Event('evrmore#initialized'));
+      }, 50);
+    }, address);
+    const page = await context.newPage();
+    const watch = watchPage(page, 'satori');
+    watches.push(watch);
+    watch.allow('POST', /^\/auth\/refresh$/, 401);
+    await page.goto(demo.url);
+    await expectStatus(page, 'signed-out');
+    watch.disallowAll();
+    await testId(page, 'injected-signin').waitFor();
+    await shot(page, '21-satori-go-detected.png');
+
+    await testId(page, 'injected-signin').click();
+    await testId(page, 'confirm-sign').click();
+    await expect.poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('user_rejected');
+
+    reject = false;
+    await testId(page, 'injected-signin').click();
+    expect(await testId(page, 'sign-message').textContent()).toContain(`\n${address}\n`);
+    await testId(page, 'confirm-sign').click();
+    await expectStatus(page, 'signed-in');
+    expect(await testId(page, 'account-address').textContent()).toBe(address);
+    expectNoProblems(watch);
+  }, 60_000);
+
   it('cancelling and losing the server are explained', async () => {
     const { page, watch } = await openPage('errors');
     await testId(page, 'demo-signin').click();
