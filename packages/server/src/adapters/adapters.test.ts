@@ -165,13 +165,35 @@ async function shape(res: Response): Promise<Shape> {
   return {
     status: res.status,
     code: body.code,
-    headers: pick(res, ['content-type', 'allow', ...SECURITY]),
+    headers: pick(res, ['content-type', 'allow', 'retry-after', 'x-powered-by', ...SECURITY]),
   };
 }
 
 const errorCases: Array<[string, (url: string) => Promise<Response>]> = [
   ['404', (url) => fetch(`${url}/auth/nope`)],
   ['405', (url) => fetch(`${url}/auth/challenge`)],
+  [
+    '404 (POST with an unread body, twice on one keep-alive connection)',
+    async (url) => {
+      const send = () =>
+        fetch(`${url}/auth/nope`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ pad: 'x'.repeat(12_000) }),
+        });
+      await (await send()).text();
+      return send();
+    },
+  ],
+  [
+    '405 (DELETE with a body)',
+    (url) =>
+      fetch(`${url}/auth/verify`, {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      }),
+  ],
   [
     '413',
     (url) =>

@@ -90,6 +90,8 @@ export async function responseParts(
 export async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
   const { status, headers, body } = await responseParts(response);
   res.statusCode = status;
+  // Frameworks' fingerprinting headers (Express's `x-powered-by`) do not belong on auth responses.
+  res.removeHeader('x-powered-by');
   for (const [name, value] of headers) res.setHeader(name, value);
   res.end(body ?? undefined);
 }
