@@ -1,0 +1,246 @@
+import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { describe, expect, it, vi } from 'vitest';
+import { createEvrmoreAuth } from './auth.js';
+import { createMemoryStore } from './stores/memory.js';
+import { createHarness, edJwk, ORIGIN, T0, wallet, type Harness } from './testing/harness.js';
+import { Lru, performanceCachesOf } from './token-cache.js';
+
+function authRequest(headers: Record<string, string>): Request {
+  return new Request(`${ORIGIN}/api/me`, { headers });
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'accepted';
+  } catch (e) {
+    if (e instanceof EvrmoreAuthError) return e.code;
+    throw e;
+  }
+}
+
+/** Two instances (separate caches) sharing one memory store object and one clock. */
+async function twoInstances(
+  overrides: Parameters<typeof createHarness>[0] = {},
+): Promise<{ a: Harness; b: Harness }> {
+  const clock = { t: T0 };
+  const store = createMemoryStore({ now: () => clock.t });
+  const a = await createHarness({ store, now: () => clock.t, ...overrides });
+  const b = await createHarness({ store, now: () => clock.t, ...overrides });
+  a.clock = clock;
+  b.clock = clock;
+  a.tick = b.tick = (ms) => {
+    clock.t += ms;
+  };
+  return { a, b };
+}
+
+describe('verified-token cache', () => {
+  it('is on by default and remembers a verified token by its hash, not the token', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    const id = await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(id.sessionId).toBe(s.tokens.session.id);
+    const tokens = performanceCachesOf(h.auth.runtime)!.tokens!;
+    expect(tokens.size).toBe(1);
+    const key = [...tokens.entries()][0]![0];
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(key).not.toContain(s.tokens.accessToken.slice(0, 20));
+    // the cached path answers the same identity
+    expect(await h.auth.authenticate(authRequest(s.authHeaders))).toEqual(id);
+  });
+
+  it('skips the signature check on a hit (the signing key is not consulted again)', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    const keys = vi.spyOn(h.auth.runtime, 'keys');
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(keys).toHaveBeenCalledTimes(1);
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(keys).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a revoked session at once on every instance sharing the store (default: exact)', async () => {
+    const { a, b } = await twoInstances();
+    const s = await a.signIn();
+    // both instances have verified (and cached) the token
+    await a.auth.authenticate(authRequest(s.authHeaders));
+    await b.auth.authenticate(authRequest(s.authHeaders));
+    expect(performanceCachesOf(a.auth.runtime)!.tokens!.size).toBe(1);
+    expect(performanceCachesOf(b.auth.runtime)!.tokens!.size).toBe(1);
+    expect(await b.auth.revokeSession(s.tokens.session.id)).toBe(true);
+    expect(await code(a.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
+    expect(await code(b.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
+  });
+
+  it('refuses every session of an address revoked on another instance, at once', async () => {
+    const { a, b } = await twoInstances();
+    const s1 = await a.signIn();
+    const s2 = await b.signIn();
+    await a.auth.authenticate(authRequest(s1.authHeaders));
+    await a.auth.authenticate(authRequest(s2.authHeaders));
+    expect(await b.auth.revokeAllSessions(wallet().address)).toBe(2);
+    expect(await code(a.auth.authenticate(authRequest(s1.authHeaders)))).toBe('token_revoked');
+    expect(await code(a.auth.authenticate(authRequest(s2.authHeaders)))).toBe('token_revoked');
+  });
+
+  it('refuses an expired token even while it is cached (frozen clock moved past exp)', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    const { accessTokenTtlSeconds, clockToleranceSeconds } = h.auth.config;
+    // still inside exp + tolerance: accepted from the cache
+    h.tick((accessTokenTtlSeconds + clockToleranceSeconds - 2) * 1000);
+    expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('accepted');
+    h.tick(3000);
+    expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_expired');
+    expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_expired');
+  });
+
+  it('refuses a token whose fingerprint cookie differs, even while cached', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    const other = await h.signIn();
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    const name = h.auth.config.cookies.fingerprintName;
+    const wrongCookie = { ...s.authHeaders, cookie: `${name}=${other.fingerprint}` };
+    expect(await code(h.auth.authenticate(authRequest(wrongCookie)))).toBe('fingerprint_mismatch');
+    const noCookie = { authorization: s.authHeaders.authorization! };
+    expect(await code(h.auth.authenticate(authRequest(noCookie)))).toBe('fingerprint_mismatch');
+    // and the right cookie still works
+    expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('accepted');
+  });
+
+  it('does not accept a forged token that shares a cached token’s prefix', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    const token = s.tokens.accessToken;
+    const [header, payload, sig] = token.split('.') as [string, string, string];
+    const flipped = sig.slice(0, -2) + (sig.at(-2) === 'A' ? 'B' : 'A') + sig.at(-1)!;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    const morePower = Buffer.from(JSON.stringify({ ...claims, permissions: ['admin'] })).toString(
+      'base64url',
+    );
+    for (const forged of [
+      `${header}.${payload}.${flipped}`,
+      `${header}.${morePower}.${sig}`,
+      `${token}A`,
+    ]) {
+      const headers = { ...s.authHeaders, authorization: `Bearer ${forged}` };
+      expect(await code(h.auth.authenticate(authRequest(headers)))).toBe('token_invalid');
+    }
+  });
+
+  it('stays within maxEntries (least recently used evicted)', async () => {
+    const h = await createHarness({ tokenCache: { maxEntries: 2 } });
+    const signedIn = [await h.signIn(), await h.signIn(), await h.signIn()];
+    for (const s of signedIn) await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(performanceCachesOf(h.auth.runtime)!.tokens!.size).toBe(2);
+    // an evicted token is simply verified again
+    expect(await code(h.auth.authenticate(authRequest(signedIn[0]!.authHeaders)))).toBe('accepted');
+    expect(performanceCachesOf(h.auth.runtime)!.tokens!.size).toBe(2);
+
+    const lru = new Lru<string, number>(2);
+    lru.set('a', 1);
+    lru.set('b', 2);
+    lru.get('a');
+    lru.set('c', 3);
+    expect([...lru.entries()].map(([k]) => k)).toEqual(['a', 'c']);
+  });
+
+  it('can be turned off', async () => {
+    const h = await createHarness({ tokenCache: false });
+    const s = await h.signIn();
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(performanceCachesOf(h.auth.runtime)!.tokens).toBeNull();
+  });
+
+  it('validates its configuration up front', async () => {
+    const base = {
+      domain: 'app.example.com',
+      production: false,
+      keys: [{ kid: 'k1', alg: 'EdDSA' as const, privateKey: await edJwk() }],
+    };
+    expect(() => createEvrmoreAuth({ ...base, tokenCache: { maxEntries: -1 } })).toThrow(
+      new TypeError(
+        'createEvrmoreAuth: tokenCache.maxEntries must be an integer from 0 to 10000000',
+      ),
+    );
+    expect(() => createEvrmoreAuth({ ...base, sessionCheck: { maxStalenessMs: 1.5 } })).toThrow(
+      new TypeError(
+        'createEvrmoreAuth: sessionCheck.maxStalenessMs must be an integer from 0 to 300000',
+      ),
+    );
+    expect(() => createEvrmoreAuth({ ...base, tokenCache: 'yes' as unknown as boolean })).toThrow(
+      new TypeError('createEvrmoreAuth: tokenCache must be a boolean or { maxEntries }'),
+    );
+    expect(() => createEvrmoreAuth({ ...base, backend: {} as never })).toThrow(
+      new TypeError(
+        'createEvrmoreAuth: backend must be a Secp256k1Backend (nobleBackend, nativeBackend, tinySecp256k1Backend)',
+      ),
+    );
+  });
+});
+
+describe('session check with bounded staleness', () => {
+  it('by default asks the store on every request', async () => {
+    const clock = { t: T0 };
+    const store = createMemoryStore({ now: () => clock.t });
+    const getSession = vi.spyOn(store, 'getSession');
+    const h = await createHarness({ store, now: () => clock.t });
+    const s = await h.signIn();
+    getSession.mockClear();
+    for (let i = 0; i < 3; i++) await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(getSession).toHaveBeenCalledTimes(3);
+  });
+
+  it('with maxStalenessMs reads the store once per window, and refuses a local revocation at once', async () => {
+    const clock = { t: T0 };
+    const store = createMemoryStore({ now: () => clock.t });
+    const getSession = vi.spyOn(store, 'getSession');
+    const h = await createHarness({
+      store,
+      now: () => clock.t,
+      sessionCheck: { maxStalenessMs: 5000 },
+    });
+    const s = await h.signIn();
+    getSession.mockClear();
+    for (let i = 0; i < 3; i++) await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(getSession).toHaveBeenCalledTimes(1);
+    clock.t += 5000;
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(getSession).toHaveBeenCalledTimes(2);
+    // revoked through this instance: refused immediately, within the staleness window
+    expect(await h.auth.revokeSession(s.tokens.session.id)).toBe(true);
+    expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
+
+    const s2 = await h.signIn();
+    await h.auth.authenticate(authRequest(s2.authHeaders));
+    expect(await h.auth.revokeAllSessions(wallet().address)).toBe(1);
+    expect(await code(h.auth.authenticate(authRequest(s2.authHeaders)))).toBe('token_revoked');
+  });
+
+  it('honours a revocation made on another instance within maxStalenessMs', async () => {
+    const { a, b } = await twoInstances({ sessionCheck: { maxStalenessMs: 2000 } });
+    const s = await a.signIn();
+    await a.auth.authenticate(authRequest(s.authHeaders));
+    await b.auth.revokeSession(s.tokens.session.id);
+    // the documented bound: b's revocation reaches a after at most maxStalenessMs
+    a.tick(2000);
+    expect(await code(a.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
+    expect(await code(b.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
+  });
+
+  it('with maxStalenessMs 0 refuses a revocation on another instance at once', async () => {
+    const { a, b } = await twoInstances({ sessionCheck: { maxStalenessMs: 0 } });
+    const s = await a.signIn();
+    await a.auth.authenticate(authRequest(s.authHeaders));
+    await b.auth.revokeSession(s.tokens.session.id);
+    expect(await code(a.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
+  });
+});
