@@ -31,6 +31,7 @@ import { createMemoryStore } from './stores/memory.js';
 import { installMfa } from './mfa/config.js';
 import type { MfaPendingResult } from './mfa/mfa-token.js';
 import { mfaRoutes } from './mfa/routes.js';
+import { installPerformanceCaches } from './token-cache.js';
 
 /**
  * Per-request facts a fetch `Request` cannot carry; adapters pass the peer address here.
@@ -189,6 +190,10 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
     logger,
   };
   installMfa(rt, config.mfa);
+  installPerformanceCaches(rt, {
+    tokenCache: config.tokenCache,
+    sessionCheck: config.sessionCheck,
+  });
 
   function errorResponse(error: unknown, request?: Request, ctx?: RequestContext): Response {
     const context =
@@ -484,9 +489,9 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
     refresh: (refreshToken, context) =>
       refreshSession(rt, { refreshToken, context: ctxFor(context) }),
     revokeSession: (sessionId, reason = 'revoked') =>
-      store.revokeSession(sessionId, resolved.now(), reason),
+      rt.store.revokeSession(sessionId, resolved.now(), reason),
     revokeAllSessions: (address, reason = 'revoked') =>
-      store.revokeSessions(address, resolved.now(), reason),
+      rt.store.revokeSessions(address, resolved.now(), reason),
     runtime: rt,
   };
 }

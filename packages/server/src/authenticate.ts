@@ -4,6 +4,7 @@ import type { AccessTokenClaims } from './config.js';
 import { readCookie } from './http.js';
 import { isLive, type AuthRuntime } from './runtime.js';
 import { checkFingerprint, verifyAccessToken } from './tokens.js';
+import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
 
 /**
  * The verified caller.
@@ -53,16 +54,18 @@ export async function authenticateRequest(
   if (!m) throw new EvrmoreAuthError('token_invalid');
   const { config } = rt;
   const now = config.now();
-  const claims = await verifyAccessToken(m[1]!, {
-    keys: await rt.keys(),
-    issuer: config.issuer,
-    audience: config.audience,
-    clockToleranceSeconds: config.clockToleranceSeconds,
-    now,
-  });
+  const claims = await verifyAccessTokenCached(rt, m[1]!, now, async () =>
+    verifyAccessToken(m[1]!, {
+      keys: await rt.keys(),
+      issuer: config.issuer,
+      audience: config.audience,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      now,
+    }),
+  );
   if (!(await checkFingerprint(readCookie(request, config.cookies.fingerprintName), claims.fgp)))
     throw new EvrmoreAuthError('fingerprint_mismatch');
-  const session = await rt.store.getSession(claims.sid);
+  const session = await getSessionForAuth(rt, claims.sid, now);
   if (session !== null && session.address !== claims.sub)
     throw new EvrmoreAuthError('token_invalid');
   if (!isLive(session, now)) throw new EvrmoreAuthError('token_revoked');

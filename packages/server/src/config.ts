@@ -1,5 +1,5 @@
 // Configuration of createEvrmoreAuth: validated once at start-up, with exact TypeError messages.
-import { evrmore, type Network } from '@evrmore-auth/core';
+import { evrmore, nobleBackend, type Network, type Secp256k1Backend } from '@evrmore-auth/core';
 import type { JWTPayload } from 'jose';
 import type { EventSinkOptions, PinoLikeLogger } from './events.js';
 import type { KeyConfig } from './keys.js';
@@ -7,6 +7,7 @@ import type { MfaConfig } from './mfa/config.js';
 import { validateKeyConfigs } from './keys.js';
 import type { RateLimitConfig } from './rate-limit.js';
 import type { AuthStore } from './store.js';
+import type { SessionCheckConfig, TokenCacheConfig } from './token-cache.js';
 import { webRandomBytes, type RandomBytes } from './crypto.js';
 
 /**
@@ -82,6 +83,25 @@ export interface EvrmoreAuthConfig {
   audience?: string;
   /** @default evrmore (mainnet) */
   network?: Network;
+  /**
+   * The secp256k1 implementation for signature verification at sign-in: `nativeBackend`
+   * (`@evrmore-auth/core/backends/native`, libsecp256k1 addon, Node only, fastest) or
+   * `tinySecp256k1Backend` (`@evrmore-auth/core/backends/tiny-secp256k1`, WebAssembly).
+   * @default nobleBackend (pure JavaScript, runs everywhere)
+   */
+  backend?: Secp256k1Backend;
+  /**
+   * Remember verified access tokens (by SHA-256) until they expire, skipping the JWT signature
+   * check on repeated requests; expiry, fingerprint and session are still checked every time.
+   * `false` verifies every signature.
+   * @default true ({ maxEntries: 10000 })
+   */
+  tokenCache?: TokenCacheConfig | boolean;
+  /**
+   * Session-liveness checks of `authenticate`.
+   * @default { maxStalenessMs: 0 } (the store is asked on every request: exact revocation)
+   */
+  sessionCheck?: SessionCheckConfig;
   /** Signing keys, newest first. Required in production; ephemeral EdDSA keys in development. */
   keys?: KeyConfig[];
   /** @default 900 (15 min) */
@@ -147,6 +167,7 @@ export interface ResolvedConfig {
   issuer: string;
   audience: string;
   network: Network;
+  backend: Secp256k1Backend;
   keys: KeyConfig[] | undefined;
   accessTokenTtlSeconds: number;
   challengeTtlSeconds: number;
@@ -246,6 +267,10 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     typeof network.messagePrefix !== 'string'
   )
     fail('network must be a Network (evrmore, evrmoreTestnet or defineNetwork(...))');
+
+  const backend = config.backend ?? nobleBackend;
+  if (typeof backend !== 'object' || backend === null || typeof backend.recover !== 'function')
+    fail('backend must be a Secp256k1Backend (nobleBackend, nativeBackend, tinySecp256k1Backend)');
 
   if (config.keys !== undefined) validateKeyConfigs(config.keys);
 
@@ -377,6 +402,7 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     issuer,
     audience,
     network,
+    backend,
     keys: config.keys,
     accessTokenTtlSeconds,
     challengeTtlSeconds,

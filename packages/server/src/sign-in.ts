@@ -109,6 +109,7 @@ export async function verifySignIn(
     message,
     signature,
     network: config.network,
+    backend: config.backend,
   });
   if (!result.valid) {
     if (result.reason === 'invalid_signature') {
