@@ -9,7 +9,14 @@ import type {
   SessionStore,
 } from '../store.js';
 
-/** Options of {@link combineStores}: which store serves each part of the contract. */
+/**
+ * Options of {@link combineStores}: which store serves each part of the contract.
+ *
+ * @example
+ * ```ts
+ * const parts: CombineStoresOptions = { challenges: redis, rateLimits: redis, sessions: postgres, mfa: postgres };
+ * ```
+ */
 export interface CombineStoresOptions {
   /** Serves putChallenge / consumeChallenge. */
   challenges: AuthStore;

@@ -2,14 +2,28 @@
 // Each runs once per schema; `schema_migrations` records which have run. Never edit a released
 // migration: add a new one.
 
-/** One migration: a version (strictly increasing) and its statements for a quoted schema. */
+/**
+ * One migration: a version (strictly increasing) and its statements for a quoted schema.
+ *
+ * @example
+ * ```ts
+ * const latest: Migration = MIGRATIONS[MIGRATIONS.length - 1]!;
+ * ```
+ */
 export interface Migration {
   version: number;
   name: string;
   sql: (schema: string) => string;
 }
 
-/** Every migration, oldest first. */
+/**
+ * Every migration, oldest first.
+ *
+ * @example
+ * ```ts
+ * console.log(MIGRATIONS.map((m) => `${m.version} ${m.name}`));
+ * ```
+ */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

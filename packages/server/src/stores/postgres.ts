@@ -25,7 +25,14 @@ import { MIGRATIONS } from './postgres-migrations.js';
 export { combineStores, type CombineStoresOptions } from './combine.js';
 export { MIGRATIONS, type Migration } from './postgres-migrations.js';
 
-/** Options of {@link createPostgresStore}: a `pg` pool you own, or a connection string. */
+/**
+ * Options of {@link createPostgresStore}: a `pg` pool you own, or a connection string.
+ *
+ * @example
+ * ```ts
+ * const options: PostgresStoreOptions = { connectionString: process.env.DATABASE_URL, schema: 'auth' };
+ * ```
+ */
 export interface PostgresStoreOptions {
   /** A `pg.Pool` (you own it: `close()` leaves it open). */
   pool?: Pool;
@@ -51,6 +58,13 @@ export interface PostgresStoreOptions {
 /**
  * Pool options used with `connectionString`: a connection attempt fails after 2 s and a statement
  * after 5 s, so an unreachable database surfaces as StoreUnavailableError (503) quickly.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * const pool = new pg.Pool({ ...PG_POOL_DEFAULTS, connectionString: process.env.DATABASE_URL });
+ * const store = createPostgresStore({ pool });
+ * ```
  */
 export const PG_POOL_DEFAULTS: PoolConfig = {
   max: 10,
@@ -59,7 +73,14 @@ export const PG_POOL_DEFAULTS: PoolConfig = {
   idleTimeoutMillis: 30_000,
 };
 
-/** Rows removed by {@link PostgresStore.purgeExpired}. */
+/**
+ * Rows removed by {@link PostgresStore.purgeExpired}.
+ *
+ * @example
+ * ```ts
+ * const { sessions } = await store.purgeExpired(); // PurgeResult
+ * ```
+ */
 export interface PurgeResult {
   challenges: number;
   onceValues: number;
@@ -67,7 +88,15 @@ export interface PurgeResult {
   rateLimits: number;
 }
 
-/** A Postgres-backed {@link AuthStore}. */
+/**
+ * A Postgres-backed {@link AuthStore}.
+ *
+ * @example
+ * ```ts
+ * const store: PostgresStore = createPostgresStore({ connectionString: process.env.DATABASE_URL });
+ * await store.migrate();
+ * ```
+ */
 export interface PostgresStore extends AuthStore {
   readonly name: 'postgres';
   readonly pool: Pool;

@@ -35,7 +35,14 @@ import {
 
 export { combineStores, type CombineStoresOptions } from './combine.js';
 
-/** Options of {@link createRedisStore}: an ioredis client you own, or a URL. */
+/**
+ * Options of {@link createRedisStore}: an ioredis client you own, or a URL.
+ *
+ * @example
+ * ```ts
+ * const options: RedisStoreOptions = { url: 'redis://127.0.0.1:6379', keyPrefix: 'app:auth:' };
+ * ```
+ */
 export interface RedisStoreOptions {
   /** An ioredis `Redis` or `Cluster` client (you own it: `close()` leaves it open). */
   client?: Redis | Cluster;
@@ -73,6 +80,13 @@ export interface RedisStoreOptions {
  * (`commandTimeout`), and the client keeps reconnecting (every ≤ 1 s) so service resumes by
  * itself. While the client is (re)connecting the store waits up to `readyTimeoutMs` for it, then
  * fails with StoreUnavailableError. Use the same options for a client you pass in.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * const client = new Redis(process.env.REDIS_URL!, REDIS_CLIENT_DEFAULTS);
+ * const store = createRedisStore({ client });
+ * ```
  */
 export const REDIS_CLIENT_DEFAULTS: RedisOptions = {
   commandTimeout: 2000,
@@ -83,7 +97,15 @@ export const REDIS_CLIENT_DEFAULTS: RedisOptions = {
   retryStrategy: (times: number) => Math.min(times * 100, 1000),
 };
 
-/** A Redis-backed {@link AuthStore}. */
+/**
+ * A Redis-backed {@link AuthStore}.
+ *
+ * @example
+ * ```ts
+ * const store: RedisStore = createRedisStore({ url: process.env.REDIS_URL });
+ * await store.close();
+ * ```
+ */
 export interface RedisStore extends AuthStore {
   readonly name: 'redis';
   /** The ioredis client in use. */
