@@ -22,6 +22,7 @@ let auth: EvrmoreAuth;
 /** Added to the server's clock so each step of the test uses a fresh TOTP step. */
 let skewMs = 0;
 let close: () => Promise<void>;
+const events: string[] = [];
 
 beforeAll(async () => {
   const server = serve({
@@ -50,6 +51,9 @@ beforeAll(async () => {
     now: () => Date.now() + skewMs,
     mfa: { encryptionKeys: [{ id: 'test', key: MFA_KEY }], issuer: 'evrmore-auth test' },
     logger: { warn: () => undefined, info: () => undefined, error: () => undefined },
+    onEvent: (e) => {
+      events.push(e.type);
+    },
   });
   await auth.ready();
   close = () => new Promise<void>((resolve) => server.close(() => resolve()));
@@ -81,6 +85,17 @@ describe('client verifyMfa against the real server', () => {
     expect(setup.status).toBe(200);
     const { secret, uri } = (await setup.json()) as { secret: string; uri: string };
     expect(uri).toContain(encodeURIComponent(ADDRESS));
+    // A wrong code through client.fetch: one failure, and no refresh-and-retry for this 401.
+    const wrong = await first.fetch(`${origin}/auth/mfa/totp/enable`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: '000000' }),
+    });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { code: string }).code).toBe('mfa_invalid');
+    expect(events.filter((t) => t === 'mfa.failed')).toHaveLength(1);
+    expect(events).not.toContain('refresh.succeeded');
+    expect(first.getState().status).toBe('signed-in');
     const enable = await first.fetch(`${origin}/auth/mfa/totp/enable`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

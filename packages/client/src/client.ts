@@ -601,6 +601,15 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const token = await getAccessToken();
     const response = await send(attempt(token));
     if (response.status !== 401 || token === null) return response;
+    // A wrong MFA code is a 401 about the code, not the token: no refresh, no second attempt.
+    const problem = await response
+      .clone()
+      .json()
+      .then(
+        (b: { code?: unknown } | null) => b?.code,
+        () => undefined,
+      );
+    if (problem === 'mfa_invalid') return response;
     // One refresh (shared with every concurrent caller that saw the same token), one retry.
     const next = accessToken !== null && accessToken !== token ? accessToken : await refresh();
     if (next === null || next === token) return response;
