@@ -60,6 +60,12 @@ export interface RedisStoreOptions {
    */
   graceRetentionMs?: number;
   /**
+   * How long a challenge stays after its `expiresAt`, so a late submission is told
+   * `challenge_expired` rather than `challenge_unknown` (the record comes back with its past expiry).
+   * @default 60000
+   */
+  challengeRetentionMs?: number;
+  /**
    * How long an operation waits for a (re)connecting client before failing with
    * StoreUnavailableError.
    * @default 2000
@@ -224,6 +230,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   if (!Number.isInteger(graceRetentionMs) || graceRetentionMs < 0) {
     throw new TypeError('createRedisStore: `graceRetentionMs` must be a non-negative integer');
   }
+  const challengeRetentionMs = options.challengeRetentionMs ?? 60_000;
+  if (!Number.isInteger(challengeRetentionMs) || challengeRetentionMs < 0) {
+    throw new TypeError('createRedisStore: `challengeRetentionMs` must be a non-negative integer');
+  }
   const readyTimeoutMs = options.readyTimeoutMs ?? 2000;
   if (!Number.isInteger(readyTimeoutMs) || readyTimeoutMs < 0) {
     throw new TypeError('createRedisStore: `readyTimeoutMs` must be a non-negative integer');
@@ -288,7 +298,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
           k.challenge(record.nonce),
           JSON.stringify(record),
           'PX',
-          ttl(record.expiresAt),
+          ttl(record.expiresAt + challengeRetentionMs),
         );
       }),
 
