@@ -293,3 +293,34 @@ describe.each(['redis', 'postgres'] as const)('on the %s store', (backend) => {
     }
   });
 });
+
+describe('a store built with another copy of rate-limiter-flexible', () => {
+  it('is still read as "limited", not as an outage', async () => {
+    const foreign = {
+      ...createMemoryStore(),
+      createRateLimiter(o: RateLimiterOptions): RateLimiterAbstract {
+        const l = new RateLimiterMemory({
+          keyPrefix: o.keyPrefix,
+          points: o.points,
+          duration: o.duration,
+        });
+        const consume = l.consume.bind(l);
+        // a plain object shaped like RateLimiterRes, as another copy of the library would reject with
+        l.consume = (key, points) =>
+          consume(key, points).catch((res: { msBeforeNext: number; remainingPoints: number }) =>
+            Promise.reject({
+              msBeforeNext: res.msBeforeNext,
+              remainingPoints: res.remainingPoints,
+              consumedPoints: 99,
+              isFirstInDuration: false,
+            }),
+          );
+        return l;
+      },
+    } as AuthStore;
+    const limits = createRateLimits(foreign, { refresh: { perIp: { points: 1, duration: 60 } } });
+    await limits.check('refresh', { ip: '1.1.1.1' });
+    const err = await caught(limits.check('refresh', { ip: '1.1.1.1' }));
+    expect(err.code).toBe('rate_limited');
+  });
+});

@@ -152,6 +152,18 @@ function keyPart(value: string | null | undefined): string {
   return value.length <= 64 ? value : `${value.slice(0, 56)}~${value.length}`;
 }
 
+/**
+ * Whether a rejection is rate-limiter-flexible's "points spent" result rather than a backend
+ * error. Duck-typed as well as `instanceof`, so a store built with another copy of the library
+ * (dual CJS/ESM install) is not mistaken for an outage.
+ */
+function isLimiterRes(value: unknown): value is RateLimiterRes {
+  if (value instanceof RateLimiterRes) return true;
+  if (typeof value !== 'object' || value === null || value instanceof Error) return false;
+  const v = value as Partial<RateLimiterRes>;
+  return typeof v.msBeforeNext === 'number' && typeof v.remainingPoints === 'number';
+}
+
 /** Seconds until a limiter result's window ends (at least 1). */
 function secondsOf(res: RateLimiterRes): number {
   return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
@@ -285,8 +297,7 @@ export function createRateLimits(store: AuthStore, config: RateLimitConfig = {})
     let retryAfter = 0;
     for (const r of results) {
       if (r.status === 'fulfilled') continue;
-      if (r.reason instanceof RateLimiterRes)
-        retryAfter = Math.max(retryAfter, secondsOf(r.reason));
+      if (isLimiterRes(r.reason)) retryAfter = Math.max(retryAfter, secondsOf(r.reason));
       else if (r.reason instanceof EvrmoreAuthError && r.reason.code === 'rate_limited')
         retryAfter = Math.max(retryAfter, r.reason.retryAfter ?? 1);
       else throw unavailable(r.reason);
