@@ -260,6 +260,33 @@ describe('identical across adapters', () => {
       expect({ name, ...shapes.get(name)! }).toEqual({ name, ...baseline });
   });
 
+  it('CORS preflight', async () => {
+    const seen = new Map<AdapterName, { status: number; headers: Record<string, string | null> }>();
+    for (const name of ADAPTERS) {
+      const res = await fetch(`${servers.get(name)!.server.url}/auth/refresh`, {
+        method: 'OPTIONS',
+        headers: { origin: ORIGIN, 'access-control-request-method': 'POST' },
+      });
+      expect(await res.text()).toBe('');
+      seen.set(name, {
+        status: res.status,
+        headers: pick(res, [
+          'access-control-allow-origin',
+          'access-control-allow-credentials',
+          'access-control-allow-methods',
+          'access-control-allow-headers',
+          'allow',
+          ...SECURITY,
+        ]),
+      });
+    }
+    const baseline = seen.get('fetch')!;
+    expect(baseline.status).toBe(204);
+    expect(baseline.headers['access-control-allow-origin']).toBe(ORIGIN);
+    for (const name of ADAPTERS)
+      expect({ name, ...seen.get(name)! }).toEqual({ name, ...baseline });
+  });
+
   it('flow statuses and set-cookie attributes', () => {
     expect([...flows.keys()].sort()).toEqual([...ADAPTERS].sort());
     const baseline = flows.get('fetch')!;
