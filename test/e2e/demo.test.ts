@@ -85,6 +85,9 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
   const shot = (page: Page, file: string) =>
     page.screenshot({ path: join(shots, file), fullPage: true });
   const expectNoProblems = (watch: PageWatch) => expect(watch.problems).toEqual([]);
+  /** expect.poll with room for a loaded CI machine (its default gives up after 1 s). */
+  const poll = <T>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) =>
+    expect.poll(fn, { timeout: 15_000, interval: 100, ...options });
 
   async function signInWithDemoWallet(page: Page, screenshot?: string): Promise<string> {
     const address = (await testId(page, 'demo-address').textContent())!;
@@ -129,17 +132,13 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
 
     await signInWithDemoWallet(page, '02-confirm-message.png');
     await expectStatus(page, 'signed-in');
-    await expect.poll(() => testId(page, 'account-address').textContent()).toBe(address);
-    await expect
-      .poll(() => testId(page, 'token-expiry').textContent())
-      .toMatch(/^expires in 0:\d\d$/);
-    await expect.poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('1');
+    await poll(() => testId(page, 'account-address').textContent()).toBe(address);
+    await poll(() => testId(page, 'token-expiry').textContent()).toMatch(/^expires in 0:\d\d$/);
+    await poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('1');
     await shot(page, '03-signed-in.png');
 
     await testId(page, 'call-profile').click();
-    await expect
-      .poll(() => testId(page, 'profile-response').getAttribute('data-status'))
-      .toBe('200');
+    await poll(() => testId(page, 'profile-response').getAttribute('data-status')).toBe('200');
     const profileText = (await testId(page, 'profile-response').textContent())!;
     const profile = JSON.parse(profileText.replace(/^HTTP 200\n/, '')) as {
       address: string;
@@ -153,11 +152,9 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await shot(page, '04-protected-api.png');
 
     // The access token renews itself before it expires (ACCESS_TOKEN_TTL seconds).
-    await expect
-      .poll(() => testId(page, 'token-refreshes').getAttribute('data-count'), {
-        timeout: ACCESS_TOKEN_TTL * 1000 + 10_000,
-      })
-      .toBe('1');
+    await poll(() => testId(page, 'token-refreshes').getAttribute('data-count'), {
+      timeout: ACCESS_TOKEN_TTL * 1000 + 10_000,
+    }).toBe('1');
     expect(watch.calls).toContain('POST /auth/refresh 200');
     await shot(page, '05-token-renewed.png');
 
@@ -169,19 +166,19 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await b.page.locator('details summary').click();
     await testId(b.page, 'demo-import-wif').fill(wif);
     await testId(b.page, 'demo-import').click();
-    await expect.poll(() => testId(b.page, 'demo-address').textContent()).toBe(address);
+    await poll(() => testId(b.page, 'demo-address').textContent()).toBe(address);
     await signInWithDemoWallet(b.page);
     await expectStatus(b.page, 'signed-in');
     const sessionB = (await testId(b.page, 'account-session').textContent())!;
     await shot(b.page, '06-second-browser-signed-in.png');
 
     await testId(page, 'sessions-reload').click();
-    await expect.poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('2');
+    await poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('2');
     await shot(page, '07-two-sessions.png');
     const rowB = page.locator(`[data-testid="session-row"][data-session-id="${sessionB}"]`);
     expect(await rowB.getAttribute('data-current')).toBe('false');
     await rowB.locator('[data-testid="revoke-session"]').click();
-    await expect.poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('1');
+    await poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('1');
     await shot(page, '08-session-revoked.png');
 
     // Browser B's next call is refused at once, and it ends up signed out, saying why.
@@ -191,14 +188,14 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await testId(b.page, 'call-profile').click();
     expect((await refused).status()).toBe(401);
     await expectStatus(b.page, 'signed-out');
-    await expect.poll(() => testId(b.page, 'notice').textContent()).toMatch(/ended|signed out/i);
+    await poll(() => testId(b.page, 'notice').textContent()).toMatch(/ended|signed out/i);
     await shot(b.page, '09-second-browser-revoked.png');
     b.watch.disallowAll();
 
     await testId(page, 'sign-out').click();
     await expectStatus(page, 'signed-out');
     expect(watch.calls).toContain('POST /auth/logout 204');
-    await expect.poll(() => testId(page, 'notice').textContent()).toBe('You are signed out.');
+    await poll(() => testId(page, 'notice').textContent()).toBe('You are signed out.');
     await shot(page, '10-signed-out.png');
 
     // Signed out for real: the refresh cookie is gone, so a reload does not restore a session.
@@ -233,9 +230,7 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     const wrong = signMessage({ privateKey: generatePrivateKey(), message });
     await testId(page, 'manual-signature').fill(wrong);
     await testId(page, 'confirm-sign').click();
-    await expect
-      .poll(() => testId(page, 'notice').getAttribute('data-code'))
-      .toBe('invalid_signature');
+    await poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('invalid_signature');
     await shot(page, '12-manual-wrong-signature.png');
     watch.disallowAll();
 
@@ -244,9 +239,9 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await testId(page, 'sign-message').waitFor();
     await testId(page, 'manual-signature').fill(wrong.slice(0, 40));
     await testId(page, 'confirm-sign').click();
-    await expect
-      .poll(() => testId(page, 'notice').getAttribute('data-code'))
-      .toBe('invalid_signature_encoding');
+    await poll(() => testId(page, 'notice').getAttribute('data-code')).toBe(
+      'invalid_signature_encoding',
+    );
 
     // The real thing: the exact message, signed with core's signer outside the page.
     await testId(page, 'manual-start').click();
@@ -302,7 +297,7 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
 
     await testId(page, 'injected-signin').click();
     await testId(page, 'confirm-sign').click();
-    await expect.poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('user_rejected');
+    await poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('user_rejected');
 
     reject = false;
     await testId(page, 'injected-signin').click();
@@ -317,14 +312,14 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     const { page, watch } = await openPage('errors');
     await testId(page, 'demo-signin').click();
     await testId(page, 'confirm-cancel').click();
-    await expect.poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('user_rejected');
-    await expect.poll(() => testId(page, 'notice').textContent()).toMatch(/cancelled/);
+    await poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('user_rejected');
+    await poll(() => testId(page, 'notice').textContent()).toMatch(/cancelled/);
 
     watch.allow('POST', /^\/auth\/challenge$/, 'network');
     await page.context().setOffline(true);
     await testId(page, 'demo-signin').click();
-    await expect.poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('network_error');
-    await expect.poll(() => testId(page, 'notice').textContent()).toMatch(/cannot be reached/);
+    await poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('network_error');
+    await poll(() => testId(page, 'notice').textContent()).toMatch(/cannot be reached/);
     await shot(page, '14-server-unreachable.png');
     await page.context().setOffline(false);
     watch.disallowAll();
@@ -350,7 +345,7 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
     await testId(page, 'mfa-enable-code').fill(totp.generate());
     await testId(page, 'mfa-enable').click();
-    await expect.poll(() => page.locator('[data-testid="mfa-backup-codes"] li').count()).toBe(10);
+    await poll(() => page.locator('[data-testid="mfa-backup-codes"] li').count()).toBe(10);
     const backupCodes = await page.locator('[data-testid="mfa-backup-codes"] li').allTextContents();
     await shot(page, '16-mfa-backup-codes.png');
     await testId(page, 'sign-out').click();
@@ -363,7 +358,7 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     watch.allow('POST', /^\/auth\/mfa\/verify$/, 401);
     await testId(page, 'mfa-code').fill('000000' === totp.generate() ? '111111' : '000000');
     await testId(page, 'mfa-submit').click();
-    await expect.poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('mfa_invalid');
+    await poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('mfa_invalid');
     watch.disallowAll();
     // The enrolment code's time step is spent; the next step's code is within the ±1 tolerance.
     await testId(page, 'mfa-code').fill(totp.generate({ timestamp: Date.now() + 30_000 }));
@@ -381,15 +376,15 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await expectStatus(page, 'signed-in');
     await shot(page, '19-mfa-backup-code-signed-in.png');
     // A used backup code is spent; another one turns two-factor authentication off.
-    await expect.poll(() => page.locator('#mfa-card').getAttribute('data-view')).toBe('on');
+    await poll(() => page.locator('#mfa-card').getAttribute('data-view')).toBe('on');
     watch.allow('POST', /^\/auth\/mfa\/totp\/disable$/, 401);
     await testId(page, 'mfa-disable-code').fill(backupCodes[0]!);
     await testId(page, 'mfa-disable').click();
-    await expect.poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('mfa_invalid');
+    await poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('mfa_invalid');
     watch.disallowAll();
     await testId(page, 'mfa-disable-code').fill(backupCodes[1]!);
     await testId(page, 'mfa-disable').click();
-    await expect.poll(() => page.locator('#mfa-card').getAttribute('data-view')).toBe('off');
+    await poll(() => page.locator('#mfa-card').getAttribute('data-view')).toBe('off');
     expectNoProblems(watch);
   }, 90_000);
 
@@ -401,18 +396,14 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     let code: string | null = null;
     for (let i = 0; i < 15 && code !== 'rate_limited'; i++) {
       await testId(page, 'manual-start').click();
-      await expect
-        .poll(async () =>
-          (await testId(page, 'sign-message').isVisible())
-            ? 'confirm'
-            : await testId(page, 'notice').getAttribute('data-code'),
-        )
-        .toMatch(/^(confirm|rate_limited)$/);
+      await poll(async () =>
+        (await testId(page, 'sign-message').isVisible())
+          ? 'confirm'
+          : await testId(page, 'notice').getAttribute('data-code'),
+      ).toMatch(/^(confirm|rate_limited)$/);
       if (await testId(page, 'sign-message').isVisible()) {
         await testId(page, 'confirm-cancel').click();
-        await expect
-          .poll(() => testId(page, 'notice').getAttribute('data-code'))
-          .toBe('user_rejected');
+        await poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('user_rejected');
       } else code = await testId(page, 'notice').getAttribute('data-code');
     }
     expect(code).toBe('rate_limited');
