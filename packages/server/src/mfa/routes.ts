@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { authenticateRequest } from '../authenticate.js';
 import { readJsonBody, type RequestContext } from '../http.js';
 import type { AuthRuntime } from '../runtime.js';
-import { parseBody } from '../schemas.js';
+import { EmptyBodySchema, parseBody } from '../schemas.js';
 import { disableTotp, enableTotp, setupTotp, verifyMfaSignIn } from './service.js';
 
 /**
@@ -92,7 +92,7 @@ export function mfaRoutes(rt: AuthRuntime, respond: Respond): MfaRoute[] {
         methods: {
           POST: async (ctx) => {
             const identity = await authenticateRequest(rt, ctx.request);
-            await readJsonBody(ctx.request, { allowEmpty: true });
+            parseBody(EmptyBodySchema, await readJsonBody(ctx.request, { allowEmpty: true }));
             return respond(
               ctx,
               200,

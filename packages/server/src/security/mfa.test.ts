@@ -131,6 +131,17 @@ describe('MFA: enrolment', () => {
     ).toEqual([...stored].sort());
   });
 
+  it('setup takes an empty body (or none) and refuses unknown fields', async () => {
+    const s = await h.signIn();
+    const extra = await h.request('POST', '/auth/mfa/totp/setup', {
+      headers: s.authHeaders,
+      body: { secret: 'JBSWY3DPEHPK3PXP' },
+    });
+    expect((await problem(extra)).code).toBe('invalid_request');
+    const none = await h.request('POST', '/auth/mfa/totp/setup', { headers: s.authHeaders });
+    expect(none.status).toBe(200);
+  });
+
   it('the MFA routes need a bearer token', async () => {
     for (const path of [
       '/auth/mfa/totp/setup',
