@@ -356,7 +356,11 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await expectStatus(page, 'mfa-required');
     await shot(page, '17-mfa-second-step.png');
     watch.allow('POST', /^\/auth\/mfa\/verify$/, 401);
-    await testId(page, 'mfa-code').fill('000000' === totp.generate() ? '111111' : '000000');
+    const nearby = [-1, 0, 1, 2].map((k) => totp.generate({ timestamp: Date.now() + k * 30_000 }));
+    const wrongCode = ['000000', '111111', '222222', '333333', '444444'].find(
+      (c) => !nearby.includes(c),
+    )!;
+    await testId(page, 'mfa-code').fill(wrongCode);
     await testId(page, 'mfa-submit').click();
     await poll(() => testId(page, 'notice').getAttribute('data-code')).toBe('mfa_invalid');
     watch.disallowAll();
