@@ -207,7 +207,7 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     expectNoProblems(b.watch);
   }, 120_000);
 
-  it('manual flow: the shown message signed outside the page, pasted, signs in', async () => {
+  it('manual flow: the shown message signed outside the page, pasted, signs in; reload keeps it; sign out everywhere else', async () => {
     const { page, watch } = await openPage('manual');
     const privateKey = generatePrivateKey();
     const address = privateKeyToAddress(privateKey);
@@ -253,10 +253,41 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await expectStatus(page, 'signed-in');
     expect(await testId(page, 'account-address').textContent()).toBe(address);
     await shot(page, '13-manual-signed-in.png');
+
+    // A reload keeps the session: the access token was only in memory, the refresh cookie was not.
+    await page.reload();
+    await expectStatus(page, 'signed-in');
+    expect(await testId(page, 'account-address').textContent()).toBe(address);
+
+    // The same address signed in from another browser, then "Sign out everywhere else".
+    const other = await openPage('manual, second browser');
+    await testId(other.page, 'manual-address').fill(address);
+    await testId(other.page, 'manual-start').click();
+    await testId(other.page, 'sign-message').waitFor();
+    const otherMessage = (await testId(other.page, 'sign-message').textContent())!;
+    await testId(other.page, 'manual-signature').fill(
+      signMessage({ privateKey, message: otherMessage }),
+    );
+    await testId(other.page, 'confirm-sign').click();
+    await expectStatus(other.page, 'signed-in');
+    await testId(page, 'sessions-reload').click();
+    await poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('2');
+    await testId(page, 'revoke-others').click();
+    await poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('1');
+    expect(
+      await page.locator('[data-testid="session-row"]').first().getAttribute('data-current'),
+    ).toBe('true');
+    other.watch.allow('GET', /^\/api\/profile$/, 401);
+    other.watch.allow('POST', /^\/auth\/refresh$/, 401);
+    await testId(other.page, 'call-profile').click();
+    await expectStatus(other.page, 'signed-out');
+    other.watch.disallowAll();
+    expectNoProblems(other.watch);
+
     await testId(page, 'sign-out').click();
     await expectStatus(page, 'signed-out');
     expectNoProblems(watch);
-  }, 60_000);
+  }, 90_000);
 
   it('Satori GO: the button appears with window.evrmore and signs in through the extension API', async () => {
     // The test plays the extension: window.evrmore as Satori GO injects it (connect, signMessage,
