@@ -3,11 +3,24 @@
 // line in `sections` below.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { authRouteSection } from './auth-route.js';
 import { bundleSizeSection } from './bundle-size.js';
+import { coldStartSection } from './cold-start.js';
+import { eventLoopSection } from './event-loop.js';
+import { memorySection } from './memory.js';
 import type { BenchCell, BenchSection, BenchSectionResult } from './section.js';
+import { signInHttpSection } from './signin-http.js';
 import { verifySection } from './verify.js';
 
-const sections: BenchSection[] = [verifySection, bundleSizeSection];
+const sections: BenchSection[] = [
+  verifySection,
+  signInHttpSection,
+  eventLoopSection,
+  authRouteSection,
+  memorySection,
+  coldStartSection,
+  bundleSizeSection,
+];
 
 function format(cell: BenchCell): string {
   if (typeof cell === 'number') return cell.toLocaleString('en-US');

@@ -1,0 +1,78 @@
+// The bench server (a child process of `pnpm bench`): Hono and Express apps on loopback, each with
+//   /auth/*        the evrmore-auth routes (token cache on),
+//   GET /ping      a cheap route (event-loop latency probe),
+//   GET /bare      a JSON route without authentication,
+//   GET /me        the same route behind requireAuth (token cache on, default),
+//   GET /me-nocache  behind requireAuth of an instance with `tokenCache: false`.
+// Both instances share one memory store and one signing key, so a token works on every route.
+import { generateKeyPairSync } from 'node:crypto';
+import { serve } from '@hono/node-server';
+import { nobleBackend, type Secp256k1Backend } from '@evrmore-auth/core';
+import { createEvrmoreAuth, createMemoryStore, type EvrmoreAuthConfig } from '@evrmore-auth/server';
+import * as expressAdapter from '@evrmore-auth/server/express';
+import * as honoAdapter from '@evrmore-auth/server/hono';
+import express from 'express';
+import { Hono } from 'hono';
+import type { AddressInfo } from 'node:net';
+import type { ServeOptions } from './server.js';
+import { DOMAIN } from './server.js';
+
+const options = JSON.parse(process.env.BENCH_SERVE ?? '{}') as ServeOptions;
+
+async function backendOf(name: ServeOptions['backend']): Promise<Secp256k1Backend> {
+  if (name === 'native') return (await import('@evrmore-auth/core/backends/native')).nativeBackend;
+  if (name === 'tiny-secp256k1')
+    return (await import('@evrmore-auth/core/backends/tiny-secp256k1')).tinySecp256k1Backend;
+  return nobleBackend;
+}
+
+const { privateKey } = generateKeyPairSync('ed25519');
+const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+const store = createMemoryStore();
+const base: EvrmoreAuthConfig = {
+  domain: DOMAIN,
+  production: false,
+  keys: [{ kid: 'bench', alg: 'EdDSA', privateKey: pem }],
+  store,
+  backend: await backendOf(options.backend),
+  // One client IP makes every request: per-IP limits would answer 429 (they have their own tests).
+  rateLimits: { enabled: false },
+};
+const cached = createEvrmoreAuth(base);
+const uncached = createEvrmoreAuth({ ...base, tokenCache: false });
+await Promise.all([cached.ready(), uncached.ready()]);
+
+const hono = new Hono();
+hono.use('*', honoAdapter.evrmoreAuth(cached));
+hono.get('/ping', (c) => c.text('ok'));
+hono.get('/bare', (c) => c.json({ ok: true }));
+hono.get('/me', honoAdapter.requireAuth(cached), (c) => c.json({ address: c.get('auth').address }));
+hono.get('/me-nocache', honoAdapter.requireAuth(uncached), (c) =>
+  c.json({ address: c.get('auth').address }),
+);
+
+const app = express();
+app.use(expressAdapter.evrmoreAuth(cached));
+app.get('/ping', (_req, res) => {
+  res.send('ok');
+});
+app.get('/bare', (_req, res) => {
+  res.json({ ok: true });
+});
+app.get('/me', expressAdapter.requireAuth(cached), (req, res) => {
+  res.json({ address: req.auth!.address });
+});
+app.get('/me-nocache', expressAdapter.requireAuth(uncached), (req, res) => {
+  res.json({ address: req.auth!.address });
+});
+
+const honoServer = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' });
+await new Promise<void>((resolve) => honoServer.once('listening', () => resolve()));
+const expressServer = app.listen(0, '127.0.0.1');
+await new Promise<void>((resolve) => expressServer.once('listening', () => resolve()));
+
+process.send!({
+  hono: (honoServer.address() as AddressInfo).port,
+  express: (expressServer.address() as AddressInfo).port,
+});
+process.on('SIGTERM', () => process.exit(0));

@@ -1,0 +1,139 @@
+// HTTP sign-in throughput (POST /auth/challenge + POST /auth/verify with signatures made ahead of
+// time, autocannon on loopback, server in a child process) as a ratio to the crypto alone
+// (verifyMessage + access-token signing in a loop), both with the native backend, same run.
+import { performance } from 'node:perf_hooks';
+import { evrmore, privateKeyToAddress, verifyMessage } from '@evrmore-auth/core';
+import { nativeBackend } from '@evrmore-auth/core/backends/native';
+import { issueAccessToken, loadKeys, webRandomBytes } from '@evrmore-auth/server';
+import autocannon from 'autocannon';
+import { generateKeyPairSync } from 'node:crypto';
+import { POST_HEADERS, presign, startServer, WALLET_KEYS } from './lib/server.js';
+import { median, ratio } from './lib/stats.js';
+import type { BenchSection } from './section.js';
+
+const ROUNDS = 3;
+/** Sign-ins per HTTP round (each: one challenge request and one verify request). */
+const SIGNINS = 1500;
+const CONNECTIONS = 16;
+const CRYPTO_MS = 1000;
+
+/**
+ * Run `bodies` as sign-ins (challenge + verify pairs) through autocannon; sign-ins per second.
+ *
+ * @example
+ * ```ts
+ * const perSecond = await httpSignIns(server.hono, addresses, bodies);
+ * ```
+ */
+export async function httpSignIns(
+  base: string,
+  addresses: string[],
+  bodies: string[],
+  connections = CONNECTIONS,
+): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  const result = await autocannon({
+    url: base,
+    connections,
+    amount: bodies.length * 2,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        path: '/auth/challenge',
+        headers: POST_HEADERS,
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({ address: addresses[next % addresses.length] }),
+        }),
+      },
+      {
+        method: 'POST',
+        path: '/auth/verify',
+        headers: POST_HEADERS,
+        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }),
+      },
+    ],
+  });
+  const seconds = (performance.now() - start) / 1000;
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`sign-in load: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result['2xx'] / 2 / seconds;
+}
+
+export const signInHttpSection: BenchSection = {
+  id: 'signin-http',
+  title: 'HTTP sign-in throughput vs the crypto alone (native backend)',
+  async run() {
+    const server = await startServer({ backend: 'native' });
+    try {
+      const addresses = WALLET_KEYS.map((k) => privateKeyToAddress(k, { network: evrmore }));
+      const warm = await presign(server.hono, addresses, 300);
+      const rounds: string[][] = [];
+      for (let r = 0; r < ROUNDS; r++) rounds.push(await presign(server.hono, addresses, SIGNINS));
+
+      // crypto-only: the same messages, verifyMessage (native) + sign an access token (EdDSA).
+      const pem = generateKeyPairSync('ed25519')
+        .privateKey.export({ format: 'pem', type: 'pkcs8' })
+        .toString();
+      const [key] = await loadKeys([{ kid: 'bench', alg: 'EdDSA', privateKey: pem }]);
+      const inputs = rounds[0]!.map((b) => JSON.parse(b) as { message: string; signature: string });
+      const cryptoOnly = async (ms: number): Promise<number> => {
+        let count = 0;
+        const start = performance.now();
+        while (performance.now() - start < ms) {
+          const input = inputs[count % inputs.length]!;
+          const address = addresses[count % addresses.length]!;
+          const r = verifyMessage({ ...input, address, network: evrmore, backend: nativeBackend });
+          if (!r.valid) throw new Error('bench input did not verify');
+          await issueAccessToken({
+            key: key!,
+            issuer: 'https://app.example.com',
+            audience: 'https://app.example.com',
+            address,
+            sessionId: 'AAAAAAAAAAAAAAAAAAAAAA',
+            fingerprintHash: 'x'.repeat(43),
+            ttlSeconds: 900,
+            now: Date.now(),
+            randomBytes: webRandomBytes,
+          });
+          count++;
+        }
+        return (count * 1000) / (performance.now() - start);
+      };
+
+      await cryptoOnly(300);
+      await httpSignIns(server.hono, addresses, warm);
+      const http: number[] = [];
+      const crypto: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        crypto.push(await cryptoOnly(CRYPTO_MS));
+        http.push(await httpSignIns(server.hono, addresses, rounds[r]!));
+      }
+      const h = median(http);
+      const c = median(crypto);
+      return {
+        rows: [
+          {
+            measure: 'crypto only (verifyMessage + sign access token)',
+            'sign-ins/s (median)': Math.round(c),
+            'vs crypto only': '1.00×',
+          },
+          {
+            measure: `HTTP challenge + verify (Hono, ${CONNECTIONS} connections)`,
+            'sign-ins/s (median)': Math.round(h),
+            'vs crypto only': ratio(h, c),
+          },
+        ],
+        notes: [
+          `${ROUNDS} interleaved rounds: ${CRYPTO_MS} ms of crypto in this process, then ${SIGNINS} sign-ins ` +
+            `(${SIGNINS * 2} requests) by autocannon against a child-process server (memory store, rate limits ` +
+            `off: one client IP). Signatures made ahead of time for challenges the server issued.`,
+        ],
+      };
+    } finally {
+      await server.stop();
+    }
+  },
+};
