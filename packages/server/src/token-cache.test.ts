@@ -244,3 +244,33 @@ describe('session check with bounded staleness', () => {
     expect(await code(a.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
   });
 });
+
+describe('on Redis: two instances, two store clients, one Redis', () => {
+  it('refuses a revoked session at once on the other instance, with the token cached on both', async () => {
+    const { Redis } = await import('ioredis');
+    const { createRedisStore } = await import('./stores/redis.js');
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const keyPrefix = `evrauth-test-token-cache-${process.pid}-${Date.now()}:`;
+    const clock = { t: Date.now() };
+    const now = (): number => clock.t;
+    const storeA = createRedisStore({ url, keyPrefix, now });
+    const storeB = createRedisStore({ url, keyPrefix, now });
+    const admin = new Redis(url);
+    try {
+      const a = await createHarness({ store: storeA as never, now });
+      const b = await createHarness({ store: storeB as never, now });
+      const s = await a.signIn();
+      expect(await code(a.auth.authenticate(authRequest(s.authHeaders)))).toBe('accepted');
+      expect(await code(b.auth.authenticate(authRequest(s.authHeaders)))).toBe('accepted');
+      expect(await a.auth.revokeSession(s.tokens.session.id)).toBe(true);
+      expect(await code(b.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
+      expect(await code(a.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
+    } finally {
+      await storeA.close?.();
+      await storeB.close?.();
+      const keys = await admin.keys(`${keyPrefix}*`);
+      if (keys.length > 0) await admin.del(...keys);
+      admin.disconnect();
+    }
+  });
+});
