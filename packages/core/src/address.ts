@@ -1,6 +1,5 @@
 import bs58check from 'bs58check';
-import { ripemd160 } from '@noble/hashes/legacy.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { ripemd160, sha256 } from './hash.js';
 import { evrmore, type Network } from './networks.js';
 
 /**

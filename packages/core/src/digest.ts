@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './hash.js';
 import { compactSize, concatBytes, utf8ToBytes } from './encoding.js';
 import { evrmore, type Network } from './networks.js';
 

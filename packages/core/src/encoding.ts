@@ -1,7 +1,34 @@
-// Byte helpers without Buffer, so that core runs in browsers and workers.
+// Byte helpers that need no Buffer, so that core runs in browsers and workers; where the
+// runtime has a Buffer (Node, Bun, Deno) base64 goes through it, several times faster than
+// btoa/atob over binary strings (it is on every sign-in's path: signatures, tokens).
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 
 export { bytesToHex, concatBytes, hexToBytes, utf8ToBytes };
+
+interface BufferLike {
+  from(
+    data: ArrayBufferLike,
+    byteOffset: number,
+    length: number,
+  ): { toString(enc: string): string };
+  from(data: string, encoding: string): Uint8Array;
+}
+
+/** The runtime's Buffer, when it has one that speaks base64 and base64url (probed at load). */
+const NativeBuffer: BufferLike | null = (() => {
+  try {
+    const B = (globalThis as { Buffer?: BufferLike }).Buffer;
+    if (!B) return null;
+    const probe = Uint8Array.of(251, 255);
+    const ok =
+      B.from(probe.buffer, 0, 2).toString('base64url') === '-_8' &&
+      B.from(probe.buffer, 0, 2).toString('base64') === '+/8=' &&
+      B.from('+/8=', 'base64')[1] === 255;
+    return ok ? B : null;
+  } catch {
+    return null;
+  }
+})();
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -16,6 +43,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  */
 export function base64ToBytes(text: string): Uint8Array | undefined {
   if (typeof text !== 'string' || !BASE64.test(text)) return undefined;
+  if (NativeBuffer) return new Uint8Array(NativeBuffer.from(text, 'base64'));
   const binary = atob(text);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
@@ -31,6 +59,8 @@ export function base64ToBytes(text: string): Uint8Array | undefined {
  * ```
  */
 export function bytesToBase64(bytes: Uint8Array): string {
+  if (NativeBuffer)
+    return NativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   let binary = '';
   for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
   return btoa(binary);
@@ -45,6 +75,10 @@ export function bytesToBase64(bytes: Uint8Array): string {
  * ```
  */
 export function bytesToBase64Url(bytes: Uint8Array): string {
+  if (NativeBuffer)
+    return NativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
+      'base64url',
+    );
   return bytesToBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
