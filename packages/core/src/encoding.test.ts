@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type * as Portable from './encoding.js';
 import { describe, expect, it, vi } from 'vitest';
 import { base64ToBytes, bytesEqual, bytesToBase64, bytesToBase64Url } from './encoding.js';
 
@@ -17,7 +18,7 @@ describe('base64', () => {
   it('gives the same results without a Buffer (browsers, workers)', async () => {
     vi.resetModules();
     vi.stubGlobal('Buffer', undefined);
-    let portable: typeof import('./encoding.js');
+    let portable: typeof Portable;
     try {
       portable = await import('./encoding.js');
     } finally {

@@ -1,5 +1,6 @@
 import { ripemd160 as nobleRipemd160 } from '@noble/hashes/legacy.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import type * as Portable from './hash.js';
 import { describe, expect, it, vi } from 'vitest';
 import { ripemd160, sha256 } from './hash.js';
 
@@ -27,7 +28,7 @@ describe('hash (native crypto.hash where present, else @noble/hashes)', () => {
       seen.push(id);
       return undefined;
     }) as typeof process.getBuiltinModule;
-    let portable: typeof import('./hash.js');
+    let portable: typeof Portable;
     try {
       portable = await import('./hash.js');
     } finally {
