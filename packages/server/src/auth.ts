@@ -11,12 +11,17 @@ import { resolveConfig, type EvrmoreAuthConfig, type ResolvedConfig } from './co
 import { randomToken } from './crypto.js';
 import { createEventSink, type PinoLikeLogger } from './events.js';
 import {
+  baseHeaders,
   clientIp,
-  finishHeaders,
-  json,
-  problemResponse,
+  fromWebRequest,
+  jsonReply,
+  problemReply,
   readCookie,
   readJsonBody,
+  toResponse,
+  type AuthRequest,
+  type HeaderReader,
+  type Reply,
   type RequestContext,
 } from './http.js';
 import { generateEphemeralKeys, loadKeys, toJwks, type LoadedKey } from './keys.js';
@@ -58,10 +63,19 @@ export interface HandlerContext {
 export interface EvrmoreAuth {
   /** Every route under `basePath`; other paths under it → 404 problem. */
   handler(request: Request, context?: HandlerContext): Promise<Response>;
-  /** Verify bearer + fingerprint cookie + session liveness (+ permissions). */
-  authenticate(request: Request, options?: AuthenticateOptions): Promise<AuthIdentity>;
+  /** Verify bearer + fingerprint cookie + session liveness (+ permissions). Reads only the
+   *  `authorization` and `cookie` headers: a fetch `Request`, or `{ headers }` with a `get`. */
+  authenticate(
+    request: { headers: HeaderReader },
+    options?: AuthenticateOptions,
+  ): Promise<AuthIdentity>;
   /** problem+json Response (with security headers) for any thrown error; unknown errors → 500. */
   errorResponse(error: unknown, request?: Request): Response;
+  /** The handler over an {@link AuthRequest} (what the Node adapters call, skipping the fetch
+   *  `Request`/`Response` objects); `handler` is this plus the conversions. */
+  handle(request: AuthRequest, context?: HandlerContext): Promise<Reply>;
+  /** {@link EvrmoreAuth.errorResponse} as a {@link Reply}. */
+  errorReply(error: unknown, request?: AuthRequest): Reply;
   readonly basePath: string;
   readonly config: ResolvedConfig;
   /** Resolves once the keys are imported; rejects with a TypeError when a key cannot be imported. */
@@ -95,9 +109,21 @@ export interface EvrmoreAuth {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The path of an absolute URL (`new URL(url).pathname`, without building a URL for the usual
+ *  `scheme://host/path?query` form). */
+function pathOf(url: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(\/[^?#]*)?/i.exec(url);
+  if (m && (m[1] === undefined || !/[%\\]|\/\.{1,2}(?:\/|$)/.test(m[1]))) return m[1] ?? '/';
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '/';
+  }
+}
+
 function makeContext(
   rt: AuthRuntime,
-  request: Request,
+  request: AuthRequest,
   handlerContext: HandlerContext = {},
 ): RequestContext {
   const incoming = request.headers.get('x-request-id');
@@ -107,12 +133,7 @@ function makeContext(
       : randomToken(rt.config.randomBytes, 12);
   const origin = request.headers.get('origin');
   const ua = request.headers.get('user-agent');
-  let https: boolean;
-  try {
-    https = new URL(request.url).protocol === 'https:';
-  } catch {
-    https = false;
-  }
+  const https = request.url.slice(0, 6).toLowerCase() === 'https:';
   return {
     request,
     requestId,
@@ -137,7 +158,7 @@ function logError(
 }
 
 type Route = {
-  methods: Record<string, (ctx: RequestContext, params: string[]) => Promise<Response>>;
+  methods: Record<string, (ctx: RequestContext, params: string[]) => Promise<Reply>>;
 };
 
 /**
@@ -195,14 +216,13 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
     sessionCheck: config.sessionCheck,
   });
 
-  function errorResponse(error: unknown, request?: Request, ctx?: RequestContext): Response {
+  function errorReply(error: unknown, request?: AuthRequest, ctx?: RequestContext): Reply {
     const context =
       ctx ??
       (request
         ? makeContext(rt, request)
         : { https: false, requestId: randomToken(resolved.randomBytes, 12), origin: null });
-    const headers = new Headers();
-    finishHeaders(headers, context);
+    const headers = baseHeaders(context);
     let err: EvrmoreAuthError;
     if (error instanceof EvrmoreAuthError) {
       err = error;
@@ -212,18 +232,20 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
       err = new EvrmoreAuthError('unavailable');
     } else {
       logError(logger, error, context);
-      headers.set('content-type', 'application/problem+json');
-      return new Response(
-        JSON.stringify({
+      headers['content-type'] = 'application/problem+json';
+      return {
+        status: 500,
+        headers,
+        cookies: [],
+        body: JSON.stringify({
           type: 'about:blank',
           title: 'Internal server error',
           status: 500,
           code: 'internal_error',
         }),
-        { status: 500, headers },
-      );
+      };
     }
-    return problemResponse(err, headers);
+    return problemReply(err, headers);
   }
 
   function respond(
@@ -231,12 +253,10 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
     status: number,
     body: unknown,
     cookies: string[] = [],
-  ): Response {
-    const headers = new Headers();
-    finishHeaders(headers, ctx);
-    for (const c of cookies) headers.append('set-cookie', c);
-    if (body === null) return new Response(null, { status, headers });
-    return json(status, body, headers);
+  ): Reply {
+    const headers = baseHeaders(ctx);
+    if (body === null) return { status, headers, cookies, body: null };
+    return jsonReply(status, body, headers, cookies);
   }
 
   const failSignIn = (ctx: RequestContext, err: unknown, message: unknown): never => {
@@ -328,10 +348,7 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
                 err instanceof EvrmoreAuthError &&
                 (err.code === 'refresh_invalid' || err.code === 'refresh_reused')
               ) {
-                const headers = new Headers();
-                finishHeaders(headers, ctx);
-                for (const c of clearCookies(rt)) headers.append('set-cookie', c);
-                return problemResponse(err, headers);
+                return problemReply(err, baseHeaders(ctx), clearCookies(rt));
               }
               return rateLimited(ctx, 'refresh', err);
             }
@@ -405,10 +422,10 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
       route: {
         methods: {
           GET: async (ctx) => {
-            const res = respond(ctx, 200, toJwks(await rt.keys()));
-            res.headers.set('content-type', 'application/jwk-set+json');
-            res.headers.set('cache-control', 'no-store');
-            return res;
+            const reply = respond(ctx, 200, toJwks(await rt.keys()));
+            reply.headers['content-type'] = 'application/jwk-set+json';
+            reply.headers['cache-control'] = 'no-store';
+            return reply;
           },
         },
       },
@@ -426,11 +443,11 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
       throw new EvrmoreAuthError('origin_forbidden');
   }
 
-  async function handler(request: Request, handlerContext?: HandlerContext): Promise<Response> {
+  async function handle(request: AuthRequest, handlerContext?: HandlerContext): Promise<Reply> {
     let ctx: RequestContext | undefined;
     try {
       ctx = makeContext(rt, request, handlerContext);
-      const path = new URL(request.url).pathname;
+      const path = pathOf(request.url);
       const base = resolved.basePath;
       if (path !== base && !path.startsWith(`${base}/`)) throw new EvrmoreAuthError('not_found');
       const sub = path.slice(base.length);
@@ -441,42 +458,42 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
         if (request.method === 'OPTIONS') return preflight(ctx, allowed);
         const fn = route.methods[request.method];
         if (!fn) {
-          const res = errorResponse(new EvrmoreAuthError('method_not_allowed'), request, ctx);
-          res.headers.set('allow', [...allowed, 'OPTIONS'].join(', '));
-          return res;
+          const reply = errorReply(new EvrmoreAuthError('method_not_allowed'), request, ctx);
+          reply.headers.allow = [...allowed, 'OPTIONS'].join(', ');
+          return reply;
         }
         return await fn(ctx, m.slice(1));
       }
       throw new EvrmoreAuthError('not_found');
     } catch (err) {
-      return errorResponse(err, request, ctx);
+      return errorReply(err, request, ctx);
     }
   }
 
-  function preflight(ctx: RequestContext, allowed: string[]): Response {
+  function preflight(ctx: RequestContext, allowed: string[]): Reply {
     const origin = ctx.request.headers.get('origin');
     if (origin !== null && ctx.origin === null) throw new EvrmoreAuthError('origin_forbidden');
-    const headers = new Headers();
-    finishHeaders(headers, ctx);
-    headers.set('allow', [...allowed, 'OPTIONS'].join(', '));
+    const headers = baseHeaders(ctx);
+    headers.allow = [...allowed, 'OPTIONS'].join(', ');
     if (ctx.origin !== null) {
-      headers.set('access-control-allow-methods', [...allowed, 'OPTIONS'].join(', '));
-      headers.set(
-        'access-control-allow-headers',
-        'authorization, content-type, x-requested-with, x-request-id',
-      );
-      headers.set('access-control-max-age', '600');
+      headers['access-control-allow-methods'] = [...allowed, 'OPTIONS'].join(', ');
+      headers['access-control-allow-headers'] =
+        'authorization, content-type, x-requested-with, x-request-id';
+      headers['access-control-max-age'] = '600';
     }
-    return new Response(null, { status: 204, headers });
+    return { status: 204, headers, cookies: [], body: null };
   }
 
   const ctxFor = (context: (HandlerContext & { request?: Request }) | undefined): RequestContext =>
-    makeContext(rt, context?.request ?? new Request(resolved.uri), context);
+    makeContext(rt, fromWebRequest(context?.request ?? new Request(resolved.uri)), context);
 
   return {
-    handler,
+    handler: async (request, context) => toResponse(await handle(fromWebRequest(request), context)),
+    handle,
     authenticate: (request, options) => authenticateRequest(rt, request, options),
-    errorResponse: (error, request) => errorResponse(error, request),
+    errorResponse: (error, request) =>
+      toResponse(errorReply(error, request ? fromWebRequest(request) : undefined)),
+    errorReply: (error, request) => errorReply(error, request),
     basePath: resolved.basePath,
     config: resolved,
     ready: async () => {

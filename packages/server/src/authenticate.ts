@@ -1,7 +1,7 @@
 // Authenticating application requests: bearer access token + fingerprint cookie + live session.
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { AccessTokenClaims } from './config.js';
-import { readCookie } from './http.js';
+import { readCookie, type HeaderReader } from './http.js';
 import { isLive, type AuthRuntime } from './runtime.js';
 import { checkFingerprint, verifyAccessToken } from './tokens.js';
 import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
@@ -45,7 +45,7 @@ export interface AuthenticateOptions {
  */
 export async function authenticateRequest(
   rt: AuthRuntime,
-  request: Request,
+  request: { headers: HeaderReader },
   options: AuthenticateOptions = {},
 ): Promise<AuthIdentity> {
   const header = request.headers.get('authorization');

@@ -49,11 +49,16 @@ export {
 export {
   applySecurityHeaders,
   clientIp,
+  fromWebRequest,
   MAX_BODY_BYTES,
   readCookie,
   readJsonBody,
   serializeCookie,
+  toResponse,
+  type AuthRequest,
   type CookieOptions,
+  type HeaderReader,
+  type Reply,
   type RequestContext,
 } from './http.js';
 export { guardStore, isLive, toSessionInfo, type AuthRuntime } from './runtime.js';

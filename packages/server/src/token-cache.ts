@@ -9,7 +9,7 @@
 // another instance sharing the store are seen within `maxStalenessMs` (the documented bound).
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { AccessTokenClaims } from './config.js';
-import { sha256Base64Url } from './crypto.js';
+import { sha256Base64Url, sha256Base64UrlSync } from './crypto.js';
 import type { AuthRuntime } from './runtime.js';
 import type { AuthStore, SessionRecord } from './store.js';
 
@@ -224,7 +224,7 @@ export async function verifyAccessTokenCached(
 ): Promise<AccessTokenClaims> {
   const cache = registry.get(rt)?.tokens;
   if (!cache || token.length > 8192) return verify();
-  const key = await sha256Base64Url(token);
+  const key = sha256Base64UrlSync(token) ?? (await sha256Base64Url(token));
   const hit = cache.get(key);
   const tolerance = rt.config.clockToleranceSeconds;
   const nowSeconds = Math.floor(now / 1000);

@@ -2,7 +2,13 @@
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { SignJWT, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { RESERVED_CLAIMS, type AccessTokenClaims, type ExtraClaims } from './config.js';
-import { randomToken, sha256Base64Url, timingSafeEqualString, type RandomBytes } from './crypto.js';
+import {
+  randomToken,
+  sha256Base64Url,
+  sha256Base64UrlSync,
+  timingSafeEqualString,
+  type RandomBytes,
+} from './crypto.js';
 import type { LoadedKey } from './keys.js';
 
 /**
@@ -155,5 +161,6 @@ export async function verifyAccessToken(
  */
 export async function checkFingerprint(cookieValue: string | null, fgp: string): Promise<boolean> {
   if (cookieValue === null || cookieValue.length === 0 || cookieValue.length > 256) return false;
-  return timingSafeEqualString(await sha256Base64Url(cookieValue), fgp);
+  const hash = sha256Base64UrlSync(cookieValue) ?? (await sha256Base64Url(cookieValue));
+  return timingSafeEqualString(hash, fgp);
 }

@@ -1,8 +1,9 @@
 // Express adapter (`@evrmore-auth/server/express`): mounts the auth routes and guards app routes.
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { EvrmoreAuth } from '../auth.js';
 import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
-import { requestUrl, toWebRequest, writeResponse } from './node.js';
+import type { AuthRequest } from '../http.js';
+import { fromNodeRequest, nodeHeaders, requestUrl, writeReply } from './node.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -14,13 +15,9 @@ declare global {
   }
 }
 
-function webRequest(req: Request, withBody: boolean): globalThis.Request {
+function authRequest(req: Request): AuthRequest {
   const url = requestUrl(req.protocol, req.get('host'), req.originalUrl);
-  return toWebRequest(req, url, { withBody, parsed: (req as { body?: unknown }).body });
-}
-
-function send(res: Response, response: globalThis.Response, next: NextFunction): void {
-  writeResponse(res, response).catch(next);
+  return fromNodeRequest(req, url, { parsed: (req as { body?: unknown }).body });
 }
 
 /**
@@ -57,16 +54,16 @@ export function evrmoreAuth(auth: EvrmoreAuth): RequestHandler {
       next();
       return;
     }
-    let request: globalThis.Request;
+    let request: AuthRequest;
     try {
-      request = webRequest(req, true);
+      request = authRequest(req);
     } catch (err) {
-      send(res, auth.errorResponse(err), next);
+      writeReply(res, auth.errorReply(err));
       return;
     }
     auth
-      .handler(request, { ip: req.socket.remoteAddress ?? null })
-      .then((response) => writeResponse(res, response))
+      .handle(request, { ip: req.socket.remoteAddress ?? null })
+      .then((reply) => writeReply(res, reply))
       .catch(next);
   };
 }
@@ -97,19 +94,19 @@ export function requireAuth(auth: EvrmoreAuth, options: RequireAuthOptions = {})
   if (!auth || typeof auth.authenticate !== 'function')
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
   return (req, res, next) => {
-    let request: globalThis.Request;
-    try {
-      request = webRequest(req, false);
-    } catch (err) {
-      send(res, auth.errorResponse(err), next);
-      return;
-    }
-    auth.authenticate(request, options).then(
+    // Only the authorization and cookie headers are read: no fetch Request is built.
+    auth.authenticate({ headers: nodeHeaders(req) }, options).then(
       (identity) => {
         req.auth = identity;
         next();
       },
-      (err: unknown) => send(res, auth.errorResponse(err, request), next),
+      (err: unknown) => {
+        try {
+          writeReply(res, auth.errorReply(err, authRequest(req)));
+        } catch (e) {
+          next(e);
+        }
+      },
     );
   };
 }

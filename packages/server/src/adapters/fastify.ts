@@ -9,7 +9,8 @@ import type {
 } from 'fastify';
 import type { EvrmoreAuth } from '../auth.js';
 import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
-import { requestUrl, responseParts, toWebRequest } from './node.js';
+import type { AuthRequest, Reply } from '../http.js';
+import { fromNodeRequest, nodeHeaders, requestUrl } from './node.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,16 +31,17 @@ export interface EvrmoreAuthPluginOptions {
   auth: EvrmoreAuth;
 }
 
-function webRequest(request: FastifyRequest, withBody: boolean): Request {
+function authRequest(request: FastifyRequest): AuthRequest {
   const url = requestUrl(request.protocol, request.host, request.raw.url ?? '/');
-  return toWebRequest(request.raw, url, { withBody });
+  return fromNodeRequest(request.raw, url);
 }
 
-async function sendResponse(reply: FastifyReply, response: Response): Promise<FastifyReply> {
-  const { status, headers, body } = await responseParts(response);
-  reply.code(status);
-  for (const [name, value] of headers) reply.header(name, value);
-  return body === null ? reply.send() : reply.send(body);
+function sendReply(reply: FastifyReply, out: Reply): FastifyReply {
+  reply.code(out.status);
+  reply.headers(out.headers);
+  if (out.cookies.length > 0) reply.header('set-cookie', out.cookies);
+  // A Buffer: Fastify would add `; charset=utf-8` to a string's content type.
+  return out.body === null ? reply.send() : reply.send(Buffer.from(out.body, 'utf8'));
 }
 
 async function routes(fastify: FastifyInstance, auth: EvrmoreAuth): Promise<void> {
@@ -48,14 +50,14 @@ async function routes(fastify: FastifyInstance, auth: EvrmoreAuth): Promise<void
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    let web: Request;
+    let req: AuthRequest;
     try {
-      web = webRequest(request, true);
+      req = authRequest(request);
     } catch (err) {
-      return sendResponse(reply, auth.errorResponse(err));
+      return sendReply(reply, auth.errorReply(err));
     }
-    const response = await auth.handler(web, { ip: request.raw.socket.remoteAddress ?? null });
-    return sendResponse(reply, response);
+    const out = await auth.handle(req, { ip: request.raw.socket.remoteAddress ?? null });
+    return sendReply(reply, out);
   };
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
   for (const url of [auth.basePath, `${auth.basePath}/*`])
@@ -126,11 +128,10 @@ export function requireAuth(
   if (!auth || typeof auth.authenticate !== 'function')
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
   return async function evrmoreRequireAuth(request, reply) {
-    const web = webRequest(request, false);
     try {
-      request.auth = await auth.authenticate(web, options);
+      request.auth = await auth.authenticate({ headers: nodeHeaders(request.raw) }, options);
     } catch (err) {
-      await sendResponse(reply, auth.errorResponse(err, web));
+      sendReply(reply, auth.errorReply(err, authRequest(request)));
       return reply;
     }
   };

@@ -1,67 +1,115 @@
-// Node plumbing shared by the Express and Fastify adapters: IncomingMessage → fetch Request,
-// fetch Response → ServerResponse. Not a public entry point.
+// Node plumbing shared by the Express, Fastify and (under @hono/node-server) Hono adapters:
+// IncomingMessage → AuthRequest (no fetch Request, no web body stream), Reply → ServerResponse.
+// Not a public entry point.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-
-/** Copy the raw header list (keeps repeated headers) into fetch `Headers`. */
-export function toHeaders(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
-    const lower = name.toLowerCase();
-    // HTTP/2 pseudo headers and hop-by-hop headers have no place in a fetch Request.
-    if (lower.startsWith(':') || lower === 'connection' || lower === 'keep-alive') continue;
-    try {
-      headers.append(name, raw[i + 1]!);
-    } catch {
-      // a header value fetch refuses is dropped, never a 500
-    }
-  }
-  return headers;
-}
+import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { MAX_BODY_BYTES, type AuthRequest, type HeaderReader, type Reply } from '../http.js';
 
 /**
- * The request body for fetch: the unread stream (preferred: byte-exact and size-limited by the
- * handler while reading), or, when a body parser already consumed it, the parsed value
- * re-serialised (a Buffer or string as is, anything else as JSON).
+ * Fetch `Headers.get` semantics over `rawHeaders`: case-insensitive, repeats joined with ", ",
+ * pseudo and hop-by-hop headers left out. A scan per lookup (no map is built: a request is asked
+ * for a handful of headers).
  */
-export function toBody(req: IncomingMessage, parsed: unknown): BodyInit | undefined {
-  const method = (req.method ?? 'GET').toUpperCase();
-  if (method === 'GET' || method === 'HEAD') return undefined;
-  const consumed = req.readableEnded || (req as { _body?: unknown })._body === true;
-  if (!consumed && parsed === undefined)
-    return Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>;
-  if (parsed === undefined || parsed === null) return undefined;
+export function nodeHeaders(req: IncomingMessage): HeaderReader {
+  return {
+    get(name) {
+      const wanted = name.toLowerCase();
+      if (wanted.startsWith(':') || wanted === 'connection' || wanted === 'keep-alive') return null;
+      const raw = req.rawHeaders;
+      let value: string | null = null;
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const key = raw[i]!;
+        if (key.length !== wanted.length || key.toLowerCase() !== wanted) continue;
+        value = value === null ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
+      }
+      return value;
+    },
+  };
+}
+
+/** Whether a body parser already read the request body stream. */
+function bodyTaken(req: IncomingMessage): boolean {
+  return req.readableEnded || (req as { _body?: unknown })._body === true;
+}
+
+function parsedBytes(parsed: unknown): Uint8Array {
+  if (parsed === undefined || parsed === null) return new Uint8Array(0);
   if (parsed instanceof Uint8Array) return new Uint8Array(parsed);
-  if (typeof parsed === 'string') return parsed;
-  return JSON.stringify(parsed);
+  return Buffer.from(typeof parsed === 'string' ? parsed : JSON.stringify(parsed), 'utf8');
+}
+
+/** Read the unread body stream, counting bytes: more than MAX_BODY_BYTES → payload_too_large. */
+function readStream(req: IncomingMessage): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const done = (err: Error | null): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (err) {
+        // Leave the rest unread: Node discards it (or closes the connection) after the reply.
+        req.resume();
+        reject(err);
+      } else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    };
+    const onData = (chunk: Buffer): void => {
+      total += chunk.byteLength;
+      if (total > MAX_BODY_BYTES) done(new EvrmoreAuthError('payload_too_large'));
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => done(null);
+    const onError = (err: Error): void => done(err);
+    const onClose = (): void =>
+      done(new EvrmoreAuthError('invalid_request', { detail: 'the request body was cut off' }));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 /**
- * Build a fetch `Request` from a Node request.
+ * The {@link AuthRequest} of a Node request.
  *
  * @param url absolute URL (protocol + host + original path and query)
- * @param withBody false for `requireAuth` (headers only; the body stays for the app)
+ * @param parsed what a body parser that ran first made of the body (re-serialised as JSON)
  */
-export function toWebRequest(
+export function fromNodeRequest(
   req: IncomingMessage,
   url: string,
-  options: { withBody: boolean; parsed?: unknown },
-): Request {
+  options: { parsed?: unknown } = {},
+): AuthRequest {
   const method = (req.method ?? 'GET').toUpperCase();
-  const body = options.withBody ? toBody(req, options.parsed) : undefined;
-  const init: RequestInit & { duplex?: 'half' } = { method, headers: toHeaders(req) };
-  if (body !== undefined) {
-    init.body = body;
-    init.duplex = 'half';
-  } else if (method !== 'GET' && method !== 'HEAD') {
-    // The headers still describe the body the app will read; the handler never sees it.
-    init.headers = new Headers(init.headers);
-    init.headers.delete('content-length');
-    init.headers.delete('transfer-encoding');
-  }
-  return new Request(url, init);
+  let body: Promise<Uint8Array> | undefined;
+  return {
+    method,
+    url,
+    headers: nodeHeaders(req),
+    readBody() {
+      if (body) return body;
+      if (method === 'GET' || method === 'HEAD') body = Promise.resolve(new Uint8Array(0));
+      else if (options.parsed !== undefined || bodyTaken(req)) {
+        const bytes = parsedBytes(options.parsed);
+        body =
+          bytes.byteLength > MAX_BODY_BYTES
+            ? Promise.reject(new EvrmoreAuthError('payload_too_large'))
+            : Promise.resolve(bytes);
+      } else body = readStream(req);
+      return body;
+    },
+  };
+}
+
+/** Write a {@link Reply} to a Node `ServerResponse`. */
+export function writeReply(res: ServerResponse, reply: Reply): void {
+  res.statusCode = reply.status;
+  // Frameworks' fingerprinting headers (Express's `x-powered-by`) do not belong on auth responses.
+  res.removeHeader('x-powered-by');
+  for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
+  if (reply.cookies.length > 0) res.setHeader('set-cookie', reply.cookies);
+  res.end(reply.body ?? undefined);
 }
 
 /** An absolute URL for a Node request. */
@@ -70,28 +118,4 @@ export function requestUrl(protocol: string, host: string | undefined, path: str
     host !== undefined && /^[A-Za-z0-9.\-:[\]]{1,255}$/.test(host) ? host : 'localhost';
   const safePath = path.startsWith('/') ? path : `/${path}`;
   return `${protocol === 'https' ? 'https' : 'http'}://${safeHost}${safePath}`;
-}
-
-/** The status, headers (each `set-cookie` separately) and body of `response`. */
-export async function responseParts(
-  response: Response,
-): Promise<{ status: number; headers: Array<[string, string | string[]]>; body: Buffer | null }> {
-  const headers: Array<[string, string | string[]]> = [];
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers.push([name, value]);
-  });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) headers.push(['set-cookie', cookies]);
-  const body = response.body === null ? null : Buffer.from(await response.arrayBuffer());
-  return { status: response.status, headers, body };
-}
-
-/** Write a fetch `Response` to a Node `ServerResponse`. */
-export async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
-  const { status, headers, body } = await responseParts(response);
-  res.statusCode = status;
-  // Frameworks' fingerprinting headers (Express's `x-powered-by`) do not belong on auth responses.
-  res.removeHeader('x-powered-by');
-  for (const [name, value] of headers) res.setHeader(name, value);
-  res.end(body ?? undefined);
 }

@@ -1,7 +1,7 @@
 // The `/mfa/*` routes, mounted by createEvrmoreAuth next to its own routes.
 import * as v from 'valibot';
 import { authenticateRequest } from '../authenticate.js';
-import { readJsonBody, type RequestContext } from '../http.js';
+import { readJsonBody, type Reply, type RequestContext } from '../http.js';
 import type { AuthRuntime } from '../runtime.js';
 import { EmptyBodySchema, parseBody } from '../schemas.js';
 import { disableTotp, enableTotp, setupTotp, verifyMfaSignIn } from './service.js';
@@ -32,11 +32,11 @@ export const MfaCodeBodySchema = v.strictObject({
 });
 
 /**
- * Writes a JSON (or empty, for `null`) response with the auth headers and cookies.
+ * Makes a JSON (or empty, for `null`) reply with the auth headers and cookies.
  *
  * @example
  * ```ts
- * const respond: Respond = (ctx, status, body) => Response.json(body, { status });
+ * const respond: Respond = (ctx, status, body) => jsonReply(status, body);
  * ```
  */
 export type Respond = (
@@ -44,7 +44,7 @@ export type Respond = (
   status: number,
   body: unknown,
   cookies?: string[],
-) => Response;
+) => Reply;
 
 /**
  * A route table entry in the shape `createEvrmoreAuth` uses.
@@ -57,7 +57,7 @@ export type Respond = (
 export interface MfaRoute {
   pattern: RegExp;
   route: {
-    methods: Record<string, (ctx: RequestContext, params: string[]) => Promise<Response>>;
+    methods: Record<string, (ctx: RequestContext, params: string[]) => Promise<Reply>>;
   };
 }
 

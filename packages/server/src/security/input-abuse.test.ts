@@ -122,6 +122,9 @@ describe('input abuse: every case is a typed 4xx', () => {
       `{"address":"${w.address}","__proto__":{"polluted":true}}`,
       `{"address":"${w.address}","constructor":{"prototype":{"polluted":true}}}`,
       `{"message":"m","signature":"s","prototype":1}`,
+      // The same keys spelled with JSON escapes.
+      `{"address":"${w.address}","\\u005f_proto__":{"polluted":true}}`,
+      `{"address":"${w.address}","constr\\u0075ctor":{"prototype":{"polluted":true}}}`,
     ]) {
       await expectProblem(
         await h.request('POST', '/auth/challenge', {
