@@ -13,6 +13,8 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     amount?: number;
+    /** Sampling interval in ms (default 1000): an `amount` run ends on the first tick after it is done. */
+    sampleInt?: number;
     overallRate?: number;
     timeout?: number;
     headers?: Record<string, string>;
@@ -37,6 +39,10 @@ declare module 'autocannon' {
     requests: Histogram;
     latency: Histogram;
   }
-  function autocannon(options: AutocannonOptions): Promise<AutocannonResult>;
+  /** The run: a promise of the result that also emits `response` for every response. */
+  export interface AutocannonInstance extends Promise<AutocannonResult> {
+    on(event: 'response', listener: (client: unknown, statusCode: number) => void): this;
+  }
+  function autocannon(options: AutocannonOptions): AutocannonInstance;
   export default autocannon;
 }

@@ -6,6 +6,7 @@
 //   GET /me-nocache  behind requireAuth of an instance with `tokenCache: false`.
 // Both instances share one memory store and one signing key, so a token works on every route.
 import { generateKeyPairSync } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
 import { nobleBackend, type Secp256k1Backend } from '@evrmore-auth/core';
 import { createEvrmoreAuth, createMemoryStore, type EvrmoreAuthConfig } from '@evrmore-auth/server';
@@ -74,5 +75,13 @@ await new Promise<void>((resolve) => expressServer.once('listening', () => resol
 process.send!({
   hono: (honoServer.address() as AddressInfo).port,
   express: (expressServer.address() as AddressInfo).port,
+});
+// `{ elu: true }` → the event-loop utilisation since the previous ask (bench diagnostics).
+let lastElu = performance.eventLoopUtilization();
+process.on('message', (m: { elu?: boolean }) => {
+  if (!m?.elu) return;
+  const now = performance.eventLoopUtilization();
+  process.send!({ elu: performance.eventLoopUtilization(now, lastElu).utilization });
+  lastElu = now;
 });
 process.on('SIGTERM', () => process.exit(0));

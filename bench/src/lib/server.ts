@@ -13,6 +13,8 @@ export interface ServeOptions {
 export interface BenchServer {
   hono: string;
   express: string;
+  /** The server's event-loop utilisation (0–1) since the previous call. */
+  elu(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -36,7 +38,14 @@ export const POST_HEADERS = {
  */
 export async function startServer(options: ServeOptions): Promise<BenchServer> {
   const child: ChildProcess = fork(new URL('./serve.ts', import.meta.url).pathname, [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits.
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : []),
+    ],
     env: { ...process.env, BENCH_SERVE: JSON.stringify(options), NODE_ENV: 'development' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -47,6 +56,16 @@ export async function startServer(options: ServeOptions): Promise<BenchServer> {
   return {
     hono: `http://127.0.0.1:${ports.hono}`,
     express: `http://127.0.0.1:${ports.express}`,
+    elu: () =>
+      new Promise<number>((resolve) => {
+        const onMessage = (m: { elu?: number }): void => {
+          if (typeof m?.elu !== 'number') return;
+          child.off('message', onMessage);
+          resolve(m.elu);
+        };
+        child.on('message', onMessage);
+        child.send({ elu: true });
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
