@@ -15,7 +15,7 @@ interface BufferLike {
 }
 
 /** The runtime's Buffer, when it has one that speaks base64 and base64url (probed at load). */
-const NativeBuffer: BufferLike | null = (() => {
+const NativeBuffer: BufferLike | null = /* @__PURE__ */ (() => {
   try {
     const B = (globalThis as { Buffer?: BufferLike }).Buffer;
     if (!B) return null;

@@ -20,23 +20,57 @@ describe('hash (native crypto.hash where present, else @noble/hashes)', () => {
     }
   });
 
-  it('falls back to @noble/hashes where the runtime has no crypto.hash', async () => {
+  async function withRuntime(
+    builtin: (id: string) => unknown,
+    run: (m: typeof Portable) => void,
+  ): Promise<void> {
     vi.resetModules();
     const original = process.getBuiltinModule;
-    const seen: string[] = [];
-    process.getBuiltinModule = ((id: string) => {
-      seen.push(id);
-      return undefined;
-    }) as typeof process.getBuiltinModule;
-    let portable: typeof Portable;
+    process.getBuiltinModule = builtin as typeof process.getBuiltinModule;
     try {
-      portable = await import('./hash.js');
+      // The runtime is consulted on first use, so use it while the stub is in place.
+      run(await import('./hash.js'));
     } finally {
       process.getBuiltinModule = original;
     }
+  }
+
+  it('falls back to @noble/hashes where the runtime has no crypto.hash', async () => {
+    const seen: string[] = [];
+    await withRuntime(
+      (id) => {
+        seen.push(id);
+        return undefined;
+      },
+      (m) => {
+        for (const data of inputs) {
+          expect(m.sha256(data)).toEqual(nobleSha256(data));
+          expect(m.ripemd160(data)).toEqual(nobleRipemd160(data));
+        }
+      },
+    );
     expect(seen).toContain('node:crypto');
-    expect(portable.sha256).toBe(nobleSha256);
-    expect(portable.ripemd160).toBe(nobleRipemd160);
+  });
+
+  it('does not use a runtime hash that disagrees with @noble/hashes (or throws)', async () => {
+    const calls: string[] = [];
+    await withRuntime(
+      () => ({
+        hash: (algorithm: string) => {
+          calls.push(algorithm);
+          if (algorithm === 'ripemd160') throw new Error('digest method not supported');
+          return new Uint8Array(32); // wrong bytes
+        },
+      }),
+      (m) => {
+        for (const data of inputs) {
+          expect(m.sha256(data)).toEqual(nobleSha256(data));
+          expect(m.ripemd160(data)).toEqual(nobleRipemd160(data));
+        }
+      },
+    );
+    // Probed once per algorithm, then never called again.
+    expect(calls).toEqual(['sha256', 'ripemd160']);
   });
 
   it('returns a fresh array each call (callers may keep or change it)', () => {
