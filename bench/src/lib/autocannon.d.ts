@@ -19,6 +19,7 @@ declare module 'autocannon' {
     timeout?: number;
     headers?: Record<string, string>;
     method?: string;
+    body?: string;
     requests?: AutocannonRequest[];
   }
   export interface Histogram {

@@ -2,6 +2,9 @@
 //   /auth/*        the evrmore-auth routes (token cache on),
 //   GET /ping      a cheap route (event-loop latency probe),
 //   GET /bare      a JSON route without authentication,
+//   POST /floor    (Hono) an auth-shaped request with no auth work: reads the JSON body from the
+//                  Node request as the adapter does, answers 200 JSON with the auth routes'
+//                  response headers (the transport floor of a sign-in request),
 //   GET /me        the same route behind requireAuth (token cache on, default),
 //   GET /me-nocache  behind requireAuth of an instance with `tokenCache: false`.
 // Both instances share one memory store and one signing key, so a token works on every route.
@@ -9,7 +12,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
 import { nobleBackend, type Secp256k1Backend } from '@evrmore-auth/core';
-import { createEvrmoreAuth, createMemoryStore, type EvrmoreAuthConfig } from '@evrmore-auth/server';
+import {
+  applySecurityHeaders,
+  createEvrmoreAuth,
+  createMemoryStore,
+  type EvrmoreAuthConfig,
+} from '@evrmore-auth/server';
+import type { IncomingMessage } from 'node:http';
 import * as expressAdapter from '@evrmore-auth/server/express';
 import * as honoAdapter from '@evrmore-auth/server/hono';
 import express from 'express';
@@ -47,6 +56,31 @@ const hono = new Hono();
 hono.use('*', honoAdapter.evrmoreAuth(cached));
 hono.get('/ping', (c) => c.text('ok'));
 hono.get('/bare', (c) => c.json({ ok: true }));
+const security = new Headers();
+applySecurityHeaders(security, false);
+const floorHeaders: Record<string, string> = {
+  ...Object.fromEntries(security),
+  vary: 'Origin',
+  'access-control-allow-origin': `https://${DOMAIN}`,
+  'access-control-allow-credentials': 'true',
+  'access-control-expose-headers': 'retry-after, x-request-id',
+  'content-type': 'application/json; charset=utf-8',
+};
+hono.post('/floor', async (c) => {
+  const incoming = (c.env as { incoming: IncomingMessage }).incoming;
+  // Read the way the adapters do (data/end listeners, not an async iterator).
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    incoming.on('error', reject);
+  });
+  const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+  return new Response(JSON.stringify({ fields: Object.keys(body).length }), {
+    status: 200,
+    headers: { ...floorHeaders, 'x-request-id': String(Math.random()).slice(2, 18) },
+  });
+});
 hono.get('/me', honoAdapter.requireAuth(cached), (c) => c.json({ address: c.get('auth').address }));
 hono.get('/me-nocache', honoAdapter.requireAuth(uncached), (c) =>
   c.json({ address: c.get('auth').address }),
