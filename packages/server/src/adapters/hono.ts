@@ -43,8 +43,8 @@ type NodeIncoming = Parameters<typeof fromNodeRequest>[0];
 
 /**
  * The Node request under `@hono/node-server` (`c.env.incoming`; with `forBody`, only while
- * nothing has read its body): then the routes read it directly instead of through `c.req.raw`, which would build a
- * fetch `Request` and a web body stream first (measured in `pnpm bench signin-http`).
+ * nothing has read its body). The routes then read it directly: through `c.req.raw` node-server
+ * would first build a fetch `Request` and a web body stream (`pnpm bench signin-http`).
  */
 function nodeIncoming(c: Context, forBody: boolean): NodeIncoming | null {
   const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming as
@@ -61,7 +61,8 @@ function nodeIncoming(c: Context, forBody: boolean): NodeIncoming | null {
 
 /**
  * Hono middleware serving every auth route under `auth.basePath`; other paths go to `next()`.
- * The handler reads `c.req.raw` itself, so no body parsing may happen before it on those paths.
+ * It reads the raw body itself (from `c.env.incoming` under `@hono/node-server`, else from
+ * `c.req.raw`), so no body parsing may happen before it on those paths.
  *
  * @example
  * ```ts
