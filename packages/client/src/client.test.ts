@@ -414,7 +414,7 @@ describe('multi-tab', () => {
         locks: locksEnabled ? tab.locks : null,
         createChannel: bc.create,
       });
-    return { fake, time, locks, lockA, lockB, a: make(lockA), b: make(lockB) };
+    return { fake, time, bc, locks, lockA, lockB, a: make(lockA), b: make(lockB) };
   }
 
   it('sign-in in one tab hands the token to the other', async () => {
@@ -474,6 +474,24 @@ describe('multi-tab', () => {
     await time.advance(835_000);
     await flush();
     expect(await b.getAccessToken()).toBe(await a.getAccessToken());
+  });
+
+  it("with Web Locks, a tab granted the lock before the peer's token arrives waits for it (one refresh)", async () => {
+    const { a, b, bc, fake } = tabs(true);
+    await a.signIn();
+    await flush();
+    // The lock and BroadcastChannel are not ordered: hold a's token back past its lock release.
+    bc.holdBack((m) => (m as { type?: string }).type === 'tokens');
+    const pa = a.refresh();
+    await Promise.resolve(); // a's 'refreshing' announcement reaches b
+    await Promise.resolve();
+    const pb = b.refresh(); // queued behind a's lock
+    expect(await pa).toBe('at-2');
+    await flush(); // a released the lock; b holds it now, a's token still on its way
+    expect(fake.state.refreshCount).toBe(1);
+    bc.release();
+    expect(await pb).toBe('at-2');
+    expect(fake.state.refreshCount).toBe(1);
   });
 
   it('without Web Locks a tab waits for the refresh another tab announced (BroadcastChannel fallback)', async () => {

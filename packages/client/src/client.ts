@@ -375,6 +375,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     expiresAtMs = expiry;
     generation++;
     mfaToken = null;
+    // A peer's announced refresh (if any) is over: it delivered these tokens, or we did.
+    peerRefreshUntil = 0;
     for (const wake of tokenWaiters) wake();
     tokenWaiters.clear();
     state = Object.freeze({
@@ -511,9 +513,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         await withLock(async () => {
           // Another tab refreshed while we waited for the lock: adopt its token, no request.
           if (generation !== startGeneration && tokenIsFresh()) return;
-          if (sync && !sync.hasLocks) {
-            // Fallback without Web Locks: if another tab announced a refresh, wait (bounded) for
-            // the token it will broadcast; else announce ours.
+          if (sync) {
+            // If another tab announced a refresh, wait (bounded) for the token it will broadcast;
+            // else announce ours. With Web Locks too: the lock can reach us before the peer's
+            // token does (BroadcastChannel and Web Locks are not ordered with each other), and
+            // refreshing then would be a second request for the same expiry.
             const waitMs = peerRefreshUntil - now();
             if (waitMs > 0) {
               await new Promise<void>((resolve) => {

@@ -241,6 +241,9 @@ export async function flush(rounds = 20): Promise<void> {
 /** An in-process BroadcastChannel hub (messages to every other channel of the same name). */
 export function createFakeBroadcast() {
   const channels = new Set<{ name: string; listeners: ((e: { data: unknown }) => void)[] }>();
+  /** While set, messages it matches are held back (in order) until `release()`: a slow channel. */
+  let hold: ((data: unknown) => boolean) | null = null;
+  const held: (() => void)[] = [];
   const create = (name: string): BroadcastChannelLike => {
     const me = { name, listeners: [] as ((e: { data: unknown }) => void)[] };
     channels.add(me);
@@ -248,8 +251,11 @@ export function createFakeBroadcast() {
       postMessage(message) {
         const data = structuredClone(message);
         for (const c of channels)
-          if (c !== me && c.name === name)
-            queueMicrotask(() => c.listeners.forEach((l) => l({ data })));
+          if (c !== me && c.name === name) {
+            const deliver = (): void => c.listeners.forEach((l) => l({ data }));
+            if (hold?.(data)) held.push(deliver);
+            else queueMicrotask(deliver);
+          }
       },
       addEventListener(_type, listener) {
         me.listeners.push(listener);
@@ -259,7 +265,16 @@ export function createFakeBroadcast() {
       },
     };
   };
-  return { create };
+  return {
+    create,
+    holdBack(match: (data: unknown) => boolean): void {
+      hold = match;
+    },
+    release(): void {
+      hold = null;
+      for (const deliver of held.splice(0)) queueMicrotask(deliver);
+    },
+  };
 }
 
 /** One exclusive lock shared by several tabs, like `navigator.locks`; each tab's facade knows whether it holds it. */
