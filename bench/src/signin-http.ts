@@ -83,7 +83,8 @@ export async function httpSignIns(
 
 /**
  * Pairs of `POST /floor` per second: two requests shaped like a sign-in's (JSON bodies, the auth
- * routes' response headers) through the same Hono server with no auth work, the transport floor.
+ * routes' response headers) with no auth work, the transport floor; `base` is the Hono server or
+ * the bare node:http one.
  */
 async function httpFloor(base: string, body: string, pairs: number): Promise<number> {
   const perSecond = await timedAmount({
@@ -142,9 +143,11 @@ export const signInHttpSection: BenchSection = {
       await cryptoOnly(300);
       await httpSignIns(server.hono, addresses, warm);
       await httpFloor(server.hono, warm[0]!, 1000);
+      await httpFloor(server.node, warm[0]!, 1000);
       const http: number[] = [];
       const crypto: number[] = [];
       const floor: number[] = [];
+      const nodeFloor: number[] = [];
       const busy: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
         crypto.push(await cryptoOnly(CRYPTO_MS));
@@ -152,10 +155,12 @@ export const signInHttpSection: BenchSection = {
         http.push(await httpSignIns(server.hono, addresses, rounds[r]!));
         busy.push(await server.elu());
         floor.push(await httpFloor(server.hono, rounds[r]![0]!, SIGNINS * 2));
+        nodeFloor.push(await httpFloor(server.node, rounds[r]![0]!, SIGNINS * 2));
       }
       const h = median(http);
       const c = median(crypto);
       const f = median(floor);
+      const n = median(nodeFloor);
       return {
         rows: [
           {
@@ -169,9 +174,14 @@ export const signInHttpSection: BenchSection = {
             'vs crypto only': ratio(h, c),
           },
           {
-            measure: 'for scale: two sign-in-shaped POSTs (/floor), no auth work',
+            measure: 'for scale: two sign-in-shaped POSTs (Hono /floor), no auth work',
             'sign-ins/s (median)': Math.round(f),
             'vs crypto only': ratio(f, c),
+          },
+          {
+            measure: 'for scale: the same two POSTs on bare node:http, no framework',
+            'sign-ins/s (median)': Math.round(n),
+            'vs crypto only': ratio(n, c),
           },
         ],
         notes: [
@@ -181,8 +191,10 @@ export const signInHttpSection: BenchSection = {
           `Server event loop busy during the sign-in rounds: ${Math.round(median(busy) * 100)}% ` +
             '(median; JWT signing runs on its thread pool). Per sign-in the server spends ' +
             `${Math.round(1e6 / h)} µs, the crypto alone ${Math.round(1e6 / c)} µs and two sign-in-shaped ` +
-            `HTTP requests without auth work ${Math.round(1e6 / f)} µs: at most ` +
-            `${ratio(1e6 / c, 1e6 / c + 1e6 / f)} of the crypto-only rate is reachable over this transport.`,
+            `HTTP requests without auth work ${Math.round(1e6 / f)} µs through Hono and ${Math.round(1e6 / n)} µs ` +
+            `on bare node:http. With no auth work at all, a sign-in could reach at most ` +
+            `${ratio(1e6 / c, 1e6 / c + 1e6 / f)} of the crypto-only rate through Hono and ` +
+            `${ratio(1e6 / c, 1e6 / c + 1e6 / n)} on bare node:http.`,
         ],
       };
     } finally {

@@ -7,6 +7,7 @@
 //                  response headers (the transport floor of a sign-in request),
 //   GET /me        the same route behind requireAuth (token cache on, default),
 //   GET /me-nocache  behind requireAuth of an instance with `tokenCache: false`.
+// and a bare node:http server answering every POST like /floor (the floor without a framework).
 // Both instances share one memory store and one signing key, so a token works on every route.
 import { generateKeyPairSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -18,7 +19,7 @@ import {
   createMemoryStore,
   type EvrmoreAuthConfig,
 } from '@evrmore-auth/server';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import * as expressAdapter from '@evrmore-auth/server/express';
 import * as honoAdapter from '@evrmore-auth/server/hono';
 import express from 'express';
@@ -66,20 +67,28 @@ const floorHeaders: Record<string, string> = {
   'access-control-expose-headers': 'retry-after, x-request-id',
   'content-type': 'application/json; charset=utf-8',
 };
-hono.post('/floor', async (c) => {
-  const incoming = (c.env as { incoming: IncomingMessage }).incoming;
-  // Read the way the adapters do (data/end listeners, not an async iterator).
-  const raw = await new Promise<Buffer>((resolve, reject) => {
+/** Read the body the way the adapters do (data/end listeners, not an async iterator). */
+function readBody(incoming: IncomingMessage): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     incoming.on('error', reject);
   });
+}
+/** The floor's answer: a small JSON object from the parsed body, with the auth routes' headers. */
+function floorReply(raw: Buffer): { body: string; headers: Record<string, string> } {
   const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-  return new Response(JSON.stringify({ fields: Object.keys(body).length }), {
-    status: 200,
+  return {
+    body: JSON.stringify({ fields: Object.keys(body).length }),
     headers: { ...floorHeaders, 'x-request-id': String(Math.random()).slice(2, 18) },
-  });
+  };
+}
+hono.post('/floor', async (c) => {
+  const { body, headers } = floorReply(
+    await readBody((c.env as { incoming: IncomingMessage }).incoming),
+  );
+  return new Response(body, { status: 200, headers });
 });
 hono.get('/me', honoAdapter.requireAuth(cached), (c) => c.json({ address: c.get('auth').address }));
 hono.get('/me-nocache', honoAdapter.requireAuth(uncached), (c) =>
@@ -105,10 +114,23 @@ const honoServer = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' });
 await new Promise<void>((resolve) => honoServer.once('listening', () => resolve()));
 const expressServer = app.listen(0, '127.0.0.1');
 await new Promise<void>((resolve) => expressServer.once('listening', () => resolve()));
+// The same floor answered by node:http alone (no framework): what any Node server pays.
+const nodeServer = createServer((req, res) => {
+  readBody(req).then(
+    (raw) => {
+      const { body, headers } = floorReply(raw);
+      res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    },
+    () => res.destroy(),
+  );
+}).listen(0, '127.0.0.1');
+await new Promise<void>((resolve) => nodeServer.once('listening', () => resolve()));
 
 process.send!({
   hono: (honoServer.address() as AddressInfo).port,
   express: (expressServer.address() as AddressInfo).port,
+  node: (nodeServer.address() as AddressInfo).port,
 });
 // `{ elu: true }` → the event-loop utilisation since the previous ask (bench diagnostics).
 let lastElu = performance.eventLoopUtilization();

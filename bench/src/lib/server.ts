@@ -13,6 +13,8 @@ export interface ServeOptions {
 export interface BenchServer {
   hono: string;
   express: string;
+  /** A bare node:http server answering any POST like Hono's `/floor` (no framework, no auth). */
+  node: string;
   /** The server's event-loop utilisation (0–1) since the previous call. */
   elu(): Promise<number>;
   stop(): Promise<void>;
@@ -49,13 +51,15 @@ export async function startServer(options: ServeOptions): Promise<BenchServer> {
     env: { ...process.env, BENCH_SERVE: JSON.stringify(options), NODE_ENV: 'development' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const ports = await new Promise<{ hono: number; express: number }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { hono: number; express: number }));
+  type Ports = { hono: number; express: number; node: number };
+  const ports = await new Promise<Ports>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as Ports));
     child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
   });
   return {
     hono: `http://127.0.0.1:${ports.hono}`,
     express: `http://127.0.0.1:${ports.express}`,
+    node: `http://127.0.0.1:${ports.node}`,
     elu: () =>
       new Promise<number>((resolve) => {
         const onMessage = (m: { elu?: number }): void => {
