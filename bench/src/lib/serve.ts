@@ -1,7 +1,7 @@
 // The bench server (a child process of `pnpm bench`): Hono and Express apps on loopback, each with
 //   /auth/*        the evrmore-auth routes (token cache on),
 //   GET /ping      a cheap route (event-loop latency probe),
-//   GET /bare      a JSON route without authentication,
+//   GET /bare      the same JSON as /me (a wallet address) without authentication,
 //   POST /floor    (Hono) an auth-shaped request with no auth work: reads the JSON body from the
 //                  Node request as the adapter does, answers 200 JSON with the auth routes'
 //                  response headers (the transport floor of a sign-in request),
@@ -12,7 +12,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { serve } from '@hono/node-server';
-import { nobleBackend, type Secp256k1Backend } from '@evrmore-auth/core';
+import {
+  evrmore,
+  nobleBackend,
+  privateKeyToAddress,
+  type Secp256k1Backend,
+} from '@evrmore-auth/core';
 import {
   applySecurityHeaders,
   createEvrmoreAuth,
@@ -26,7 +31,7 @@ import express from 'express';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import type { ServeOptions } from './server.js';
-import { DOMAIN } from './server.js';
+import { DOMAIN, WALLET_KEYS } from './server.js';
 
 const options = JSON.parse(process.env.BENCH_SERVE ?? '{}') as ServeOptions;
 
@@ -56,7 +61,9 @@ await Promise.all([cached.ready(), uncached.ready()]);
 const hono = new Hono();
 hono.use('*', honoAdapter.evrmoreAuth(cached));
 hono.get('/ping', (c) => c.text('ok'));
-hono.get('/bare', (c) => c.json({ ok: true }));
+/** What /bare answers: the body /me answers for the bench's signed-in wallet. */
+const bareAddress = privateKeyToAddress(WALLET_KEYS[0]!, { network: evrmore });
+hono.get('/bare', (c) => c.json({ address: bareAddress }));
 const security = new Headers();
 applySecurityHeaders(security, false);
 const floorHeaders: Record<string, string> = {
@@ -101,7 +108,7 @@ app.get('/ping', (_req, res) => {
   res.send('ok');
 });
 app.get('/bare', (_req, res) => {
-  res.json({ ok: true });
+  res.json({ address: bareAddress });
 });
 app.get('/me', expressAdapter.requireAuth(cached), (req, res) => {
   res.json({ address: req.auth!.address });
