@@ -30,8 +30,14 @@ interface OracleVector {
   signature: string;
 }
 
+/** One vector as verifyMessage takes it (text message, base64 signature). */
+type Input = Omit<VerifyMessageOptions, 'backend' | 'message' | 'signature'> & {
+  message: string;
+  signature: string;
+};
+
 /** Real inputs: the oracle-generated vectors (mixed networks, key forms and message lengths). */
-function workload(): Omit<VerifyMessageOptions, 'backend'>[] {
+function workload(): Input[] {
   const file = JSON.parse(
     readFileSync(new URL('../../test/vectors/oracle-generated.json', import.meta.url), 'utf8'),
   ) as { vectors: OracleVector[] };
@@ -43,7 +49,6 @@ function workload(): Omit<VerifyMessageOptions, 'backend'>[] {
   }));
 }
 
-type Input = Omit<VerifyMessageOptions, 'backend'>;
 /** One full verification of `input`: true when it verifies. */
 type Verifier = (input: Input) => boolean;
 
@@ -67,8 +72,7 @@ function nativeReference(): Verifier {
   const bitcoinMessage = require('bitcoinjs-message') as {
     verify(message: string, address: string, signature: string, prefix: string): boolean;
   };
-  return (input) =>
-    bitcoinMessage.verify(input.message, input.address, input.signature as string, PREFIX);
+  return (input) => bitcoinMessage.verify(input.message, input.address, input.signature, PREFIX);
 }
 
 const ours =
