@@ -11,7 +11,7 @@ import { POST_HEADERS, presign, startServer, WALLET_KEYS } from './lib/server.js
 import { median, ratio } from './lib/stats.js';
 import type { BenchSection } from './section.js';
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 /** Sign-ins per HTTP round (each: one challenge request and one verify request). */
 const SIGNINS = 1500;
 const CONNECTIONS = 16;
