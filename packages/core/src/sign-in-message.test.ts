@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EvrmoreAuthError } from './errors.js';
@@ -308,4 +309,76 @@ describe('isRfc3339Utc', () => {
     ])
       expect(isRfc3339Utc(t), t).toBe(false);
   });
+});
+
+// test/vectors/sign-in-message-grammar.json: per field, values the grammar accepts and refuses.
+interface GrammarCase {
+  value: string;
+  why: string;
+}
+interface FieldVectors {
+  rule: string;
+  valid: GrammarCase[];
+  invalid: GrammarCase[];
+}
+type VectorField = 'uri';
+const GRAMMAR = JSON.parse(
+  readFileSync(
+    new URL('../../../test/vectors/sign-in-message-grammar.json', import.meta.url),
+    'utf8',
+  ),
+) as Record<VectorField, FieldVectors>;
+
+/** Where each vector field sits in FULL / FULL_TEXT, and how to put a value there. */
+const PLACES: {
+  vectors: VectorField;
+  field: string;
+  line: number;
+  set: (value: string) => SignInMessageFields;
+  text: (value: string) => string;
+}[] = [
+  {
+    vectors: 'uri',
+    field: 'uri',
+    line: 6,
+    set: (uri) => ({ ...FULL, uri }),
+    text: (uri) => `URI: ${uri}`,
+  },
+  {
+    vectors: 'uri',
+    field: 'resource',
+    line: 16,
+    set: (r) => ({ ...FULL, resources: [FULL.resources![0]!, r] }),
+    text: (r) => `- ${r}`,
+  },
+];
+
+function buildError(fields: SignInMessageFields): SignInMessageError {
+  try {
+    buildSignInMessage(fields);
+  } catch (e) {
+    expect(e).toBeInstanceOf(SignInMessageError);
+    return e as SignInMessageError;
+  }
+  throw new Error(`built: ${JSON.stringify(fields)}`);
+}
+
+describe('grammar vectors (test/vectors/sign-in-message-grammar.json)', () => {
+  for (const place of PLACES) {
+    const { valid, invalid } = GRAMMAR[place.vectors];
+    describe(`${place.field} (line ${place.line})`, () => {
+      it.each(valid.map((c) => [c.value, c.why]))('accepts %j (%s)', (value) => {
+        const fields = place.set(value);
+        const text = buildSignInMessage(fields);
+        expect(text.split('\n')[place.line - 1]).toBe(place.text(value));
+        expect(parseSignInMessage(text)).toEqual(fields);
+      });
+      it.each(invalid.map((c) => [c.value, c.why]))('refuses %j (%s)', (value) => {
+        expect(buildError(place.set(value)).field).toBe(place.field);
+        const e = parseError(edit(place.line, place.text(value)));
+        expect([e.line, e.field]).toEqual([place.line, place.field]);
+        expect(e.detail).toContain(`line ${place.line} (${place.field})`);
+      });
+    });
+  }
 });

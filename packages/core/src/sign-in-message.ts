@@ -1,4 +1,5 @@
 import { EvrmoreAuthError } from './errors.js';
+import { isUri } from './rfc3986.js';
 
 /**
  * The fields of a Sign-In with Evrmore message (PROTOCOL.md section 2, modelled on EIP-4361).
@@ -115,16 +116,12 @@ export function isRfc3339Utc(value: string): boolean {
   return d >= 1 && d <= days;
 }
 
-function isAbsoluteUri(value: string): boolean {
-  if (value.length === 0 || value.length > MAX_FIELD || /[\s\p{Cc}]/u.test(value)) return false;
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value)) return false;
-  try {
-    new URL(value);
-    return true;
-  } catch {
-    return false;
-  }
+/** RFC 3986 `URI`, exactly (not WHATWG URL parsing, which repairs and accepts more). */
+function isRfc3986Uri(value: string): boolean {
+  return value.length <= MAX_FIELD && isUri(value);
 }
+
+const URI_PROBLEM = `must be an RFC 3986 URI (scheme ":" hier-part [ "?" query ] [ "#" fragment ]) of at most ${MAX_FIELD} characters`;
 
 type Check = (value: string) => string | undefined;
 const checks = {
@@ -137,7 +134,7 @@ const checks = {
     v.length <= MAX_FIELD && STATEMENT.test(v) && !FIELD_LINE.test(v)
       ? undefined
       : 'must be one line of printable text without leading or trailing spaces, not starting like a field line',
-  uri: (v) => (isAbsoluteUri(v) ? undefined : 'must be an absolute URI'),
+  uri: (v) => (isRfc3986Uri(v) ? undefined : URI_PROBLEM),
   version: (v) => (v === '1' ? undefined : "must be '1'"),
   chainId: (v) => (CHAIN_ID.test(v) ? undefined : "must look like 'evrmore:mainnet'"),
   nonce: (v) => (NONCE.test(v) ? undefined : 'must be 8 to 128 alphanumeric characters'),
@@ -145,7 +142,7 @@ const checks = {
   expirationTime: (v) => (isRfc3339Utc(v) ? undefined : 'must be an RFC 3339 UTC timestamp'),
   notBefore: (v) => (isRfc3339Utc(v) ? undefined : 'must be an RFC 3339 UTC timestamp'),
   requestId: (v) => (REQUEST_ID.test(v) ? undefined : 'must be 1 to 256 visible ASCII characters'),
-  resource: (v) => (isAbsoluteUri(v) ? undefined : 'must be an absolute URI'),
+  resource: (v) => (isRfc3986Uri(v) ? undefined : URI_PROBLEM),
 } satisfies Record<string, Check>;
 
 function check(field: keyof typeof checks, value: unknown, line?: number): string {
