@@ -5,6 +5,7 @@ import { EvrmoreAuthError } from './errors.js';
 import {
   buildSignInMessage,
   isRfc3339Utc,
+  isValidSignInDomain,
   parseSignInMessage,
   SignInMessageError,
   type SignInMessageFields,
@@ -321,7 +322,7 @@ interface FieldVectors {
   valid: GrammarCase[];
   invalid: GrammarCase[];
 }
-type VectorField = 'uri';
+type VectorField = 'domain' | 'uri';
 const GRAMMAR = JSON.parse(
   readFileSync(
     new URL('../../../test/vectors/sign-in-message-grammar.json', import.meta.url),
@@ -337,6 +338,13 @@ const PLACES: {
   set: (value: string) => SignInMessageFields;
   text: (value: string) => string;
 }[] = [
+  {
+    vectors: 'domain',
+    field: 'domain',
+    line: 1,
+    set: (domain) => ({ ...FULL, domain }),
+    text: (domain) => `${domain} wants you to sign in with your Evrmore account:`,
+  },
   {
     vectors: 'uri',
     field: 'uri',
@@ -381,4 +389,24 @@ describe('grammar vectors (test/vectors/sign-in-message-grammar.json)', () => {
       });
     });
   }
+});
+
+describe('isValidSignInDomain', () => {
+  it('is the check the builder and the parser apply to the domain', () => {
+    for (const { value } of GRAMMAR.domain.valid)
+      expect(isValidSignInDomain(value), value).toBe(true);
+    for (const { value } of GRAMMAR.domain.invalid)
+      expect(isValidSignInDomain(value), value).toBe(false);
+  });
+
+  it('accepts every domain the property test builds messages with, and refuses non-strings', () => {
+    fc.assert(
+      fc.property(fc.domain(), fc.integer({ min: 1, max: 65535 }), (host, port) => {
+        expect(isValidSignInDomain(host)).toBe(true);
+        expect(isValidSignInDomain(`${host}:${port}`)).toBe(true);
+      }),
+    );
+    for (const value of [undefined, null, 42, ['example.com']])
+      expect(isValidSignInDomain(value as never)).toBe(false);
+  });
 });

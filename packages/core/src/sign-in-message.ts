@@ -1,5 +1,5 @@
 import { EvrmoreAuthError } from './errors.js';
-import { isUri } from './rfc3986.js';
+import { isUri, parseHostPort } from './rfc3986.js';
 
 /**
  * The fields of a Sign-In with Evrmore message (PROTOCOL.md section 2, modelled on EIP-4361).
@@ -20,13 +20,13 @@ import { isUri } from './rfc3986.js';
  * ```
  */
 export interface SignInMessageFields {
-  /** RFC 3986 authority (host[:port]) of the site asking for the sign-in. */
+  /** RFC 3986 `host[:port]` of the site asking for the sign-in (see {@link isValidSignInDomain}). */
   domain: string;
   /** The P2PKH address signing in. */
   address: string;
   /** Optional human-readable line; no line breaks. */
   statement?: string;
-  /** The sign-in origin (absolute URI). */
+  /** The sign-in origin: an RFC 3986 `URI`, at most 2048 characters. */
   uri: string;
   /** Always `'1'`. */
   version: '1';
@@ -72,8 +72,6 @@ export class SignInMessageError extends EvrmoreAuthError {
 }
 
 const HEADER_SUFFIX = ' wants you to sign in with your Evrmore account:';
-const DOMAIN =
-  /^(?:\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(?::[0-9]{1,5})?$/;
 const ADDRESS = /^[1-9A-HJ-NP-Za-km-z]{25,40}$/;
 const NONCE = /^[A-Za-z0-9]{8,128}$/;
 const CHAIN_ID = /^[a-z0-9-]{1,32}:[a-z0-9-]{1,32}$/;
@@ -116,6 +114,38 @@ export function isRfc3339Utc(value: string): boolean {
   return d >= 1 && d <= days;
 }
 
+const MAX_DOMAIN = 255;
+const PORT = /^[0-9]{1,5}$/;
+
+/**
+ * Whether `domain` can be a Sign-In with Evrmore message's domain (the site asking for the
+ * sign-in, on the first line): an RFC 3986 `host [ ":" port ]`, that is an authority without
+ * userinfo. The host is a reg-name (unreserved, pct-encoded and sub-delims characters, so `_` is
+ * allowed), an IPv4address, or an IP-literal in brackets (IPv6address or IPvFuture), and must not
+ * be empty; a port, when `:` is present, is 1 to 65535. At most 255 characters, ASCII only (an
+ * internationalised name is written as its punycode A-label). {@link buildSignInMessage} and
+ * {@link parseSignInMessage} apply exactly this check.
+ *
+ * @example
+ * ```ts
+ * isValidSignInDomain('example.com:8443'); // true
+ * isValidSignInDomain('auth_server:3000'); // true (a reg-name may contain "_")
+ * isValidSignInDomain('[::1]:3000'); // true
+ * isValidSignInDomain('user@example.com'); // false (no userinfo)
+ * isValidSignInDomain('https://example.com'); // false (no scheme)
+ * isValidSignInDomain('example.com:'); // false (a ":" needs a port)
+ * isValidSignInDomain('[1.2.3.4]'); // false (not an IPv6 literal)
+ * ```
+ */
+export function isValidSignInDomain(domain: string): boolean {
+  if (typeof domain !== 'string' || domain.length > MAX_DOMAIN) return false;
+  const parts = parseHostPort(domain);
+  if (parts === undefined || parts.host === '') return false;
+  if (parts.port === undefined) return true;
+  const port = Number(parts.port);
+  return PORT.test(parts.port) && port >= 1 && port <= 65535;
+}
+
 /** RFC 3986 `URI`, exactly (not WHATWG URL parsing, which repairs and accepts more). */
 function isRfc3986Uri(value: string): boolean {
   return value.length <= MAX_FIELD && isUri(value);
@@ -126,9 +156,9 @@ const URI_PROBLEM = `must be an RFC 3986 URI (scheme ":" hier-part [ "?" query ]
 type Check = (value: string) => string | undefined;
 const checks = {
   domain: (v) =>
-    v.length <= 255 && DOMAIN.test(v) && Number(/:(\d+)$/.exec(v)?.[1] ?? 0) <= 65535
+    isValidSignInDomain(v)
       ? undefined
-      : 'must be an RFC 3986 authority host[:port]',
+      : 'must be an RFC 3986 host[:port] (no userinfo, scheme or path; host not empty; port 1 to 65535) of at most 255 characters',
   address: (v) => (ADDRESS.test(v) ? undefined : 'must be a base58 address'),
   statement: (v) =>
     v.length <= MAX_FIELD && STATEMENT.test(v) && !FIELD_LINE.test(v)
