@@ -40,7 +40,8 @@ export interface AuthRequest {
   readonly url: string;
   readonly headers: HeaderReader;
   /** The body, read once: an empty array when there is none; more than {@link MAX_BODY_BYTES}
-   *  rejects with `payload_too_large` (counted while reading). */
+   *  rejects with `payload_too_large` (counted while reading); a body that cannot be read
+   *  (aborted, reset, stream error, premature close) rejects with `invalid_request`. */
   readBody(): Promise<Uint8Array>;
 }
 
@@ -224,8 +225,12 @@ export async function readJsonBody(
   request: Request | AuthRequest,
   options: { allowEmpty: boolean },
 ): Promise<unknown> {
+  // Any failure of the read itself (also from an AuthRequest made elsewhere) is the client's
+  // unreadable body, a 400: never an internal error with a stack trace in the server's log.
   const read = (): Promise<Uint8Array> =>
-    'readBody' in request ? request.readBody() : readBytes(request);
+    ('readBody' in request ? request.readBody() : readBytes(request)).catch((err: unknown) => {
+      throw err instanceof EvrmoreAuthError ? err : unreadableBody(err);
+    });
   const type = request.headers.get('content-type');
   const declared = request.headers.get('content-length');
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > MAX_BODY_BYTES)
@@ -268,20 +273,54 @@ class ForbiddenKey extends Error {}
 /** Strict UTF-8 (no `stream`, so each decode stands alone and the decoder can be shared). */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/**
+ * The error of a request body that cannot be read (aborted, reset, stream error, premature close):
+ * the client's fault or the client's departure, a 400 `invalid_request` that is never logged as an
+ * internal error. The underlying error is kept as `cause` (not sent: `toProblem` leaves it out).
+ */
+export function unreadableBody(cause?: unknown): EvrmoreAuthError {
+  return new EvrmoreAuthError('invalid_request', {
+    detail: 'the request body could not be read',
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
 async function readBytes(request: Request): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
+  // A runtime that aborts the request when the client goes away (@hono/node-server, Deno, Bun)
+  // may leave the body stream pending: the abort cancels the read instead of waiting forever.
+  const signal = request.signal as AbortSignal | undefined;
+  let aborted = false;
+  const onAbort = (): void => {
+    aborted = true;
+    reader.cancel(signal?.reason).catch(() => undefined);
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw new EvrmoreAuthError('payload_too_large');
+  try {
+    for (;;) {
+      let step: ReadableStreamReadResult<Uint8Array>;
+      try {
+        step = await reader.read();
+      } catch (err) {
+        throw unreadableBody(err);
+      }
+      // A cancelled read ends as `done`: that is a cut-off body, not a complete one.
+      if (aborted) throw unreadableBody(signal?.reason);
+      const { done, value } = step;
+      if (done) break;
+      total += value.byteLength;
+      if (total > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        throw new EvrmoreAuthError('payload_too_large');
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
   const out = new Uint8Array(total);
   let at = 0;

@@ -125,8 +125,10 @@ describe('fromNodeRequest', () => {
     expect((value as string).length).toBe(MAX_BODY_BYTES);
   });
 
-  it('rejects (never hangs) when the client goes away mid-body', async () => {
-    const { error } = await probeWith(read, (port) => {
+  /** A client that announces 1000 bytes, sends 10 and goes away (FIN, or RST with `reset`). */
+  const goAwayMidBody =
+    (how: 'close' | 'reset' = 'close') =>
+    (port: number): void => {
       const req = httpRequest({
         port,
         host: '127.0.0.1',
@@ -136,9 +138,57 @@ describe('fromNodeRequest', () => {
       });
       req.on('error', () => undefined);
       req.write('x'.repeat(10));
-      setTimeout(() => req.destroy(), 20);
-    });
-    expect(error).toBeInstanceOf(Error);
+      setTimeout(() => {
+        if (how === 'reset') req.socket?.resetAndDestroy();
+        else req.destroy();
+      }, 20);
+    };
+
+  function expectUnreadable(error: unknown): void {
+    expect(error).toBeInstanceOf(EvrmoreAuthError);
+    expect((error as EvrmoreAuthError).code).toBe('invalid_request');
+    expect((error as EvrmoreAuthError).detail).toBe('the request body could not be read');
+  }
+
+  it.each(['close', 'reset'] as const)(
+    'rejects with invalid_request (never hangs) when the client goes away mid-body (%s)',
+    async (how) => {
+      const { error } = await probeWith(read, goAwayMidBody(how));
+      expectUnreadable(error);
+    },
+  );
+
+  it('rejects at once (never hangs) when the client went away before the read began', async () => {
+    const { error } = await probeWith(async (req) => {
+      if (!req.destroyed) await new Promise((r) => req.once('close', r));
+      return read(req);
+    }, goAwayMidBody());
+    expectUnreadable(error);
+  });
+
+  it('maps a stream error to invalid_request, keeping the error only as the cause', async () => {
+    const boom = new Error('boom');
+    const { error } = await probeWith(
+      (req) => {
+        const reading = read(req);
+        req.destroy(boom);
+        return reading;
+      },
+      (port) => {
+        const req = httpRequest({
+          port,
+          host: '127.0.0.1',
+          method: 'POST',
+          path: '/',
+          headers: { 'content-length': '1000' },
+        });
+        req.on('error', () => undefined);
+        req.write('x'.repeat(10));
+      },
+    );
+    expectUnreadable(error);
+    expect((error as EvrmoreAuthError).cause).toBe(boom);
+    expect((error as EvrmoreAuthError).toProblem()).not.toHaveProperty('cause');
   });
 
   it('uses what a body parser already made of the body (re-serialised), and nothing for GET', async () => {

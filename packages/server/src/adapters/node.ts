@@ -3,7 +3,13 @@
 // Not a public entry point.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EvrmoreAuthError } from '@evrmore-auth/core';
-import { MAX_BODY_BYTES, type AuthRequest, type HeaderReader, type Reply } from '../http.js';
+import {
+  MAX_BODY_BYTES,
+  unreadableBody,
+  type AuthRequest,
+  type HeaderReader,
+  type Reply,
+} from '../http.js';
 
 /**
  * Fetch `Headers.get` semantics over `rawHeaders`: case-insensitive, repeats joined with ", ",
@@ -38,18 +44,32 @@ function parsedBytes(parsed: unknown): Uint8Array {
   return Buffer.from(typeof parsed === 'string' ? parsed : JSON.stringify(parsed), 'utf8');
 }
 
-/** Read the unread body stream, counting bytes: more than MAX_BODY_BYTES → payload_too_large. */
+const ignore = (): void => undefined;
+
+/**
+ * Read the unread body stream, counting bytes: more than MAX_BODY_BYTES → payload_too_large. A
+ * body that cannot be read (client aborted or reset, stream error, closed before the end, or
+ * already destroyed when the read starts) → invalid_request: it settles on whichever of 'end',
+ * 'error' and 'close' comes first, so a client that goes away never leaves it pending.
+ */
 function readStream(req: IncomingMessage): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
+    if (req.destroyed) {
+      // 'close' has been emitted already (or is about to be, with nothing more to read).
+      reject(unreadableBody(req.errored ?? undefined));
+      return;
+    }
     const chunks: Buffer[] = [];
     let total = 0;
-    const done = (err: Error | null): void => {
+    const done = (err: EvrmoreAuthError | null): void => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
       req.off('close', onClose);
       if (err) {
-        // Leave the rest unread: Node discards it (or closes the connection) after the reply.
+        // Abandoned: a later stream error must find a listener (no 'error' event crashes the
+        // process); the rest is left unread, Node discards it (or closes the connection).
+        req.on('error', ignore);
         req.resume();
         reject(err);
       } else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
@@ -60,9 +80,8 @@ function readStream(req: IncomingMessage): Promise<Uint8Array> {
       else chunks.push(chunk);
     };
     const onEnd = (): void => done(null);
-    const onError = (err: Error): void => done(err);
-    const onClose = (): void =>
-      done(new EvrmoreAuthError('invalid_request', { detail: 'the request body was cut off' }));
+    const onError = (err: Error): void => done(unreadableBody(err));
+    const onClose = (): void => done(unreadableBody(req.errored ?? undefined));
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
