@@ -12,7 +12,6 @@ import { randomToken } from './crypto.js';
 import { createEventSink, type PinoLikeLogger } from './events.js';
 import {
   baseHeaders,
-  clientIp,
   fromWebRequest,
   jsonReply,
   problemReply,
@@ -25,7 +24,8 @@ import {
   type RequestContext,
 } from './http.js';
 import { generateEphemeralKeys, loadKeys, toJwks, type LoadedKey } from './keys.js';
-import { createRateLimits } from './rate-limit.js';
+import { ClientIpUnknownError, createRateLimits } from './rate-limit.js';
+import { clientIp, requestIsHttps } from './proxy.js';
 import { refreshSession, type RefreshResult } from './refresh-rotation.js';
 import { clearCookies, eventBase, guardStore, type AuthRuntime } from './runtime.js';
 import { ChallengeBodySchema, EmptyBodySchema, VerifyBodySchema, parseBody } from './schemas.js';
@@ -94,9 +94,10 @@ export interface EvrmoreAuth {
     signature: string,
     context?: HandlerContext & { request?: Request },
   ): Promise<SignInResult | MfaPendingResult>;
-  /** Lower level: rotate a refresh token (body of `/refresh` + cookie). */
+  /** Lower level: rotate a refresh token (body of `/refresh` + cookie). Both cookie values are
+   *  needed: the refresh family is bound to the fingerprint of the sign-in that started it. */
   refresh(
-    refreshToken: string | null,
+    cookies: { refreshToken: string | null; fingerprint: string | null },
     context?: HandlerContext & { request?: Request },
   ): Promise<RefreshResult>;
   /** Lower level: revoke a session by id (any address); `false` when unknown or already revoked. */
@@ -133,7 +134,10 @@ function makeContext(
       : randomToken(rt.config.randomBytes, 12);
   const origin = request.headers.get('origin');
   const ua = request.headers.get('user-agent');
-  const https = request.url.slice(0, 6).toLowerCase() === 'https:';
+  const { hsts, trustedProxies } = rt.config;
+  const https =
+    hsts === 'always' ||
+    (hsts === 'auto' && requestIsHttps(request, handlerContext.ip, trustedProxies));
   return {
     request,
     requestId,
@@ -187,7 +191,10 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
     ...(config.anomaly ? { anomaly: config.anomaly } : {}),
     now: resolved.now,
   });
-  const rateLimits = createRateLimits(store, config.rateLimits);
+  const rateLimits = createRateLimits(store, config.rateLimits, {
+    production: resolved.production,
+    warn: (message) => (logger ? logger.warn({}, message) : console.warn(message)),
+  });
 
   let keysPromise: Promise<LoadedKey[]>;
   if (resolved.keys) keysPromise = loadKeys(resolved.keys);
@@ -216,6 +223,7 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
     sessionCheck: config.sessionCheck,
   });
 
+  let lastIpUnknownLog = -Infinity;
   function errorReply(error: unknown, request?: AuthRequest, ctx?: RequestContext): Reply {
     const context =
       ctx ??
@@ -231,7 +239,13 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
       logError(logger, error, context);
       err = new EvrmoreAuthError('unavailable');
     } else {
-      logError(logger, error, context);
+      // A missing client IP is the deployment's error, not the client's: its message says how to
+      // fix it; logged at most once a minute (every request of such a deployment has it).
+      const t = resolved.now();
+      if (!(error instanceof ClientIpUnknownError) || t - lastIpUnknownLog >= 60_000) {
+        if (error instanceof ClientIpUnknownError) lastIpUnknownLog = t;
+        logError(logger, error, context);
+      }
       headers['content-type'] = 'application/problem+json';
       return {
         status: 500,
@@ -340,13 +354,16 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
             try {
               const result = await refreshSession(rt, {
                 refreshToken: readCookie(ctx.request, resolved.cookies.refreshName),
+                fingerprint: readCookie(ctx.request, resolved.cookies.fingerprintName),
                 context: ctx,
               });
               return respond(ctx, 200, result.tokens, result.setCookies);
             } catch (err) {
               if (
                 err instanceof EvrmoreAuthError &&
-                (err.code === 'refresh_invalid' || err.code === 'refresh_reused')
+                (err.code === 'refresh_invalid' ||
+                  err.code === 'refresh_reused' ||
+                  err.code === 'fingerprint_mismatch')
               ) {
                 return problemReply(err, baseHeaders(ctx), clearCookies(rt));
               }
@@ -503,8 +520,7 @@ export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {
     issueChallenge: (address, context) => issueChallenge(rt, { address, context: ctxFor(context) }),
     verifySignIn: (message, signature, context) =>
       signIn(rt, { message, signature, context: ctxFor(context) }),
-    refresh: (refreshToken, context) =>
-      refreshSession(rt, { refreshToken, context: ctxFor(context) }),
+    refresh: (cookies, context) => refreshSession(rt, { ...cookies, context: ctxFor(context) }),
     revokeSession: (sessionId, reason = 'revoked') =>
       rt.store.revokeSession(sessionId, resolved.now(), reason),
     revokeAllSessions: (address, reason = 'revoked') =>

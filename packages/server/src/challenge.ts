@@ -38,9 +38,9 @@ export async function issueChallenge(
 ): Promise<ChallengeResponse> {
   const { address, context } = options;
   const { config } = rt;
+  await rt.rateLimits.check('challenge', { ip: context.ip });
   const decoded = decodeAddress(address, config.network);
   if (!decoded.ok) {
-    await rt.rateLimits.check('challenge', { ip: context.ip });
     throw new EvrmoreAuthError(
       decoded.reason === 'wrong_network' ? 'wrong_network' : 'invalid_address',
       {
@@ -48,7 +48,7 @@ export async function issueChallenge(
       },
     );
   }
-  await rt.rateLimits.check('challenge', { ip: context.ip, address });
+  await rt.rateLimits.checkAddress('challenge', { ip: context.ip, address });
   const now = config.now();
   const issuedAtMs = Math.floor(now / 1000) * 1000;
   const expiresAtMs = issuedAtMs + config.challengeTtlSeconds * 1000;

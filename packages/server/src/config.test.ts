@@ -19,9 +19,11 @@ describe('createEvrmoreAuth configuration', () => {
       refreshIdleTtlSeconds: 604_800,
       refreshAbsoluteTtlSeconds: 2_592_000,
       refreshGraceSeconds: 10,
+      refreshRetrySeconds: 300,
       clockToleranceSeconds: 30,
       allowedOrigins: ['https://example.com:8443'],
       trustedProxies: null,
+      hsts: 'auto',
       basePath: '/auth',
       cookies: {
         secure: true,
@@ -66,11 +68,24 @@ describe('createEvrmoreAuth configuration', () => {
     ],
     [
       { trustedProxies: 0 },
-      'createEvrmoreAuth: trustedProxies must be a hop count from 1 to 16 or a list of IP addresses',
+      'createEvrmoreAuth: trustedProxies must be a hop count from 1 to 16, a list of IP addresses or CIDR ranges, or { header }',
     ],
     [
-      { trustedProxies: ['10.0.0.0/8'] },
-      'createEvrmoreAuth: trustedProxies must be a hop count from 1 to 16 or a list of IP addresses',
+      { trustedProxies: ['10.0.0.0/33'] },
+      'createEvrmoreAuth: trustedProxies[0] must be an IP address or a CIDR range like 10.0.0.0/8',
+    ],
+    [
+      { trustedProxies: ['10.0.0.1', '127.1'] },
+      'createEvrmoreAuth: trustedProxies[1] must be an IP address or a CIDR range like 10.0.0.0/8',
+    ],
+    [
+      { trustedProxies: { header: 'bad header' } },
+      'createEvrmoreAuth: trustedProxies must be a hop count from 1 to 16, a list of IP addresses or CIDR ranges, or { header }',
+    ],
+    [{ hsts: 'yes' as never }, 'createEvrmoreAuth: hsts must be "auto", "always" or "never"'],
+    [
+      { refreshRetrySeconds: 7200 },
+      'createEvrmoreAuth: refreshRetrySeconds must be an integer from 0 to 3600',
     ],
     [
       { basePath: 'auth/' },

@@ -9,6 +9,11 @@ import type { RateLimitConfig } from './rate-limit.js';
 import type { AuthStore } from './store.js';
 import type { SessionCheckConfig, TokenCacheConfig } from './token-cache.js';
 import { webRandomBytes, type RandomBytes } from './crypto.js';
+import {
+  resolveTrustedProxies,
+  type ResolvedTrustedProxies,
+  type TrustedProxies,
+} from './proxy.js';
 
 /**
  * What {@link EvrmoreAuthConfig.onSignIn} learns about the sign-in.
@@ -112,20 +117,36 @@ export interface EvrmoreAuthConfig {
   refreshIdleTtlSeconds?: number;
   /** @default 2592000 (30 days) */
   refreshAbsoluteTtlSeconds?: number;
-  /** @default 10 */
+  /** A concurrent duplicate refresh within this window gets the same new token set. @default 10 */
   refreshGraceSeconds?: number;
+  /**
+   * A refresh the server applied but whose answer the client never got (a store timeout, a lost
+   * connection) can be retried with the same refresh token for this long, as long as its
+   * successor has not been used; the retry gets the same new token set instead of being taken
+   * for token theft (`refresh_reused`).
+   * @default 300 (5 min)
+   */
+  refreshRetrySeconds?: number;
   /** @default 30 */
   clockToleranceSeconds?: number;
   /** Origins allowed for CORS and cookie-authenticated calls. @default [origin of `uri`] */
   allowedOrigins?: string[];
   /**
-   * Who may set `x-forwarded-for`. A number N: N reverse proxies in front of the server, the
-   * client is the N-th address from the right of `x-forwarded-for`. A list of IP addresses: the
-   * peer (from the adapter) must be one of them, then `x-forwarded-for` is walked from the right
-   * skipping listed addresses. Exact matches, no CIDR ranges.
-   * @default none: `x-forwarded-for` is ignored
+   * Who may tell the server the client's address and protocol (`x-forwarded-for`,
+   * `x-forwarded-proto`, or an edge's own header): a hop count, a list of IP addresses and CIDR
+   * ranges, or `{ header: 'cf-connecting-ip' }`; see {@link TrustedProxies}. Rate limits are
+   * keyed by the client IP, so a server that cannot know it refuses auth requests in production
+   * (and warns in development): pass the peer address to `handler(request, { ip })` or configure
+   * this.
+   * @default none: forwarding headers are ignored
    */
-  trustedProxies?: number | string[];
+  trustedProxies?: TrustedProxies;
+  /**
+   * `strict-transport-security` on auth responses: `'auto'` when the client used HTTPS (the URL,
+   * or `x-forwarded-proto` from a trusted proxy), `'always'`, or `'never'` (HSTS set elsewhere).
+   * @default 'auto'
+   */
+  hsts?: 'auto' | 'always' | 'never';
   /** @default '/auth' */
   basePath?: string;
   cookies?: CookieConfig;
@@ -174,9 +195,11 @@ export interface ResolvedConfig {
   refreshIdleTtlSeconds: number;
   refreshAbsoluteTtlSeconds: number;
   refreshGraceSeconds: number;
+  refreshRetrySeconds: number;
   clockToleranceSeconds: number;
   allowedOrigins: string[];
-  trustedProxies: number | string[] | null;
+  trustedProxies: ResolvedTrustedProxies | null;
+  hsts: 'auto' | 'always' | 'never';
   basePath: string;
   cookies: { secure: boolean; fingerprintName: string; refreshName: string };
   production: boolean;
@@ -305,6 +328,13 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
   if (refreshIdleTtlSeconds > refreshAbsoluteTtlSeconds)
     fail('refreshIdleTtlSeconds must not exceed refreshAbsoluteTtlSeconds');
   const refreshGraceSeconds = seconds('refreshGraceSeconds', config.refreshGraceSeconds, 10, 0, 60);
+  const refreshRetrySeconds = seconds(
+    'refreshRetrySeconds',
+    config.refreshRetrySeconds,
+    300,
+    0,
+    3_600,
+  );
   const clockToleranceSeconds = seconds(
     'clockToleranceSeconds',
     config.clockToleranceSeconds,
@@ -327,21 +357,13 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     });
   }
 
-  let trustedProxies: number | string[] | null = null;
-  if (config.trustedProxies !== undefined) {
-    const tp = config.trustedProxies;
-    if (typeof tp === 'number') {
-      if (!Number.isInteger(tp) || tp < 1 || tp > 16)
-        fail('trustedProxies must be a hop count from 1 to 16 or a list of IP addresses');
-      trustedProxies = tp;
-    } else if (
-      Array.isArray(tp) &&
-      tp.length > 0 &&
-      tp.every((ip) => typeof ip === 'string' && /^[0-9A-Fa-f:.]{2,45}$/.test(ip))
-    ) {
-      trustedProxies = tp.map((ip) => ip.toLowerCase());
-    } else fail('trustedProxies must be a hop count from 1 to 16 or a list of IP addresses');
-  }
+  const trustedProxies = resolveTrustedProxies(
+    config.trustedProxies,
+    'createEvrmoreAuth: trustedProxies',
+  );
+  const hsts = config.hsts ?? 'auto';
+  if (hsts !== 'auto' && hsts !== 'always' && hsts !== 'never')
+    fail('hsts must be "auto", "always" or "never"');
 
   const basePath = config.basePath ?? '/auth';
   if (typeof basePath !== 'string' || !BASE_PATH.test(basePath))
@@ -409,9 +431,11 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     refreshIdleTtlSeconds,
     refreshAbsoluteTtlSeconds,
     refreshGraceSeconds,
+    refreshRetrySeconds,
     clockToleranceSeconds,
     allowedOrigins,
     trustedProxies,
+    hsts,
     basePath,
     cookies: { secure, fingerprintName, refreshName },
     production,

@@ -140,7 +140,7 @@ describe('createEventSink', () => {
           ip: '10.0.1.1',
           userAgent: 'ua',
           address: 'Evictim',
-          detail: { key: 'address', count: 10, windowMs: 60_000 },
+          detail: { key: 'address', count: 10, windowMs: 60_000, stage: 'signature' },
         },
       ]);
       for (let i = 0; i < 20; i++)
@@ -166,7 +166,9 @@ describe('createEventSink', () => {
         sink.emit({ type: 'signin.failed', ...base, address: `F${i}` });
         clock.t += 400;
       }
-      expect(anomalies().map((e) => e.detail)).toEqual([{ key: 'ip', count: 3, windowMs: 1000 }]);
+      expect(anomalies().map((e) => e.detail)).toEqual([
+        { key: 'ip', count: 3, windowMs: 1000, stage: 'signature' },
+      ]);
       const ipAlert = anomalies()[0]!;
       expect(ipAlert.address).toBeUndefined();
       expect(ipAlert.ip).toBe(base.ip);
@@ -231,24 +233,30 @@ describe('events of a full flow through the handler', () => {
     const rt = cookieValue(res, h.auth.config.cookies.refreshName)!;
     // a refresh token is `{sessionId}.{secret}`: the session id is no secret, the part after the dot is
     secrets.push(tokens.accessToken, fgp, rt, rt.split('.')[1]!);
-    const rf = await h.request('POST', '/auth/refresh', {
-      headers: {
-        origin: 'https://app.example.com',
-        cookie: `${h.auth.config.cookies.refreshName}=${rt}`,
-      },
-    });
+    const refresh = (token: string) =>
+      h.request('POST', '/auth/refresh', {
+        headers: {
+          origin: 'https://app.example.com',
+          cookie: `${h.auth.config.cookies.refreshName}=${token}; ${h.auth.config.cookies.fingerprintName}=${fgp}`,
+        },
+      });
+    const rf = await refresh(rt);
     expect(rf.status).toBe(200);
     const rt2 = cookieValue(rf, h.auth.config.cookies.refreshName)!;
     const at2 = ((await rf.json()) as { accessToken: string }).accessToken;
     secrets.push(rt2, rt2.split('.')[1]!, at2);
-    // reuse of the first refresh token (outside the grace window) → refresh.reused + revoked
+    const rf2 = await refresh(rt2);
+    expect(rf2.status).toBe(200);
+    const rt3 = cookieValue(rf2, h.auth.config.cookies.refreshName)!;
+    secrets.push(
+      rt3,
+      rt3.split('.')[1]!,
+      ((await rf2.json()) as { accessToken: string }).accessToken,
+    );
+    // reuse of the first refresh token (its successor used, outside the grace window) →
+    // refresh.reused + revoked
     h.tick(60_000);
-    await h.request('POST', '/auth/refresh', {
-      headers: {
-        origin: 'https://app.example.com',
-        cookie: `${h.auth.config.cookies.refreshName}=${rt}`,
-      },
-    });
+    await refresh(rt);
     const types = h.events.map((e) => e.type);
     for (const t of [
       'challenge.issued',
@@ -265,7 +273,8 @@ describe('events of a full flow through the handler', () => {
       expect(secret.length).toBeGreaterThan(20);
       expect(serialised).not.toContain(secret);
       // nor a recognisable piece of it (refresh tokens: checked through their secret part)
-      if (secret !== rt && secret !== rt2) expect(serialised).not.toContain(secret.slice(0, 16));
+      if (secret !== rt && secret !== rt2 && secret !== rt3)
+        expect(serialised).not.toContain(secret.slice(0, 16));
     }
     expect(logger.lines.length).toBeGreaterThanOrEqual(h.events.length);
   });

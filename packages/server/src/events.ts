@@ -85,8 +85,9 @@ export interface EventSinkOptions {
   /** Every event is also logged here (warn for failures, reuse, rate limits, anomalies; info otherwise). */
   logger?: PinoLikeLogger;
   /**
-   * Failed sign-ins (`signin.failed`) per address or per IP within `windowMs` that raise one
-   * `anomaly.failed_signins` event (once per key per window).
+   * Failed sign-ins (`signin.failed`) or wrong second-factor codes (`mfa.failed`) per address or
+   * per IP within `windowMs` that raise one `anomaly.failed_signins` event (once per key and stage
+   * per window).
    */
   anomaly?: {
     /** @default 10 */
@@ -173,10 +174,11 @@ interface Counter {
  * Create the event sink `createEvrmoreAuth` uses (`onEvent`, `logger`, `anomaly`, `now` of its
  * config). Validates its options up front (TypeError).
  *
- * Anomaly detection counts `signin.failed` events per address and per IP in a fixed window that
- * starts at the first failure; the failure that reaches `threshold` emits one
- * `anomaly.failed_signins` (`detail: { key: 'address' | 'ip', count, windowMs }`), and no more for
- * that key until its window ends. At most `maxKeys` keys are tracked; the oldest is evicted.
+ * Anomaly detection counts `signin.failed` events (stage `signature`) and `mfa.failed` events
+ * (stage `mfa`) per address and per IP, each stage apart, in a fixed window that starts at the
+ * first failure; the failure that reaches `threshold` emits one `anomaly.failed_signins`
+ * (`detail: { key: 'address' | 'ip', count, windowMs, stage }`), and no more for that key until
+ * its window ends. At most `maxKeys` keys are tracked; the oldest is evicted.
  *
  * @example
  * ```ts
@@ -272,11 +274,13 @@ export function createEventSink(options: EventSinkOptions = {}): EventSink {
         const at = new Date(t).toISOString();
         const event = sanitize(raw, at);
         deliver(event);
-        if (event.type !== 'signin.failed') return;
+        if (event.type !== 'signin.failed' && event.type !== 'mfa.failed') return;
+        // Wrong second-factor codes are counted apart from failed signatures.
+        const stage = event.type === 'mfa.failed' ? 'mfa' : 'signature';
         for (const kind of ['address', 'ip'] as const) {
           const value = kind === 'address' ? event.address : event.ip;
           if (value === undefined || value === null) continue;
-          const count = countFailure(kind, value, t);
+          const count = countFailure(kind, `${stage}:${value}`, t);
           if (count === null) continue;
           const alert: AuthEvent = {
             type: 'anomaly.failed_signins',
@@ -284,7 +288,7 @@ export function createEventSink(options: EventSinkOptions = {}): EventSink {
             requestId: event.requestId,
             ip: event.ip,
             userAgent: event.userAgent,
-            detail: { key: kind, count, windowMs },
+            detail: { key: kind, count, windowMs, stage },
           };
           if (kind === 'address' && event.address !== undefined) alert.address = event.address;
           deliver(alert);

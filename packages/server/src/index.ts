@@ -48,7 +48,6 @@ export {
 } from './keys.js';
 export {
   applySecurityHeaders,
-  clientIp,
   fromWebRequest,
   MAX_BODY_BYTES,
   readCookie,
@@ -61,6 +60,7 @@ export {
   type Reply,
   type RequestContext,
 } from './http.js';
+export { clientIp, type TrustedProxies } from './proxy.js';
 export { guardStore, isLive, toSessionInfo, type AuthRuntime } from './runtime.js';
 export {
   sha256Base64Url,

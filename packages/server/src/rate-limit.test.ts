@@ -1,7 +1,12 @@
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { describe, expect, it } from 'vitest';
-import { createRateLimits, DEFAULT_RATE_LIMITS, type RateLimitConfig } from './rate-limit.js';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  ClientIpUnknownError,
+  createRateLimits,
+  DEFAULT_RATE_LIMITS,
+  type RateLimitConfig,
+} from './rate-limit.js';
 import type { AuthStore, RateLimiterOptions } from './store.js';
 import { createMemoryStore } from './stores/memory.js';
 
@@ -21,102 +26,188 @@ const B = 'EXyzAddressTwo';
 describe('createRateLimits', () => {
   it('has the documented defaults', () => {
     expect(DEFAULT_RATE_LIMITS).toEqual({
-      challenge: { perIp: { points: 30, duration: 60 }, perAddress: { points: 10, duration: 60 } },
-      verify: { perIp: { points: 30, duration: 60 }, perAddress: { points: 10, duration: 60 } },
+      ipv4Prefix: 32,
+      ipv6Prefix: 64,
+      challenge: {
+        perIp: { points: 30, duration: 60 },
+        perIpAddress: { points: 10, duration: 60 },
+      },
+      verify: { perIp: { points: 30, duration: 60 }, perIpAddress: { points: 10, duration: 60 } },
       refresh: { perIp: { points: 60, duration: 60 } },
-      mfa: { perAddress: { points: 10, duration: 300 } },
-      lockout: { freeFailures: 5, baseSeconds: 2, maxSeconds: 900 },
+      mfa: { perIp: { points: 30, duration: 300 }, perAddress: { points: 10, duration: 300 } },
+      newSessions: { perIp: { points: 30, duration: 3600 } },
+      lockout: { freeFailures: 5, freeFailuresPerIp: 20, baseSeconds: 2, maxSeconds: 900 },
+      mfaLockout: {
+        freeFailures: 5,
+        baseSeconds: 2,
+        maxSeconds: 900,
+        maxFailures: 20,
+        windowSeconds: 86_400,
+      },
     });
   });
 
-  it('limits per address at the default 10/min and answers rate_limited with retryAfter', async () => {
+  it('limits per IP + address at the default 10/min; other IPs keep their own budget for that address', async () => {
     const limits = createRateLimits(createMemoryStore());
-    for (let i = 0; i < 10; i++) await limits.check('challenge', { ip: `10.0.0.${i}`, address: A });
-    const err = await caught(limits.check('challenge', { ip: '10.0.1.1', address: A }));
+    const ip = '203.0.113.7';
+    for (let i = 0; i < 10; i++) {
+      await limits.check('challenge', { ip });
+      await limits.checkAddress('challenge', { ip, address: A });
+    }
+    await limits.check('challenge', { ip });
+    const err = await caught(limits.checkAddress('challenge', { ip, address: A }));
     expect(err.code).toBe('rate_limited');
     expect(err.status).toBe(429);
     expect(err.retryAfter).toBeGreaterThanOrEqual(1);
     expect(err.retryAfter).toBeLessThanOrEqual(60);
-    // another address from a fresh IP is unaffected
-    await limits.check('challenge', { ip: '10.0.1.2', address: B });
+    // the same address from another IP, and another address from the same IP, are unaffected
+    await limits.checkAddress('challenge', { ip: '203.0.113.8', address: A });
+    await limits.checkAddress('challenge', { ip, address: B });
   });
 
-  it('limits per IP at the default 30/min across addresses', async () => {
+  it('limits per IP at the default 30/min', async () => {
     const limits = createRateLimits(createMemoryStore());
-    for (let i = 0; i < 30; i++)
-      await limits.check('verify', { ip: '203.0.113.7', address: `E${i}` });
-    const err = await caught(limits.check('verify', { ip: '203.0.113.7', address: 'Enew' }));
+    for (let i = 0; i < 30; i++) await limits.check('verify', { ip: '203.0.113.7' });
+    const err = await caught(limits.check('verify', { ip: '203.0.113.7' }));
     expect(err.code).toBe('rate_limited');
-    await limits.check('verify', { ip: '203.0.113.8', address: 'Enew' });
+    await limits.check('verify', { ip: '203.0.113.8' });
   });
 
-  it('keys a null IP as "unknown" (one shared bucket)', async () => {
+  it('keys IPv6 clients by /64 (configurable) and IPv4-mapped addresses as IPv4', async () => {
     const limits = createRateLimits(createMemoryStore(), {
       refresh: { perIp: { points: 2, duration: 60 } },
     });
-    await limits.check('refresh', { ip: null });
-    await limits.check('refresh', { ip: 'unknown' });
-    expect((await caught(limits.check('refresh', { ip: null }))).code).toBe('rate_limited');
+    await limits.check('refresh', { ip: '2001:db8:1:2::1' });
+    await limits.check('refresh', { ip: '2001:db8:1:2:ffff:ffff:ffff:ffff' });
+    expect((await caught(limits.check('refresh', { ip: '2001:db8:1:2::99' }))).code).toBe(
+      'rate_limited',
+    );
+    await limits.check('refresh', { ip: '2001:db8:1:3::1' }); // the next /64 is another client
+    await limits.check('refresh', { ip: '::ffff:198.51.100.1' });
     await limits.check('refresh', { ip: '198.51.100.1' });
+    expect((await caught(limits.check('refresh', { ip: '198.51.100.1' }))).code).toBe(
+      'rate_limited',
+    );
+    const wide = createRateLimits(createMemoryStore(), {
+      ipv6Prefix: 48,
+      refresh: { perIp: { points: 1, duration: 60 } },
+    });
+    await wide.check('refresh', { ip: '2001:db8:1:2::1' });
+    expect((await caught(wide.check('refresh', { ip: '2001:db8:1:ffff::1' }))).code).toBe(
+      'rate_limited',
+    );
   });
 
-  it('routes have separate budgets and mfa is limited per address', async () => {
+  it('an unknown client IP: refused in production, one warned-about shared bucket in development', async () => {
+    const prod = createRateLimits(createMemoryStore(), {}, { production: true });
+    await expect(prod.check('refresh', { ip: null })).rejects.toBeInstanceOf(ClientIpUnknownError);
+    await expect(prod.check('refresh', { ip: null })).rejects.toThrow(/trustedProxies/);
+    const warnings: string[] = [];
+    const dev = createRateLimits(
+      createMemoryStore(),
+      { refresh: { perIp: { points: 2, duration: 60 } } },
+      { warn: (m) => warnings.push(m) },
+    );
+    await dev.check('refresh', { ip: null });
+    await dev.check('refresh', { ip: null });
+    expect((await caught(dev.check('refresh', { ip: null }))).code).toBe('rate_limited');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/handler\(request, \{ ip \}\)/);
+    await dev.check('refresh', { ip: '198.51.100.1' });
+  });
+
+  it('routes have separate budgets; mfa is limited per IP and per address', async () => {
     const limits = createRateLimits(createMemoryStore(), {
       challenge: { perIp: { points: 1, duration: 60 } },
       mfa: { perAddress: { points: 2, duration: 300 } },
     });
     await limits.check('challenge', { ip: '1.2.3.4' });
     await limits.check('verify', { ip: '1.2.3.4' });
-    await limits.check('mfa', { ip: '1.1.1.1', address: A });
-    await limits.check('mfa', { ip: '2.2.2.2', address: A });
-    const err = await caught(limits.check('mfa', { ip: '3.3.3.3', address: A }));
+    await limits.checkAddress('mfa', { ip: '1.1.1.1', address: A });
+    await limits.checkAddress('mfa', { ip: '2.2.2.2', address: A });
+    const err = await caught(limits.checkAddress('mfa', { ip: '3.3.3.3', address: A }));
     expect(err.code).toBe('rate_limited');
     expect(err.retryAfter).toBeGreaterThan(60);
     expect(err.retryAfter).toBeLessThanOrEqual(300);
   });
 
-  it('locks out progressively after the free failures, per address, doubling to the max', async () => {
+  it('locks out progressively after the free failures, per IP + address, doubling to the max', async () => {
     const limits = createRateLimits(createMemoryStore(), {
       lockout: { freeFailures: 2, baseSeconds: 4, maxSeconds: 10 },
-      verify: { perIp: { points: 1000, duration: 60 }, perAddress: { points: 1000, duration: 60 } },
     });
-    const key = (i: number) => ({ ip: `10.9.0.${i}`, address: A });
-    await limits.recordFailure('signature', key(1));
-    await limits.recordFailure('signature', key(2));
-    await limits.check('verify', key(3)); // two free failures
+    const key = { ip: '10.9.0.1', address: A };
+    await limits.recordFailure('signature', key);
+    await limits.recordFailure('signature', key);
+    await limits.checkAddress('verify', key); // two free failures
     const waits: number[] = [];
     for (let i = 0; i < 3; i++) {
-      await limits.recordFailure('signature', key(10 + i));
-      const err = await caught(limits.check('verify', key(20 + i)));
+      await limits.recordFailure('signature', key);
+      const err = await caught(limits.checkAddress('verify', key));
       expect(err.code).toBe('rate_limited');
       waits.push(err.retryAfter!);
     }
     expect(waits).toEqual([4, 8, 10]);
-    // another address from another IP is not locked; mfa is a separate count
-    await limits.check('verify', { ip: '10.9.1.1', address: B });
-    await limits.check('mfa', { ip: '10.9.1.2', address: A });
+    // the same address from another IP is not locked (an attacker cannot lock a victim out);
+    // another address from the locked IP is not either (below the per-IP count); mfa is apart
+    await limits.checkAddress('verify', { ip: '10.9.1.1', address: A });
+    await limits.check('verify', { ip: '10.9.0.1' });
+    await limits.checkAddress('verify', { ip: '10.9.0.1', address: B });
+    await limits.checkAddress('mfa', { ip: '10.9.1.2', address: A });
   });
 
-  it('locks the IP too after failures across addresses', async () => {
-    const limits = createRateLimits(createMemoryStore(), { lockout: { freeFailures: 1 } });
-    await limits.recordFailure('signature', { ip: '198.51.100.9', address: 'E1' });
-    await limits.recordFailure('signature', { ip: '198.51.100.9', address: 'E2' });
-    const err = await caught(limits.check('verify', { ip: '198.51.100.9', address: 'E3' }));
+  it('locks the IP after failures across addresses (freeFailuresPerIp)', async () => {
+    const limits = createRateLimits(createMemoryStore(), {
+      lockout: { freeFailures: 1, freeFailuresPerIp: 2 },
+    });
+    for (let i = 0; i < 3; i++)
+      await limits.recordFailure('signature', { ip: '198.51.100.9', address: `E${i}` });
+    const err = await caught(limits.check('verify', { ip: '198.51.100.9' }));
     expect(err.code).toBe('rate_limited');
     expect(err.retryAfter).toBe(2);
+    await limits.check('verify', { ip: '198.51.100.10' });
   });
 
-  it('a success clears the address lock and count', async () => {
+  it('a success clears the IP + address lock and count', async () => {
     const limits = createRateLimits(createMemoryStore(), { lockout: { freeFailures: 1 } });
-    await limits.recordFailure('mfa', { ip: '1.1.1.1', address: A });
-    await limits.recordFailure('mfa', { ip: '1.1.1.2', address: A });
-    expect((await caught(limits.check('mfa', { ip: '1.1.1.3', address: A }))).code).toBe(
-      'rate_limited',
-    );
-    await limits.recordSuccess('mfa', { ip: '1.1.1.4', address: A });
-    await limits.check('mfa', { ip: '1.1.1.5', address: A });
-    await limits.recordFailure('mfa', { ip: '1.1.1.6', address: A }); // first failure again: free
-    await limits.check('mfa', { ip: '1.1.1.7', address: A });
+    const key = { ip: '1.1.1.1', address: A };
+    await limits.recordFailure('signature', key);
+    await limits.recordFailure('signature', key);
+    expect((await caught(limits.checkAddress('verify', key))).code).toBe('rate_limited');
+    await limits.recordSuccess('signature', key);
+    await limits.checkAddress('verify', key);
+    await limits.recordFailure('signature', key); // first failure again: free
+    await limits.checkAddress('verify', key);
+  });
+
+  it('MFA failures: remembered a day, a hard cap per address, cleared only by a correct code', async () => {
+    let t = Date.UTC(2026, 0, 1);
+    vi.useFakeTimers({ now: t, toFake: ['Date'] });
+    try {
+      const limits = createRateLimits(createMemoryStore(), {
+        mfaLockout: { freeFailures: 2, baseSeconds: 1, maxSeconds: 1, maxFailures: 6 },
+      });
+      const wrong = async (i: number) => {
+        await limits.recordFailure('mfa', { ip: `10.8.0.${i}`, address: A });
+        t += 2_000; // past each short lock
+        vi.setSystemTime(t);
+      };
+      for (let i = 0; i < 5; i++) await wrong(i);
+      // two hours later (the old one-hour window would have forgotten): still counted
+      t += 2 * 3600_000;
+      vi.setSystemTime(t);
+      await limits.checkAddress('mfa', { ip: '10.8.1.1', address: A });
+      await wrong(6); // the sixth wrong code reaches the cap
+      const err = await caught(limits.checkAddress('mfa', { ip: '10.8.1.2', address: A }));
+      expect(err.code).toBe('rate_limited');
+      expect(err.retryAfter).toBeGreaterThan(20 * 3600);
+      expect(err.retryAfter).toBeLessThanOrEqual(24 * 3600);
+      // a day after the first failure the window has ended
+      t = Date.UTC(2026, 0, 2) + 60_000;
+      vi.setSystemTime(t);
+      await limits.checkAddress('mfa', { ip: '10.8.1.3', address: A });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('fails closed with unavailable when the limiter backend rejects', async () => {
@@ -138,7 +229,8 @@ describe('createRateLimits', () => {
     } as AuthStore;
     const limits = createRateLimits(broken);
     for (const p of [
-      limits.check('challenge', { ip: '1.1.1.1', address: A }),
+      limits.check('challenge', { ip: '1.1.1.1' }),
+      limits.checkAddress('challenge', { ip: '1.1.1.1', address: A }),
       limits.check('verify', { ip: '1.1.1.1' }),
       limits.recordFailure('signature', { ip: '1.1.1.1', address: A }),
       limits.recordSuccess('signature', { ip: '1.1.1.1', address: A }),
@@ -162,15 +254,17 @@ describe('createRateLimits', () => {
     createRateLimits(spy);
     expect(made.map((o) => o.keyPrefix)).toEqual([
       'ea:rl:ch:ip',
-      'ea:rl:ch:a',
       'ea:rl:vf:ip',
-      'ea:rl:vf:a',
       'ea:rl:rf:ip',
+      'ea:rl:mf:ip',
+      'ea:rl:ns:ip',
+      'ea:rl:ch:ipa',
+      'ea:rl:vf:ipa',
       'ea:rl:mf:a',
       'ea:lo:sig:ip',
       'ea:lk:sig:ip',
-      'ea:lo:sig:a',
-      'ea:lk:sig:a',
+      'ea:lo:sig:ipa',
+      'ea:lk:sig:ipa',
       'ea:lo:mfa:ip',
       'ea:lk:mfa:ip',
       'ea:lo:mfa:a',
@@ -181,7 +275,10 @@ describe('createRateLimits', () => {
 
   it('enabled: false turns every limit off', async () => {
     const limits = createRateLimits(createMemoryStore(), { enabled: false });
-    for (let i = 0; i < 50; i++) await limits.check('challenge', { ip: '1.1.1.1', address: A });
+    for (let i = 0; i < 50; i++) {
+      await limits.check('challenge', { ip: null });
+      await limits.checkAddress('challenge', { ip: '1.1.1.1', address: A });
+    }
   });
 
   it('validates config with exact TypeErrors', () => {
@@ -193,8 +290,17 @@ describe('createRateLimits', () => {
         'rateLimits.challenge.perIp.points must be an integer ≥ 1',
       ],
       [
-        { verify: { perAddress: { points: 5 } } },
-        'rateLimits.verify.perAddress.duration must be an integer ≥ 1',
+        { verify: { perIpAddress: { points: 5 } } },
+        'rateLimits.verify.perIpAddress.duration must be an integer ≥ 1',
+      ],
+      [
+        { verify: { perAddress: { points: 5, duration: 60 } } },
+        'rateLimits.verify.perAddress was replaced by perIpAddress (a per-address budget let anyone lock an address out)',
+      ],
+      [{ ipv6Prefix: 16 }, 'rateLimits.ipv6Prefix must be an integer from 32 to 128'],
+      [
+        { mfaLockout: { freeFailures: 5, maxFailures: 5 } },
+        'rateLimits.mfaLockout.maxFailures must be > freeFailures',
       ],
       [
         { refresh: { perIp: 5 } },
@@ -262,26 +368,30 @@ describe.each(['redis', 'postgres'] as const)('on the %s store', (backend) => {
     }
     try {
       const config: RateLimitConfig = {
-        challenge: { perAddress: { points: 3, duration: 60 } },
+        challenge: { perIpAddress: { points: 3, duration: 60 } },
         lockout: { freeFailures: 1, baseSeconds: 30, maxSeconds: 60 },
       };
       const one = createRateLimits(a, config);
       const two = createRateLimits(b, config);
-      await one.check('challenge', { ip: '10.0.0.1', address: A });
-      await two.check('challenge', { ip: '10.0.0.2', address: A });
-      await one.check('challenge', { ip: '10.0.0.3', address: A });
-      const limited = await caught(two.check('challenge', { ip: '10.0.0.4', address: A }));
+      const key = { ip: '10.0.0.1', address: A };
+      await one.checkAddress('challenge', key);
+      await two.checkAddress('challenge', key);
+      await one.checkAddress('challenge', key);
+      const limited = await caught(two.checkAddress('challenge', key));
       expect(limited.code).toBe('rate_limited');
       expect(limited.retryAfter).toBeLessThanOrEqual(60);
+      await two.checkAddress('challenge', { ip: '10.0.0.2', address: A }); // another client
 
-      await one.recordFailure('signature', { ip: '10.0.1.1', address: B });
-      await two.recordFailure('signature', { ip: '10.0.1.2', address: B });
-      const locked = await caught(one.check('verify', { ip: '10.0.1.3', address: B }));
+      const bad = { ip: '10.0.1.1', address: B };
+      await one.recordFailure('signature', bad);
+      await two.recordFailure('signature', bad);
+      const locked = await caught(one.checkAddress('verify', bad));
       expect(locked.code).toBe('rate_limited');
       expect(locked.retryAfter).toBeGreaterThan(25);
       expect(locked.retryAfter).toBeLessThanOrEqual(30);
-      await two.recordSuccess('signature', { ip: '10.0.1.4', address: B });
-      await one.check('verify', { ip: '10.0.1.5', address: B });
+      await one.checkAddress('verify', { ip: '10.0.1.2', address: B }); // the owner elsewhere
+      await two.recordSuccess('signature', bad);
+      await one.checkAddress('verify', bad);
 
       await a.close();
       const down = await caught(one.check('refresh', { ip: '10.0.2.1' }));

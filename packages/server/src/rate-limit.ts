@@ -1,7 +1,10 @@
-// Rate limits (rate-limiter-flexible, on the store's backend so instances share counters) per IP
-// and per address, plus progressive lock-out after repeated failed signatures or MFA codes.
+// Rate limits (rate-limiter-flexible, on the store's backend so instances share counters) and
+// progressive lock-out after failed signatures or MFA codes. Every budget a stranger can spend is
+// keyed by the client's network (IPv6 by /64), alone or with the address: an attacker spends only
+// their own budget and never locks anyone else out (PROTOCOL.md §8).
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { ipRateLimitKey } from './proxy.js';
 import type { AuthStore } from './store.js';
 
 /**
@@ -19,8 +22,28 @@ export interface RateLimitRule {
 }
 
 /**
+ * Progressive lock-out after failures: the first `freeFailures` failures cost nothing extra;
+ * failure number `freeFailures + k` (k ≥ 1) locks for `min(baseSeconds · 2^(k-1), maxSeconds)`
+ * seconds.
+ *
+ * @example
+ * ```ts
+ * const lockout: LockoutRule = { freeFailures: 3, baseSeconds: 2, maxSeconds: 600 };
+ * ```
+ */
+export interface LockoutRule {
+  freeFailures?: number;
+  baseSeconds?: number;
+  maxSeconds?: number;
+}
+
+/**
  * Rate-limit configuration of `createEvrmoreAuth({ rateLimits })`. Every field is optional;
- * omitted rules take the defaults of {@link DEFAULT_RATE_LIMITS}.
+ * omitted rules take the defaults of {@link DEFAULT_RATE_LIMITS}. "Per IP" means per client
+ * network: an IPv4 address (`ipv4Prefix` bits) or an IPv6 `/64` (`ipv6Prefix` bits). Nothing a
+ * stranger can send is counted per address alone: challenge and verify budgets and signature
+ * lock-outs are per IP and per IP + address. MFA budgets and lock-outs are also per address,
+ * because only the wallet's owner can reach the second step.
  *
  * @example
  * ```ts
@@ -33,22 +56,42 @@ export interface RateLimitRule {
 export interface RateLimitConfig {
   /** @default true */
   enabled?: boolean;
-  /** @default { perIp: 30/60 s, perAddress: 10/60 s } */
-  challenge?: { perIp?: RateLimitRule; perAddress?: RateLimitRule };
-  /** @default { perIp: 30/60 s, perAddress: 10/60 s } */
-  verify?: { perIp?: RateLimitRule; perAddress?: RateLimitRule };
+  /** Leading bits of an IPv4 address that make one client. @default 32 */
+  ipv4Prefix?: number;
+  /** Leading bits of an IPv6 address that make one client (one host can use a whole /64). @default 64 */
+  ipv6Prefix?: number;
+  /** @default { perIp: 30/60 s, perIpAddress: 10/60 s } */
+  challenge?: { perIp?: RateLimitRule; perIpAddress?: RateLimitRule };
+  /**
+   * The IP + address budget is spent only once the submission consumed a matching challenge.
+   * @default { perIp: 30/60 s, perIpAddress: 10/60 s }
+   */
+  verify?: { perIp?: RateLimitRule; perIpAddress?: RateLimitRule };
   /** @default { perIp: 60/60 s } */
   refresh?: { perIp?: RateLimitRule };
-  /** @default { perAddress: 10/300 s } */
-  mfa?: { perAddress?: RateLimitRule };
+  /** @default { perIp: 30/300 s, perAddress: 10/300 s } */
+  mfa?: { perIp?: RateLimitRule; perAddress?: RateLimitRule };
   /**
-   * Progressive lock-out after failed signatures / MFA codes, per address and per IP: the first
-   * `freeFailures` failures cost nothing extra; failure number `freeFailures + k` (k ≥ 1) locks the
-   * address (and the IP) for `min(baseSeconds · 2^(k-1), maxSeconds)` seconds. Failures are
-   * remembered for `max(3600, 2 · maxSeconds)` seconds; a success clears the address's count.
-   * @default { freeFailures: 5, baseSeconds: 2, maxSeconds: 900 }
+   * New sessions (completed sign-ins) per client network, so one network cannot fill a store's
+   * session cap.
+   * @default { perIp: 30/3600 s }
    */
-  lockout?: { freeFailures?: number; baseSeconds?: number; maxSeconds?: number };
+  newSessions?: { perIp?: RateLimitRule };
+  /**
+   * Lock-out after failed signatures, counted per IP + address (`freeFailures`) and per IP
+   * (`freeFailuresPerIp`, higher, since many users can share one address behind NAT). Failures
+   * are remembered for `max(3600, 2 · maxSeconds)` seconds; a success clears that IP + address's
+   * count.
+   * @default { freeFailures: 5, freeFailuresPerIp: 20, baseSeconds: 2, maxSeconds: 900 }
+   */
+  lockout?: LockoutRule & { freeFailuresPerIp?: number };
+  /**
+   * Lock-out after wrong second-factor codes, per address and per IP. Failures are remembered for
+   * `windowSeconds` and cleared only by a correct code; `maxFailures` in that window locks the
+   * address's second step until the window ends (a hard cap on guesses per day).
+   * @default { freeFailures: 5, baseSeconds: 2, maxSeconds: 900, maxFailures: 20, windowSeconds: 86400 }
+   */
+  mfaLockout?: LockoutRule & { maxFailures?: number; windowSeconds?: number };
 }
 
 /**
@@ -59,11 +102,11 @@ export interface RateLimitConfig {
  * await limits.check('challenge' satisfies RateLimitRoute, { ip });
  * ```
  */
-export type RateLimitRoute = 'challenge' | 'verify' | 'refresh' | 'mfa';
+export type RateLimitRoute = 'challenge' | 'verify' | 'refresh' | 'mfa' | 'newSessions';
 
 /**
- * Who is spending. A `null` IP (the adapter did not know the peer) is keyed as `'unknown'`: all
- * such requests share one per-IP bucket.
+ * Who is spending. A `null` IP (the client's address is not known) is refused in production
+ * (`ClientIpUnknownError`) and keyed as `'unknown'` in development, with a warning.
  *
  * @example
  * ```ts
@@ -80,38 +123,79 @@ export interface RateLimitKey {
  *
  * @example
  * ```ts
- * await limits.check('verify', { ip, address });
+ * await limits.check('verify', { ip });
+ * // … consume the challenge the message names, then:
+ * await limits.checkAddress('verify', { ip, address });
  * if (!valid) await limits.recordFailure('signature', { ip, address });
  * else await limits.recordSuccess('signature', { ip, address });
  * ```
  */
 export interface RateLimits {
   /**
-   * Spend one point per IP (and per address when given; the routes call it once per request).
-   * Throws `EvrmoreAuthError('rate_limited', { retryAfter })` when over a limit or locked out, and
+   * The per-IP step: refuse a locked-out IP, then spend one per-IP point. Throws
+   * `EvrmoreAuthError('rate_limited', { retryAfter })` when over a limit or locked out, and
    * `EvrmoreAuthError('unavailable')` when the backend fails (fail closed).
    */
-  check(route: RateLimitRoute, key: RateLimitKey): Promise<void>;
-  /** Count a failed signature or MFA code towards progressive lock-out (per address and per IP). */
-  recordFailure(kind: 'signature' | 'mfa', key: RateLimitKey): Promise<void>;
-  /** A success clears the failure count (and lock) of that address; the IP's count stays. */
-  recordSuccess(kind: 'signature' | 'mfa', key: RateLimitKey): Promise<void>;
+  check(route: RateLimitRoute, key: { ip: string | null }): Promise<void>;
+  /**
+   * The address step, called only after {@link RateLimits.check} passed: refuse a locked-out IP +
+   * address (MFA: address), then spend its point. Same errors as `check`.
+   */
+  checkAddress(route: 'challenge' | 'verify' | 'mfa', key: Required<RateLimitKey>): Promise<void>;
+  /** Count a failed signature or MFA code towards progressive lock-out. */
+  recordFailure(kind: 'signature' | 'mfa', key: Required<RateLimitKey>): Promise<void>;
+  /** A success clears the failure count (and lock) of that IP + address (MFA: address). */
+  recordSuccess(kind: 'signature' | 'mfa', key: Required<RateLimitKey>): Promise<void>;
 }
+
+/**
+ * Thrown in production when a rate-limited request's client IP cannot be known: every such
+ * request would share one bucket, so one client could lock everyone out. The message says how
+ * to pass the IP. The server answers 500 and logs it.
+ *
+ * @example
+ * ```ts
+ * err instanceof ClientIpUnknownError; // the deployment needs `{ ip }` or `trustedProxies`
+ * ```
+ */
+export class ClientIpUnknownError extends Error {
+  override readonly name = 'ClientIpUnknownError';
+  constructor() {
+    super(CLIENT_IP_HELP);
+  }
+}
+
+const CLIENT_IP_HELP =
+  'evrmore-auth: the client IP of an auth request is unknown, so rate limits cannot tell clients ' +
+  'apart (they would share one bucket, and one client could lock everyone out). Pass the peer ' +
+  'address: auth.handler(request, { ip }) (Bun: server.requestIP(request)?.address, Deno: ' +
+  'info.remoteAddr.hostname; the Express, Fastify and Hono adapters pass it for you), or configure ' +
+  "trustedProxies (behind a proxy: its address or CIDR range; on Cloudflare: { header: 'cf-connecting-ip' }).";
 
 /**
  * The defaults, in points per window seconds.
  *
  * @example
  * ```ts
- * DEFAULT_RATE_LIMITS.verify.perAddress; // { points: 10, duration: 60 }
+ * DEFAULT_RATE_LIMITS.verify.perIpAddress; // { points: 10, duration: 60 }
  * ```
  */
 export const DEFAULT_RATE_LIMITS = {
-  challenge: { perIp: { points: 30, duration: 60 }, perAddress: { points: 10, duration: 60 } },
-  verify: { perIp: { points: 30, duration: 60 }, perAddress: { points: 10, duration: 60 } },
+  ipv4Prefix: 32,
+  ipv6Prefix: 64,
+  challenge: { perIp: { points: 30, duration: 60 }, perIpAddress: { points: 10, duration: 60 } },
+  verify: { perIp: { points: 30, duration: 60 }, perIpAddress: { points: 10, duration: 60 } },
   refresh: { perIp: { points: 60, duration: 60 } },
-  mfa: { perAddress: { points: 10, duration: 300 } },
-  lockout: { freeFailures: 5, baseSeconds: 2, maxSeconds: 900 },
+  mfa: { perIp: { points: 30, duration: 300 }, perAddress: { points: 10, duration: 300 } },
+  newSessions: { perIp: { points: 30, duration: 3600 } },
+  lockout: { freeFailures: 5, freeFailuresPerIp: 20, baseSeconds: 2, maxSeconds: 900 },
+  mfaLockout: {
+    freeFailures: 5,
+    baseSeconds: 2,
+    maxSeconds: 900,
+    maxFailures: 20,
+    windowSeconds: 86_400,
+  },
 } as const;
 
 function fail(message: string): never {
@@ -122,10 +206,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function integer(name: string, value: unknown, fallback: number, min: number): number {
+function integer(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined && !Number.isNaN(fallback)) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min)
-    fail(`${name} must be an integer ≥ ${min}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)
+    fail(
+      max === Number.MAX_SAFE_INTEGER
+        ? `${name} must be an integer ≥ ${min}`
+        : `${name} must be an integer from ${min} to ${max}`,
+    );
   return value;
 }
 
@@ -141,8 +235,13 @@ function rule(name: string, value: unknown, fallback: RateLimitRule): RateLimitR
 function section(name: string, value: unknown, allowed: string[]): Record<string, unknown> {
   if (value === undefined) return {};
   if (!isObject(value)) fail(`${name} must be an object`);
-  for (const key of Object.keys(value))
+  for (const key of Object.keys(value)) {
+    if (key === 'perAddress' && allowed.includes('perIpAddress'))
+      fail(
+        `${name}.perAddress was replaced by perIpAddress (a per-address budget let anyone lock an address out)`,
+      );
     if (!allowed.includes(key)) fail(`${name}.${key} is not a known option`);
+  }
   return value;
 }
 
@@ -170,191 +269,280 @@ function secondsOf(res: RateLimiterRes): number {
 }
 
 /**
+ * How {@link createRateLimits} treats requests whose client IP is unknown.
+ *
+ * @example
+ * ```ts
+ * const env: RateLimitEnvironment = { production: true };
+ * ```
+ */
+export interface RateLimitEnvironment {
+  /** Refuse requests without a client IP (`ClientIpUnknownError`). @default false */
+  production?: boolean;
+  /** Told once, in development, that a request without a client IP shares the `'unknown'` bucket. */
+  warn?: (message: string) => void;
+}
+
+type Kind = 'signature' | 'mfa';
+interface LockPair {
+  failures: RateLimiterAbstract;
+  lock: RateLimiterAbstract;
+  freeFailures: number;
+}
+
+/**
  * Create the rate limits the routes use. Limiters come from `store.createRateLimiter(...)`, so
  * the Redis and Postgres stores share counters across instances. Validates `config` up front
  * (TypeError `createRateLimits: …`).
  *
- * Defaults ({@link DEFAULT_RATE_LIMITS}): challenge 30/min per IP and 10/min per address; verify
- * 30/min per IP and 10/min per address; refresh 60/min per IP; MFA 10 per 5 min per address;
- * lock-out after 5 failed signatures (or MFA codes) for 2 s, doubling per further failure up to
- * 15 min, per address and per IP. A `null` IP counts as the IP `'unknown'`. Key prefixes:
- * `ea:rl:<route>:ip|a`, `ea:lo:<kind>:ip|a` (failure counts) and `ea:lk:<kind>:ip|a` (locks).
+ * Defaults ({@link DEFAULT_RATE_LIMITS}): challenge 30/min per IP and 10/min per IP + address;
+ * verify the same; refresh 60/min per IP; MFA 30 per 5 min per IP and 10 per 5 min per address;
+ * 30 new sessions an hour per IP. Lock-out after 5 failed signatures per IP + address (20 per
+ * IP) for 2 s, doubling per further failure up to 15 min; after 5 wrong MFA codes likewise, with
+ * at most 20 wrong codes a day per address. Key prefixes: `ea:rl:<route>:ip|ipa|a` (budgets),
+ * `ea:lo:<kind>:ip|ipa|a` (failure counts) and `ea:lk:<kind>:ip|ipa|a` (locks).
  *
  * @example
  * ```ts
  * const limits = createRateLimits(createMemoryStore(), { verify: { perIp: { points: 100, duration: 60 } } });
- * await limits.check('verify', { ip: '203.0.113.7', address: 'E…' }); // throws rate_limited when over
+ * await limits.check('verify', { ip: '203.0.113.7' }); // throws rate_limited when over
  * ```
  */
-export function createRateLimits(store: AuthStore, config: RateLimitConfig = {}): RateLimits {
+export function createRateLimits(
+  store: AuthStore,
+  config: RateLimitConfig = {},
+  environment: RateLimitEnvironment = {},
+): RateLimits {
   if (!isObject(store) || typeof store.createRateLimiter !== 'function')
     fail('store must be an AuthStore with createRateLimiter');
   const cfg = section('rateLimits', config as unknown, [
     'enabled',
+    'ipv4Prefix',
+    'ipv6Prefix',
     'challenge',
     'verify',
     'refresh',
     'mfa',
+    'newSessions',
     'lockout',
+    'mfaLockout',
   ]);
   if (cfg.enabled !== undefined && typeof cfg.enabled !== 'boolean')
     fail('rateLimits.enabled must be a boolean');
   const D = DEFAULT_RATE_LIMITS;
-  const ch = section('rateLimits.challenge', cfg.challenge, ['perIp', 'perAddress']);
-  const vf = section('rateLimits.verify', cfg.verify, ['perIp', 'perAddress']);
+  const prefixes = {
+    ipv4Prefix: integer('rateLimits.ipv4Prefix', cfg.ipv4Prefix, D.ipv4Prefix, 8, 32),
+    ipv6Prefix: integer('rateLimits.ipv6Prefix', cfg.ipv6Prefix, D.ipv6Prefix, 32, 128),
+  };
+  const ch = section('rateLimits.challenge', cfg.challenge, ['perIp', 'perIpAddress']);
+  const vf = section('rateLimits.verify', cfg.verify, ['perIp', 'perIpAddress']);
   const rf = section('rateLimits.refresh', cfg.refresh, ['perIp']);
-  const mf = section('rateLimits.mfa', cfg.mfa, ['perAddress']);
+  const mf = section('rateLimits.mfa', cfg.mfa, ['perIp', 'perAddress']);
+  const ns = section('rateLimits.newSessions', cfg.newSessions, ['perIp']);
   const lo = section('rateLimits.lockout', cfg.lockout, [
     'freeFailures',
+    'freeFailuresPerIp',
     'baseSeconds',
     'maxSeconds',
   ]);
-  const rules: Record<RateLimitRoute, { perIp?: RateLimitRule; perAddress?: RateLimitRule }> = {
-    challenge: {
-      perIp: rule('rateLimits.challenge.perIp', ch.perIp, D.challenge.perIp),
-      perAddress: rule('rateLimits.challenge.perAddress', ch.perAddress, D.challenge.perAddress),
-    },
-    verify: {
-      perIp: rule('rateLimits.verify.perIp', vf.perIp, D.verify.perIp),
-      perAddress: rule('rateLimits.verify.perAddress', vf.perAddress, D.verify.perAddress),
-    },
-    refresh: { perIp: rule('rateLimits.refresh.perIp', rf.perIp, D.refresh.perIp) },
-    mfa: { perAddress: rule('rateLimits.mfa.perAddress', mf.perAddress, D.mfa.perAddress) },
+  const ml = section('rateLimits.mfaLockout', cfg.mfaLockout, [
+    'freeFailures',
+    'baseSeconds',
+    'maxSeconds',
+    'maxFailures',
+    'windowSeconds',
+  ]);
+  const perIp = {
+    challenge: rule('rateLimits.challenge.perIp', ch.perIp, D.challenge.perIp),
+    verify: rule('rateLimits.verify.perIp', vf.perIp, D.verify.perIp),
+    refresh: rule('rateLimits.refresh.perIp', rf.perIp, D.refresh.perIp),
+    mfa: rule('rateLimits.mfa.perIp', mf.perIp, D.mfa.perIp),
+    newSessions: rule('rateLimits.newSessions.perIp', ns.perIp, D.newSessions.perIp),
   };
-  const freeFailures = integer(
-    'rateLimits.lockout.freeFailures',
-    lo.freeFailures,
-    D.lockout.freeFailures,
+  const perAddress = {
+    challenge: rule('rateLimits.challenge.perIpAddress', ch.perIpAddress, D.challenge.perIpAddress),
+    verify: rule('rateLimits.verify.perIpAddress', vf.perIpAddress, D.verify.perIpAddress),
+    mfa: rule('rateLimits.mfa.perAddress', mf.perAddress, D.mfa.perAddress),
+  };
+  const lockout = lockoutRule('rateLimits.lockout', lo, D.lockout);
+  const freeFailuresPerIp = integer(
+    'rateLimits.lockout.freeFailuresPerIp',
+    lo.freeFailuresPerIp,
+    Math.max(D.lockout.freeFailuresPerIp, lockout.freeFailures),
     0,
   );
-  const baseSeconds = integer(
-    'rateLimits.lockout.baseSeconds',
-    lo.baseSeconds,
-    D.lockout.baseSeconds,
+  const mfaLockout = lockoutRule('rateLimits.mfaLockout', ml, D.mfaLockout);
+  const maxMfaFailures = integer(
+    'rateLimits.mfaLockout.maxFailures',
+    ml.maxFailures,
+    Math.max(D.mfaLockout.maxFailures, mfaLockout.freeFailures + 1),
     1,
   );
-  const maxSeconds = integer(
-    'rateLimits.lockout.maxSeconds',
-    lo.maxSeconds,
-    Math.max(D.lockout.maxSeconds, baseSeconds),
-    1,
+  if (maxMfaFailures <= mfaLockout.freeFailures)
+    fail('rateLimits.mfaLockout.maxFailures must be > freeFailures');
+  const mfaWindow = integer(
+    'rateLimits.mfaLockout.windowSeconds',
+    ml.windowSeconds,
+    D.mfaLockout.windowSeconds,
+    3600,
   );
-  if (maxSeconds < baseSeconds) fail('rateLimits.lockout.maxSeconds must be ≥ baseSeconds');
 
   if (cfg.enabled === false)
     return {
       check: () => Promise.resolve(),
+      checkAddress: () => Promise.resolve(),
       recordFailure: () => Promise.resolve(),
       recordSuccess: () => Promise.resolve(),
     };
 
-  const short: Record<RateLimitRoute, string> = {
-    challenge: 'ch',
-    verify: 'vf',
-    refresh: 'rf',
-    mfa: 'mf',
-  };
+  const short = { challenge: 'ch', verify: 'vf', refresh: 'rf', mfa: 'mf', newSessions: 'ns' };
   const limiter = (keyPrefix: string, r: RateLimitRule): RateLimiterAbstract =>
     store.createRateLimiter({ keyPrefix, points: r.points, duration: r.duration });
-  const routeLimiters = {} as Record<
-    RateLimitRoute,
-    { perIp?: RateLimiterAbstract; perAddress?: RateLimiterAbstract }
-  >;
-  for (const route of Object.keys(rules) as RateLimitRoute[]) {
-    const r = rules[route];
-    routeLimiters[route] = {
-      ...(r.perIp ? { perIp: limiter(`ea:rl:${short[route]}:ip`, r.perIp) } : {}),
-      ...(r.perAddress ? { perAddress: limiter(`ea:rl:${short[route]}:a`, r.perAddress) } : {}),
-    };
-  }
-  const failureWindow = Math.max(3600, 2 * maxSeconds);
+  const ipLimiters = {} as Record<RateLimitRoute, RateLimiterAbstract>;
+  for (const route of Object.keys(perIp) as RateLimitRoute[])
+    ipLimiters[route] = limiter(`ea:rl:${short[route]}:ip`, perIp[route]);
+  const addressLimiters = {
+    challenge: limiter('ea:rl:ch:ipa', perAddress.challenge),
+    verify: limiter('ea:rl:vf:ipa', perAddress.verify),
+    mfa: limiter('ea:rl:mf:a', perAddress.mfa),
+  };
+  // Failure counters: a window with "unlimited" points, read for the count; locks: `block`.
   const COUNT_POINTS = 1_000_000;
-  type Kind = 'signature' | 'mfa';
-  const lockout = {} as Record<
-    Kind,
-    Record<'ip' | 'a', { failures: RateLimiterAbstract; lock: RateLimiterAbstract }>
-  >;
-  for (const kind of ['signature', 'mfa'] as const) {
-    const k = kind === 'signature' ? 'sig' : 'mfa';
-    const pair = (who: 'ip' | 'a') => ({
-      failures: store.createRateLimiter({
-        keyPrefix: `ea:lo:${k}:${who}`,
-        points: COUNT_POINTS,
-        duration: failureWindow,
-      }),
-      lock: store.createRateLimiter({ keyPrefix: `ea:lk:${k}:${who}`, points: 1, duration: 1 }),
-    });
-    lockout[kind] = { ip: pair('ip'), a: pair('a') };
-  }
+  const pair = (name: string, window: number, freeFailures: number): LockPair => ({
+    failures: store.createRateLimiter({
+      keyPrefix: `ea:lo:${name}`,
+      points: COUNT_POINTS,
+      duration: window,
+    }),
+    lock: store.createRateLimiter({ keyPrefix: `ea:lk:${name}`, points: 1, duration: 1 }),
+    freeFailures,
+  });
+  const signatureWindow = Math.max(3600, 2 * lockout.maxSeconds);
+  const locks: Record<Kind, { ip: LockPair; address: LockPair }> = {
+    signature: {
+      ip: pair('sig:ip', signatureWindow, freeFailuresPerIp),
+      address: pair('sig:ipa', signatureWindow, lockout.freeFailures),
+    },
+    mfa: {
+      ip: pair('mfa:ip', mfaWindow, mfaLockout.freeFailures),
+      address: pair('mfa:a', mfaWindow, mfaLockout.freeFailures),
+    },
+  };
+  const rules: Record<Kind, Required<LockoutRule>> = { signature: lockout, mfa: mfaLockout };
   const lockKind: Partial<Record<RateLimitRoute, Kind>> = { verify: 'signature', mfa: 'mfa' };
+
+  let warned = false;
+  function ipKey(ip: string | null): string {
+    const key = ipRateLimitKey(ip, prefixes);
+    if (key !== null) return key;
+    if (environment.production === true) throw new ClientIpUnknownError();
+    if (!warned) {
+      warned = true;
+      const warn = environment.warn ?? ((m: string) => console.warn(m));
+      warn(
+        `${CLIENT_IP_HELP} In development such requests share the rate-limit key 'unknown'; production refuses them.`,
+      );
+    }
+    return 'unknown';
+  }
+  /** The key of an IP + address (MFA: the address alone). */
+  const addressKey = (kind: Kind | 'budget', ip: string, address: string): string =>
+    kind === 'mfa' ? keyPart(address) : `${ip}|${keyPart(address)}`;
 
   const unavailable = (cause: unknown): EvrmoreAuthError =>
     new EvrmoreAuthError('unavailable', { cause });
 
-  /** Settle every operation; a backend error wins (fail closed), else the longest wait. */
-  async function settle(ops: Array<Promise<unknown>>): Promise<void> {
-    const results = await Promise.allSettled(ops);
-    let retryAfter = 0;
-    for (const r of results) {
-      if (r.status === 'fulfilled') continue;
-      if (isLimiterRes(r.reason)) retryAfter = Math.max(retryAfter, secondsOf(r.reason));
-      else if (r.reason instanceof EvrmoreAuthError && r.reason.code === 'rate_limited')
-        retryAfter = Math.max(retryAfter, r.reason.retryAfter ?? 1);
-      else throw unavailable(r.reason);
+  /** Run one limiter operation; "limited" becomes rate_limited, anything else unavailable. */
+  async function run<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      if (isLimiterRes(err))
+        throw new EvrmoreAuthError('rate_limited', { retryAfter: secondsOf(err) });
+      if (err instanceof EvrmoreAuthError) throw err;
+      throw unavailable(err);
     }
-    if (retryAfter > 0) throw new EvrmoreAuthError('rate_limited', { retryAfter });
   }
 
   async function checkLock(lock: RateLimiterAbstract, key: string): Promise<void> {
-    const res = await lock.get(key);
+    const res = await run(() => lock.get(key));
     if (res !== null && res.consumedPoints > 1 && res.msBeforeNext > 0)
       throw new EvrmoreAuthError('rate_limited', { retryAfter: secondsOf(res) });
   }
 
+  async function countFailure(p: LockPair, rule: Required<LockoutRule>, key: string, cap?: number) {
+    const res = await run(() => p.failures.consume(key));
+    if (cap !== undefined && res.consumedPoints >= cap) {
+      // the hard cap: no more guesses until the failure window ends
+      await run(() => p.lock.block(key, Math.ceil(res.msBeforeNext / 1000)));
+      return;
+    }
+    const over = res.consumedPoints - p.freeFailures;
+    if (over <= 0) return;
+    const seconds = Math.min(rule.maxSeconds, rule.baseSeconds * 2 ** Math.min(over - 1, 30));
+    await run(() => p.lock.block(key, seconds));
+  }
+
   return {
     async check(route, key) {
-      const limiters = routeLimiters[route];
-      if (limiters === undefined) throw new TypeError(`unknown rate-limit route ${String(route)}`);
-      const ip = keyPart(key.ip);
-      const address = key.address === undefined ? undefined : keyPart(key.address);
-      const ops: Array<Promise<unknown>> = [];
+      const limiter = ipLimiters[route];
+      if (limiter === undefined) throw new TypeError(`unknown rate-limit route ${String(route)}`);
+      const ip = ipKey(key.ip);
       const kind = lockKind[route];
-      if (kind !== undefined) {
-        ops.push(checkLock(lockout[kind].ip.lock, ip));
-        if (address !== undefined) ops.push(checkLock(lockout[kind].a.lock, address));
-      }
-      // Locks first: a locked-out caller spends no points.
-      await settle(ops);
-      const spend: Array<Promise<unknown>> = [];
-      if (limiters.perIp) spend.push(limiters.perIp.consume(ip));
-      if (limiters.perAddress && address !== undefined)
-        spend.push(limiters.perAddress.consume(address));
-      await settle(spend);
+      // A locked-out caller spends no points.
+      if (kind !== undefined) await checkLock(locks[kind].ip.lock, ip);
+      await run(() => limiter.consume(ip));
+    },
+
+    async checkAddress(route, key) {
+      const limiter = addressLimiters[route];
+      if (limiter === undefined) throw new TypeError(`unknown rate-limit route ${String(route)}`);
+      const ip = ipKey(key.ip);
+      const kind = lockKind[route];
+      if (kind !== undefined)
+        await checkLock(locks[kind].address.lock, addressKey(kind, ip, key.address));
+      await run(() =>
+        limiter.consume(addressKey(route === 'mfa' ? 'mfa' : 'budget', ip, key.address)),
+      );
     },
 
     async recordFailure(kind, key) {
-      const pairs = lockout[kind];
-      const targets: Array<[(typeof pairs)['ip'], string]> = [[pairs.ip, keyPart(key.ip)]];
-      if (key.address !== undefined) targets.push([pairs.a, keyPart(key.address)]);
-      await settle(
-        targets.map(async ([pair, k]) => {
-          const res = await pair.failures.consume(k);
-          const over = res.consumedPoints - freeFailures;
-          if (over <= 0) return;
-          const seconds = Math.min(maxSeconds, baseSeconds * 2 ** Math.min(over - 1, 30));
-          await pair.lock.block(k, seconds);
-        }),
-      ).catch((err: unknown) => {
-        // a failure counter never answers "rate limited" (it has a million points); errors fail closed
-        throw err instanceof EvrmoreAuthError ? err : unavailable(err);
-      });
+      const ip = ipKey(key.ip);
+      const { ip: ipPair, address: addressPair } = locks[kind];
+      const cap = kind === 'mfa' ? maxMfaFailures : undefined;
+      await Promise.all([
+        countFailure(ipPair, rules[kind], ip),
+        countFailure(addressPair, rules[kind], addressKey(kind, ip, key.address), cap),
+      ]);
     },
 
     async recordSuccess(kind, key) {
-      if (key.address === undefined) return;
-      const pair = lockout[kind].a;
-      const k = keyPart(key.address);
-      await settle([pair.failures.delete(k), pair.lock.delete(k)]);
+      const ip = ipKey(key.ip);
+      const p = locks[kind].address;
+      const k = addressKey(kind, ip, key.address);
+      await Promise.all([run(() => p.failures.delete(k)), run(() => p.lock.delete(k))]);
     },
   };
+}
+
+function lockoutRule(
+  name: string,
+  value: Record<string, unknown>,
+  defaults: Required<LockoutRule>,
+): Required<LockoutRule> {
+  const freeFailures = integer(
+    `${name}.freeFailures`,
+    value.freeFailures,
+    defaults.freeFailures,
+    0,
+  );
+  const baseSeconds = integer(`${name}.baseSeconds`, value.baseSeconds, defaults.baseSeconds, 1);
+  const maxSeconds = integer(
+    `${name}.maxSeconds`,
+    value.maxSeconds,
+    Math.max(defaults.maxSeconds, baseSeconds),
+    1,
+  );
+  if (maxSeconds < baseSeconds) fail(`${name}.maxSeconds must be ≥ baseSeconds`);
+  return { freeFailures, baseSeconds, maxSeconds };
 }

@@ -1,7 +1,7 @@
 // POST /auth/refresh: rotate the refresh token; grace window for concurrent duplicates; reuse
 // detection revokes the session.
 import { EvrmoreAuthError, type TokenResponse } from '@evrmore-auth/core';
-import { openGraceBlob, sealGraceBlob } from './crypto.js';
+import { openGraceBlob, sealGraceBlob, sha256Base64Url, timingSafeEqualString } from './crypto.js';
 import type { RequestContext } from './http.js';
 import {
   eventBase,
@@ -26,6 +26,11 @@ import {
 export interface RefreshSessionOptions {
   /** The refresh cookie's value (`null` when absent). */
   refreshToken: string | null;
+  /**
+   * The fingerprint cookie's value (`null` when absent). The refresh family is bound to the
+   * browser that signed in: without the matching fingerprint a refresh token is refused.
+   */
+  fingerprint: string | null;
   context: RequestContext;
 }
 
@@ -53,18 +58,19 @@ interface GraceSet {
  * Rotate a refresh token. The new token set is sealed (AES-256-GCM, key from HKDF of the
  * presented token) and handed to the store, so a concurrent duplicate within the grace window gets
  * the identical set; reuse later revokes the session (`refresh_reused`, event `refresh.reused`).
- * Throws `refresh_invalid` for an unknown, revoked, idle-expired or absolutely-expired session.
+ * Throws `refresh_invalid` for an unknown, revoked, idle-expired or absolutely-expired session,
+ * and `fingerprint_mismatch` when the fingerprint cookie is missing or belongs to another sign-in.
  *
  * @example
  * ```ts
- * const { tokens, setCookies } = await refreshSession(runtime, { refreshToken, context });
+ * const { tokens, setCookies } = await refreshSession(runtime, { refreshToken, fingerprint, context });
  * ```
  */
 export async function refreshSession(
   rt: AuthRuntime,
   options: RefreshSessionOptions,
 ): Promise<RefreshResult> {
-  const { refreshToken, context } = options;
+  const { refreshToken, fingerprint, context } = options;
   const { config } = rt;
   await rt.rateLimits.check('refresh', { ip: context.ip });
   const sessionId = refreshTokenSessionId(refreshToken);
@@ -72,6 +78,15 @@ export async function refreshSession(
   const now = config.now();
   const current = await rt.store.getSession(sessionId);
   if (!isLive(current, now)) throw new EvrmoreAuthError('refresh_invalid');
+  // A refresh cookie alone (copied off the browser that signed in) is not enough.
+  if (
+    fingerprint === null ||
+    fingerprint.length > 128 ||
+    !timingSafeEqualString(await sha256Base64Url(fingerprint), current.fingerprintHash)
+  )
+    throw new EvrmoreAuthError('fingerprint_mismatch', {
+      detail: 'the refresh token belongs to another browser',
+    });
 
   const claims = await loadClaims(rt, current.address, {
     kind: 'refresh',
@@ -94,6 +109,9 @@ export async function refreshSession(
     newHash: await hashRefreshToken(newToken),
     now,
     graceMs: config.refreshGraceSeconds * 1000,
+    // A retry of a rotation whose answer was lost (503) gets the same set while the successor is
+    // unused. TODO: read config.refreshRetrySeconds directly once config.ts has it (being added).
+    retryMs: ((config as { refreshRetrySeconds?: number }).refreshRetrySeconds ?? 300) * 1000,
     idleExpiresAt,
     graceBlob,
   });

@@ -57,15 +57,14 @@ export async function verifySignIn(
 ): Promise<{ address: string; fields: SignInMessageFields }> {
   const { message, signature, context } = options;
   const { config } = rt;
+  await rt.rateLimits.check('verify', { ip: context.ip });
   let fields: SignInMessageFields;
   try {
     fields = parseSignInMessage(message);
   } catch (err) {
-    await rt.rateLimits.check('verify', { ip: context.ip });
     if (err instanceof EvrmoreAuthError) throw err;
     throw new EvrmoreAuthError('invalid_message', { cause: err });
   }
-  await rt.rateLimits.check('verify', { ip: context.ip, address: fields.address });
 
   // Spend the nonce first: a nonce is used up by its first attempt, valid or not.
   const record = await rt.store.consumeChallenge(fields.nonce);
@@ -103,6 +102,9 @@ export async function verifySignIn(
   if (now >= expiresAt) throw new EvrmoreAuthError('challenge_expired');
   if (!(notBefore <= now + tolerance))
     throw new EvrmoreAuthError('challenge_unknown', { detail: 'the message is not valid yet' });
+  // Only now, with a challenge issued for this address consumed, does the address's budget (and
+  // lock-out) come in: keyed by IP + address, so another network's failures never count here.
+  await rt.rateLimits.checkAddress('verify', { ip: context.ip, address: record.address });
 
   const result = verifyMessage({
     address: record.address,
@@ -152,6 +154,8 @@ export async function completeSignIn(
 ): Promise<SignInResult> {
   const { address, context } = options;
   const { config } = rt;
+  // One network cannot fill the store's session cap with throw-away keys.
+  await rt.rateLimits.check('newSessions', { ip: context.ip });
   const sessionId = randomToken(config.randomBytes, 16);
   const claims = await loadClaims(rt, address, {
     kind: 'signin',

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { createHarness, problem, wallet } from './testing/harness.js';
 
 describe('rate limits wired into the routes', () => {
-  it('challenge per address: over the limit is 429 rate_limited with retry-after and a rate_limited event', async () => {
+  it('challenge per IP + address: over the limit is 429 rate_limited with retry-after and a rate_limited event', async () => {
     const h = await createHarness({
-      rateLimits: { challenge: { perAddress: { points: 2, duration: 60 } } },
+      rateLimits: { challenge: { perIpAddress: { points: 2, duration: 60 } } },
     });
     const w = wallet();
     await h.challenge(w);
@@ -19,16 +19,21 @@ describe('rate limits wired into the routes', () => {
       code: 'rate_limited',
       ip: '203.0.113.7',
     });
-    // another address from another IP is unaffected
-    const other = await h.auth.handler(
-      new Request('https://app.example.com/auth/challenge', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ address: wallet('07').address }),
-      }),
-      { ip: '198.51.100.2' },
-    );
-    expect(other.status).toBe(201);
+    // the same address from another IP, and another address from this IP, are unaffected
+    for (const [address, ip] of [
+      [w.address, '198.51.100.2'],
+      [wallet('07').address, '203.0.113.7'],
+    ]) {
+      const other = await h.auth.handler(
+        new Request('https://app.example.com/auth/challenge', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ address }),
+        }),
+        { ip },
+      );
+      expect(other.status).toBe(201);
+    }
   });
 
   it('verify per IP: the fourth verify from one IP within the window is 429', async () => {
@@ -47,7 +52,7 @@ describe('rate limits wired into the routes', () => {
     expect(res.status).toBe(429);
   });
 
-  it('failed signatures lock the address out progressively; the lock-out answers 429 before any signature work', async () => {
+  it('failed signatures lock that IP + address out progressively; the lock-out answers 429 before any signature work', async () => {
     const h = await createHarness({
       rateLimits: { lockout: { freeFailures: 2, baseSeconds: 30, maxSeconds: 60 } },
     });

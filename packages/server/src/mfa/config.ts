@@ -31,7 +31,10 @@ import { createSecretBox, type MfaEncryptionKey, type SecretBox } from './secret
 export interface MfaConfig {
   /** 32-byte AES-256-GCM keys, newest first (the first encrypts, all decrypt). Required. */
   encryptionKeys: MfaEncryptionKey[];
-  /** The account provider shown by authenticator apps. @default the configured `domain` */
+  /**
+   * The account provider shown by authenticator apps (1-100 characters, no `:`).
+   * @default the configured `domain`'s host, without its port (an IPv6 literal with `-` for `:`)
+   */
   issuer?: string;
   /** TOTP steps accepted either side of the current one (0–2). @default 1 */
   window?: number;
@@ -77,6 +80,18 @@ function int(name: string, value: unknown, fallback: number, min: number, max: n
 }
 
 /**
+ * The issuer an authenticator app shows when none is configured: the domain's host. Valid for
+ * every valid domain: the port goes, an IPv6 literal's `:` (which otpauth labels cannot hold)
+ * become `-`, and it is cut to 100 characters.
+ */
+function defaultIssuer(domain: string): string {
+  const host = domain.startsWith('[')
+    ? domain.slice(1, Math.max(1, domain.indexOf(']')))
+    : domain.replace(/:\d*$/, '');
+  return host.replaceAll(':', '-').slice(0, 100);
+}
+
+/**
  * Validate the `mfa` option (TypeError `createEvrmoreAuth: mfa…` with the exact problem);
  * `null` when MFA is not configured.
  *
@@ -114,7 +129,7 @@ export function resolveMfaConfig(
     randomBytes: defaults.randomBytes,
     errorPrefix: `${P}.encryptionKeys`,
   });
-  const issuer = c.issuer ?? defaults.domain;
+  const issuer = c.issuer ?? defaultIssuer(defaults.domain);
   if (
     typeof issuer !== 'string' ||
     issuer.length === 0 ||

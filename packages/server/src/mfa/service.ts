@@ -116,7 +116,8 @@ async function failCode(
 
 async function checkLimits(rt: AuthRuntime, options: MfaOperationOptions): Promise<void> {
   try {
-    await rt.rateLimits.check('mfa', { ip: options.context.ip, address: options.address });
+    await rt.rateLimits.check('mfa', { ip: options.context.ip });
+    await rt.rateLimits.checkAddress('mfa', { ip: options.context.ip, address: options.address });
   } catch (err) {
     if (err instanceof EvrmoreAuthError && err.code === 'rate_limited')
       rt.events.emit({

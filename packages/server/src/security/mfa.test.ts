@@ -349,14 +349,14 @@ describe('MFA: rate limits and lock-out', () => {
       rateLimits: {
         challenge: {
           perIp: { points: 1000, duration: 60 },
-          perAddress: { points: 1000, duration: 60 },
+          perIpAddress: { points: 1000, duration: 60 },
         },
         verify: {
           perIp: { points: 1000, duration: 60 },
-          perAddress: { points: 1000, duration: 60 },
+          perIpAddress: { points: 1000, duration: 60 },
         },
         mfa: { perAddress: { points: 1000, duration: 300 } },
-        lockout: { freeFailures: 3, baseSeconds: 60, maxSeconds: 900 },
+        mfaLockout: { freeFailures: 3, baseSeconds: 60, maxSeconds: 900 },
       },
     });
     const e = await enrol(h);
@@ -375,14 +375,14 @@ describe('MFA: rate limits and lock-out', () => {
       rateLimits: {
         challenge: {
           perIp: { points: 1000, duration: 60 },
-          perAddress: { points: 1000, duration: 60 },
+          perIpAddress: { points: 1000, duration: 60 },
         },
         verify: {
           perIp: { points: 1000, duration: 60 },
-          perAddress: { points: 1000, duration: 60 },
+          perIpAddress: { points: 1000, duration: 60 },
         },
         mfa: { perAddress: { points: 3, duration: 300 } },
-        lockout: { freeFailures: 100 },
+        mfaLockout: { freeFailures: 100, maxFailures: 101 },
       },
     });
     const e = await enrol(h); // spends one point

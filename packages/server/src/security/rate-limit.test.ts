@@ -1,5 +1,6 @@
-// Attack family: brute force and flooding. Per-IP and per-address limits through the fetch
+// Attack family: brute force and flooding. Per-IP and per-IP + address limits through the fetch
 // handler, progressive lock-out after bad signatures, x-forwarded-for spoofing, fail-closed limiter.
+// (Attacks on other people's sign-in, over real HTTP and on every store: test/abuse/.)
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
 import type { EvrmoreAuth } from '../auth.js';
@@ -37,13 +38,14 @@ async function expect429(res: Response, maxRetryAfter: number): Promise<number> 
 const addresses = Array.from({ length: 32 }, (_, i) => wallet(String(10 + i)).address);
 
 describe('rate limits (defaults)', () => {
-  it('per address: the 11th challenge for one address in a minute is 429, from any IP', async () => {
+  it('per IP + address: the 11th challenge for one address from one IP in a minute is 429; other IPs still get theirs', async () => {
     const h = await createHarness({ rateLimits: {} });
     const w = wallet();
     for (let i = 0; i < 10; i++)
-      expect((await challengeFrom(h.auth, w.address, `198.51.100.${i}`)).status).toBe(201);
+      expect((await challengeFrom(h.auth, w.address, '198.51.100.200')).status).toBe(201);
     await expect429(await challengeFrom(h.auth, w.address, '198.51.100.200'), 60);
-    expect((await challengeFrom(h.auth, addresses[0]!, '198.51.100.201')).status).toBe(201);
+    expect((await challengeFrom(h.auth, w.address, '198.51.100.201')).status).toBe(201);
+    expect((await challengeFrom(h.auth, addresses[0]!, '198.51.100.200')).status).toBe(201);
     expect(h.events.filter((e) => e.type === 'rate_limited')).toMatchObject([
       {
         type: 'rate_limited',
@@ -76,7 +78,7 @@ describe('rate limits (defaults)', () => {
     );
   });
 
-  it('locks an address out after 5 bad signatures (2 s, then 4 s) even for the right key', async () => {
+  it('locks an IP + address out after 5 bad signatures from that IP (2 s, then 4 s); the owner elsewhere is not locked', async () => {
     const h = await createHarness({ rateLimits: {} });
     const victim = wallet();
     const attacker = wallet('07');
@@ -92,19 +94,21 @@ describe('rate limits (defaults)', () => {
       );
     };
     for (let i = 0; i < 5; i++) {
-      const res = await attempt(attacker, `192.0.2.${i}`);
+      const res = await attempt(attacker, '192.0.2.66');
       expect((await problem(res)).code).toBe('invalid_signature');
     }
-    // the 5 failures were free; the 6th locks for 2 s
-    expect((await problem(await attempt(attacker, '192.0.2.50'))).code).toBe('invalid_signature');
-    expect(await expect429(await attempt(victim, '192.0.2.51'), 2)).toBe(2);
+    // the 5 failures were free; the 6th locks that IP + address for 2 s
+    expect((await problem(await attempt(attacker, '192.0.2.66'))).code).toBe('invalid_signature');
+    expect(await expect429(await attempt(victim, '192.0.2.66'), 2)).toBe(2);
     expect(h.events.filter((e) => e.type === 'signin.failed')).toHaveLength(6);
+    // the owner on their own network signs in with a valid signature
+    expect((await attempt(victim, '198.51.100.5')).status).toBe(200);
   });
 
-  it('locks an IP out after 5 bad signatures across addresses', async () => {
+  it('locks an IP out after 20 bad signatures across addresses', async () => {
     const h = await createHarness({ rateLimits: {} });
     const attacker = wallet('07');
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 21; i++) {
       const w = wallet(String(20 + i));
       const { message } = await h.challenge(w);
       const res = await h.request('POST', '/auth/verify', {
@@ -112,7 +116,7 @@ describe('rate limits (defaults)', () => {
       });
       expect((await problem(res)).code).toBe('invalid_signature');
     }
-    const w = wallet('30');
+    const w = wallet('50');
     const { message } = await h.challenge(w);
     const res = await h.request('POST', '/auth/verify', {
       body: { message, signature: w.sign(message) },
@@ -167,6 +171,45 @@ describe('x-forwarded-for', () => {
       }),
       60,
     );
+  });
+});
+
+describe('trusted proxies: CIDR ranges, an edge header, IPv6 networks', () => {
+  const rateLimits = { challenge: { perIp: { points: 3, duration: 60 } } };
+
+  it('a CIDR range of proxies is trusted; a peer outside it is not', async () => {
+    const h = await createHarness({ rateLimits, trustedProxies: ['10.0.0.0/8', 'fd00::/8'] });
+    for (const peer of ['10.200.3.4', 'fd00::7']) {
+      const res = await challengeFrom(h.auth, addresses[0]!, peer, {
+        'x-forwarded-for': '198.51.100.77, 10.1.1.1',
+      });
+      expect(res.status).toBe(201);
+    }
+    expect(h.events.filter((e) => e.type === 'challenge.issued').map((e) => e.ip)).toEqual([
+      '198.51.100.77',
+      '198.51.100.77',
+    ]);
+    await challengeFrom(h.auth, addresses[1]!, '11.0.0.1', { 'x-forwarded-for': '198.51.100.78' });
+    expect(h.events.at(-1)).toMatchObject({ ip: '11.0.0.1' });
+  });
+
+  it('{ header } believes the edge header (cf-connecting-ip) and nothing else', async () => {
+    const h = await createHarness({ rateLimits, trustedProxies: { header: 'cf-connecting-ip' } });
+    await challengeFrom(h.auth, addresses[0]!, '127.0.0.1', {
+      'cf-connecting-ip': '2001:db8::5',
+      'x-forwarded-for': '198.51.100.1',
+    });
+    expect(h.events.at(-1)).toMatchObject({ type: 'challenge.issued', ip: '2001:db8::5' });
+  });
+
+  it('one IPv6 /64 is one client: rotating through its addresses does not dodge the limit', async () => {
+    const h = await createHarness({ rateLimits, trustedProxies: ['10.0.0.2'] });
+    const from = (ip: string, i: number) =>
+      challengeFrom(h.auth, addresses[i]!, '10.0.0.2', { 'x-forwarded-for': ip });
+    for (let i = 0; i < 3; i++)
+      expect((await from(`2001:db8:aa:bb::${i + 1}`, i)).status).toBe(201);
+    await expect429(await from('2001:db8:aa:bb:1234:5678:9abc:def0', 3), 60);
+    expect((await from('2001:db8:aa:bc::1', 4)).status).toBe(201); // the next /64
   });
 });
 

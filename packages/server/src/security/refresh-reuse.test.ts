@@ -1,19 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { cookieValue, createHarness, problem, type Harness } from '../testing/harness.js';
+import { cookieValue, createHarness, problem, wallet, type Harness } from '../testing/harness.js';
 
 const RT = '__Secure-evrmore-rt';
+const FGP = '__Host-evrmore-fgp';
+/** A refresh as the browser sends it: the refresh cookie and the fingerprint cookie of its sign-in. */
 function refresh(
   h: Harness,
   token: string,
   headers: Record<string, string> = { 'x-requested-with': 'evrmore-auth' },
+  fingerprint: string | null = lastFingerprint.get(h) ?? null,
 ) {
-  return h.request('POST', '/auth/refresh', { headers: { ...headers, cookie: `${RT}=${token}` } });
+  const cookie = fingerprint === null ? `${RT}=${token}` : `${RT}=${token}; ${FGP}=${fingerprint}`;
+  return h.request('POST', '/auth/refresh', { headers: { ...headers, cookie } });
+}
+const lastFingerprint = new WeakMap<Harness, string>();
+async function signIn(h: Harness, seed?: string) {
+  const s = await h.signIn(seed === undefined ? undefined : wallet(seed));
+  lastFingerprint.set(h, s.fingerprint);
+  return s;
 }
 
 describe('refresh rotation and reuse detection', () => {
   it('rotates on every use: a new cookie each time, and the new access token works', async () => {
     const h = await createHarness();
-    const s = await h.signIn();
+    const s = await signIn(h);
     h.tick(60_000);
     const r1 = await refresh(h, s.refreshToken);
     expect(r1.status).toBe(200);
@@ -33,7 +43,7 @@ describe('refresh rotation and reuse detection', () => {
 
   it('a concurrent duplicate within the grace window receives the identical token set', async () => {
     const h = await createHarness();
-    const s = await h.signIn();
+    const s = await signIn(h);
     const [a, b] = await Promise.all([refresh(h, s.refreshToken), refresh(h, s.refreshToken)]);
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
@@ -48,11 +58,12 @@ describe('refresh rotation and reuse detection', () => {
     expect(((await c.json()) as { accessToken: string }).accessToken).toBe(ja.accessToken);
   });
 
-  it('reuse after the grace window revokes the session, emits refresh.reused and kills the access token', async () => {
+  it('reuse after the grace window (its successor used) revokes the session, emits refresh.reused and kills the access token', async () => {
     const h = await createHarness();
-    const s = await h.signIn();
+    const s = await signIn(h);
     const r1 = await refresh(h, s.refreshToken);
-    const t1 = cookieValue(r1, RT)!;
+    const r2 = await refresh(h, cookieValue(r1, RT)!);
+    const t1 = cookieValue(r2, RT)!;
     h.tick(10_000);
     const reuse = await refresh(h, s.refreshToken);
     expect(reuse.status).toBe(401);
@@ -75,7 +86,7 @@ describe('refresh rotation and reuse detection', () => {
 
   it('idle lifetime: unused for 7 days the refresh token is refresh_invalid; used within it slides', async () => {
     const h = await createHarness();
-    const s = await h.signIn();
+    const s = await signIn(h);
     h.tick(6 * 86_400_000);
     const r1 = await refresh(h, s.refreshToken);
     expect(r1.status).toBe(200);
@@ -88,7 +99,7 @@ describe('refresh rotation and reuse detection', () => {
 
   it('absolute lifetime: after 30 days refresh fails even when used daily', async () => {
     const h = await createHarness();
-    const s = await h.signIn();
+    const s = await signIn(h);
     let token = s.refreshToken;
     for (let day = 1; day < 30; day++) {
       h.tick(86_400_000);
@@ -103,7 +114,7 @@ describe('refresh rotation and reuse detection', () => {
 
   it('without an allowed Origin or x-requested-with: 403 origin_forbidden; allowed Origin passes', async () => {
     const h = await createHarness();
-    const s = await h.signIn();
+    const s = await signIn(h);
     expect((await problem(await refresh(h, s.refreshToken, {}))).code).toBe('origin_forbidden');
     expect(
       (await problem(await refresh(h, s.refreshToken, { origin: 'https://evil.example' }))).code,
@@ -120,10 +131,26 @@ describe('refresh rotation and reuse detection', () => {
     });
     expect((await problem(none)).code).toBe('refresh_invalid');
     expect((await problem(await refresh(h, 'garbage'))).code).toBe('refresh_invalid');
-    const s = await h.signIn();
+    const s = await signIn(h);
     const forged = `${s.tokens.session.id}.${'A'.repeat(43)}`;
     expect((await problem(await refresh(h, forged))).code).toBe('refresh_invalid');
     // a guessed token for a live session does not revoke it
     expect((await refresh(h, s.refreshToken)).status).toBe(200);
+  });
+
+  it("is bound to the fingerprint of its sign-in: a refresh cookie alone, or with another sign-in's fingerprint, is refused", async () => {
+    const h = await createHarness();
+    const other = await signIn(h, '07');
+    const s = await signIn(h);
+    const headers = { 'x-requested-with': 'evrmore-auth' };
+    for (const fingerprint of [null, other.fingerprint, 'x'.repeat(43)]) {
+      const res = await refresh(h, s.refreshToken, headers, fingerprint);
+      expect(res.status).toBe(401);
+      expect((await problem(res)).code).toBe('fingerprint_mismatch');
+      expect(res.headers.getSetCookie().some((c) => c.startsWith(`${RT}=;`))).toBe(true);
+    }
+    // refused, not revoked: the browser that holds both cookies still refreshes
+    expect(h.events.some((e) => e.type === 'session.revoked')).toBe(false);
+    expect((await refresh(h, s.refreshToken, headers, s.fingerprint)).status).toBe(200);
   });
 });
