@@ -6,6 +6,7 @@ import { generateTotpCode } from '../mfa/totp.js';
 import {
   cookieValue,
   createHarness,
+  ORIGIN,
   problem,
   wallet,
   type Harness,
@@ -391,6 +392,69 @@ describe('MFA: rate limits and lock-out', () => {
     expect((await verify(h, token, '000000')).status).toBe(401);
     expect((await verify(h, token, '000000')).status).toBe(401);
     expect((await verify(h, token, generateTotpCode(e.secret, h.clock.t))).status).toBe(429);
+  });
+});
+
+describe('MFA: brute force over days, and bursts', () => {
+  it('wrong codes are remembered past an hour and capped per day; a burst raises the anomaly event', async () => {
+    const h = await createHarness({
+      mfa: { encryptionKeys: [K1], maxAttemptsPerToken: 10 },
+      rateLimits: {
+        mfa: {
+          perIp: { points: 1000, duration: 300 },
+          perAddress: { points: 1000, duration: 300 },
+        },
+        mfaLockout: { freeFailures: 11, maxFailures: 12 },
+      },
+      anomaly: { threshold: 5 },
+    });
+    const e = await enrol(h);
+    h.tick(STEP);
+    const token = await mfaToken(h, e.w);
+    for (let i = 0; i < 6; i++) expect((await verify(h, token, '000000')).status).toBe(401);
+    h.tick(2 * 3600_000); // a fixed one-hour window would have forgotten them by now
+    const t2 = await mfaToken(h, e.w);
+    for (let i = 0; i < 5; i++) expect((await verify(h, t2, '000000')).status).toBe(401);
+    // the 12th wrong code in the day reaches the cap: even the right code waits for the window
+    expect((await verify(h, t2, '000000')).status).toBe(401);
+    // from another network too (the per-IP lock of the guessing network is not what stops it)
+    const capped = await h.auth.handler(
+      new Request(`${ORIGIN}/auth/mfa/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ mfaToken: t2, code: generateTotpCode(e.secret, h.clock.t) }),
+      }),
+      { ip: '198.51.100.9' },
+    );
+    expect(capped.status).toBe(429);
+    expect(Number(capped.headers.get('retry-after'))).toBeGreaterThan(20 * 3600);
+    const bursts = h.events.filter((x) => x.type === 'anomaly.failed_signins');
+    expect(bursts.map((x) => x.detail?.stage)).toContain('mfa');
+  });
+});
+
+describe('MFA: the default issuer', () => {
+  it('is valid for every valid domain: a port, an IPv6 literal', async () => {
+    for (const [domain, issuer] of [
+      ['localhost:3000', 'localhost'],
+      ['[::1]:8443', '--1'],
+      ['auth.example.com', 'auth.example.com'],
+    ] as const) {
+      const h = await createHarness({
+        domain,
+        uri: `https://${domain}`,
+        mfa: { encryptionKeys: [K1] },
+      });
+      expect(h.auth.config.domain).toBe(domain);
+      const signedIn = await h.signIn();
+      const setup = await h.request('POST', '/auth/mfa/totp/setup', {
+        headers: signedIn.authHeaders,
+        body: {},
+      });
+      expect(setup.status).toBe(200);
+      const { uri } = (await setup.json()) as { uri: string };
+      expect(new URL(uri).searchParams.get('issuer')).toBe(issuer);
+    }
   });
 });
 
