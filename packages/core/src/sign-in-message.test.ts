@@ -315,20 +315,27 @@ describe('isRfc3339Utc', () => {
 // test/vectors/sign-in-message-grammar.json: per field, values the grammar accepts and refuses.
 interface GrammarCase {
   value: string;
+  /** The value is `value` repeated this many times. */
+  repeat?: number;
   why: string;
+  /** Refused by the builder only: the value cannot sit on one line of a message. */
+  builderOnly?: boolean;
+  /** The field the parser names when it reads the line as another field. */
+  parseField?: string;
 }
 interface FieldVectors {
   rule: string;
   valid: GrammarCase[];
   invalid: GrammarCase[];
 }
-type VectorField = 'domain' | 'uri';
+type VectorField = 'domain' | 'statement' | 'uri';
 const GRAMMAR = JSON.parse(
   readFileSync(
     new URL('../../../test/vectors/sign-in-message-grammar.json', import.meta.url),
     'utf8',
   ),
 ) as Record<VectorField, FieldVectors>;
+const valueOf = (c: GrammarCase): string => c.value.repeat(c.repeat ?? 1);
 
 /** Where each vector field sits in FULL / FULL_TEXT, and how to put a value there. */
 const PLACES: {
@@ -344,6 +351,13 @@ const PLACES: {
     line: 1,
     set: (domain) => ({ ...FULL, domain }),
     text: (domain) => `${domain} wants you to sign in with your Evrmore account:`,
+  },
+  {
+    vectors: 'statement',
+    field: 'statement',
+    line: 4,
+    set: (statement) => ({ ...FULL, statement }),
+    text: (statement) => statement,
   },
   {
     vectors: 'uri',
@@ -375,17 +389,25 @@ describe('grammar vectors (test/vectors/sign-in-message-grammar.json)', () => {
   for (const place of PLACES) {
     const { valid, invalid } = GRAMMAR[place.vectors];
     describe(`${place.field} (line ${place.line})`, () => {
-      it.each(valid.map((c) => [c.value, c.why]))('accepts %j (%s)', (value) => {
+      const show = (c: GrammarCase): string =>
+        c.repeat === undefined
+          ? JSON.stringify(c.value)
+          : `${JSON.stringify(c.value)} × ${c.repeat}`;
+      it.each(valid.map((c) => [show(c), c.why, c] as const))('accepts %s (%s)', (_s, _w, c) => {
+        const value = valueOf(c);
         const fields = place.set(value);
         const text = buildSignInMessage(fields);
         expect(text.split('\n')[place.line - 1]).toBe(place.text(value));
         expect(parseSignInMessage(text)).toEqual(fields);
       });
-      it.each(invalid.map((c) => [c.value, c.why]))('refuses %j (%s)', (value) => {
+      it.each(invalid.map((c) => [show(c), c.why, c] as const))('refuses %s (%s)', (_s, _w, c) => {
+        const value = valueOf(c);
         expect(buildError(place.set(value)).field).toBe(place.field);
+        if (c.builderOnly) return;
+        const field = c.parseField ?? place.field;
         const e = parseError(edit(place.line, place.text(value)));
-        expect([e.line, e.field]).toEqual([place.line, place.field]);
-        expect(e.detail).toContain(`line ${place.line} (${place.field})`);
+        expect([e.line, e.field]).toEqual([place.line, field]);
+        expect(e.detail).toContain(`line ${place.line} (${field})`);
       });
     });
   }
@@ -393,10 +415,10 @@ describe('grammar vectors (test/vectors/sign-in-message-grammar.json)', () => {
 
 describe('isValidSignInDomain', () => {
   it('is the check the builder and the parser apply to the domain', () => {
-    for (const { value } of GRAMMAR.domain.valid)
-      expect(isValidSignInDomain(value), value).toBe(true);
-    for (const { value } of GRAMMAR.domain.invalid)
-      expect(isValidSignInDomain(value), value).toBe(false);
+    for (const c of GRAMMAR.domain.valid)
+      expect(isValidSignInDomain(valueOf(c)), c.value).toBe(true);
+    for (const c of GRAMMAR.domain.invalid)
+      expect(isValidSignInDomain(valueOf(c)), c.value).toBe(false);
   });
 
   it('accepts every domain the property test builds messages with, and refuses non-strings', () => {

@@ -24,7 +24,10 @@ export interface SignInMessageFields {
   domain: string;
   /** The P2PKH address signing in. */
   address: string;
-  /** Optional human-readable line; no line breaks. */
+  /**
+   * Optional human-readable line, 1 to 2048 printable characters (any script; no control, format,
+   * private-use or lone surrogate characters; U+0020 is the only space, never first or last).
+   */
   statement?: string;
   /** The sign-in origin: an RFC 3986 `URI`, at most 2048 characters. */
   uri: string;
@@ -77,9 +80,13 @@ const NONCE = /^[A-Za-z0-9]{8,128}$/;
 const CHAIN_ID = /^[a-z0-9-]{1,32}:[a-z0-9-]{1,32}$/;
 const RFC3339_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
 const REQUEST_ID = /^[\x21-\x7e]{1,256}$/;
-// Printable text without line breaks or other control characters, no leading/trailing space.
-const STATEMENT =
-  /^[^\s\p{Cc}\p{Cf}\u2028\u2029](?:[^\p{Cc}\p{Cf}\u2028\u2029\n\r\t]*[^\s\p{Cc}\p{Cf}\u2028\u2029])?$/u;
+// A statement character (PROTOCOL.md section 2): any printable character. Refused: controls (Cc:
+// LF, CR, TAB, DEL, C1), format characters (Cf: bidi overrides and isolates, zero-width characters,
+// BOM, soft hyphen), lone surrogates (Cs, which have no UTF-8 form), private-use characters (Co),
+// and every separator (Z) but U+0020 SPACE, which the pattern allows between characters.
+const STATEMENT_CHAR = '[^\\p{Cc}\\p{Cf}\\p{Cs}\\p{Co}\\p{Z}]';
+// One or more statement characters and inner spaces, starting and ending with a character.
+const STATEMENT = new RegExp(`^${STATEMENT_CHAR}(?:[ ]*${STATEMENT_CHAR})*$`, 'u');
 const MAX_FIELD = 2048;
 const FIELD_LINE =
   /^(?:URI|Version|Chain ID|Nonce|Issued At|Expiration Time|Not Before|Request ID|Resources):/;
@@ -163,7 +170,7 @@ const checks = {
   statement: (v) =>
     v.length <= MAX_FIELD && STATEMENT.test(v) && !FIELD_LINE.test(v)
       ? undefined
-      : 'must be one line of printable text without leading or trailing spaces, not starting like a field line',
+      : `must be one line of 1 to ${MAX_FIELD} printable characters (no control, format, private-use or lone surrogate characters; no space but U+0020), without leading or trailing spaces, not starting like a field line`,
   uri: (v) => (isRfc3986Uri(v) ? undefined : URI_PROBLEM),
   version: (v) => (v === '1' ? undefined : "must be '1'"),
   chainId: (v) => (CHAIN_ID.test(v) ? undefined : "must look like 'evrmore:mainnet'"),
