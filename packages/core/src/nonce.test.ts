@@ -11,28 +11,28 @@ describe('generateNonce', () => {
     expect(32 * Math.log2(62)).toBeGreaterThan(128);
   });
 
-  it('honours length and refuses lengths under 22 characters (128 bits) or above 256', () => {
+  it('honours length and refuses lengths under 22 characters (128 bits) or above 128 (the grammar)', () => {
     expect(generateNonce({ length: 22 })).toHaveLength(22);
-    expect(generateNonce({ length: 256 })).toHaveLength(256);
-    for (const length of [21, 0, 257, 1.5, NaN])
+    expect(generateNonce({ length: 128 })).toHaveLength(128);
+    for (const length of [21, 0, 129, 256, 1.5, NaN])
       expect(() => generateNonce({ length })).toThrow(
-        new TypeError('nonce length must be an integer from 22 to 256'),
+        new TypeError('nonce length must be an integer from 22 to 128'),
       );
   });
 
   it('maps bytes below 248 to ALPHABET[b % 62] and skips bytes ≥ 248 (rejection sampling)', () => {
     const calls: number[] = [];
-    let next = 0;
-    // Every byte value in turn: 0, 1, …, 255, 0, 1, …
+    let next = 200;
+    // Every byte value in turn from 200: 200, 201, …, 255, 0, 1, …
     const randomBytes = (n: number): Uint8Array => {
       calls.push(n);
       return Uint8Array.from({ length: n }, () => next++ % 256);
     };
-    const nonce = generateNonce({ length: 250, randomBytes });
-    const expected = [...Array(248).keys(), 0, 1].map((b) => ALPHABET[b % 62]).join('');
-    // 248…255 were skipped: the two characters after index 247 come from bytes 0 and 1 of the next cycle.
-    expect(nonce).toBe(expected);
-    expect(calls).toEqual([500]);
+    const nonce = generateNonce({ length: 128, randomBytes });
+    const bytes = [...Array(48).keys()].map((i) => 200 + i).concat([...Array(80).keys()]);
+    // 248…255 were skipped: the 80 characters after byte 247 come from bytes 0…79.
+    expect(nonce).toBe(bytes.map((b) => ALPHABET[b % 62]).join(''));
+    expect(calls).toEqual([256]);
   });
 
   it('asks for more bytes when rejection leaves too few', () => {
@@ -53,13 +53,15 @@ describe('generateNonce', () => {
 
   it('is uniform over the alphabet: every character equally often for a uniform byte stream', () => {
     let next = 0;
-    const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => next++ % 256);
+    // One byte per call, so no byte of the stream is drawn and left unused.
+    const randomBytes = () => Uint8Array.of(next++ % 256);
     const counts = new Map<string, number>();
-    // 248 accepted bytes per 256: 50 nonces of 248 chars = exactly 200 of each character.
-    for (let i = 0; i < 50; i++)
-      for (const c of generateNonce({ length: 248, randomBytes }))
+    // 248 accepted bytes per 256: 100 nonces of 124 chars = 50 cycles = exactly 200 of each.
+    for (let i = 0; i < 100; i++)
+      for (const c of generateNonce({ length: 124, randomBytes }))
         counts.set(c, (counts.get(c) ?? 0) + 1);
     expect(counts.size).toBe(62);
     expect(new Set(counts.values())).toEqual(new Set([200]));
+    expect(next).toBe(50 * 256 - 8);
   });
 });

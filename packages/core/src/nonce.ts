@@ -1,6 +1,10 @@
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** Largest multiple of 62 below 256: bytes at or above it are rejected to keep the draw unbiased. */
 const LIMIT = 256 - (256 % ALPHABET.length);
+/** 22 characters carry at least 128 bits (22 × log2 62 ≈ 131). */
+const MIN_LENGTH = 22;
+/** The longest nonce a Sign-In with Evrmore message takes (sign-in-message.ts: 8 to 128). */
+const MAX_LENGTH = 128;
 
 /**
  * Options of {@link generateNonce}.
@@ -13,7 +17,8 @@ const LIMIT = 256 - (256 % ALPHABET.length);
  */
 export interface GenerateNonceOptions {
   /**
-   * Number of alphanumeric characters; at least 22 (≥ 128 bits).
+   * Number of alphanumeric characters, 22 (≥ 128 bits) to 128 (the longest nonce the
+   * Sign-In with Evrmore message grammar takes).
    * @default 32 (about 190 bits)
    */
   length?: number;
@@ -37,8 +42,8 @@ const webRandomBytes = (length: number): Uint8Array =>
  */
 export function generateNonce(options: GenerateNonceOptions = {}): string {
   const length = options.length ?? 32;
-  if (!Number.isInteger(length) || length < 22 || length > 256) {
-    throw new TypeError('nonce length must be an integer from 22 to 256');
+  if (!Number.isInteger(length) || length < MIN_LENGTH || length > MAX_LENGTH) {
+    throw new TypeError(`nonce length must be an integer from ${MIN_LENGTH} to ${MAX_LENGTH}`);
   }
   const randomBytes = options.randomBytes ?? webRandomBytes;
   let out = '';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EvrmoreAuthError } from './errors.js';
+import { generateNonce } from './nonce.js';
 import {
   buildSignInMessage,
   isRfc3339Utc,
@@ -328,7 +329,7 @@ interface FieldVectors {
   valid: GrammarCase[];
   invalid: GrammarCase[];
 }
-type VectorField = 'domain' | 'statement' | 'uri';
+type VectorField = 'domain' | 'statement' | 'uri' | 'nonce';
 const GRAMMAR = JSON.parse(
   readFileSync(
     new URL('../../../test/vectors/sign-in-message-grammar.json', import.meta.url),
@@ -365,6 +366,13 @@ const PLACES: {
     line: 6,
     set: (uri) => ({ ...FULL, uri }),
     text: (uri) => `URI: ${uri}`,
+  },
+  {
+    vectors: 'nonce',
+    field: 'nonce',
+    line: 9,
+    set: (nonce) => ({ ...FULL, nonce }),
+    text: (nonce) => `Nonce: ${nonce}`,
   },
   {
     vectors: 'uri',
@@ -430,5 +438,18 @@ describe('isValidSignInDomain', () => {
     );
     for (const value of [undefined, null, 42, ['example.com']])
       expect(isValidSignInDomain(value as never)).toBe(false);
+  });
+});
+
+describe('nonce length: generateNonce and the grammar agree', () => {
+  it('every length generateNonce issues (22 to 128) parses; the grammar accepts 8 to 128', () => {
+    for (const length of [22, 32, 127, 128]) {
+      const nonce = generateNonce({ length });
+      expect(parseSignInMessage(buildSignInMessage({ ...FULL, nonce })).nonce).toBe(nonce);
+    }
+    expect(() => generateNonce({ length: 129 })).toThrow(TypeError);
+    expect(parseError(edit(9, `Nonce: ${'a'.repeat(129)}`)).line).toBe(9);
+    expect(parseSignInMessage(edit(9, 'Nonce: 12345678')).nonce).toBe('12345678');
+    expect(parseError(edit(9, 'Nonce: 1234567')).line).toBe(9);
   });
 });

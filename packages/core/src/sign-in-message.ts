@@ -35,7 +35,7 @@ export interface SignInMessageFields {
   version: '1';
   /** `evrmore:mainnet`, `evrmore:testnet`, or a custom network's chain id. */
   chainId: string;
-  /** Alphanumeric, at least 8 characters (the server issues ≥ 128 bits). */
+  /** 8 to 128 ASCII letters and digits (`generateNonce` issues 22 to 128: ≥ 128 bits). */
   nonce: string;
   /** RFC 3339 UTC. */
   issuedAt: string;
@@ -76,6 +76,7 @@ export class SignInMessageError extends EvrmoreAuthError {
 
 const HEADER_SUFFIX = ' wants you to sign in with your Evrmore account:';
 const ADDRESS = /^[1-9A-HJ-NP-Za-km-z]{25,40}$/;
+// EIP-4361's nonce = 8*( ALPHA / DIGIT ), bounded: generateNonce issues 22 to 128 (nonce.ts).
 const NONCE = /^[A-Za-z0-9]{8,128}$/;
 const CHAIN_ID = /^[a-z0-9-]{1,32}:[a-z0-9-]{1,32}$/;
 const RFC3339_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
