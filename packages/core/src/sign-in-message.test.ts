@@ -133,7 +133,8 @@ describe('parseSignInMessage round trip (property)', () => {
       issuedAt: timestamp,
       expirationTime: timestamp,
       notBefore: timestamp,
-      requestId: fc.stringMatching(/^[\x21-\x7e]{1,40}$/),
+      // RFC 3986 pchar: unreserved / pct-encoded / sub-delims / ":" / "@".
+      requestId: fc.stringMatching(/^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2}){1,40}$/),
       resources: fc.array(fc.webUrl(), { maxLength: 4 }),
     },
     {
@@ -329,7 +330,7 @@ interface FieldVectors {
   valid: GrammarCase[];
   invalid: GrammarCase[];
 }
-type VectorField = 'domain' | 'statement' | 'uri' | 'nonce';
+type VectorField = 'domain' | 'statement' | 'uri' | 'nonce' | 'requestId';
 const GRAMMAR = JSON.parse(
   readFileSync(
     new URL('../../../test/vectors/sign-in-message-grammar.json', import.meta.url),
@@ -373,6 +374,13 @@ const PLACES: {
     line: 9,
     set: (nonce) => ({ ...FULL, nonce }),
     text: (nonce) => `Nonce: ${nonce}`,
+  },
+  {
+    vectors: 'requestId',
+    field: 'requestId',
+    line: 13,
+    set: (requestId) => ({ ...FULL, requestId }),
+    text: (requestId) => `Request ID: ${requestId}`,
   },
   {
     vectors: 'uri',

@@ -1,5 +1,5 @@
 import { EvrmoreAuthError } from './errors.js';
-import { isUri, parseHostPort } from './rfc3986.js';
+import { isSegment, isUri, parseHostPort } from './rfc3986.js';
 
 /**
  * The fields of a Sign-In with Evrmore message (PROTOCOL.md section 2, modelled on EIP-4361).
@@ -43,7 +43,9 @@ export interface SignInMessageFields {
   expirationTime: string;
   /** RFC 3339 UTC. */
   notBefore?: string;
+  /** 1 to 256 RFC 3986 `pchar` characters (letters, digits, `-._~!$&'()*+,;=:@`, `%XX`). */
   requestId?: string;
+  /** At most 64 RFC 3986 URIs of at most 2048 characters each (`Resources:` then `- {uri}` lines). */
   resources?: string[];
 }
 
@@ -80,7 +82,7 @@ const ADDRESS = /^[1-9A-HJ-NP-Za-km-z]{25,40}$/;
 const NONCE = /^[A-Za-z0-9]{8,128}$/;
 const CHAIN_ID = /^[a-z0-9-]{1,32}:[a-z0-9-]{1,32}$/;
 const RFC3339_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
-const REQUEST_ID = /^[\x21-\x7e]{1,256}$/;
+const MAX_REQUEST_ID = 256;
 // A statement character (PROTOCOL.md section 2): any printable character. Refused: controls (Cc:
 // LF, CR, TAB, DEL, C1), format characters (Cf: bidi overrides and isolates, zero-width characters,
 // BOM, soft hyphen), lone surrogates (Cs, which have no UTF-8 form), private-use characters (Co),
@@ -179,7 +181,11 @@ const checks = {
   issuedAt: (v) => (isRfc3339Utc(v) ? undefined : 'must be an RFC 3339 UTC timestamp'),
   expirationTime: (v) => (isRfc3339Utc(v) ? undefined : 'must be an RFC 3339 UTC timestamp'),
   notBefore: (v) => (isRfc3339Utc(v) ? undefined : 'must be an RFC 3339 UTC timestamp'),
-  requestId: (v) => (REQUEST_ID.test(v) ? undefined : 'must be 1 to 256 visible ASCII characters'),
+  // EIP-4361's request-id = *pchar (RFC 3986 segment), 1 to 256 characters.
+  requestId: (v) =>
+    v.length >= 1 && v.length <= MAX_REQUEST_ID && isSegment(v)
+      ? undefined
+      : `must be 1 to ${MAX_REQUEST_ID} RFC 3986 pchar characters (letters, digits, -._~!$&'()*+,;=:@ and %XX)`,
   resource: (v) => (isRfc3986Uri(v) ? undefined : URI_PROBLEM),
 } satisfies Record<string, Check>;
 
