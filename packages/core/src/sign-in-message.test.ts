@@ -330,13 +330,18 @@ interface FieldVectors {
   valid: GrammarCase[];
   invalid: GrammarCase[];
 }
-type VectorField = 'domain' | 'statement' | 'uri' | 'nonce' | 'requestId';
+type VectorField = 'domain' | 'statement' | 'uri' | 'chainId' | 'nonce' | 'timestamp' | 'requestId';
 const GRAMMAR = JSON.parse(
   readFileSync(
     new URL('../../../test/vectors/sign-in-message-grammar.json', import.meta.url),
     'utf8',
   ),
-) as Record<VectorField, FieldVectors>;
+) as Record<VectorField, FieldVectors> & {
+  messages: {
+    valid: { why: string; lines: string[] }[];
+    invalid: { why: string; lines: string[]; line: number; field: string }[];
+  };
+};
 const valueOf = (c: GrammarCase): string => c.value.repeat(c.repeat ?? 1);
 
 /** Where each vector field sits in FULL / FULL_TEXT, and how to put a value there. */
@@ -369,11 +374,39 @@ const PLACES: {
     text: (uri) => `URI: ${uri}`,
   },
   {
+    vectors: 'chainId',
+    field: 'chainId',
+    line: 8,
+    set: (chainId) => ({ ...FULL, chainId }),
+    text: (chainId) => `Chain ID: ${chainId}`,
+  },
+  {
     vectors: 'nonce',
     field: 'nonce',
     line: 9,
     set: (nonce) => ({ ...FULL, nonce }),
     text: (nonce) => `Nonce: ${nonce}`,
+  },
+  {
+    vectors: 'timestamp',
+    field: 'issuedAt',
+    line: 10,
+    set: (issuedAt) => ({ ...FULL, issuedAt }),
+    text: (issuedAt) => `Issued At: ${issuedAt}`,
+  },
+  {
+    vectors: 'timestamp',
+    field: 'expirationTime',
+    line: 11,
+    set: (expirationTime) => ({ ...FULL, expirationTime }),
+    text: (expirationTime) => `Expiration Time: ${expirationTime}`,
+  },
+  {
+    vectors: 'timestamp',
+    field: 'notBefore',
+    line: 12,
+    set: (notBefore) => ({ ...FULL, notBefore }),
+    text: (notBefore) => `Not Before: ${notBefore}`,
   },
   {
     vectors: 'requestId',
@@ -402,6 +435,16 @@ function buildError(fields: SignInMessageFields): SignInMessageError {
 }
 
 describe('grammar vectors (test/vectors/sign-in-message-grammar.json)', () => {
+  describe('whole messages', () => {
+    it.each(GRAMMAR.messages.valid.map((m) => [m.why, m] as const))('parses %s', (_w, m) => {
+      const text = m.lines.join('\n');
+      expect(buildSignInMessage(parseSignInMessage(text))).toBe(text);
+    });
+    it.each(GRAMMAR.messages.invalid.map((m) => [m.why, m] as const))('refuses %s', (_w, m) => {
+      const e = parseError(m.lines.join('\n'));
+      expect([e.line, e.field]).toEqual([m.line, m.field]);
+    });
+  });
   for (const place of PLACES) {
     const { valid, invalid } = GRAMMAR[place.vectors];
     describe(`${place.field} (line ${place.line})`, () => {
