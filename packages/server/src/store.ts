@@ -48,6 +48,16 @@ export interface RotateRefreshInput {
   now: number;
   /** A duplicate of an already-rotated token within this many ms gets the grace result. */
   graceMs: number;
+  /**
+   * The retry window: an already-rotated token presented again within this many ms of its
+   * rotation also gets the grace result, as long as its successor has not been presented yet
+   * (the successor is still the session's current token). This covers a client that retries a
+   * refresh whose answer it never got (a 503 after the store applied the rotation, a lost
+   * connection), possibly later than `graceMs`. Once the successor has been rotated, only
+   * `graceMs` applies. Values below `graceMs` change nothing.
+   * @default 0 (no retry window: only `graceMs` applies)
+   */
+  retryMs?: number;
   /** The session's new sliding idle expiry. */
   idleExpiresAt: number;
   /**
@@ -57,14 +67,25 @@ export interface RotateRefreshInput {
   graceBlob: string;
 }
 
-/** Outcome of {@link SessionStore.rotateRefresh}; exactly one caller per presented token sees `rotated`. */
+/**
+ * Outcome of {@link SessionStore.rotateRefresh}; exactly one caller per presented token sees `rotated`.
+ *
+ * Bounded history: a store keeps, per session, the current hash and the 32 most recently rotated
+ * hashes (for reuse detection), and a rotated hash's grace blob only while it can still be served
+ * (within `graceMs` of its rotation, or within `retryMs` while its successor is unused). A hash
+ * rotated more than 32 rotations ago is forgotten: presenting it answers `invalid`, not `reused`
+ * (it is refused either way, but no longer revokes the session).
+ */
 export type RotateRefreshResult =
   | { kind: 'rotated'; session: SessionRecord }
-  /** The token was rotated `< graceMs` ago: the same new token set, from the grace blob. */
+  /**
+   * The token was rotated `< graceMs` ago, or `< retryMs` ago and its successor is unused: the
+   * same new token set, from the grace blob.
+   */
   | { kind: 'grace'; session: SessionRecord; graceBlob: string }
-  /** The token was rotated earlier than the grace window: the store has revoked the session. */
+  /** Any other already-rotated token the store still remembers: the store has revoked the session. */
   | { kind: 'reused'; session: SessionRecord }
-  /** Unknown token, or the session is revoked or expired (idle or absolute). */
+  /** Unknown (or forgotten) token, or the session is revoked or expired (idle or absolute). */
   | { kind: 'invalid' };
 
 /** Challenges and other consume-once values. */
@@ -83,6 +104,11 @@ export interface ChallengeStore {
 export interface SessionStore {
   /** Create a session with its first refresh token hash. */
   createSession(session: SessionRecord, refreshHash: string): Promise<void>;
+  /**
+   * The session, or `null` when unknown. A store may drop a session once it is revoked or expired
+   * (the memory store frees a revoked session at once; Redis keeps it briefly; Postgres until
+   * `purgeExpired`), so callers treat `null` like a revoked session.
+   */
   getSession(id: string): Promise<SessionRecord | null>;
   /** The address's sessions that are neither revoked nor expired at `now`, newest first. */
   listSessions(address: string, now: number): Promise<SessionRecord[]>;

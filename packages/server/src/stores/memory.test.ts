@@ -124,12 +124,59 @@ describe('memory store bounds', () => {
       newHash: 'hz',
       now: T0 + 10_001,
     });
-    expect(reused.kind).toBe('reused');
-    expect((await store.getSession('s1'))?.revokedReason).toBe('refresh_reused');
+    expect(reused).toMatchObject({ kind: 'reused', session: { revokedReason: 'refresh_reused' } });
+    expect(await store.getSession('s1')).toBeNull(); // revoked sessions are freed at once
+    expect(store.size()).toMatchObject({ sessions: 0, refreshHashes: 0, graceBlobs: 0 });
     expect(
       (await store.rotateRefresh({ ...base, presentedHash: 'h1', newHash: 'h2', now: T0 + 10_002 }))
         .kind,
     ).toBe('invalid');
+  });
+
+  it('signing in and out with throw-away keys never fills the session cap', async () => {
+    const clock = { t: T0 };
+    const store = createMemoryStore({ maxSessions: 3, now: () => clock.t });
+    for (let i = 0; i < 1000; i++) {
+      clock.t += 1000;
+      await store.createSession(session(`s${i}`, clock.t, { address: `E${i}` }), `h${i}`);
+      expect(await store.revokeSession(`s${i}`, clock.t, 'logout')).toBe(true);
+    }
+    expect(store.size()).toMatchObject({ sessions: 0, refreshHashes: 0 });
+    // revokeSessions frees too; the survivor keeps its slot.
+    for (const id of ['a', 'b', 'c']) await store.createSession(session(id, clock.t), `h-${id}`);
+    expect(await store.revokeSessions('Eaddr', clock.t, 'revoked_all', 'b')).toBe(2);
+    expect(store.size().sessions).toBe(1);
+    expect(await store.getSession('a')).toBeNull();
+    expect(await store.revokeSession('a', clock.t, 'again')).toBe(false);
+    await store.createSession(session('d', clock.t), 'h-d');
+    await store.createSession(session('e', clock.t), 'h-e');
+    expect(store.size().sessions).toBe(3);
+  });
+
+  it('sweep() reclaims grace blobs past their window and everything of expired sessions', async () => {
+    const clock = { t: T0 };
+    const store = createMemoryStore({ sweepIntervalMs: 1_000_000, now: () => clock.t });
+    await store.createSession(session('s1', T0), 'h0');
+    const base = { graceMs: 10_000, retryMs: 60_000, idleExpiresAt: T0 + 100_000 };
+    await store.rotateRefresh({
+      ...base,
+      presentedHash: 'h0',
+      newHash: 'h1',
+      now: T0,
+      graceBlob: 'b0',
+    });
+    await store.putOnce('k', 'v', T0 + 5_000);
+    await store.putChallenge(challenge('c', T0 + 5_000));
+    expect(store.size()).toMatchObject({ refreshHashes: 2, graceBlobs: 1, once: 1, challenges: 1 });
+    clock.t = T0 + 59_999;
+    store.sweep();
+    expect(store.size()).toMatchObject({ graceBlobs: 1, once: 0, challenges: 0 }); // retry window
+    clock.t = T0 + 60_000;
+    store.sweep();
+    expect(store.size()).toMatchObject({ sessions: 1, refreshHashes: 2, graceBlobs: 0 });
+    clock.t = T0 + 100_000; // idle expiry
+    store.sweep();
+    expect(store.size()).toMatchObject({ sessions: 0, refreshHashes: 0, graceBlobs: 0 });
   });
 
   it('single-use values and MFA methods', async () => {

@@ -1,6 +1,8 @@
 // The in-process AuthStore (the default). Atomicity is trivial in one event loop; what matters
-// here is that memory stays bounded: challenges and single-use values have a cap with TTL
-// eviction, sessions and refresh hashes are dropped after they expire.
+// here is that memory stays bounded by live state: challenges and single-use values have a cap
+// with TTL eviction; a session keeps its current refresh hash and at most REFRESH_HISTORY_LIMIT
+// rotated ones, and a grace blob only while it can still be served; revoked sessions are freed at
+// once, expired ones (and blobs past their window) at the next sweep.
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import {
   StoreUnavailableError,
@@ -12,6 +14,7 @@ import {
   type RotateRefreshResult,
   type SessionRecord,
 } from '../store.js';
+import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 
 /**
  * Options of {@link createMemoryStore}.
@@ -30,9 +33,9 @@ export interface MemoryStoreOptions {
    */
   maxChallenges?: number;
   /**
-   * Most sessions held at once (live or revoked-but-not-expired). When full after dropping
-   * expired ones, creating a session fails with `StoreUnavailableError` (503): live sessions are
-   * never evicted.
+   * Most sessions held at once (revoked sessions are freed at once, so this counts live ones and
+   * expired ones not yet swept). When full after dropping expired ones, creating a session fails
+   * with `StoreUnavailableError` (503): live sessions are never evicted.
    * @default 100_000
    */
   maxSessions?: number;
@@ -42,7 +45,8 @@ export interface MemoryStoreOptions {
    */
   maxOnce?: number;
   /**
-   * How often (ms, by the injected clock) expired sessions, refresh hashes and values are swept.
+   * How often (ms, by the injected clock) expired challenges, values, sessions (with their
+   * refresh hashes) and grace blobs past their window are swept.
    * @default 60_000
    */
   sweepIntervalMs?: number;
@@ -64,19 +68,39 @@ export interface MemoryStore extends AuthStore {
   size(): {
     challenges: number;
     sessions: number;
+    /** Current plus remembered rotated refresh hashes, over all sessions. */
     refreshHashes: number;
+    /** Grace blobs (sealed token sets) still held. */
+    graceBlobs: number;
     once: number;
     mfa: number;
   };
-  /** Drop expired entries now. */
+  /** Drop expired entries (and grace blobs past their window) now. */
   sweep(): void;
+  /** Drop everything. */
+  close(): Promise<void>;
 }
 
-interface RefreshEntry {
-  sessionId: string;
-  /** When it was rotated away (`null`: it is the session's current token). */
-  rotatedAt: number | null;
+/** A refresh hash rotated away, remembered for reuse detection and the grace/retry answer. */
+interface Rotated {
+  rotatedAt: number;
+  /** The sealed token set it answers with; `null` once it can no longer be served. */
   graceBlob: string | null;
+  /** The latest time (by `now`) the blob may be served. */
+  blobUntil: number;
+}
+
+/** A session with its refresh-token family. */
+interface Family {
+  session: SessionRecord;
+  /** The hash of the one refresh token that rotates. */
+  current: string;
+  /** Rotated hashes, oldest first (insertion order), at most REFRESH_HISTORY_LIMIT. */
+  rotated: Map<string, Rotated>;
+  /** The most recently rotated hash: its successor is `current`, so far unused. */
+  last: string | null;
+  /** The hashes in `rotated` whose grace blob is still held. */
+  blobs: Set<string>;
 }
 
 function positiveInt(name: string, value: unknown, fallback: number): number {
@@ -111,10 +135,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
   const challenges = new Map<string, ChallengeRecord>();
   const once = new Map<string, { value: string; expiresAt: number }>();
-  const sessions = new Map<string, SessionRecord>();
+  const sessions = new Map<string, Family>();
   const byAddress = new Map<string, Set<string>>();
-  const refresh = new Map<string, RefreshEntry>();
-  const refreshBySession = new Map<string, Set<string>>();
+  /** Refresh hash (current or remembered) -> session id. */
+  const refresh = new Map<string, string>();
   const mfa = new Map<string, MfaRecord>();
   let lastSweep = now();
 
@@ -137,22 +161,30 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   }
 
   function dropSession(id: string): void {
-    const s = sessions.get(id);
+    const f = sessions.get(id);
+    if (!f) return;
     sessions.delete(id);
-    if (s) {
-      const set = byAddress.get(s.address);
-      set?.delete(id);
-      if (set?.size === 0) byAddress.delete(s.address);
-    }
-    for (const h of refreshBySession.get(id) ?? []) refresh.delete(h);
-    refreshBySession.delete(id);
+    const set = byAddress.get(f.session.address);
+    set?.delete(id);
+    if (set?.size === 0) byAddress.delete(f.session.address);
+    refresh.delete(f.current);
+    for (const h of f.rotated.keys()) refresh.delete(h);
+  }
+
+  function dropBlob(f: Family, hash: string): void {
+    const r = f.rotated.get(hash);
+    if (r) r.graceBlob = null;
+    f.blobs.delete(hash);
   }
 
   function sweep(t = now()): void {
     lastSweep = t;
     for (const [k, c] of challenges) if (c.expiresAt <= t) challenges.delete(k);
     for (const [k, o] of once) if (o.expiresAt <= t) once.delete(k);
-    for (const [id, s] of sessions) if (s.expiresAt <= t || s.idleExpiresAt <= t) dropSession(id);
+    for (const [id, f] of sessions) {
+      if (f.session.expiresAt <= t || f.session.idleExpiresAt <= t) dropSession(id);
+      else for (const h of f.blobs) if (f.rotated.get(h)!.blobUntil <= t) dropBlob(f, h);
+    }
   }
 
   function maybeSweep(): number {
@@ -165,9 +197,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     return s.revokedAt === null && t < s.expiresAt && t < s.idleExpiresAt;
   }
 
-  function revoke(s: SessionRecord, t: number, reason: string): void {
-    s.revokedAt = t;
-    s.revokedReason = reason;
+  /** Revoke and free at once: a revoked session never comes back, so nothing of it is kept. */
+  function revoke(f: Family, t: number, reason: string): SessionRecord {
+    dropSession(f.session.id);
+    return { ...f.session, revokedAt: t, revokedReason: reason };
   }
 
   const store: MemoryStore = {
@@ -194,24 +227,29 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       if (sessions.size >= maxSessions && !sessions.has(session.id))
         return Promise.reject(new StoreUnavailableError('memory store: session cap reached'));
       dropSession(session.id);
-      sessions.set(session.id, copySession(session));
+      sessions.set(session.id, {
+        session: copySession(session),
+        current: refreshHash,
+        rotated: new Map(),
+        last: null,
+        blobs: new Set(),
+      });
       let set = byAddress.get(session.address);
       if (!set) byAddress.set(session.address, (set = new Set()));
       set.add(session.id);
-      refresh.set(refreshHash, { sessionId: session.id, rotatedAt: null, graceBlob: null });
-      refreshBySession.set(session.id, new Set([refreshHash]));
+      refresh.set(refreshHash, session.id);
       return Promise.resolve();
     },
 
     getSession(id) {
-      const s = sessions.get(id);
-      return Promise.resolve(s ? copySession(s) : null);
+      const f = sessions.get(id);
+      return Promise.resolve(f ? copySession(f.session) : null);
     },
 
     listSessions(address, t) {
       const out: SessionRecord[] = [];
       for (const id of byAddress.get(address) ?? []) {
-        const s = sessions.get(id);
+        const s = sessions.get(id)?.session;
         if (s && live(s, t)) out.push(copySession(s));
       }
       out.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
@@ -219,24 +257,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
 
     touchSession(id, lastSeenAt) {
-      const s = sessions.get(id);
+      const s = sessions.get(id)?.session;
       if (s && s.revokedAt === null) s.lastSeenAt = lastSeenAt;
       return Promise.resolve();
     },
 
     revokeSession(id, t, reason) {
-      const s = sessions.get(id);
-      if (!s || s.revokedAt !== null) return Promise.resolve(false);
-      revoke(s, t, reason);
+      const f = sessions.get(id);
+      if (!f || f.session.revokedAt !== null) return Promise.resolve(false);
+      revoke(f, t, reason);
       return Promise.resolve(true);
     },
 
     revokeSessions(address, t, reason, exceptId) {
       let n = 0;
-      for (const id of byAddress.get(address) ?? []) {
-        const s = sessions.get(id);
-        if (!s || id === exceptId || !live(s, t)) continue;
-        revoke(s, t, reason);
+      for (const id of [...(byAddress.get(address) ?? [])]) {
+        const f = sessions.get(id);
+        if (!f || id === exceptId || !live(f.session, t)) continue;
+        revoke(f, t, reason);
         n++;
       }
       return Promise.resolve(n);
@@ -244,29 +282,47 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
     rotateRefresh(input: RotateRefreshInput): Promise<RotateRefreshResult> {
       maybeSweep();
-      const entry = refresh.get(input.presentedHash);
-      if (!entry) return Promise.resolve({ kind: 'invalid' });
-      const s = sessions.get(entry.sessionId);
-      if (!s || !live(s, input.now)) return Promise.resolve({ kind: 'invalid' });
-      if (entry.rotatedAt === null) {
-        entry.rotatedAt = input.now;
-        entry.graceBlob = input.graceBlob;
+      const { now: t, presentedHash, graceMs } = input;
+      const retryMs = input.retryMs ?? 0;
+      const sid = refresh.get(presentedHash);
+      const f = sid === undefined ? undefined : sessions.get(sid);
+      if (!f || !live(f.session, t)) return Promise.resolve({ kind: 'invalid' });
+      const s = f.session;
+      if (f.current === presentedHash) {
+        // Every older blob's successor is used from now on: only its grace window is left.
+        for (const h of f.blobs) {
+          const r = f.rotated.get(h)!;
+          if (t - r.rotatedAt >= graceMs) dropBlob(f, h);
+          else r.blobUntil = Math.min(r.blobUntil, r.rotatedAt + graceMs);
+        }
+        f.rotated.set(presentedHash, {
+          rotatedAt: t,
+          graceBlob: input.graceBlob,
+          blobUntil: t + Math.max(graceMs, retryMs),
+        });
+        f.blobs.add(presentedHash);
+        f.last = presentedHash;
+        f.current = input.newHash;
+        refresh.set(input.newHash, s.id);
+        for (const oldest of f.rotated.keys()) {
+          if (f.rotated.size <= REFRESH_HISTORY_LIMIT) break;
+          f.rotated.delete(oldest);
+          f.blobs.delete(oldest);
+          refresh.delete(oldest);
+        }
         s.idleExpiresAt = input.idleExpiresAt;
-        s.lastSeenAt = input.now;
-        refresh.set(input.newHash, { sessionId: s.id, rotatedAt: null, graceBlob: null });
-        refreshBySession.get(s.id)?.add(input.newHash);
+        s.lastSeenAt = t;
         return Promise.resolve({ kind: 'rotated', session: copySession(s) });
       }
-      if (input.now - entry.rotatedAt < input.graceMs && entry.graceBlob !== null) {
-        return Promise.resolve({
-          kind: 'grace',
-          session: copySession(s),
-          graceBlob: entry.graceBlob,
-        });
+      const r = f.rotated.get(presentedHash);
+      if (!r) return Promise.resolve({ kind: 'invalid' });
+      const age = t - r.rotatedAt;
+      // A concurrent duplicate (graceMs), or a retry of a rotation whose answer was lost while
+      // its successor is still unused (retryMs): the same token set.
+      if (r.graceBlob !== null && (age < graceMs || (f.last === presentedHash && age < retryMs))) {
+        return Promise.resolve({ kind: 'grace', session: copySession(s), graceBlob: r.graceBlob });
       }
-      entry.graceBlob = null;
-      revoke(s, input.now, 'refresh_reused');
-      return Promise.resolve({ kind: 'reused', session: copySession(s) });
+      return Promise.resolve({ kind: 'reused', session: revoke(f, t, 'refresh_reused') });
     },
 
     getMfa(address) {
@@ -324,10 +380,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
 
     size() {
+      let graceBlobs = 0;
+      for (const f of sessions.values()) graceBlobs += f.blobs.size;
       return {
         challenges: challenges.size,
         sessions: sessions.size,
         refreshHashes: refresh.size,
+        graceBlobs,
         once: once.size,
         mfa: mfa.size,
       };
@@ -343,7 +402,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       sessions.clear();
       byAddress.clear();
       refresh.clear();
-      refreshBySession.clear();
       mfa.clear();
       return Promise.resolve();
     },
