@@ -7,7 +7,8 @@ describe('redis key layout', () => {
   it('keys one rotation script touches share the session hash tag (one cluster slot)', () => {
     const sid = 'sess-123';
     expect(hashTag(k.session(sid))).toBe(sid);
-    expect(hashTag(k.grace(sid, 'hash-abc'))).toBe(sid);
+    expect(hashTag(k.history(sid))).toBe(sid);
+    expect(hashTag(k.graceBlobs(sid))).toBe(sid);
   });
 
   it('MFA hash and backup-code set share the address hash tag', () => {

@@ -5,9 +5,14 @@
 //   <p>ch:{<nonce>}                challenge JSON, PX until expiresAt           (GETDEL)
 //   <p>once:{<key>}                single-use value, PX until expiresAt         (GETDEL)
 //   <p>sess:{<sid>}                session hash: record fields, `cur` (current refresh hash),
-//                                  `t:<hash>` = rotatedAt of every retired refresh hash
-//   <p>sess:{<sid>}:g:<hash>       grace blob of a retired hash (PX grace + retention)
-//   <p>rt:{<hash>}                 refresh hash -> sid (write-once lookup)
+//                                  `prev` (the last retired one), `seq` (rotations so far),
+//                                  `t:<hash>` = rotatedAt of each remembered retired hash
+//   <p>sess:{<sid>}:h              sorted set of the remembered retired hashes (score: rotation
+//                                  number); trimmed to REFRESH_HISTORY_LIMIT with their `t:` fields
+//   <p>sess:{<sid>}:g              hash: retired hash -> grace blob, only while it can be served
+//                                  (PX max(grace, retry) + retention from the last rotation)
+//   <p>rt:{<hash>}                 refresh hash -> sid (write-once lookup; deleted when the hash
+//                                  is forgotten, shortened when the session is revoked)
 //   <p>addr:{<address>}            sorted set of the address's session ids (score createdAt)
 //   <p>mfa:{<address>}             MFA hash
 //   <p>mfa:{<address>}:codes       set of unused backup-code hashes
@@ -19,7 +24,8 @@ export function redisKeys(prefix: string) {
     challenge: (nonce: string) => `${prefix}ch:{${nonce}}`,
     once: (key: string) => `${prefix}once:{${key}}`,
     session: (sid: string) => `${prefix}sess:{${sid}}`,
-    grace: (sid: string, hash: string) => `${prefix}sess:{${sid}}:g:${hash}`,
+    history: (sid: string) => `${prefix}sess:{${sid}}:h`,
+    graceBlobs: (sid: string) => `${prefix}sess:{${sid}}:g`,
     refresh: (hash: string) => `${prefix}rt:{${hash}}`,
     addressSessions: (address: string) => `${prefix}addr:{${address}}`,
     mfa: (address: string) => `${prefix}mfa:{${address}}`,

@@ -4,10 +4,15 @@
 // Atomicity: each mutating operation is one command (GETDEL, SREM) or one Lua script whose keys
 // share a hash tag (one cluster slot). Refresh rotation is two steps: (1) GET the write-once
 // lookup `rt:{hash}` -> session id; (2) one Lua script on the session's slot that decides
-// rotated / grace / reused / invalid from the session's own state (`cur` and the `t:<hash>` marks
-// of retired hashes). Step 1 reads a value that never changes once written, so every decision is
-// taken inside step 2 under Redis's single-threaded script execution: exactly one caller per
-// presented hash sees `rotated`, across every instance.
+// rotated / grace / reused / invalid from the session's own state (`cur`, `prev` and the
+// `t:<hash>` marks of retired hashes). Step 1 reads a value that never changes once written, so
+// every decision is taken inside step 2 under Redis's single-threaded script execution: exactly
+// one caller per presented hash sees `rotated`, across every instance.
+//
+// Bounded: the script keeps the REFRESH_HISTORY_LIMIT newest retired hashes (a sorted-set
+// companion orders them) and a grace blob only while it can be served; lookups of forgotten
+// hashes are deleted after the script (other slots), best effort. A revoked session lingers for
+// `revokedRetentionMs` only; a live one until its idle expiry.
 
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -21,6 +26,7 @@ import type {
   SessionRecord,
 } from '../store.js';
 import { guard, mapLimiterErrors } from './backend-errors.js';
+import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 import { redisKeys } from './redis-keys.js';
 import {
   CREATE_SESSION,
@@ -29,6 +35,7 @@ import {
   PUT_MFA,
   REVOKE_SESSION,
   ROTATE_REFRESH,
+  SESSION_FIELDS,
   TOUCH_SESSION,
   USE_TOTP_STEP,
 } from './redis-scripts.js';
@@ -54,11 +61,18 @@ export interface RedisStoreOptions {
    */
   keyPrefix?: string;
   /**
-   * How long a retired refresh hash keeps its grace blob beyond the grace window, so a clock that
-   * is slightly behind still finds it.
+   * How long a session's grace blobs are kept beyond the longest window they can be served in
+   * (max of grace and retry windows, from the last rotation), so a clock that is slightly behind
+   * still finds them.
    * @default 60000
    */
   graceRetentionMs?: number;
+  /**
+   * How long a revoked session stays readable (with `revokedAt`/`revokedReason`) before Redis
+   * drops it, its history and its lookups. Its tokens are refused either way.
+   * @default 60000
+   */
+  revokedRetentionMs?: number;
   /**
    * How long a challenge stays after its `expiresAt`, so a late submission is told
    * `challenge_expired` rather than `challenge_unknown` (the record comes back with its past expiry).
@@ -127,7 +141,7 @@ interface ScriptClient {
   evrauthRotate(...args: (string | number)[]): Promise<unknown[]>;
   evrauthCreateSession(...args: (string | number)[]): Promise<number>;
   evrauthIndexSession(...args: (string | number)[]): Promise<number>;
-  evrauthRevoke(...args: (string | number)[]): Promise<number>;
+  evrauthRevoke(...args: (string | number)[]): Promise<[number, ...string[]]>;
   evrauthTouch(...args: (string | number)[]): Promise<number>;
   evrauthPutMfa(...args: (string | number)[]): Promise<number>;
   evrauthGetMfa(...args: (string | number)[]): Promise<[string[], string[]]>;
@@ -135,10 +149,10 @@ interface ScriptClient {
 }
 
 const SCRIPTS: Record<keyof ScriptClient, { numberOfKeys: number; lua: string }> = {
-  evrauthRotate: { numberOfKeys: 2, lua: ROTATE_REFRESH },
+  evrauthRotate: { numberOfKeys: 3, lua: ROTATE_REFRESH },
   evrauthCreateSession: { numberOfKeys: 1, lua: CREATE_SESSION },
   evrauthIndexSession: { numberOfKeys: 1, lua: INDEX_SESSION },
-  evrauthRevoke: { numberOfKeys: 1, lua: REVOKE_SESSION },
+  evrauthRevoke: { numberOfKeys: 3, lua: REVOKE_SESSION },
   evrauthTouch: { numberOfKeys: 1, lua: TOUCH_SESSION },
   evrauthPutMfa: { numberOfKeys: 2, lua: PUT_MFA },
   evrauthGetMfa: { numberOfKeys: 2, lua: GET_MFA },
@@ -230,6 +244,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   if (!Number.isInteger(graceRetentionMs) || graceRetentionMs < 0) {
     throw new TypeError('createRedisStore: `graceRetentionMs` must be a non-negative integer');
   }
+  const revokedRetentionMs = options.revokedRetentionMs ?? 60_000;
+  if (!Number.isInteger(revokedRetentionMs) || revokedRetentionMs < 0) {
+    throw new TypeError('createRedisStore: `revokedRetentionMs` must be a non-negative integer');
+  }
   const challengeRetentionMs = options.challengeRetentionMs ?? 60_000;
   if (!Number.isInteger(challengeRetentionMs) || challengeRetentionMs < 0) {
     throw new TypeError('createRedisStore: `challengeRetentionMs` must be a non-negative integer');
@@ -281,11 +299,41 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const ttl = (expiresAt: number) => Math.max(1, Math.ceil(expiresAt - now()));
 
   async function loadSession(id: string): Promise<SessionRecord | null> {
-    return parseSession(await client.hgetall(k.session(id)));
+    const values = await client.hmget(k.session(id), ...SESSION_FIELDS);
+    const h: Record<string, string> = {};
+    SESSION_FIELDS.forEach((f, i) => {
+      if (values[i] !== null && values[i] !== undefined) h[f] = values[i];
+    });
+    return parseSession(h);
+  }
+
+  /**
+   * Lookups of forgotten hashes (deleted) or of a revoked family (shortened to the retention).
+   * Best effort, after the decision was stored: a failure leaves a lookup to its own TTL, and a
+   * lookup whose session no longer knows the hash only ever answers `invalid`.
+   */
+  async function tidyLookups(hashes: string[], keepMs: number | null): Promise<void> {
+    if (hashes.length === 0) return;
+    await Promise.all(
+      hashes.map((x) =>
+        keepMs === null ? client.del(k.refresh(x)) : client.pexpire(k.refresh(x), keepMs),
+      ),
+    ).catch(() => {});
   }
 
   async function revokeOne(id: string, at: number, reason: string, onlyLive: boolean) {
-    return (await sc.evrauthRevoke(k.session(id), at, reason, onlyLive ? '1' : '0')) === 1;
+    const [done, ...hashes] = await sc.evrauthRevoke(
+      k.session(id),
+      k.graceBlobs(id),
+      k.history(id),
+      at,
+      reason,
+      onlyLive ? '1' : '0',
+      revokedRetentionMs,
+    );
+    if (done !== 1) return false;
+    await tidyLookups(hashes, revokedRetentionMs);
+    return true;
   }
 
   const store: RedisStore = {
@@ -313,7 +361,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const life = ttl(session.expiresAt);
         await sc.evrauthCreateSession(
           k.session(session.id),
-          life,
+          ttl(Math.min(session.expiresAt, session.idleExpiresAt)),
           ...sessionFields(session),
           'cur',
           refreshHash,
@@ -371,24 +419,32 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         await client.set(k.refresh(input.newHash), sid, 'PX', NEW_LOOKUP_TTL_MS, 'NX');
         const reply = await sc.evrauthRotate(
           k.session(sid),
-          k.grace(sid, input.presentedHash),
+          k.graceBlobs(sid),
+          k.history(sid),
           input.presentedHash,
           input.newHash,
           input.now,
           input.graceMs,
           input.idleExpiresAt,
           input.graceBlob,
-          input.graceMs + graceRetentionMs,
+          input.retryMs ?? 0,
+          graceRetentionMs,
+          REFRESH_HISTORY_LIMIT,
+          revokedRetentionMs,
         );
         const kind = reply[0] as RotateRefreshResult['kind'];
         const session = reply[1] ? parseSession(flatToObject(reply[1] as string[])) : null;
         if (kind === 'rotated' && session) {
           await client.pexpire(k.refresh(input.newHash), ttl(session.expiresAt));
+          await tidyLookups(reply[2] as string[], null);
           return { kind, session };
         }
         await client.del(k.refresh(input.newHash));
         if (kind === 'grace' && session) return { kind, session, graceBlob: String(reply[2]) };
-        if (kind === 'reused' && session) return { kind, session };
+        if (kind === 'reused' && session) {
+          await tidyLookups(reply[2] as string[], revokedRetentionMs);
+          return { kind, session };
+        }
         return { kind: 'invalid' };
       }),
 
