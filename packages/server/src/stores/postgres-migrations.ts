@@ -90,4 +90,21 @@ CREATE TABLE ${s}.rate_limits (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'bounded refresh families',
+    // generation: position in the family (history trimmed to the newest rotated ones);
+    // successor_hash: the token that replaced this one (its retry window ends once that rotates);
+    // grace_until: the latest time the grace blob may be served (purgeExpired drops it after).
+    sql: (s) => `
+ALTER TABLE ${s}.refresh_tokens
+  ADD COLUMN generation bigint NOT NULL DEFAULT 0,
+  ADD COLUMN successor_hash text,
+  ADD COLUMN grace_until bigint;
+CREATE INDEX refresh_tokens_grace_until ON ${s}.refresh_tokens (grace_until)
+  WHERE grace_blob IS NOT NULL;
+CREATE INDEX sessions_idle_expires_at ON ${s}.sessions (idle_expires_at);
+CREATE INDEX sessions_revoked_at ON ${s}.sessions (revoked_at) WHERE revoked_at IS NOT NULL;
+`,
+  },
 ];

@@ -6,6 +6,10 @@
 // the session row (`SELECT … FOR UPDATE`), then reads the presented token's state with a fresh
 // snapshot, so concurrent rotations of one family run one after another; a serialization failure
 // or deadlock (40001 / 40P01) retries the whole transaction.
+//
+// Bounded: the rotation transaction deletes the family's rotated rows beyond the newest
+// REFRESH_HISTORY_LIMIT and nulls grace blobs that can no longer be served; purgeExpired()
+// deletes expired and revoked sessions (their rows cascade) and blobs past their window.
 
 import pg from 'pg';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
@@ -21,6 +25,7 @@ import type {
 } from '../store.js';
 import { guard, mapLimiterErrors } from './backend-errors.js';
 import { MIGRATIONS } from './postgres-migrations.js';
+import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 
 export { combineStores, type CombineStoresOptions } from './combine.js';
 export { MIGRATIONS, type Migration } from './postgres-migrations.js';
@@ -44,8 +49,9 @@ export interface PostgresStoreOptions {
    */
   schema?: string;
   /**
-   * How long purgeExpired keeps a retired refresh token's grace blob.
-   * @default 300000
+   * How long purgeExpired keeps a retired refresh token's grace blob after the last moment it
+   * could be served (slack for instances whose clocks differ).
+   * @default 60000
    */
   graceRetentionMs?: number;
   /**
@@ -108,8 +114,9 @@ export interface PostgresStore extends AuthStore {
   migrate(): Promise<number[]>;
   /**
    * Deletes rows expired at `now`: challenges, single-use values, sessions past their absolute
-   * or idle expiry (with their refresh tokens), rate-limit rows, and old grace blobs. Call it
-   * periodically (e.g. every few minutes from one instance or a cron job).
+   * or idle expiry or revoked (with their refresh tokens), rate-limit rows, and grace blobs past
+   * their window (plus `graceRetentionMs`). Call it periodically (e.g. every few minutes from one
+   * instance or a cron job).
    */
   purgeExpired(now?: number): Promise<PurgeResult>;
   close(): Promise<void>;
@@ -182,7 +189,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       'createPostgresStore: `schema` must match /^[a-z_][a-z0-9_]{0,62}$/ (unquoted identifier)',
     );
   }
-  const graceRetentionMs = options.graceRetentionMs ?? 300_000;
+  const graceRetentionMs = options.graceRetentionMs ?? 60_000;
   if (!Number.isInteger(graceRetentionMs) || graceRetentionMs < 0) {
     throw new TypeError('createPostgresStore: `graceRetentionMs` must be a non-negative integer');
   }
@@ -233,20 +240,59 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     if (session.revokedAt !== null || now >= session.expiresAt || now >= session.idleExpiresAt) {
       return { kind: 'invalid' };
     }
-    const tok = await c.query<{ rotated_at: string | null; grace_blob: string | null }>(
-      `SELECT rotated_at, grace_blob FROM ${S}.refresh_tokens WHERE hash = $1`,
+    const tok = await c.query<{
+      rotated_at: string | null;
+      grace_blob: string | null;
+      generation: string;
+      successor_unused: boolean;
+    }>(
+      `SELECT t.rotated_at, t.grace_blob, t.generation,
+              (n.hash IS NOT NULL AND n.rotated_at IS NULL) AS successor_unused
+         FROM ${S}.refresh_tokens t
+         LEFT JOIN ${S}.refresh_tokens n ON n.hash = t.successor_hash
+        WHERE t.hash = $1`,
       [input.presentedHash],
     );
     const t = tok.rows[0];
     if (!t) return { kind: 'invalid' };
+    const { graceMs } = input;
+    const retryMs = input.retryMs ?? 0;
     if (t.rotated_at === null) {
       await c.query(
-        `UPDATE ${S}.refresh_tokens SET rotated_at = $2, grace_blob = $3 WHERE hash = $1`,
-        [input.presentedHash, now, input.graceBlob],
+        `UPDATE ${S}.refresh_tokens
+            SET rotated_at = $2, grace_blob = $3, grace_until = $4, successor_hash = $5
+          WHERE hash = $1`,
+        [
+          input.presentedHash,
+          now,
+          input.graceBlob,
+          now + Math.max(graceMs, retryMs),
+          input.newHash,
+        ],
       );
       await c.query(
-        `INSERT INTO ${S}.refresh_tokens (hash, session_id, created_at) VALUES ($1, $2, $3)`,
-        [input.newHash, session.id, now],
+        `INSERT INTO ${S}.refresh_tokens (hash, session_id, created_at, generation)
+         VALUES ($1, $2, $3, $4)`,
+        [input.newHash, session.id, now, Number(t.generation) + 1],
+      );
+      // Every older blob's successor is used from now on: only its grace window is left.
+      await c.query(
+        `UPDATE ${S}.refresh_tokens
+            SET grace_blob = CASE WHEN rotated_at + $3 > $4 THEN grace_blob END,
+                grace_until = CASE WHEN rotated_at + $3 > $4
+                                   THEN LEAST(grace_until, rotated_at + $3) END
+          WHERE session_id = $1 AND hash <> $2 AND grace_blob IS NOT NULL`,
+        [session.id, input.presentedHash, graceMs, now],
+      );
+      // Forget rotated tokens beyond the newest REFRESH_HISTORY_LIMIT.
+      await c.query(
+        `DELETE FROM ${S}.refresh_tokens
+          WHERE session_id = $1 AND rotated_at IS NOT NULL AND hash NOT IN (
+            SELECT hash FROM ${S}.refresh_tokens
+             WHERE session_id = $1 AND rotated_at IS NOT NULL
+             ORDER BY generation DESC, rotated_at DESC
+             LIMIT $2)`,
+        [session.id, REFRESH_HISTORY_LIMIT],
       );
       const up = await c.query<SessionRow>(
         `UPDATE ${S}.sessions SET idle_expires_at = $2, last_seen_at = $3 WHERE id = $1 RETURNING *`,
@@ -254,13 +300,21 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       );
       return { kind: 'rotated', session: toSession(up.rows[0]!) };
     }
-    if (now - Number(t.rotated_at) < input.graceMs && t.grace_blob !== null) {
+    const age = now - Number(t.rotated_at);
+    // A concurrent duplicate (graceMs), or a retry of a rotation whose answer was lost while its
+    // successor is still unused (retryMs): the same token set.
+    if (t.grace_blob !== null && (age < graceMs || (t.successor_unused && age < retryMs))) {
       return { kind: 'grace', session, graceBlob: t.grace_blob };
     }
     const up = await c.query<SessionRow>(
       `UPDATE ${S}.sessions SET revoked_at = $2, revoked_reason = 'refresh_reused'
         WHERE id = $1 RETURNING *`,
       [session.id, now],
+    );
+    await c.query(
+      `UPDATE ${S}.refresh_tokens SET grace_blob = NULL, grace_until = NULL
+        WHERE session_id = $1 AND grace_blob IS NOT NULL`,
+      [session.id],
     );
     return { kind: 'reused', session: toSession(up.rows[0]!) };
   }
@@ -305,16 +359,19 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         const ch = await q(`DELETE FROM ${S}.challenges WHERE expires_at <= $1`, [now]);
         const once = await q(`DELETE FROM ${S}.once_values WHERE expires_at <= $1`, [now]);
         const sess = await q(
-          `DELETE FROM ${S}.sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`,
+          `DELETE FROM ${S}.sessions
+            WHERE expires_at <= $1 OR idle_expires_at <= $1 OR revoked_at <= $1`,
           [now],
         );
         const rl = await q(
           `DELETE FROM ${S}.rate_limits WHERE expire IS NOT NULL AND expire <= $1`,
           [now],
         );
+        // Rows from before migration 2 have no grace_until: their window ended at rotated_at.
         await q(
-          `UPDATE ${S}.refresh_tokens SET grace_blob = NULL
-            WHERE grace_blob IS NOT NULL AND rotated_at <= $1`,
+          `UPDATE ${S}.refresh_tokens SET grace_blob = NULL, grace_until = NULL
+            WHERE grace_blob IS NOT NULL
+              AND (grace_until <= $1 OR (grace_until IS NULL AND rotated_at <= $1))`,
           [now - graceRetentionMs],
         );
         return {
