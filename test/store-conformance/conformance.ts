@@ -11,6 +11,37 @@ import {
   type RotateRefreshResult,
   type SessionRecord,
 } from '../../packages/server/src/store.js';
+import { REFRESH_HISTORY_LIMIT } from '../../packages/server/src/stores/refresh-history.js';
+
+/**
+ * A look inside a backend, by its own means (memory: `size()`; Redis: HLEN/ZCARD/EXISTS;
+ * Postgres: `count(*)`), for the bounded-growth checks.
+ */
+export interface StoreProbe {
+  /**
+   * What the backend holds for the refresh tokens of session `sid` (whose hashes, ever issued,
+   * are `hashes`), one count per structure (e.g. `{ rows: 33 }` or `{ fields: 33, lookups: 33 }`).
+   * The memory store answers with its whole-store counts (an isolated store holds one session).
+   */
+  refreshEntries(sid: string, hashes: string[]): Promise<Record<string, number>>;
+  /** Grace blobs held for the session. */
+  graceBlobs(sid: string): Promise<number>;
+  /** Whether anything of the session (record, history, blobs) is still held. */
+  holdsSession(sid: string): Promise<boolean>;
+  /** Let the backend drop what has expired by `at` (epoch ms, real clock): sweep, purge or TTLs. */
+  expire(at: number): Promise<void>;
+  /** `true`: a revoked session is dropped at once (getSession answers `null` right away). */
+  freesRevoked: boolean;
+  /** How long a revoked session may stay held before expire() drops it. */
+  revokedRetentionMs: number;
+}
+
+/** A store of its own (fresh store, or its own prefix) with short retention, and its probe. */
+export interface IsolatedStore {
+  store: AuthStore;
+  probe: StoreProbe;
+  close(): Promise<void>;
+}
 
 /** What a backend under test provides. */
 export interface ConformanceTarget {
@@ -20,6 +51,10 @@ export interface ConformanceTarget {
   peer?: AuthStore;
   /** A store whose backend is unreachable (closed port), to check it fails closed. */
   unreachable?: () => AuthStore;
+  /** `true` when a revoked session is dropped at once (getSession answers `null`, the memory store). */
+  freesRevoked?: boolean;
+  /** A store with a probe, for the bounded-growth and revoked-session checks. */
+  isolated(): Promise<IsolatedStore>;
   /** Removes everything the run created and closes connections. */
   cleanup(): Promise<void>;
 }
@@ -91,6 +126,26 @@ export function runStoreConformance(name: string, setup: () => Promise<Conforman
     let t: ConformanceTarget;
     /** Alternates between the two instances when there is a peer. */
     const pick = (i: number) => (t.peer && i % 2 === 1 ? t.peer : t.store);
+
+    /**
+     * The session is revoked: gone at once where the store frees revoked sessions, else readable
+     * with its revocation time and reason.
+     */
+    const expectRevoked = async (
+      store: AuthStore,
+      id: string,
+      reason: string,
+      at?: number,
+    ): Promise<void> => {
+      const got = await store.getSession(id);
+      if (t.freesRevoked) {
+        expect(got).toBeNull();
+        return;
+      }
+      expect(got).toMatchObject({ revokedReason: reason });
+      expect(got?.revokedAt).toBe(at ?? got?.revokedAt);
+      expect(got?.revokedAt).not.toBeNull();
+    };
 
     beforeAll(async () => {
       t = await setup();
@@ -191,9 +246,8 @@ export function runStoreConformance(name: string, setup: () => Promise<Conforman
           graceBlob: 'late',
         });
         expect(reused.kind).toBe('reused');
-        const after = await t.store.getSession(s.id);
-        expect(after?.revokedAt).not.toBeNull();
-        expect(after?.revokedReason).toBe('refresh_reused');
+        expect(reused).toMatchObject({ session: { id: s.id, revokedReason: 'refresh_reused' } });
+        await expectRevoked(t.store, s.id, 'refresh_reused');
         expect(await t.store.listSessions(s.address, now + 20_000)).toEqual([]);
         // Every token of the family is dead now, including the current one.
         expect(
@@ -358,14 +412,11 @@ export function runStoreConformance(name: string, setup: () => Promise<Conforman
         expect((await pick(1).getSession(s.id))?.revokedAt).toBeNull();
         const at = Date.now();
         expect(await t.store.revokeSession(s.id, at, 'revoked')).toBe(true);
-        const seen = await pick(1).getSession(s.id);
-        expect(seen).toMatchObject({ revokedAt: at, revokedReason: 'revoked' });
+        await expectRevoked(pick(1), s.id, 'revoked', at);
         expect(await pick(1).revokeSession(s.id, at + 1, 'again')).toBe(false);
         expect(await t.store.revokeSession(uid('missing'), at, 'x')).toBe(false);
         await t.store.touchSession(s.id, at + 5000);
-        const touched = await t.store.getSession(s.id);
-        expect(touched?.revokedAt).toBe(at);
-        expect(touched?.revokedReason).toBe('revoked');
+        await expectRevoked(t.store, s.id, 'revoked', at);
       });
 
       it('touchSession moves lastSeenAt of a live session', async () => {
@@ -385,10 +436,292 @@ export function runStoreConformance(name: string, setup: () => Promise<Conforman
         const current = list[1]!;
         expect(await pick(1).revokeSessions(address, now, 'revoked_all', current.id)).toBe(3);
         expect((await t.store.listSessions(address, now)).map((s) => s.id)).toEqual([current.id]);
-        expect((await t.store.getSession(list[0]!.id))?.revokedReason).toBe('revoked_all');
+        await expectRevoked(t.store, list[0]!.id, 'revoked_all', now);
         expect(await t.store.listSessions(other.address, now)).toHaveLength(1);
         expect(await t.store.revokeSessions(address, now, 'all')).toBe(1);
         expect(await t.store.listSessions(address, now)).toEqual([]);
+      });
+    });
+
+    describe('retry window (a refresh applied while its caller saw a 503)', () => {
+      const rotate = (
+        store: AuthStore,
+        presentedHash: string,
+        now: number,
+        over: Partial<Parameters<AuthStore['rotateRefresh']>[0]> = {},
+      ) =>
+        store.rotateRefresh({
+          presentedHash,
+          newHash: uid('h'),
+          now,
+          graceMs: 10_000,
+          retryMs: 300_000,
+          idleExpiresAt: now + 7 * DAY,
+          graceBlob: `blob-${presentedHash}-${now}`,
+          ...over,
+        });
+
+      it('after graceMs but within retryMs, while the successor is unused: grace with the identical blob', async () => {
+        const now = Date.now();
+        const s = session();
+        const [h0, h1] = [uid('h0'), uid('h1')];
+        await t.store.createSession(s, h0);
+        expect((await rotate(t.store, h0, now, { newHash: h1, graceBlob: 'first-set' })).kind).toBe(
+          'rotated',
+        );
+        // The client retries 30 s, then 4 min later (backoff): the same token set each time.
+        for (const [i, later] of [30_000, 240_000, 299_999].entries()) {
+          const retry = await rotate(pick(i), h0, now + later);
+          expect(retry).toMatchObject({ kind: 'grace', graceBlob: 'first-set' });
+          expect((retry as { session: SessionRecord }).session).toMatchObject({
+            id: s.id,
+            revokedAt: null,
+          });
+        }
+        // The retries' own new hashes never became tokens; the successor still rotates.
+        const r2 = await rotate(pick(1), h1, now + 300_001);
+        expect(r2.kind).toBe('rotated');
+        expect((await t.store.getSession(s.id))?.revokedAt).toBeNull();
+      });
+
+      it('once the successor was rotated, the older token is reused (after graceMs)', async () => {
+        const now = Date.now();
+        const s = session();
+        const [h0, h1] = [uid('h0'), uid('h1')];
+        await t.store.createSession(s, h0);
+        await rotate(t.store, h0, now, { newHash: h1 });
+        expect((await rotate(pick(1), h1, now + 20_000)).kind).toBe('rotated');
+        const late = await rotate(t.store, h0, now + 30_000);
+        expect(late.kind).toBe('reused');
+        await expectRevoked(pick(1), s.id, 'refresh_reused');
+      });
+
+      it('within graceMs a duplicate is grace even after the successor was rotated', async () => {
+        const now = Date.now();
+        const s = session();
+        const [h0, h1] = [uid('h0'), uid('h1')];
+        await t.store.createSession(s, h0);
+        await rotate(t.store, h0, now, { newHash: h1, graceBlob: 'set-1' });
+        expect((await rotate(t.store, h1, now + 1_000)).kind).toBe('rotated');
+        expect(await rotate(pick(1), h0, now + 9_999)).toMatchObject({
+          kind: 'grace',
+          graceBlob: 'set-1',
+        });
+        expect((await rotate(t.store, h0, now + 10_000)).kind).toBe('reused');
+      });
+
+      it('after retryMs the unused successor no longer shields the old token: reused', async () => {
+        const now = Date.now();
+        const s = session();
+        const h0 = uid('h0');
+        await t.store.createSession(s, h0);
+        await rotate(t.store, h0, now);
+        expect((await rotate(pick(1), h0, now + 300_000)).kind).toBe('reused');
+        await expectRevoked(t.store, s.id, 'refresh_reused');
+      });
+
+      it('without retryMs only graceMs applies (reused after it)', async () => {
+        const now = Date.now();
+        const s = session();
+        const h0 = uid('h0');
+        await t.store.createSession(s, h0);
+        const noRetry = { graceMs: 10_000, idleExpiresAt: now + DAY, graceBlob: 'x' };
+        await t.store.rotateRefresh({ ...noRetry, presentedHash: h0, newHash: uid('h'), now });
+        expect(
+          (
+            await pick(1).rotateRefresh({
+              ...noRetry,
+              presentedHash: h0,
+              newHash: uid('h'),
+              now: now + 10_000,
+            })
+          ).kind,
+        ).toBe('reused');
+      });
+    });
+
+    describe('bounded growth', () => {
+      const BLOB = 'b'.repeat(3000); // about the size of a sealed token set
+
+      it(`2,000 refreshes of one session keep at most ${REFRESH_HISTORY_LIMIT} rotated hashes and the blobs that can still be served`, async () => {
+        const iso = await t.isolated();
+        try {
+          const t0 = Date.now();
+          const s = session();
+          const hashes = [uid('h0')];
+          await iso.store.createSession(s, hashes[0]!);
+          const STEP = 1_000;
+          for (let i = 1; i <= 2000; i++) {
+            hashes.push(`${uid('h')}-${i}`);
+            const now = t0 + i * STEP;
+            const r = await iso.store.rotateRefresh({
+              presentedHash: hashes[i - 1]!,
+              newHash: hashes[i]!,
+              now,
+              graceMs: 10_000,
+              retryMs: 300_000,
+              idleExpiresAt: now + 7 * DAY,
+              graceBlob: `${i}:${BLOB}`,
+            });
+            if (r.kind !== 'rotated') throw new Error(`rotation ${i}: ${r.kind}`);
+          }
+          const entries = await iso.probe.refreshEntries(s.id, hashes);
+          expect(Object.keys(entries).length).toBeGreaterThan(0);
+          for (const [what, n] of Object.entries(entries))
+            expect(n, what).toBeLessThanOrEqual(REFRESH_HISTORY_LIMIT + 1);
+          // Servable at the last rotation: the ones rotated within graceMs (10 at 1 s apart).
+          expect(await iso.probe.graceBlobs(s.id)).toBeLessThanOrEqual(11);
+          expect(await iso.probe.graceBlobs(s.id)).toBeGreaterThanOrEqual(1);
+
+          const last = t0 + 2000 * STEP;
+          const base = { graceMs: 10_000, retryMs: 300_000, idleExpiresAt: last + DAY };
+          // The newest rotated hash is remembered (a duplicate gets the same set).
+          expect(
+            await iso.store.rotateRefresh({
+              ...base,
+              presentedHash: hashes[1999]!,
+              newHash: uid('h'),
+              now: last + 1,
+              graceBlob: 'dup',
+            }),
+          ).toMatchObject({ kind: 'grace', graceBlob: `2000:${BLOB}` });
+          // Older than the cap: forgotten, refused as invalid (the session stays live).
+          const forgotten = hashes[2000 - REFRESH_HISTORY_LIMIT - 1]!;
+          expect(
+            (
+              await iso.store.rotateRefresh({
+                ...base,
+                presentedHash: forgotten,
+                newHash: uid('h'),
+                now: last + 20_000,
+                graceBlob: 'x',
+              })
+            ).kind,
+          ).toBe('invalid');
+          expect((await iso.store.getSession(s.id))?.revokedAt).toBeNull();
+          // The oldest one kept still detects reuse.
+          expect(
+            (
+              await iso.store.rotateRefresh({
+                ...base,
+                presentedHash: hashes[2000 - REFRESH_HISTORY_LIMIT]!,
+                newHash: uid('h'),
+                now: last + 20_000,
+                graceBlob: 'x',
+              })
+            ).kind,
+          ).toBe('reused');
+        } finally {
+          await iso.close();
+        }
+      });
+
+      it('a grace blob is dropped once it can no longer be served', async () => {
+        const iso = await t.isolated();
+        try {
+          const t0 = Date.now();
+          const s = session();
+          const [h0, h1, h2] = [uid('h0'), uid('h1'), uid('h2')];
+          await iso.store.createSession(s, h0);
+          const base = { graceMs: 200, retryMs: 600, idleExpiresAt: t0 + DAY };
+          const r1 = await iso.store.rotateRefresh({
+            ...base,
+            presentedHash: h0,
+            newHash: h1,
+            now: t0,
+            graceBlob: 'set-1',
+          });
+          expect(r1.kind).toBe('rotated');
+          expect(await iso.probe.graceBlobs(s.id)).toBe(1);
+          // The successor is used after the grace window: h0's blob can never be served again.
+          const r2 = await iso.store.rotateRefresh({
+            ...base,
+            presentedHash: h1,
+            newHash: h2,
+            now: t0 + 250,
+            graceBlob: 'set-2',
+          });
+          expect(r2.kind).toBe('rotated');
+          expect(await iso.probe.graceBlobs(s.id)).toBe(1);
+          // h1's blob serves a retry while h2 is unused, until retryMs.
+          expect(
+            await iso.store.rotateRefresh({
+              ...base,
+              presentedHash: h1,
+              newHash: uid('h'),
+              now: t0 + 250 + 500,
+              graceBlob: 'x',
+            }),
+          ).toMatchObject({ kind: 'grace', graceBlob: 'set-2' });
+          await iso.probe.expire(t0 + 250 + 600 + 50);
+          expect(await iso.probe.graceBlobs(s.id)).toBe(0);
+          expect((await iso.store.getSession(s.id))?.revokedAt).toBeNull();
+        } finally {
+          await iso.close();
+        }
+      });
+
+      it('revoked sessions are freed (at once, or by expiry/purge), and their tokens stay refused', async () => {
+        const iso = await t.isolated();
+        const { store, probe } = iso;
+        try {
+          const now = Date.now();
+          const logout = session();
+          const reused = session();
+          const all = [session({ address: reused.address }), session({ address: reused.address })];
+          const [a0, a1, b0, b1] = [uid('a0'), uid('a1'), uid('b0'), uid('b1')];
+          await store.createSession(logout, a0);
+          await store.createSession(reused, b0);
+          for (const s of all) await store.createSession(s, uid('h'));
+          // graceMs 0: any second presentation of a rotated token is reuse.
+          const input = { now, graceMs: 0, retryMs: 0, idleExpiresAt: now + DAY };
+          await store.rotateRefresh({ ...input, presentedHash: a0, newHash: a1, graceBlob: 'a' });
+          await store.rotateRefresh({ ...input, presentedHash: b0, newHash: b1, graceBlob: 'b' });
+
+          expect(await store.revokeSession(logout.id, now + 1, 'logout')).toBe(true);
+          const r = await store.rotateRefresh({
+            ...input,
+            now: now + 1,
+            presentedHash: b0,
+            newHash: uid('h'),
+            graceBlob: 'x',
+          });
+          expect(r.kind).toBe('reused');
+          expect(await store.revokeSessions(reused.address, now + 1, 'revoked_all')).toBe(2);
+
+          const ids = [logout.id, reused.id, ...all.map((s) => s.id)];
+          if (probe.freesRevoked) {
+            for (const id of ids) expect(await store.getSession(id)).toBeNull();
+            for (const id of ids) expect(await probe.holdsSession(id)).toBe(false);
+          } else {
+            for (const id of ids) expect((await store.getSession(id))?.revokedAt).not.toBeNull();
+          }
+          await probe.expire(Math.max(now + 2, Date.now()) + probe.revokedRetentionMs + 1);
+          for (const id of ids) {
+            expect(await probe.holdsSession(id), id).toBe(false);
+            expect(await store.getSession(id)).toBeNull();
+          }
+          for (const [what, n] of Object.entries(await probe.refreshEntries(logout.id, [a0, a1])))
+            expect(n, what).toBe(0);
+          expect(await probe.graceBlobs(reused.id)).toBe(0);
+          // Their tokens stay refused.
+          for (const h of [a0, a1, b0, b1])
+            expect(
+              (
+                await store.rotateRefresh({
+                  ...input,
+                  now: now + 3,
+                  presentedHash: h,
+                  newHash: uid('h'),
+                  graceBlob: 'x',
+                })
+              ).kind,
+            ).toBe('invalid');
+          expect(await store.revokeSession(logout.id, now, 'again')).toBe(false);
+          expect(await store.listSessions(reused.address, now)).toEqual([]);
+        } finally {
+          await iso.close();
+        }
       });
     });
 

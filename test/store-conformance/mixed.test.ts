@@ -13,6 +13,7 @@ import {
   testSchema,
 } from '../helpers/services.js';
 import { runStoreConformance } from './conformance.js';
+import { postgresProbe } from './probes.js';
 
 await describeWithServices(['redis', 'postgres'], 'mixed store (redis + postgres)', () => {
   runStoreConformance('mixed', async () => {
@@ -58,6 +59,33 @@ await describeWithServices(['redis', 'postgres'], 'mixed store (redis + postgres
             schema,
           }),
         }),
+      // Sessions and refresh tokens live in Postgres here: probe that part.
+      async isolated() {
+        const prefix = testKeyPrefix('mixiso');
+        const own = testSchema('mixiso');
+        const redis = createRedisStore({ url: REDIS_URL, keyPrefix: prefix });
+        const postgres = createPostgresStore({
+          connectionString: DATABASE_URL,
+          schema: own,
+          graceRetentionMs: 0,
+        });
+        await postgres.migrate();
+        return {
+          store: combineStores({
+            challenges: redis,
+            rateLimits: redis,
+            sessions: postgres,
+            mfa: postgres,
+          }),
+          probe: postgresProbe(postgres),
+          async close() {
+            await redis.close();
+            await postgres.close();
+            await cleanupRedisPrefix(prefix);
+            await dropSchema(own);
+          },
+        };
+      },
       async cleanup() {
         await a.store.close?.();
         await b.store.close?.();

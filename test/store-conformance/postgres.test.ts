@@ -1,6 +1,7 @@
 import { createPostgresStore } from '../../packages/server/src/stores/postgres.js';
 import { DATABASE_URL, describeWithServices, dropSchema, testSchema } from '../helpers/services.js';
 import { runStoreConformance } from './conformance.js';
+import { postgresProbe } from './probes.js';
 
 await describeWithServices(['postgres'], 'postgres store', () => {
   runStoreConformance('postgres', async () => {
@@ -13,6 +14,23 @@ await describeWithServices(['postgres'], 'postgres store', () => {
       peer,
       unreachable: () =>
         createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test', schema }),
+      async isolated() {
+        const own = testSchema('iso');
+        const iso = createPostgresStore({
+          connectionString: DATABASE_URL,
+          schema: own,
+          graceRetentionMs: 0,
+        });
+        await iso.migrate();
+        return {
+          store: iso,
+          probe: postgresProbe(iso),
+          async close() {
+            await iso.close();
+            await dropSchema(own);
+          },
+        };
+      },
       async cleanup() {
         await store.close();
         await peer.close();

@@ -4,6 +4,7 @@ import { Cluster } from 'ioredis';
 import { describe, it } from 'vitest';
 import { createRedisStore } from '../../packages/server/src/stores/redis.js';
 import { runStoreConformance } from './conformance.js';
+import { redisProbe } from './probes.js';
 import { clusterToolsAvailable, startOwnedCluster } from './redis-cluster.js';
 
 const clusterClient = (nodes: { host: string; port: number }[]) =>
@@ -29,9 +30,25 @@ if (!clusterToolsAvailable()) {
     const b = clusterClient(cluster.nodes);
     const store = createRedisStore({ client: a, keyPrefix: 'conf:' });
     const peer = createRedisStore({ client: b, keyPrefix: 'conf:' });
+    let isolatedRuns = 0;
     return {
       store,
       peer,
+      isolated() {
+        // Its own prefix on the same cluster (the cluster is thrown away at the end).
+        const keyPrefix = `iso${isolatedRuns++}:`;
+        const iso = createRedisStore({
+          client: a,
+          keyPrefix,
+          graceRetentionMs: 0,
+          revokedRetentionMs: 300,
+        });
+        return Promise.resolve({
+          store: iso,
+          probe: redisProbe(a, keyPrefix, 300),
+          close: () => iso.close(),
+        });
+      },
       async cleanup() {
         a.disconnect();
         b.disconnect();

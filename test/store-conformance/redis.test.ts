@@ -6,6 +6,7 @@ import {
   testKeyPrefix,
 } from '../helpers/services.js';
 import { runStoreConformance } from './conformance.js';
+import { redisProbe } from './probes.js';
 
 await describeWithServices(['redis'], 'redis store', () => {
   runStoreConformance('redis', async () => {
@@ -18,6 +19,23 @@ await describeWithServices(['redis'], 'redis store', () => {
       // Port 1 on loopback: nothing listens, connections are refused.
       unreachable: () =>
         createRedisStore({ url: 'redis://127.0.0.1:1', keyPrefix, readyTimeoutMs: 300 }),
+      isolated() {
+        const prefix = testKeyPrefix('iso');
+        const iso = createRedisStore({
+          url: REDIS_URL,
+          keyPrefix: prefix,
+          graceRetentionMs: 0,
+          revokedRetentionMs: 300,
+        });
+        return Promise.resolve({
+          store: iso,
+          probe: redisProbe(iso.client, prefix, 300),
+          async close() {
+            await iso.close();
+            await cleanupRedisPrefix(prefix);
+          },
+        });
+      },
       async cleanup() {
         await store.close();
         await peer.close();
