@@ -109,9 +109,9 @@ export async function refreshSession(
     newHash: await hashRefreshToken(newToken),
     now,
     graceMs: config.refreshGraceSeconds * 1000,
-    // A retry of a rotation whose answer was lost (503) gets the same set while the successor is
-    // unused. TODO: read config.refreshRetrySeconds directly once config.ts has it (being added).
-    retryMs: ((config as { refreshRetrySeconds?: number }).refreshRetrySeconds ?? 300) * 1000,
+    // A retry of a rotation whose answer was lost (a 503) gets the same set while the successor
+    // is unused.
+    retryMs: config.refreshRetrySeconds * 1000,
     idleExpiresAt,
     graceBlob,
   });
