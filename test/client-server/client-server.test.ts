@@ -143,6 +143,7 @@ describe('client ↔ real server over loopback HTTP', () => {
     await client.signIn();
     const stolen = jar.cookies(); // the refresh cookie before rotation
     await client.refresh(); // rotates it
+    await client.refresh(); // and uses its successor: the stolen one can no longer be a retry
     const current = jar.cookies();
     skewMs += 11_000; // past the 10 s grace window for concurrent duplicates
     try {

@@ -39,15 +39,21 @@ const auth = createEvrmoreAuth({
   refreshGraceSeconds: Number(env.GRACE_SECONDS ?? 10),
   ...(env.MFA_KEY ? { mfa: { encryptionKeys: [{ id: 'scale', key: env.MFA_KEY }] } } : {}),
   rateLimits: {
-    challenge: { perIp: many, perAddress: many },
-    verify: { perIp: many, perAddress: many },
+    challenge: { perIp: many, perIpAddress: many },
+    verify: { perIp: many, perIpAddress: many },
     refresh: { perIp: many },
-    mfa: { perAddress: many },
+    mfa: { perIp: many, perAddress: many },
+    newSessions: { perIp: many },
   },
 });
 
 const server = serve(
-  { fetch: (request) => auth.handler(request), port, hostname: '127.0.0.1' },
+  {
+    // The peer address (production refuses requests whose client IP it cannot know).
+    fetch: (request, env) => auth.handler(request, { ip: env.incoming.socket.remoteAddress }),
+    port,
+    hostname: '127.0.0.1',
+  },
   () => {
     process.stdout.write(`READY ${port}\n`);
   },

@@ -19,7 +19,7 @@ describe('createEvrmoreAuth configuration', () => {
       refreshIdleTtlSeconds: 604_800,
       refreshAbsoluteTtlSeconds: 2_592_000,
       refreshGraceSeconds: 10,
-      refreshRetrySeconds: 300,
+      refreshRetrySeconds: 60,
       clockToleranceSeconds: 30,
       allowedOrigins: ['https://example.com:8443'],
       trustedProxies: null,

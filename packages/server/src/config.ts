@@ -123,8 +123,9 @@ export interface EvrmoreAuthConfig {
    * A refresh the server applied but whose answer the client never got (a store timeout, a lost
    * connection) can be retried with the same refresh token for this long, as long as its
    * successor has not been used; the retry gets the same new token set instead of being taken
-   * for token theft (`refresh_reused`).
-   * @default 300 (5 min)
+   * for token theft (`refresh_reused`). Keep it short: within it, a copy of the old token (with
+   * the fingerprint cookie) gets the same new set as the browser did.
+   * @default 60
    */
   refreshRetrySeconds?: number;
   /** @default 30 */
@@ -331,7 +332,7 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
   const refreshRetrySeconds = seconds(
     'refreshRetrySeconds',
     config.refreshRetrySeconds,
-    300,
+    60,
     0,
     3_600,
   );

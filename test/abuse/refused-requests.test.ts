@@ -1,0 +1,89 @@
+// Attack family 7: requests the per-IP limit already refused used to create per-address keys, so
+// one IP could make the store hold a key for any number of addresses (and spend their budgets).
+// The address step now runs only after the per-IP step passed: after a flood of challenges for
+// 100 distinct addresses, the store holds exactly as many IP + address keys as were allowed.
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, expect, it } from 'vitest';
+import type { AuthStore } from '@evrmore-auth/server';
+import { DATABASE_URL, describeWithServices, REDIS_URL } from '../helpers/services.js';
+import {
+  ATTACKER_IP,
+  makeStore,
+  needs,
+  newWallet,
+  send,
+  signIn,
+  startServer,
+  STORES,
+  VICTIM_IP,
+  type StoreKind,
+} from './harness.js';
+
+/** Keys the store holds under a rate-limit prefix. Memory: the keys consumed through the
+ *  store's own limiters (rate-limiter-flexible's memory storage has no listing). */
+async function keysUnder(kind: StoreKind, where: string, seen: Set<string>, prefix: string) {
+  if (kind === 'memory') return [...seen].filter((k) => k.startsWith(prefix)).length;
+  if (kind === 'redis') {
+    const r = new Redis(REDIS_URL);
+    try {
+      return (await r.keys(`${where}*${prefix}*`)).length;
+    } finally {
+      r.disconnect();
+    }
+  }
+  const c = new pg.Client({ connectionString: DATABASE_URL });
+  await c.connect();
+  try {
+    const res = await c.query<{ n: string }>(
+      `SELECT count(*) AS n FROM "${where}".rate_limits WHERE key LIKE $1`,
+      [`${prefix}%`],
+    );
+    return Number(res.rows[0]!.n);
+  } finally {
+    await c.end();
+  }
+}
+
+for (const kind of STORES) {
+  await describeWithServices(needs(kind), `abuse: refused requests leave no keys (${kind})`, () => {
+    const cleanups: Array<() => Promise<void>> = [];
+    afterAll(async () => {
+      for (const c of cleanups) await c();
+    });
+
+    it('a challenge flood over 100 addresses stores only the 30 allowed IP + address keys', async () => {
+      const made = await makeStore(kind);
+      const seen = new Set<string>();
+      const store: AuthStore =
+        kind === 'memory'
+          ? Object.assign(Object.create(Object.getPrototypeOf(made.store) as object), made.store, {
+              createRateLimiter(o: Parameters<AuthStore['createRateLimiter']>[0]) {
+                const l = made.store.createRateLimiter(o);
+                const consume = l.consume.bind(l);
+                l.consume = (...args: Parameters<typeof consume>) => {
+                  seen.add(`${o.keyPrefix}:${String(args[0])}`);
+                  return consume(...args);
+                };
+                return l;
+              },
+            })
+          : made.store;
+      const server = await startServer(store);
+      cleanups.push(() => server.close(), made.cleanup);
+      const statuses: number[] = [];
+      for (let i = 0; i < 100; i++)
+        statuses.push(
+          (
+            await send(server, ATTACKER_IP, 'POST', '/auth/challenge', {
+              body: { address: newWallet().address },
+            })
+          ).status,
+        );
+      expect(statuses.filter((s) => s === 201)).toHaveLength(30);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(70);
+      expect(await keysUnder(kind, made.prefix, seen, 'ea:rl:ch:ipa')).toBe(30);
+      expect((await signIn(server, VICTIM_IP, newWallet())).verify?.status).toBe(200);
+    });
+  });
+}
