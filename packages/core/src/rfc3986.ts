@@ -32,17 +32,26 @@ const h16 = `${HEXDIG}{1,4}`;
 const ls32 = `(?:${h16}:${h16}|${IPv4address})`;
 /** `[ *n( h16 ":" ) h16 ]`: up to n + 1 pieces before a "::". */
 const upTo = (n: number): string => `(?:(?:${h16}:){0,${n}}${h16})?`;
-/** IPv6address: the nine alternatives of RFC 3986 section 3.2.2, one per line. */
+/** IPv6address: the nine alternatives of RFC 3986 section 3.2.2, each under its ABNF. */
 const IPv6address = `(?:${[
-  `(?:${h16}:){6}${ls32}`, //                          6( h16 ":" ) ls32
-  `::(?:${h16}:){5}${ls32}`, //                   "::" 5( h16 ":" ) ls32
-  `${upTo(0)}::(?:${h16}:){4}${ls32}`, // [               h16 ] "::" 4( h16 ":" ) ls32
-  `${upTo(1)}::(?:${h16}:){3}${ls32}`, // [ *1( h16 ":" ) h16 ] "::" 3( h16 ":" ) ls32
-  `${upTo(2)}::(?:${h16}:){2}${ls32}`, // [ *2( h16 ":" ) h16 ] "::" 2( h16 ":" ) ls32
-  `${upTo(3)}::${h16}:${ls32}`, //        [ *3( h16 ":" ) h16 ] "::"    h16 ":"   ls32
-  `${upTo(4)}::${ls32}`, //               [ *4( h16 ":" ) h16 ] "::"              ls32
-  `${upTo(5)}::${h16}`, //                [ *5( h16 ":" ) h16 ] "::"              h16
-  `${upTo(6)}::`, //                      [ *6( h16 ":" ) h16 ] "::"
+  //                            6( h16 ":" ) ls32
+  `(?:${h16}:){6}${ls32}`,
+  //                       "::" 5( h16 ":" ) ls32
+  `::(?:${h16}:){5}${ls32}`,
+  // [               h16 ] "::" 4( h16 ":" ) ls32
+  `${upTo(0)}::(?:${h16}:){4}${ls32}`,
+  // [ *1( h16 ":" ) h16 ] "::" 3( h16 ":" ) ls32
+  `${upTo(1)}::(?:${h16}:){3}${ls32}`,
+  // [ *2( h16 ":" ) h16 ] "::" 2( h16 ":" ) ls32
+  `${upTo(2)}::(?:${h16}:){2}${ls32}`,
+  // [ *3( h16 ":" ) h16 ] "::"    h16 ":"   ls32
+  `${upTo(3)}::${h16}:${ls32}`,
+  // [ *4( h16 ":" ) h16 ] "::"              ls32
+  `${upTo(4)}::${ls32}`,
+  // [ *5( h16 ":" ) h16 ] "::"              h16
+  `${upTo(5)}::${h16}`,
+  // [ *6( h16 ":" ) h16 ] "::"
+  `${upTo(6)}::`,
 ].join('|')})`;
 /** IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ) */
 const IPvFuture = `[vV]${HEXDIG}+\\.(?:${unreserved}|${subDelims}|:)+`;
