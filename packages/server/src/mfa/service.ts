@@ -114,16 +114,21 @@ async function failCode(
   throw new EvrmoreAuthError('mfa_invalid', { detail: 'the code is not valid' });
 }
 
-async function checkLimits(rt: AuthRuntime, options: MfaOperationOptions): Promise<void> {
+/** The MFA limits: per IP (unless already spent for this request), then per address. */
+async function checkLimits(
+  rt: AuthRuntime,
+  options: { address?: string; context: RequestContext; ipSpent?: boolean },
+): Promise<void> {
+  const { address, context } = options;
   try {
-    await rt.rateLimits.check('mfa', { ip: options.context.ip });
-    await rt.rateLimits.checkAddress('mfa', { ip: options.context.ip, address: options.address });
+    if (options.ipSpent !== true) await rt.rateLimits.check('mfa', { ip: context.ip });
+    if (address !== undefined) await rt.rateLimits.checkAddress('mfa', { ip: context.ip, address });
   } catch (err) {
     if (err instanceof EvrmoreAuthError && err.code === 'rate_limited')
       rt.events.emit({
         type: 'rate_limited',
-        ...eventBase(options.context),
-        address: options.address,
+        ...eventBase(context),
+        ...(address === undefined ? {} : { address }),
         code: 'rate_limited',
         detail: { route: 'mfa' },
       });
@@ -349,6 +354,8 @@ export async function verifyMfaSignIn(
 ): Promise<SignInResult> {
   requireMfa(rt);
   const { context } = options;
+  // A stranger's guessed tokens spend the stranger's per-IP budget before any store work.
+  await checkLimits(rt, { context });
   let taken: Awaited<ReturnType<typeof takeMfaToken>>;
   try {
     taken = await takeMfaToken(rt, { token: options.mfaToken, context });
@@ -365,7 +372,7 @@ export async function verifyMfaSignIn(
   const { key, state } = taken;
   const address = state.address;
   try {
-    await checkLimits(rt, { address, context });
+    await checkLimits(rt, { address, context, ipSpent: true });
   } catch (err) {
     // Locked out or over the limit: the attempt does not count, the token stays as it was.
     await putMfaTokenBack(rt, key, state);
