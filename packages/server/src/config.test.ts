@@ -34,6 +34,11 @@ describe('createEvrmoreAuth configuration', () => {
     expect(c.network.chainId).toBe('evrmore:mainnet');
   });
 
+  it('accepts every RFC 3986 host the message grammar accepts (reg-name with _, IP literals)', () => {
+    for (const domain of ['auth_server:3000', '[::1]:8443', '127.0.0.1:5173', 'localhost'])
+      expect(resolveConfig({ domain }).domain).toBe(domain);
+  });
+
   it.each<[Partial<EvrmoreAuthConfig>, string]>([
     [
       { domain: 'https://example.com' },
@@ -44,6 +49,12 @@ describe('createEvrmoreAuth configuration', () => {
       'createEvrmoreAuth: domain must be an RFC 3986 authority (host[:port]) without scheme or path',
     ],
     [{ domain: 'example.com:70000' }, 'createEvrmoreAuth: domain port must be from 1 to 65535'],
+    ...['[..]', '[1.2.3.4]', '[::::::]', ':3000', 'example.com:'].map(
+      (domain): [Partial<EvrmoreAuthConfig>, string] => [
+        { domain },
+        'createEvrmoreAuth: domain must be an RFC 3986 authority (host[:port]) without scheme or path',
+      ],
+    ),
     [{ uri: 'ftp://example.com' }, 'createEvrmoreAuth: uri must be an absolute http(s) URL'],
     [{ uri: 'https://other.com' }, 'createEvrmoreAuth: uri must be on the configured domain'],
     [

@@ -1,5 +1,11 @@
 // Configuration of createEvrmoreAuth: validated once at start-up, with exact TypeError messages.
-import { evrmore, nobleBackend, type Network, type Secp256k1Backend } from '@evrmore-auth/core';
+import {
+  evrmore,
+  isValidSignInDomain,
+  nobleBackend,
+  type Network,
+  type Secp256k1Backend,
+} from '@evrmore-auth/core';
 import type { JWTPayload } from 'jose';
 import type { EventSinkOptions, PinoLikeLogger } from './events.js';
 import type { KeyConfig } from './keys.js';
@@ -208,8 +214,6 @@ export interface ResolvedConfig {
   randomBytes: RandomBytes;
 }
 
-const DOMAIN =
-  /^(?:\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(?::[0-9]{1,5})?$/;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/;
 const BASE_PATH = /^(?:\/[A-Za-z0-9._~-]+)+$/;
 
@@ -254,11 +258,12 @@ function readProductionFlag(): boolean {
 export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
   if (typeof config !== 'object' || config === null) fail('config must be an object');
   const { domain } = config;
-  if (typeof domain !== 'string' || !DOMAIN.test(domain))
+  if (typeof domain !== 'string' || !isValidSignInDomain(domain)) {
+    const port = typeof domain === 'string' ? /:(\d+)$/.exec(domain)?.[1] : undefined;
+    if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+      fail('domain port must be from 1 to 65535');
     fail('domain must be an RFC 3986 authority (host[:port]) without scheme or path');
-  const port = /:(\d+)$/.exec(domain)?.[1];
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
-    fail('domain port must be from 1 to 65535');
+  }
 
   const uriUrl = httpOrigin('uri', config.uri ?? `https://${domain}`);
   const uri = config.uri ?? `https://${domain}`;
