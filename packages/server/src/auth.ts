@@ -47,7 +47,11 @@ import { installPerformanceCaches } from './token-cache.js';
  * ```
  */
 export interface HandlerContext {
-  /** The TCP peer's address (the client, or the nearest proxy). */
+  /**
+   * The TCP peer's address (the client, or the nearest proxy). Rate limits are keyed by the
+   * client IP: without it (and without `trustedProxies` naming a header), production refuses
+   * rate-limited routes.
+   */
   ip?: string | null;
 }
 
@@ -57,7 +61,7 @@ export interface HandlerContext {
  * @example
  * ```ts
  * const auth = createEvrmoreAuth({ domain: 'example.com', keys });
- * export default { fetch: (req: Request) => auth.handler(req) };
+ * Deno.serve((req, info) => auth.handler(req, { ip: info.remoteAddr.hostname }));
  * ```
  */
 export interface EvrmoreAuth {
@@ -177,7 +181,7 @@ type Route = {
  *   keys: [{ kid: '2026-01', privateKey: process.env.AUTH_KEY_PEM! }],
  *   onSignIn: async (address) => ({ roles: await rolesOf(address) }),
  * });
- * Bun.serve({ fetch: (req) => auth.handler(req) });
+ * Bun.serve({ fetch: (req, server) => auth.handler(req, { ip: server.requestIP(req)?.address }) });
  * ```
  */
 export function createEvrmoreAuth(config: EvrmoreAuthConfig): EvrmoreAuth {

@@ -29,7 +29,8 @@ export interface HonoAuthOptions {
   /**
    * The TCP peer address of the request (the handler applies `trustedProxies` to it).
    * @default the socket address under `@hono/node-server` (`c.env.incoming.socket.remoteAddress`),
-   * else `null` (keyed as `'unknown'` by the per-IP rate limits: set this on other runtimes)
+   * else `null`: set this on other runtimes (Bun: `c.env.requestIP(c.req.raw)?.address`) or
+   * configure `trustedProxies`, since production refuses auth requests without a client IP
    */
   getIp?: (c: Context) => string | null | undefined;
 }
