@@ -18,7 +18,7 @@ const auth = createEvrmoreAuth({ domain: 'app.example.com', production: false, l
     d: 'nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' } }] });
 const res = await auth.handler(new Request('https://app.example.com/auth/challenge', { method: 'POST',
   headers: { 'content-type': 'application/json', 'x-requested-with': 'evrmore-auth' },
-  body: JSON.stringify({ address: 'EK4BfWWMPTW82ig57MyGk6JCJgT8D9JTr5' }) }));
+  body: JSON.stringify({ address: 'EK4BfWWMPTW82ig57MyGk6JCJgT8D9JTr5' }) }), { ip: '127.0.0.1' });
 if (res.status !== 201) throw new Error('first request: ' + res.status + ' ' + (await res.text()));
 const t2 = performance.now();
 console.log(JSON.stringify({ start: t0, import: t1 - t0, first: t2 - t1, ready: t2 }));
