@@ -92,11 +92,15 @@ describe('refresh retry after a 503', () => {
     expect((await problem(me)).code).toBe('token_revoked');
   });
 
-  it('after the retry window (default 300 s) the old token is reuse', async () => {
+  it('the retry window is refreshRetrySeconds: a retry at its last millisecond is 200, at its end reuse', async () => {
     const { h, s, store, refresh } = await setup();
+    const retryMs = h.auth.config.refreshRetrySeconds * 1000;
+    expect(retryMs).toBeGreaterThan(30_000);
     store.failNextRotation();
     expect((await refresh(s.refreshToken)).status).toBe(503);
-    h.tick(300_000);
+    h.tick(retryMs - 1);
+    expect((await refresh(s.refreshToken)).status).toBe(200);
+    h.tick(1);
     expect((await problem(await refresh(s.refreshToken))).code).toBe('refresh_reused');
   });
 });
