@@ -20,9 +20,11 @@ import { evrmoreAuth } from '@evrmore-auth/server/hono';
 import { createPostgresStore } from '@evrmore-auth/server/postgres';
 import { createRedisStore } from '@evrmore-auth/server/redis';
 import { Hono } from 'hono';
+import { afterAll } from 'vitest';
 import {
   cleanupRedisPrefix,
   DATABASE_URL,
+  describeWithServices,
   dropSchema,
   REDIS_URL,
   testKeyPrefix,
@@ -39,16 +41,34 @@ export const ORIGIN = `https://${DOMAIN}`;
 export const STORES = ['memory', 'redis', 'postgres'] as const;
 export type StoreKind = (typeof STORES)[number];
 
-/** The services a store kind needs (for `describeWithServices`). */
-export function needs(kind: StoreKind): Service[] {
+/** The services a store kind needs. */
+function needs(kind: StoreKind): Service[] {
   return kind === 'memory' ? [] : [kind];
 }
 
-/** A store of `kind`, on its own Redis key prefix or Postgres schema, and how to remove it. */
-export async function makeStore(
+/**
+ * Registers the suite `body` once per store kind, titled `abuse: {title} ({kind})`; a kind whose
+ * service is missing is skipped (or fails, under CI=true).
+ */
+export async function onEveryStore(title: string, body: (kind: StoreKind) => void): Promise<void> {
+  for (const kind of STORES)
+    await describeWithServices(needs(kind), `abuse: ${title} (${kind})`, () => body(kind));
+}
+
+/** A store made for one suite: the memory store itself when it is one, its Redis key prefix or
+ *  Postgres schema, and how to remove it. */
+export interface MadeStore {
+  store: AuthStore;
+  memory?: MemoryStore;
+  prefix: string;
+  cleanup(): Promise<void>;
+}
+
+/** A store of `kind`, on its own Redis key prefix or Postgres schema. */
+async function makeStore(
   kind: StoreKind,
   memory: Parameters<typeof createMemoryStore>[0] = {},
-): Promise<{ store: AuthStore; memory?: MemoryStore; cleanup(): Promise<void>; prefix: string }> {
+): Promise<MadeStore> {
   if (kind === 'memory') {
     const store = createMemoryStore(memory);
     return {
@@ -106,7 +126,7 @@ function productionKey(): NonNullable<EvrmoreAuthConfig['keys']>[number] {
  * Start the server: production mode, configured keys, the given store, the Hono adapter (which
  * passes the TCP peer address), listening on 127.0.0.1 only.
  */
-export async function startServer(
+async function startServer(
   store: AuthStore,
   config: Partial<EvrmoreAuthConfig> = {},
   mount: 'hono' | 'fetch-without-ip' = 'hono',
@@ -149,6 +169,38 @@ export async function startServer(
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** What {@link serversOn} started: the server and its store. */
+export interface Running {
+  server: AbuseServer;
+  made: MadeStore;
+}
+
+/**
+ * Within a suite: start servers, each on a fresh store of `kind`; every one is closed (server,
+ * then store) after the suite. `wrap` can put a probe around the store the server uses.
+ */
+export function serversOn(kind: StoreKind) {
+  const stops: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop();
+  });
+  return async (
+    options: {
+      config?: Partial<EvrmoreAuthConfig>;
+      memory?: Parameters<typeof createMemoryStore>[0];
+      mount?: 'hono' | 'fetch-without-ip';
+      wrap?: (store: AuthStore) => AuthStore;
+    } = {},
+  ): Promise<Running> => {
+    const made = await makeStore(kind, options.memory);
+    stops.push(() => made.cleanup());
+    const store = options.wrap ? options.wrap(made.store) : made.store;
+    const server = await startServer(store, options.config, options.mount);
+    stops.push(() => server.close());
+    return { server, made };
   };
 }
 

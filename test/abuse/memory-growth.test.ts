@@ -3,23 +3,22 @@
 // state: the footprint after 300 refreshes over HTTP is the footprint after 100.
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DATABASE_URL, describeWithServices, REDIS_URL } from '../helpers/services.js';
+import { beforeAll, expect, it } from 'vitest';
+import { DATABASE_URL, REDIS_URL } from '../helpers/services.js';
 import {
-  makeStore,
-  needs,
   newWallet,
+  onEveryStore,
   send,
+  serversOn,
   signIn,
-  startServer,
-  STORES,
   VICTIM_IP,
   type AbuseServer,
+  type MadeStore,
   type StoreKind,
 } from './harness.js';
 
 /** What the store holds, by its own means: entries and bytes, whatever its layout. */
-async function footprint(kind: StoreKind, made: Awaited<ReturnType<typeof makeStore>>) {
+async function footprint(kind: StoreKind, made: MadeStore) {
   if (kind === 'memory') {
     const size = made.memory!.size() as unknown as Record<string, number>;
     return { entries: Object.values(size).reduce((a, b) => a + b, 0), bytes: 0 };
@@ -54,37 +53,31 @@ async function footprint(kind: StoreKind, made: Awaited<ReturnType<typeof makeSt
   }
 }
 
-for (const kind of STORES) {
-  await describeWithServices(needs(kind), `abuse: refreshes that hoard memory (${kind})`, () => {
-    let server: AbuseServer;
-    let made: Awaited<ReturnType<typeof makeStore>>;
-    beforeAll(async () => {
-      made = await makeStore(kind);
-      server = await startServer(made.store, {
-        rateLimits: { refresh: { perIp: { points: 10_000, duration: 60 } } },
-      });
-    });
-    afterAll(async () => {
-      await server.close();
-      await made.cleanup();
-    });
-
-    it('300 refreshes of one session hold no more than 100 did', async () => {
-      const { session } = await signIn(server, VICTIM_IP, newWallet());
-      let cookies = session!.cookies;
-      const refresh = async () => {
-        const r = await send(server, VICTIM_IP, 'POST', '/auth/refresh', { cookies });
-        expect(r.status).toBe(200);
-        cookies = { ...cookies, ...r.cookies };
-      };
-      for (let i = 0; i < 100; i++) await refresh();
-      const after100 = await footprint(kind, made);
-      for (let i = 0; i < 200; i++) await refresh();
-      const after300 = await footprint(kind, made);
-      expect(after300.entries).toBeLessThanOrEqual(after100.entries);
-      // bytes: the same entries, give or take an encoding's rounding
-      expect(after300.bytes).toBeLessThanOrEqual(after100.bytes * 1.1 + 512);
-      expect(after100.entries).toBeLessThan(250); // a session, its capped history, the limits
-    });
+await onEveryStore('refreshes that hoard memory', (kind) => {
+  const start = serversOn(kind);
+  let server: AbuseServer;
+  let made: MadeStore;
+  beforeAll(async () => {
+    ({ server, made } = await start({
+      config: { rateLimits: { refresh: { perIp: { points: 10_000, duration: 60 } } } },
+    }));
   });
-}
+
+  it('300 refreshes of one session hold no more than 100 did', async () => {
+    const { session } = await signIn(server, VICTIM_IP, newWallet());
+    let cookies = session!.cookies;
+    const refresh = async () => {
+      const r = await send(server, VICTIM_IP, 'POST', '/auth/refresh', { cookies });
+      expect(r.status).toBe(200);
+      cookies = { ...cookies, ...r.cookies };
+    };
+    for (let i = 0; i < 100; i++) await refresh();
+    const after100 = await footprint(kind, made);
+    for (let i = 0; i < 200; i++) await refresh();
+    const after300 = await footprint(kind, made);
+    expect(after300.entries).toBeLessThanOrEqual(after100.entries);
+    // bytes: the same entries, give or take an encoding's rounding
+    expect(after300.bytes).toBeLessThanOrEqual(after100.bytes * 1.1 + 512);
+    expect(after100.entries).toBeLessThan(250); // a session, its capped history, the limits
+  });
+});

@@ -4,18 +4,15 @@
 // remembered past the hour that used to reset them.
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithServices } from '../helpers/services.js';
+import { beforeAll, expect, it } from 'vitest';
 import {
   ATTACKER_IP,
   code,
-  makeStore,
-  needs,
   newWallet,
+  onEveryStore,
   send,
+  serversOn,
   signIn,
-  startServer,
-  STORES,
   VICTIM_IP,
   type AbuseServer,
   type Wallet,
@@ -51,77 +48,71 @@ async function mfaToken(server: AbuseServer, from: string, wallet: Wallet): Prom
   return r.verify!.body.mfaToken as string;
 }
 
-for (const kind of STORES) {
-  await describeWithServices(needs(kind), `abuse: the second factor's budget (${kind})`, () => {
-    let server: AbuseServer;
-    let cleanup: () => Promise<void>;
-    beforeAll(async () => {
-      const made = await makeStore(kind);
-      cleanup = made.cleanup;
-      server = await startServer(made.store, {
+await onEveryStore("the second factor's budget", (kind) => {
+  const start = serversOn(kind);
+  let server: AbuseServer;
+  beforeAll(async () => {
+    ({ server } = await start({
+      config: {
         mfa: { encryptionKeys: [MFA_KEY] },
         rateLimits: {
           // the budget under test is the failure cap, not the per-address request budget
           mfa: { perAddress: { points: 100, duration: 300 } },
           mfaLockout: { freeFailures: 9, maxFailures: 10 },
         },
-      });
-    });
-    afterAll(async () => {
-      await server.close();
-      await cleanup();
-    });
-
-    it('guessed mfa tokens spend only the stranger’s budget; the victim completes the second step', async () => {
-      const victim = newWallet();
-      const backupCode = await enrol(server, victim);
-      const statuses: number[] = [];
-      for (let i = 0; i < 35; i++)
-        statuses.push(
-          (
-            await send(server, ATTACKER_IP, 'POST', '/auth/mfa/verify', {
-              body: { mfaToken: `guess${i}`.padEnd(43, 'A'), code: '000000' },
-            })
-          ).status,
-        );
-      expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
-      expect(statuses.slice(30)).toEqual([429, 429, 429, 429, 429]);
-      const token = await mfaToken(server, VICTIM_IP, victim);
-      const done = await send(server, VICTIM_IP, 'POST', '/auth/mfa/verify', {
-        body: { mfaToken: token, code: backupCode },
-      });
-      expect(done.status).toBe(200);
-      expect(done.body.accessToken).toBeTruthy();
-    });
-
-    it('a thief with the wallet key gets at most maxFailures wrong codes, then a day-long 429', async () => {
-      const victim = newWallet();
-      await enrol(server, victim);
-      const thief = '127.0.0.3';
-      let wrong = 0;
-      let limited: Awaited<ReturnType<typeof send>> | undefined;
-      while (wrong < 20 && limited === undefined) {
-        const token = await mfaToken(server, thief, victim);
-        for (let i = 0; i < 3; i++) {
-          const r = await send(server, thief, 'POST', '/auth/mfa/verify', {
-            body: { mfaToken: token, code: String(100000 + wrong) },
-          });
-          if (r.status === 429) {
-            limited = r;
-            break;
-          }
-          expect(code(r)).toBe('mfa_invalid');
-          wrong++;
-        }
-      }
-      expect(wrong).toBe(10);
-      expect(limited?.status).toBe(429);
-      // moving to another network does not help: the address's second step is capped for a day
-      const elsewhere = await send(server, '127.0.0.4', 'POST', '/auth/mfa/verify', {
-        body: { mfaToken: await mfaToken(server, '127.0.0.4', victim), code: '123456' },
-      });
-      expect(elsewhere.status).toBe(429);
-      expect(Number(elsewhere.headers['retry-after'])).toBeGreaterThan(23 * 3600);
-    });
+      },
+    }));
   });
-}
+
+  it('guessed mfa tokens spend only the stranger’s budget; the victim completes the second step', async () => {
+    const victim = newWallet();
+    const backupCode = await enrol(server, victim);
+    const statuses: number[] = [];
+    for (let i = 0; i < 35; i++)
+      statuses.push(
+        (
+          await send(server, ATTACKER_IP, 'POST', '/auth/mfa/verify', {
+            body: { mfaToken: `guess${i}`.padEnd(43, 'A'), code: '000000' },
+          })
+        ).status,
+      );
+    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(30)).toEqual([429, 429, 429, 429, 429]);
+    const token = await mfaToken(server, VICTIM_IP, victim);
+    const done = await send(server, VICTIM_IP, 'POST', '/auth/mfa/verify', {
+      body: { mfaToken: token, code: backupCode },
+    });
+    expect(done.status).toBe(200);
+    expect(done.body.accessToken).toBeTruthy();
+  });
+
+  it('a thief with the wallet key gets at most maxFailures wrong codes, then a day-long 429', async () => {
+    const victim = newWallet();
+    await enrol(server, victim);
+    const thief = '127.0.0.3';
+    let wrong = 0;
+    let limited: Awaited<ReturnType<typeof send>> | undefined;
+    while (wrong < 20 && limited === undefined) {
+      const token = await mfaToken(server, thief, victim);
+      for (let i = 0; i < 3; i++) {
+        const r = await send(server, thief, 'POST', '/auth/mfa/verify', {
+          body: { mfaToken: token, code: String(100000 + wrong) },
+        });
+        if (r.status === 429) {
+          limited = r;
+          break;
+        }
+        expect(code(r)).toBe('mfa_invalid');
+        wrong++;
+      }
+    }
+    expect(wrong).toBe(10);
+    expect(limited?.status).toBe(429);
+    // moving to another network does not help: the address's second step is capped for a day
+    const elsewhere = await send(server, '127.0.0.4', 'POST', '/auth/mfa/verify', {
+      body: { mfaToken: await mfaToken(server, '127.0.0.4', victim), code: '123456' },
+    });
+    expect(elsewhere.status).toBe(429);
+    expect(Number(elsewhere.headers['retry-after'])).toBeGreaterThan(23 * 3600);
+  });
+});

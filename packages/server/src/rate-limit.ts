@@ -284,10 +284,15 @@ export interface RateLimitEnvironment {
 }
 
 type Kind = 'signature' | 'mfa';
-interface LockPair {
+/** One lock-out: its failure counter, its lock, and the rule that turns counts into locks. */
+interface Lockout {
   failures: RateLimiterAbstract;
   lock: RateLimiterAbstract;
   freeFailures: number;
+  baseSeconds: number;
+  maxSeconds: number;
+  /** Failures in the window that lock until the window ends (MFA's hard cap). */
+  cap?: number;
 }
 
 /**
@@ -408,27 +413,26 @@ export function createRateLimits(
   };
   // Failure counters: a window with "unlimited" points, read for the count; locks: `block`.
   const COUNT_POINTS = 1_000_000;
-  const pair = (name: string, window: number, freeFailures: number): LockPair => ({
+  const lockoutOf = (name: string, window: number, rule: Required<LockoutRule>): Lockout => ({
     failures: store.createRateLimiter({
       keyPrefix: `ea:lo:${name}`,
       points: COUNT_POINTS,
       duration: window,
     }),
     lock: store.createRateLimiter({ keyPrefix: `ea:lk:${name}`, points: 1, duration: 1 }),
-    freeFailures,
+    ...rule,
   });
   const signatureWindow = Math.max(3600, 2 * lockout.maxSeconds);
-  const locks: Record<Kind, { ip: LockPair; address: LockPair }> = {
+  const locks: Record<Kind, { ip: Lockout; address: Lockout }> = {
     signature: {
-      ip: pair('sig:ip', signatureWindow, freeFailuresPerIp),
-      address: pair('sig:ipa', signatureWindow, lockout.freeFailures),
+      ip: lockoutOf('sig:ip', signatureWindow, { ...lockout, freeFailures: freeFailuresPerIp }),
+      address: lockoutOf('sig:ipa', signatureWindow, lockout),
     },
     mfa: {
-      ip: pair('mfa:ip', mfaWindow, mfaLockout.freeFailures),
-      address: pair('mfa:a', mfaWindow, mfaLockout.freeFailures),
+      ip: lockoutOf('mfa:ip', mfaWindow, mfaLockout),
+      address: { ...lockoutOf('mfa:a', mfaWindow, mfaLockout), cap: maxMfaFailures },
     },
   };
-  const rules: Record<Kind, Required<LockoutRule>> = { signature: lockout, mfa: mfaLockout };
   const lockKind: Partial<Record<RateLimitRoute, Kind>> = { verify: 'signature', mfa: 'mfa' };
 
   let warned = false;
@@ -445,12 +449,9 @@ export function createRateLimits(
     }
     return 'unknown';
   }
-  /** The key of an IP + address (MFA: the address alone). */
-  const addressKey = (kind: Kind | 'budget', ip: string, address: string): string =>
-    kind === 'mfa' ? keyPart(address) : `${ip}|${keyPart(address)}`;
-
-  const unavailable = (cause: unknown): EvrmoreAuthError =>
-    new EvrmoreAuthError('unavailable', { cause });
+  /** The key of an IP + address; MFA's is the address alone (only the wallet's holder gets there). */
+  const addressKey = (mfa: boolean, ip: string, address: string): string =>
+    mfa ? keyPart(address) : `${ip}|${keyPart(address)}`;
 
   /** Run one limiter operation; "limited" becomes rate_limited, anything else unavailable. */
   async function run<T>(op: () => Promise<T>): Promise<T> {
@@ -460,7 +461,7 @@ export function createRateLimits(
       if (isLimiterRes(err))
         throw new EvrmoreAuthError('rate_limited', { retryAfter: secondsOf(err) });
       if (err instanceof EvrmoreAuthError) throw err;
-      throw unavailable(err);
+      throw new EvrmoreAuthError('unavailable', { cause: err });
     }
   }
 
@@ -470,17 +471,17 @@ export function createRateLimits(
       throw new EvrmoreAuthError('rate_limited', { retryAfter: secondsOf(res) });
   }
 
-  async function countFailure(p: LockPair, rule: Required<LockoutRule>, key: string, cap?: number) {
-    const res = await run(() => p.failures.consume(key));
-    if (cap !== undefined && res.consumedPoints >= cap) {
+  async function countFailure(l: Lockout, key: string): Promise<void> {
+    const res = await run(() => l.failures.consume(key));
+    if (l.cap !== undefined && res.consumedPoints >= l.cap) {
       // the hard cap: no more guesses until the failure window ends
-      await run(() => p.lock.block(key, Math.ceil(res.msBeforeNext / 1000)));
+      await run(() => l.lock.block(key, Math.ceil(res.msBeforeNext / 1000)));
       return;
     }
-    const over = res.consumedPoints - p.freeFailures;
+    const over = res.consumedPoints - l.freeFailures;
     if (over <= 0) return;
-    const seconds = Math.min(rule.maxSeconds, rule.baseSeconds * 2 ** Math.min(over - 1, 30));
-    await run(() => p.lock.block(key, seconds));
+    const seconds = Math.min(l.maxSeconds, l.baseSeconds * 2 ** Math.min(over - 1, 30));
+    await run(() => l.lock.block(key, seconds));
   }
 
   return {
@@ -499,28 +500,25 @@ export function createRateLimits(
       if (limiter === undefined) throw new TypeError(`unknown rate-limit route ${String(route)}`);
       const ip = ipKey(key.ip);
       const kind = lockKind[route];
-      if (kind !== undefined)
-        await checkLock(locks[kind].address.lock, addressKey(kind, ip, key.address));
-      await run(() =>
-        limiter.consume(addressKey(route === 'mfa' ? 'mfa' : 'budget', ip, key.address)),
-      );
+      const k = addressKey(route === 'mfa', ip, key.address);
+      if (kind !== undefined) await checkLock(locks[kind].address.lock, k);
+      await run(() => limiter.consume(k));
     },
 
     async recordFailure(kind, key) {
       const ip = ipKey(key.ip);
-      const { ip: ipPair, address: addressPair } = locks[kind];
-      const cap = kind === 'mfa' ? maxMfaFailures : undefined;
+      const { ip: byIp, address: byAddress } = locks[kind];
       await Promise.all([
-        countFailure(ipPair, rules[kind], ip),
-        countFailure(addressPair, rules[kind], addressKey(kind, ip, key.address), cap),
+        countFailure(byIp, ip),
+        countFailure(byAddress, addressKey(kind === 'mfa', ip, key.address)),
       ]);
     },
 
     async recordSuccess(kind, key) {
       const ip = ipKey(key.ip);
-      const p = locks[kind].address;
-      const k = addressKey(kind, ip, key.address);
-      await Promise.all([run(() => p.failures.delete(k)), run(() => p.lock.delete(k))]);
+      const l = locks[kind].address;
+      const k = addressKey(kind === 'mfa', ip, key.address);
+      await Promise.all([run(() => l.failures.delete(k)), run(() => l.lock.delete(k))]);
     },
   };
 }

@@ -1,8 +1,9 @@
 // POST /auth/refresh: rotate the refresh token; grace window for concurrent duplicates; reuse
 // detection revokes the session.
 import { EvrmoreAuthError, type TokenResponse } from '@evrmore-auth/core';
-import { openGraceBlob, sealGraceBlob, sha256Base64Url, timingSafeEqualString } from './crypto.js';
+import { openGraceBlob, sealGraceBlob } from './crypto.js';
 import type { RequestContext } from './http.js';
+import { checkFingerprint } from './tokens.js';
 import {
   eventBase,
   hashRefreshToken,
@@ -79,11 +80,7 @@ export async function refreshSession(
   const current = await rt.store.getSession(sessionId);
   if (!isLive(current, now)) throw new EvrmoreAuthError('refresh_invalid');
   // A refresh cookie alone (copied off the browser that signed in) is not enough.
-  if (
-    fingerprint === null ||
-    fingerprint.length > 128 ||
-    !timingSafeEqualString(await sha256Base64Url(fingerprint), current.fingerprintHash)
-  )
+  if (!(await checkFingerprint(fingerprint, current.fingerprintHash)))
     throw new EvrmoreAuthError('fingerprint_mismatch', {
       detail: 'the refresh token belongs to another browser',
     });

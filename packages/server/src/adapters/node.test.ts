@@ -125,19 +125,25 @@ describe('fromNodeRequest', () => {
     expect((value as string).length).toBe(MAX_BODY_BYTES);
   });
 
-  /** A client that announces 1000 bytes, sends 10 and goes away (FIN, or RST with `reset`). */
+  /** A client that announces 1000 bytes and sends 10. */
+  function startBody(port: number): ReturnType<typeof httpRequest> {
+    const req = httpRequest({
+      port,
+      host: '127.0.0.1',
+      method: 'POST',
+      path: '/',
+      headers: { 'content-length': '1000' },
+    });
+    req.on('error', () => undefined);
+    req.write('x'.repeat(10));
+    return req;
+  }
+
+  /** …and then goes away (FIN, or RST with `reset`). */
   const goAwayMidBody =
     (how: 'close' | 'reset' = 'close') =>
     (port: number): void => {
-      const req = httpRequest({
-        port,
-        host: '127.0.0.1',
-        method: 'POST',
-        path: '/',
-        headers: { 'content-length': '1000' },
-      });
-      req.on('error', () => undefined);
-      req.write('x'.repeat(10));
+      const req = startBody(port);
       setTimeout(() => {
         if (how === 'reset') req.socket?.resetAndDestroy();
         else req.destroy();
@@ -174,17 +180,7 @@ describe('fromNodeRequest', () => {
         req.destroy(boom);
         return reading;
       },
-      (port) => {
-        const req = httpRequest({
-          port,
-          host: '127.0.0.1',
-          method: 'POST',
-          path: '/',
-          headers: { 'content-length': '1000' },
-        });
-        req.on('error', () => undefined);
-        req.write('x'.repeat(10));
-      },
+      (port) => void startBody(port),
     );
     expectUnreadable(error);
     expect((error as EvrmoreAuthError).cause).toBe(boom);

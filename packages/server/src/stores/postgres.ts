@@ -284,15 +284,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           WHERE session_id = $1 AND hash <> $2 AND grace_blob IS NOT NULL`,
         [session.id, input.presentedHash, graceMs, now],
       );
-      // Forget rotated tokens beyond the newest REFRESH_HISTORY_LIMIT.
+      // Forget rotated tokens beyond the newest REFRESH_HISTORY_LIMIT: generations count up by
+      // one per rotation, so they are the ones at least that many generations back (rows from
+      // before migration 2 are all generation 0: they go once the family reaches generation 32).
       await c.query(
         `DELETE FROM ${S}.refresh_tokens
-          WHERE session_id = $1 AND rotated_at IS NOT NULL AND hash NOT IN (
-            SELECT hash FROM ${S}.refresh_tokens
-             WHERE session_id = $1 AND rotated_at IS NOT NULL
-             ORDER BY generation DESC, rotated_at DESC
-             LIMIT $2)`,
-        [session.id, REFRESH_HISTORY_LIMIT],
+          WHERE session_id = $1 AND rotated_at IS NOT NULL AND generation <= $2`,
+        [session.id, Number(t.generation) - REFRESH_HISTORY_LIMIT],
       );
       const up = await c.query<SessionRow>(
         `UPDATE ${S}.sessions SET idle_expires_at = $2, last_seen_at = $3 WHERE id = $1 RETURNING *`,
