@@ -39,6 +39,19 @@ export interface SessionRecord {
   revokedReason: string | null;
 }
 
+/**
+ * Whether a session is live at `now`: known, not revoked, and before both its idle and its
+ * absolute end. The one liveness rule of the package (stores, token cache and routes use it).
+ *
+ * @example
+ * ```ts
+ * if (!isLive(await store.getSession(id), Date.now())) throw new EvrmoreAuthError('token_revoked');
+ * ```
+ */
+export function isLive(s: SessionRecord | null, now: number): s is SessionRecord {
+  return s !== null && s.revokedAt === null && now < s.expiresAt && now < s.idleExpiresAt;
+}
+
 /** Input of {@link SessionStore.rotateRefresh}. */
 export interface RotateRefreshInput {
   /** Hash of the refresh token the client presented. */

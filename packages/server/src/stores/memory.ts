@@ -5,6 +5,7 @@
 // once, expired ones (and blobs past their window) at the next sweep.
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import {
+  isLive,
   StoreUnavailableError,
   type AuthStore,
   type ChallengeRecord,
@@ -193,10 +194,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     return t;
   }
 
-  function live(s: SessionRecord, t: number): boolean {
-    return s.revokedAt === null && t < s.expiresAt && t < s.idleExpiresAt;
-  }
-
   /** Revoke and free at once: a revoked session never comes back, so nothing of it is kept. */
   function revoke(f: Family, t: number, reason: string): SessionRecord {
     dropSession(f.session.id);
@@ -250,7 +247,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const out: SessionRecord[] = [];
       for (const id of byAddress.get(address) ?? []) {
         const s = sessions.get(id)?.session;
-        if (s && live(s, t)) out.push(copySession(s));
+        if (s && isLive(s, t)) out.push(copySession(s));
       }
       out.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
       return Promise.resolve(out);
@@ -273,7 +270,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       let n = 0;
       for (const id of [...(byAddress.get(address) ?? [])]) {
         const f = sessions.get(id);
-        if (!f || id === exceptId || !live(f.session, t)) continue;
+        if (!f || id === exceptId || !isLive(f.session, t)) continue;
         revoke(f, t, reason);
         n++;
       }
@@ -286,7 +283,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const retryMs = input.retryMs ?? 0;
       const sid = refresh.get(presentedHash);
       const f = sid === undefined ? undefined : sessions.get(sid);
-      if (!f || !live(f.session, t)) return Promise.resolve({ kind: 'invalid' });
+      if (!f || !isLive(f.session, t)) return Promise.resolve({ kind: 'invalid' });
       const s = f.session;
       if (f.current === presentedHash) {
         // Every older blob's successor is used from now on: only its grace window is left.

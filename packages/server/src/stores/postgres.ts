@@ -14,14 +14,15 @@
 import pg from 'pg';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type {
-  AuthStore,
-  ChallengeRecord,
-  MfaRecord,
-  RateLimiterOptions,
-  RotateRefreshInput,
-  RotateRefreshResult,
-  SessionRecord,
+import {
+  isLive,
+  type AuthStore,
+  type ChallengeRecord,
+  type MfaRecord,
+  type RateLimiterOptions,
+  type RotateRefreshInput,
+  type RotateRefreshResult,
+  type SessionRecord,
 } from '../store.js';
 import { guard, mapLimiterErrors } from './backend-errors.js';
 import { MIGRATIONS } from './postgres-migrations.js';
@@ -237,7 +238,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     if (!row) return { kind: 'invalid' };
     const session = toSession(row);
     const { now } = input;
-    if (session.revokedAt !== null || now >= session.expiresAt || now >= session.idleExpiresAt) {
+    if (!isLive(session, now)) {
       return { kind: 'invalid' };
     }
     const tok = await c.query<{

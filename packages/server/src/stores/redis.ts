@@ -16,14 +16,15 @@
 
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type {
-  AuthStore,
-  ChallengeRecord,
-  MfaRecord,
-  RateLimiterOptions,
-  RotateRefreshInput,
-  RotateRefreshResult,
-  SessionRecord,
+import {
+  isLive,
+  type AuthStore,
+  type ChallengeRecord,
+  type MfaRecord,
+  type RateLimiterOptions,
+  type RotateRefreshInput,
+  type RotateRefreshResult,
+  type SessionRecord,
 } from '../store.js';
 import { guard, mapLimiterErrors } from './backend-errors.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
@@ -204,10 +205,6 @@ function parseSession(h: Record<string, string>): SessionRecord | null {
     revokedAt: h.revokedAt === undefined ? null : Number(h.revokedAt),
     revokedReason: h.revokedReason ?? null,
   };
-}
-
-function isLive(s: SessionRecord, now: number): boolean {
-  return s.revokedAt === null && now < s.expiresAt && now < s.idleExpiresAt;
 }
 
 /**
