@@ -37,8 +37,10 @@ export interface SignMessageOptions {
 let hashesReady = false;
 function ensureHashes(): void {
   if (hashesReady) return;
-  secp.hashes.sha256 = sha256;
-  secp.hashes.hmacSha256 = (key, msg) => hmac(sha256, key, msg);
+  // @noble/hashes 1.x types its output as Uint8Array<ArrayBufferLike>; the bytes are a fresh
+  // Uint8Array over an ArrayBuffer, which is what @noble/secp256k1 3 types its hooks with.
+  secp.hashes.sha256 = (msg) => sha256(msg) as Uint8Array<ArrayBuffer>;
+  secp.hashes.hmacSha256 = (key, msg) => hmac(sha256, key, msg) as Uint8Array<ArrayBuffer>;
   hashesReady = true;
 }
 
