@@ -3,9 +3,10 @@
 // keyed by the client's network (IPv6 by /64), alone or with the address: an attacker spends only
 // their own budget and never locks anyone else out (PROTOCOL.md §8).
 import { EvrmoreAuthError } from '@evrmore-auth/core';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { ipRateLimitKey } from './proxy.js';
 import type { AuthStore } from './store.js';
+import { backendFailure, isLimiterRes } from './stores/backend-errors.js';
 
 /**
  * `points` requests per `duration` seconds.
@@ -134,7 +135,8 @@ export interface RateLimits {
   /**
    * The per-IP step: refuse a locked-out IP, then spend one per-IP point. Throws
    * `EvrmoreAuthError('rate_limited', { retryAfter })` when over a limit or locked out, and
-   * `EvrmoreAuthError('unavailable')` when the backend fails (fail closed).
+   * `StoreUnavailableError` (an `EvrmoreAuthError` with code `unavailable`) when the backend
+   * fails (fail closed).
    */
   check(route: RateLimitRoute, key: { ip: string | null }): Promise<void>;
   /**
@@ -249,18 +251,6 @@ function section(name: string, value: unknown, allowed: string[]): Record<string
 function keyPart(value: string | null | undefined): string {
   if (value === null || value === undefined || value === '') return 'unknown';
   return value.length <= 64 ? value : `${value.slice(0, 56)}~${value.length}`;
-}
-
-/**
- * Whether a rejection is rate-limiter-flexible's "points spent" result rather than a backend
- * error. Duck-typed as well as `instanceof`, so a store built with another copy of the library
- * (dual CJS/ESM install) is not mistaken for an outage.
- */
-function isLimiterRes(value: unknown): value is RateLimiterRes {
-  if (value instanceof RateLimiterRes) return true;
-  if (typeof value !== 'object' || value === null || value instanceof Error) return false;
-  const v = value as Partial<RateLimiterRes>;
-  return typeof v.msBeforeNext === 'number' && typeof v.remainingPoints === 'number';
 }
 
 /** Seconds until a limiter result's window ends (at least 1). */
@@ -453,7 +443,11 @@ export function createRateLimits(
   const addressKey = (mfa: boolean, ip: string, address: string): string =>
     mfa ? keyPart(address) : `${ip}|${keyPart(address)}`;
 
-  /** Run one limiter operation; "limited" becomes rate_limited, anything else unavailable. */
+  /**
+   * Run one limiter operation: "limited" becomes `rate_limited`; a backend failure becomes
+   * StoreUnavailableError (503), also from a custom store whose limiter rejects with the raw
+   * backend error. Fail closed: no rejection lets the request through.
+   */
   async function run<T>(op: () => Promise<T>): Promise<T> {
     try {
       return await op();
@@ -461,7 +455,7 @@ export function createRateLimits(
       if (isLimiterRes(err))
         throw new EvrmoreAuthError('rate_limited', { retryAfter: secondsOf(err) });
       if (err instanceof EvrmoreAuthError) throw err;
-      throw new EvrmoreAuthError('unavailable', { cause: err });
+      throw backendFailure(store.name, err);
     }
   }
 

@@ -4,6 +4,7 @@
 // tokens, backup codes and fingerprints are stored as hashes, TOTP secrets encrypted, and the
 // grace-window token set encrypted under a key derived from the refresh token it answers.
 
+import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /** A challenge as issued: what `/auth/verify` must find byte for byte. */
@@ -178,8 +179,9 @@ export interface RateLimiterOptions {
 }
 
 /**
- * Everything the server keeps. A store that cannot reach its backend rejects with an error (the
- * server answers 503 `unavailable`, failing closed); it never pretends an operation succeeded.
+ * Everything the server keeps. A store that cannot reach its backend rejects with
+ * {@link StoreUnavailableError} (the server answers 503 `unavailable`, failing closed), and so do
+ * the rate limiters it creates; it never pretends an operation succeeded.
  */
 export interface AuthStore extends ChallengeStore, SessionStore, MfaStore {
   /** A human name for logs (`memory`, `redis`, `postgres`). */
@@ -190,10 +192,25 @@ export interface AuthStore extends ChallengeStore, SessionStore, MfaStore {
   close?(): Promise<void>;
 }
 
-/** Thrown (or wrapped) by a store whose backend is unreachable; the server maps it to 503. */
-export class StoreUnavailableError extends Error {
+/**
+ * The one error a store throws when its backend fails (connection refused or reset, timeout, a
+ * driver or database error): an `EvrmoreAuthError` with code `unavailable` (503), so the router
+ * answers it like any other protocol error and the server fails closed. The backend's error is
+ * kept as `cause`, for logs only; the message never carries it (no URLs, hosts or credentials).
+ * Bugs (a `TypeError` in the store's own code) are not dressed up as outages: they stay what
+ * they are and the server answers 500.
+ *
+ * @example
+ * ```ts
+ * try { await store.getSession(id); } catch (err) {
+ *   if (err instanceof StoreUnavailableError) logger.error(err.cause, 'store down');
+ * }
+ * ```
+ */
+export class StoreUnavailableError extends EvrmoreAuthError {
   override readonly name = 'StoreUnavailableError';
-  constructor(message = 'store unavailable', options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message = 'store unavailable', options: { cause?: unknown } = {}) {
+    super('unavailable', options.cause === undefined ? {} : { cause: options.cause });
+    this.message = message;
   }
 }

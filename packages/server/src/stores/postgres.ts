@@ -24,7 +24,7 @@ import {
   type RotateRefreshResult,
   type SessionRecord,
 } from '../store.js';
-import { guard, mapLimiterErrors } from './backend-errors.js';
+import { failClosedLimiter, guard } from './backend-errors.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 
@@ -580,7 +580,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       }),
 
     createRateLimiter(o: RateLimiterOptions): RateLimiterAbstract {
-      return mapLimiterErrors(
+      return failClosedLimiter(
         'postgres',
         new RateLimiterPostgres({
           storeClient: pool,

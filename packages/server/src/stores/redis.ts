@@ -26,7 +26,7 @@ import {
   type RotateRefreshResult,
   type SessionRecord,
 } from '../store.js';
-import { guard, mapLimiterErrors } from './backend-errors.js';
+import { failClosedLimiter, guard } from './backend-errors.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 import { redisKeys } from './redis-keys.js';
 import {
@@ -503,7 +503,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     takeOnce: (key: string) => run(() => client.getdel(k.once(key))),
 
     createRateLimiter(o: RateLimiterOptions): RateLimiterAbstract {
-      return mapLimiterErrors(
+      return failClosedLimiter(
         'redis',
         new RateLimiterRedis({
           storeClient: client,
