@@ -14,5 +14,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  shims: true, // import.meta.url in the CJS build (verify-backend.ts's createRequire)
   external: ['ioredis', 'pg', 'express', 'fastify', 'hono'],
 });

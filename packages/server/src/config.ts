@@ -2,7 +2,6 @@
 import {
   evrmore,
   isValidSignInDomain,
-  nobleBackend,
   type Network,
   type Secp256k1Backend,
 } from '@evrmore-auth/core';
@@ -15,6 +14,7 @@ import type { RateLimitConfig } from './rate-limit.js';
 import type { AuthStore } from './store.js';
 import type { SessionCheckConfig, TokenCacheConfig } from './token-cache.js';
 import { webRandomBytes, type RandomBytes } from './crypto.js';
+import { defaultBackend } from './verify-backend.js';
 import {
   resolveTrustedProxies,
   type ResolvedTrustedProxies,
@@ -98,7 +98,8 @@ export interface EvrmoreAuthConfig {
    * The secp256k1 implementation for signature verification at sign-in: `nativeBackend`
    * (`@evrmore-auth/core/backends/native`, libsecp256k1 addon, Node only, fastest) or
    * `tinySecp256k1Backend` (`@evrmore-auth/core/backends/tiny-secp256k1`, WebAssembly).
-   * @default nobleBackend (pure JavaScript, runs everywhere)
+   * @default the `secp256k1` native addon (an optional dependency) when it loads on Node, else
+   * nobleBackend (pure JavaScript, runs everywhere); one log line at start-up names it
    */
   backend?: Secp256k1Backend;
   /**
@@ -297,7 +298,7 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
   )
     fail('network must be a Network (evrmore, evrmoreTestnet or defineNetwork(...))');
 
-  const backend = config.backend ?? nobleBackend;
+  const backend = config.backend ?? defaultBackend(config.logger);
   if (typeof backend !== 'object' || backend === null || typeof backend.recover !== 'function')
     fail('backend must be a Secp256k1Backend (nobleBackend, nativeBackend, tinySecp256k1Backend)');
 
