@@ -6,7 +6,7 @@ import {
   webRandomBytes,
 } from './crypto.js';
 
-describe('webRandomBytes (pooled)', () => {
+describe('webRandomBytes', () => {
   it('returns fresh arrays of the asked length, small and large', () => {
     for (const n of [0, 1, 12, 16, 32, 1024, 1025, 5000]) {
       const b = webRandomBytes(n);
@@ -17,9 +17,9 @@ describe('webRandomBytes (pooled)', () => {
     }
   });
 
-  it('never hands out the same bytes twice, across pool refills', () => {
+  it('never hands out the same bytes twice', () => {
     const seen = new Set<string>();
-    // 3,000 × 16 bytes = 48 KB: about a dozen refills of the 4 KiB pool.
+    // 3,000 × 16 bytes = 48 KB.
     for (let i = 0; i < 3000; i++) seen.add(Buffer.from(webRandomBytes(16)).toString('hex'));
     expect(seen.size).toBe(3000);
   });

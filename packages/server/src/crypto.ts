@@ -12,34 +12,17 @@ import { bytesToBase64Url, utf8ToBytes } from '@evrmore-auth/core';
  */
 export type RandomBytes = (length: number) => Uint8Array;
 
-/** Bytes drawn from the OS per refill of {@link webRandomBytes}'s pool. */
-const POOL_BYTES = 4096;
-let pool = new Uint8Array(0);
-let poolOffset = 0;
-
 /**
- * The default {@link RandomBytes}: `crypto.getRandomValues`, drawn 4 KiB at a time into a pool
- * that every call takes fresh bytes from (each byte is handed out once, as a copy), the way
- * Node's `crypto.randomUUID` batches its entropy: one `getRandomValues` call costs about as much
- * as a whole sign-in's worth of small tokens (measured with `pnpm bench signin-http`).
+ * The default {@link RandomBytes}: `crypto.getRandomValues` on a fresh array, per call. No pool:
+ * random bytes of security tokens are never buffered in memory shared across calls.
  *
  * @example
  * ```ts
  * webRandomBytes(32).length; // 32
  * ```
  */
-export const webRandomBytes: RandomBytes = (length) => {
-  if (length > POOL_BYTES / 4) return crypto.getRandomValues(new Uint8Array(length));
-  if (poolOffset + length > pool.length) {
-    pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
-    poolOffset = 0;
-  }
-  const out = pool.slice(poolOffset, poolOffset + length);
-  // Handed-out bytes are wiped from the pool.
-  pool.fill(0, poolOffset, poolOffset + length);
-  poolOffset += length;
-  return out;
-};
+export const webRandomBytes: RandomBytes = (length) =>
+  crypto.getRandomValues(new Uint8Array(length));
 
 const nodeCrypto = (
   globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
