@@ -1,23 +1,26 @@
 // Authenticating application requests: bearer access token + fingerprint cookie + live session.
 import { EvrmoreAuthError } from '@evrmore-auth/core';
-import type { AccessTokenClaims } from './config.js';
-import { readCookie, type HeaderReader } from './http.js';
-import { isLive, type AuthRuntime } from './runtime.js';
+import type { AccessTokenClaims, ExtraClaims } from './config.js';
+import { readCookie } from './http/cookies.js';
+import type { HeaderReader } from './http/request.js';
+import type { AuthRuntime } from './runtime.js';
+import { isLive } from './store.js';
 import { checkFingerprint, verifyAccessToken } from './tokens.js';
 import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
 
 /**
- * The verified caller.
+ * The verified caller. `Claims` is the application's extra claims type (see
+ * `createEvrmoreAuth<Claims>`).
  *
  * @example
  * ```ts
  * const { address, sessionId, claims } = await auth.authenticate(request);
  * ```
  */
-export interface AuthIdentity {
+export interface AuthIdentity<Claims extends ExtraClaims = ExtraClaims> {
   address: string;
   sessionId: string;
-  claims: AccessTokenClaims;
+  claims: AccessTokenClaims & Claims;
 }
 
 /**

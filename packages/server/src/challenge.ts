@@ -6,7 +6,7 @@ import {
   generateNonce,
   type ChallengeResponse,
 } from '@evrmore-auth/core';
-import type { RequestContext } from './http.js';
+import type { RequestContext } from './http/request.js';
 import { eventBase, type AuthRuntime } from './runtime.js';
 
 /**

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { createEvrmoreAuth } from './auth.js';
+import { createEvrmoreAuth } from './create-auth.js';
 import { resolveConfig, type EvrmoreAuthConfig } from './config.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -22,21 +22,37 @@ import {
 } from './proxy.js';
 
 /**
- * What {@link EvrmoreAuthConfig.onSignIn} learns about the sign-in.
+ * What the claims provider ({@link EvrmoreAuthConfig.claims}) learns about the token it is asked for.
  *
  * @example
  * ```ts
- * const onSignIn = async (address: string, ctx: SignInHookContext) =>
- *   ctx.kind === 'signin' ? { roles: await rolesOf(address) } : { roles: await rolesOf(address) };
+ * const claims = async ({ address, reason }: ClaimsContext) =>
+ *   reason === 'sign-in' ? { roles: await rolesOf(address) } : { roles: await cachedRolesOf(address) };
  * ```
  */
-export interface SignInHookContext {
-  /** `signin` after a verified signature, `refresh` when a refresh mints a new access token. */
-  kind: 'signin' | 'refresh';
-  sessionId: string | null;
+export interface ClaimsContext {
+  /** The signed-in wallet address. */
+  address: string;
+  /** `sign-in` after a verified signature (and second factor), `refresh` when a refresh mints a
+   *  new access token. */
+  reason: 'sign-in' | 'refresh';
+  sessionId: string;
   ip: string | null;
   userAgent: string | null;
 }
+
+/**
+ * The application's claims provider: extra access-token claims, asked at sign-in and at every
+ * refresh (so claims stay current). Return `undefined` for none.
+ *
+ * @example
+ * ```ts
+ * const claims: ClaimsProvider<{ roles: string[] }> = async ({ address }) => ({ roles: await rolesOf(address) });
+ * ```
+ */
+export type ClaimsProvider<Claims extends ExtraClaims = ExtraClaims> = (
+  context: ClaimsContext,
+) => Claims | undefined | Promise<Claims | undefined>;
 
 /**
  * Extra access-token claims from the application. Reserved claims (`iss`, `aud`, `sub`, `sid`,
@@ -81,7 +97,7 @@ export interface CookieConfig {
  * };
  * ```
  */
-export interface EvrmoreAuthConfig {
+export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
   /** RFC 3986 authority (host[:port]) users sign in to; the message's first line. Required. */
   domain: string;
   /** The sign-in origin put in the message's `URI:` line. @default `https://${domain}` */
@@ -162,11 +178,12 @@ export interface EvrmoreAuthConfig {
   store?: AuthStore;
   /** @default globalThis.process?.env.NODE_ENV === 'production' (read once) */
   production?: boolean;
-  /** Extra claims for the access token; called at sign-in and at every refresh. */
-  onSignIn?: (
-    address: string,
-    context: SignInHookContext,
-  ) => ExtraClaims | void | Promise<ExtraClaims | void>;
+  /**
+   * Extra access-token claims (`roles`, `permissions`, …), asked at sign-in **and at every
+   * refresh**; reserved claims are ignored. (Named `onSignIn` before 0.2.)
+   * @default none
+   */
+  claims?: ClaimsProvider<Claims>;
   onEvent?: EventSinkOptions['onEvent'];
   logger?: PinoLikeLogger;
   anomaly?: EventSinkOptions['anomaly'];
@@ -398,8 +415,12 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
   if (production && config.keys === undefined)
     fail('keys are required in production (refusing to start with ephemeral keys)');
 
-  if (config.onSignIn !== undefined && typeof config.onSignIn !== 'function')
-    fail('onSignIn must be a function');
+  if ('onSignIn' in config)
+    throw new TypeError(
+      'createEvrmoreAuth: onSignIn was renamed to claims: claims: ({ address, sessionId, reason }) => ({ … })',
+    );
+  if (config.claims !== undefined && typeof config.claims !== 'function')
+    fail('claims must be a function');
   if (config.onEvent !== undefined && typeof config.onEvent !== 'function')
     fail('onEvent must be a function');
   const now = config.now ?? Date.now;

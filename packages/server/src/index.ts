@@ -1,91 +1,28 @@
 // @evrmore-auth/server: challenges, signature verification, fingerprinted JWTs, refresh rotation,
 // sessions, replay protection. Adapters and the Redis/Postgres stores are subpath exports.
-export { createEvrmoreAuth, type EvrmoreAuth, type HandlerContext } from './auth.js';
-export {
-  resolveConfig,
-  RESERVED_CLAIMS,
-  type AccessTokenClaims,
-  type CookieConfig,
-  type EvrmoreAuthConfig,
-  type ExtraClaims,
-  type ResolvedConfig,
-  type SignInHookContext,
+// The root exports what an integrator uses; everything else is internal.
+export { createEvrmoreAuth, type EvrmoreAuth, type HandlerContext } from './create-auth.js';
+export type {
+  AccessTokenClaims,
+  ClaimsContext,
+  ClaimsProvider,
+  CookieConfig,
+  EvrmoreAuthConfig,
+  ExtraClaims,
 } from './config.js';
+export type { AuthenticateOptions, AuthIdentity } from './authenticate.js';
+export type { RateLimitConfig } from './rate-limit.js';
+export type { MfaConfig, MfaEncryptionKey } from './mfa/index.js';
+export type { KeyConfig, SigningAlgorithm } from './keys.js';
 export {
-  authenticateRequest,
-  type AuthenticateOptions,
-  type AuthIdentity,
-} from './authenticate.js';
-export { issueChallenge, type IssueChallengeOptions } from './challenge.js';
-export {
-  completeSignIn,
-  signIn,
-  verifySignIn,
-  type SignInResult,
-  type VerifySignInOptions,
-} from './sign-in.js';
-export {
-  refreshSession,
-  type RefreshResult,
-  type RefreshSessionOptions,
-} from './refresh-rotation.js';
-export { getCurrentSession, listSessions, revokeOtherSessions, revokeSession } from './sessions.js';
-export {
-  checkFingerprint,
-  issueAccessToken,
-  verifyAccessToken,
-  type IssueAccessTokenOptions,
-  type VerifyAccessTokenOptions,
-} from './tokens.js';
-export {
-  generateEphemeralKeys,
-  loadKeys,
-  toJwks,
-  validateKeyConfigs,
-  type KeyConfig,
-  type LoadedKey,
-  type SigningAlgorithm,
-} from './keys.js';
-export {
-  applySecurityHeaders,
-  fromWebRequest,
-  MAX_BODY_BYTES,
-  readCookie,
-  readJsonBody,
-  serializeCookie,
-  toResponse,
-  type AuthRequest,
-  type CookieOptions,
-  type HeaderReader,
-  type Reply,
-  type RequestContext,
-} from './http.js';
-export { clientIp, type TrustedProxies } from './proxy.js';
-export { guardStore, isLive, toSessionInfo, type AuthRuntime } from './runtime.js';
-export {
-  sha256Base64Url,
-  timingSafeEqualString,
-  webRandomBytes,
-  type RandomBytes,
-} from './crypto.js';
-export { ChallengeBodySchema, EmptyBodySchema, VerifyBodySchema, parseBody } from './schemas.js';
-export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
-export {
-  createEventSink,
-  type AuthEvent,
-  type AuthEventType,
-  type EventSink,
-  type EventSinkOptions,
-  type PinoLikeLogger,
-} from './events.js';
-export {
-  createRateLimits,
-  type RateLimitConfig,
-  type RateLimitKey,
-  type RateLimitRoute,
-  type RateLimitRule,
-  type RateLimits,
-} from './rate-limit.js';
-export * from './store.js';
-export * from './mfa/index.js';
+  StoreUnavailableError,
+  type AuthStore,
+  type ChallengeRecord,
+  type MfaRecord,
+  type RotateRefreshInput,
+  type RotateRefreshResult,
+  type SessionRecord,
+} from './store.js';
+export { createMemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export type { AuthEvent, AuthEventType, PinoLikeLogger } from './events.js';
 export { EvrmoreAuthError, type ErrorCode, type ProblemDetails } from '@evrmore-auth/core';

@@ -2,7 +2,7 @@
 // header), whether the client used HTTPS, and the key an IP is rate-limited under (IPv6 by
 // prefix, so one /64 is one client). IP parsing and CIDR matching are ipaddr.js's.
 import ipaddr from 'ipaddr.js';
-import type { HeaderReader } from './http.js';
+import type { HeaderReader } from './http/request.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 

@@ -2,19 +2,13 @@
 // detection revokes the session.
 import { EvrmoreAuthError, type TokenResponse } from '@evrmore-auth/core';
 import { openGraceBlob, sealGraceBlob } from './crypto.js';
-import type { RequestContext } from './http.js';
+import { refreshCookie } from './http/cookies.js';
+import type { RequestContext } from './http/request.js';
+import { hashRefreshToken, newRefreshToken, refreshTokenSessionId } from './refresh-token.js';
+import { eventBase, type AuthRuntime } from './runtime.js';
+import { isLive } from './store.js';
+import { loadClaims, mintTokenResponse } from './token-response.js';
 import { checkFingerprint } from './tokens.js';
-import {
-  eventBase,
-  hashRefreshToken,
-  isLive,
-  loadClaims,
-  mintTokenResponse,
-  newRefreshToken,
-  refreshCookie,
-  refreshTokenSessionId,
-  type AuthRuntime,
-} from './runtime.js';
 
 /**
  * Options of {@link refreshSession}.
@@ -85,15 +79,16 @@ export async function refreshSession(
       detail: 'the refresh token belongs to another browser',
     });
 
-  const claims = await loadClaims(rt, current.address, {
-    kind: 'refresh',
+  const claims = await loadClaims(rt, {
+    address: current.address,
+    reason: 'refresh',
     sessionId,
     ip: context.ip,
     userAgent: context.userAgent,
   });
   const idleExpiresAt = Math.min(current.expiresAt, now + config.refreshIdleTtlSeconds * 1000);
   const next = { ...current, lastSeenAt: now, idleExpiresAt };
-  const newToken = newRefreshToken(rt, sessionId);
+  const newToken = newRefreshToken(config.randomBytes, sessionId);
   const tokens = await mintTokenResponse(rt, next, claims);
   const graceBlob = await sealGraceBlob(
     refreshToken,
@@ -121,7 +116,7 @@ export async function refreshSession(
         address: session.address,
         sessionId,
       });
-      return { tokens, setCookies: [refreshCookie(rt, newToken, session)], grace: false };
+      return { tokens, setCookies: [refreshCookie(config, newToken, session)], grace: false };
     }
     case 'grace': {
       const opened = await openGraceBlob(refreshToken, result.graceBlob);
@@ -136,7 +131,7 @@ export async function refreshSession(
       });
       return {
         tokens: set.tokens,
-        setCookies: [refreshCookie(rt, set.refreshToken, result.session)],
+        setCookies: [refreshCookie(config, set.refreshToken, result.session)],
         grace: true,
       };
     }

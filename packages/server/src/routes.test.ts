@@ -70,14 +70,14 @@ describe('POST /auth/challenge', () => {
 });
 
 describe('POST /auth/verify', () => {
-  it('200 token response, both cookies, session; onSignIn claims land in the token without overriding reserved ones', async () => {
+  it('200 token response, both cookies, session; claims-provider claims land in the token without overriding reserved ones', async () => {
     const h = await createHarness({
-      onSignIn: (address, ctx) => ({
+      claims: ({ address, reason }) => ({
         roles: ['member'],
         permissions: ['posts:read'],
         sub: 'evil',
         sid: 'evil',
-        kind: ctx.kind,
+        reason,
         addr: address,
       }),
     });
@@ -104,7 +104,7 @@ describe('POST /auth/verify', () => {
       sub: w.address,
       sid: s.tokens.session.id,
       roles: ['member'],
-      kind: 'signin',
+      reason: 'sign-in',
       addr: w.address,
       iss: ORIGIN,
       aud: ORIGIN,
@@ -274,7 +274,7 @@ describe('sessions, logout, JWKS', () => {
   });
 
   it('authenticate({ permissions }) → 403 insufficient_scope without them', async () => {
-    const h = await createHarness({ onSignIn: () => ({ permissions: ['posts:read'] }) });
+    const h = await createHarness({ claims: () => ({ permissions: ['posts:read'] }) });
     const s = await h.signIn();
     const req = () => new Request(`${ORIGIN}/api`, { headers: s.authHeaders });
     await expect(

@@ -1,8 +1,24 @@
 // Session routes: the caller's session, its other sessions, revocation, logout.
 import { EvrmoreAuthError, type SessionInfo } from '@evrmore-auth/core';
 import type { AuthIdentity } from './authenticate.js';
-import type { RequestContext } from './http.js';
-import { eventBase, toSessionInfo, type AuthRuntime } from './runtime.js';
+import type { RequestContext } from './http/request.js';
+import { eventBase, type AuthRuntime } from './runtime.js';
+import type { SessionRecord } from './store.js';
+
+/** The wire view of a session (`current` set when `currentId` is given). */
+export function toSessionInfo(s: SessionRecord, currentId?: string): SessionInfo {
+  const info: SessionInfo = {
+    id: s.id,
+    address: s.address,
+    createdAt: new Date(s.createdAt).toISOString(),
+    lastSeenAt: new Date(s.lastSeenAt).toISOString(),
+    expiresAt: new Date(s.expiresAt).toISOString(),
+    userAgent: s.userAgent,
+    ip: s.ip,
+  };
+  if (currentId !== undefined) info.current = s.id === currentId;
+  return info;
+}
 
 /**
  * The caller's current session (`GET /auth/session`).

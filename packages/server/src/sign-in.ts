@@ -7,29 +7,23 @@ import {
   type TokenResponse,
 } from '@evrmore-auth/core';
 import { randomToken, sha256Base64Url } from './crypto.js';
-import type { RequestContext } from './http.js';
+import { fingerprintCookie, refreshCookie } from './http/cookies.js';
+import type { RequestContext } from './http/request.js';
 import { startMfaSignIn, type MfaPendingResult } from './mfa/mfa-token.js';
-import {
-  eventBase,
-  fingerprintCookie,
-  hashRefreshToken,
-  loadClaims,
-  mintTokenResponse,
-  newRefreshToken,
-  refreshCookie,
-  type AuthRuntime,
-} from './runtime.js';
+import { hashRefreshToken, newRefreshToken } from './refresh-token.js';
+import { eventBase, type AuthRuntime } from './runtime.js';
+import { loadClaims, mintTokenResponse } from './token-response.js';
 import type { SessionRecord } from './store.js';
 
 /**
- * Options of {@link verifySignIn}.
+ * Options of {@link verifySignedChallenge} and {@link signIn}.
  *
  * @example
  * ```ts
- * const options: VerifySignInOptions = { message, signature, context };
+ * const options: SignInOptions = { message, signature, context };
  * ```
  */
-export interface VerifySignInOptions {
+export interface SignInOptions {
   message: string;
   signature: string;
   context: RequestContext;
@@ -44,16 +38,17 @@ function parseTime(value: string | undefined): number {
  * signature work (`challenge_unknown`, `challenge_expired`), compare byte for byte
  * (`message_mismatch`), check domain/URI/chain/address/times against what was issued, then verify
  * the signature (`invalid_signature_encoding`, `invalid_signature`, `wrong_network`). Returns the
- * verified address; does not create a session (see {@link completeSignIn}).
+ * verified address; creates no session (that is {@link completeSignIn}; the whole sign-in is
+ * {@link signIn}).
  *
  * @example
  * ```ts
- * const { address } = await verifySignIn(runtime, { message, signature, context });
+ * const { address } = await verifySignedChallenge(runtime, { message, signature, context });
  * ```
  */
-export async function verifySignIn(
+export async function verifySignedChallenge(
   rt: AuthRuntime,
-  options: VerifySignInOptions,
+  options: SignInOptions,
 ): Promise<{ address: string; fields: SignInMessageFields }> {
   const { message, signature, context } = options;
   const { config } = rt;
@@ -140,7 +135,7 @@ export interface SignInResult {
 
 /**
  * Finish a sign-in whose signature (and second factor, when enrolled) checked out: ask
- * `onSignIn` for claims, create the session with a fresh fingerprint and refresh token, issue the
+ * the claims provider for claims, create the session with a fresh fingerprint and refresh token, issue the
  * access token.
  *
  * @example
@@ -157,14 +152,15 @@ export async function completeSignIn(
   // One network cannot fill the store's session cap with throw-away keys.
   await rt.rateLimits.check('newSessions', { ip: context.ip });
   const sessionId = randomToken(config.randomBytes, 16);
-  const claims = await loadClaims(rt, address, {
-    kind: 'signin',
+  const claims = await loadClaims(rt, {
+    address,
+    reason: 'sign-in',
     sessionId,
     ip: context.ip,
     userAgent: context.userAgent,
   });
   const fingerprint = randomToken(config.randomBytes, 32);
-  const refreshToken = newRefreshToken(rt, sessionId);
+  const refreshToken = newRefreshToken(config.randomBytes, sessionId);
   const now = config.now();
   const expiresAt = now + config.refreshAbsoluteTtlSeconds * 1000;
   const session: SessionRecord = {
@@ -187,14 +183,14 @@ export async function completeSignIn(
     tokens,
     session,
     setCookies: [
-      fingerprintCookie(rt, fingerprint, session),
-      refreshCookie(rt, refreshToken, session),
+      fingerprintCookie(config, fingerprint, session),
+      refreshCookie(config, refreshToken, session),
     ],
   };
 }
 
 /**
- * The whole `/auth/verify` step: {@link verifySignIn}, the second-factor gate, then
+ * The whole `/auth/verify` step: {@link verifySignedChallenge}, the second-factor gate, then
  * {@link completeSignIn}.
  *
  * @example
@@ -204,9 +200,9 @@ export async function completeSignIn(
  */
 export async function signIn(
   rt: AuthRuntime,
-  options: VerifySignInOptions,
+  options: SignInOptions,
 ): Promise<SignInResult | MfaPendingResult> {
-  const { address, fields } = await verifySignIn(rt, options);
+  const { address, fields } = await verifySignedChallenge(rt, options);
   const mfa = await rt.store.getMfa(address);
   // An enrolled address gets an mfa token, no session; POST /auth/mfa/verify completes it.
   if (mfa?.enabled)

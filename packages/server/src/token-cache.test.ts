@@ -1,6 +1,6 @@
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { describe, expect, it, vi } from 'vitest';
-import { createEvrmoreAuth } from './auth.js';
+import { createEvrmoreAuth, internalsOf } from './create-auth.js';
 import { createMemoryStore } from './stores/memory.js';
 import { createHarness, edJwk, ORIGIN, T0, wallet, type Harness } from './testing/harness.js';
 import { Lru, performanceCachesOf } from './token-cache.js';
@@ -41,7 +41,7 @@ describe('verified-token cache', () => {
     const s = await h.signIn();
     const id = await h.auth.authenticate(authRequest(s.authHeaders));
     expect(id.sessionId).toBe(s.tokens.session.id);
-    const tokens = performanceCachesOf(h.auth.runtime)!.tokens!;
+    const tokens = performanceCachesOf(internalsOf(h.auth).runtime)!.tokens!;
     expect(tokens.size).toBe(1);
     const key = [...tokens.entries()][0]![0];
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -53,7 +53,7 @@ describe('verified-token cache', () => {
   it('skips the signature check on a hit (the signing key is not consulted again)', async () => {
     const h = await createHarness();
     const s = await h.signIn();
-    const keys = vi.spyOn(h.auth.runtime, 'keys');
+    const keys = vi.spyOn(internalsOf(h.auth).runtime, 'keys');
     await h.auth.authenticate(authRequest(s.authHeaders));
     expect(keys).toHaveBeenCalledTimes(1);
     await h.auth.authenticate(authRequest(s.authHeaders));
@@ -67,8 +67,8 @@ describe('verified-token cache', () => {
     // both instances have verified (and cached) the token
     await a.auth.authenticate(authRequest(s.authHeaders));
     await b.auth.authenticate(authRequest(s.authHeaders));
-    expect(performanceCachesOf(a.auth.runtime)!.tokens!.size).toBe(1);
-    expect(performanceCachesOf(b.auth.runtime)!.tokens!.size).toBe(1);
+    expect(performanceCachesOf(internalsOf(a.auth).runtime)!.tokens!.size).toBe(1);
+    expect(performanceCachesOf(internalsOf(b.auth).runtime)!.tokens!.size).toBe(1);
     expect(await b.auth.revokeSession(s.tokens.session.id)).toBe(true);
     expect(await code(a.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
     expect(await code(b.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
@@ -140,10 +140,10 @@ describe('verified-token cache', () => {
     const h = await createHarness({ tokenCache: { maxEntries: 2 } });
     const signedIn = [await h.signIn(), await h.signIn(), await h.signIn()];
     for (const s of signedIn) await h.auth.authenticate(authRequest(s.authHeaders));
-    expect(performanceCachesOf(h.auth.runtime)!.tokens!.size).toBe(2);
+    expect(performanceCachesOf(internalsOf(h.auth).runtime)!.tokens!.size).toBe(2);
     // an evicted token is simply verified again
     expect(await code(h.auth.authenticate(authRequest(signedIn[0]!.authHeaders)))).toBe('accepted');
-    expect(performanceCachesOf(h.auth.runtime)!.tokens!.size).toBe(2);
+    expect(performanceCachesOf(internalsOf(h.auth).runtime)!.tokens!.size).toBe(2);
 
     const lru = new Lru<string, number>(2);
     lru.set('a', 1);
@@ -157,7 +157,7 @@ describe('verified-token cache', () => {
     const h = await createHarness({ tokenCache: false });
     const s = await h.signIn();
     await h.auth.authenticate(authRequest(s.authHeaders));
-    expect(performanceCachesOf(h.auth.runtime)!.tokens).toBeNull();
+    expect(performanceCachesOf(internalsOf(h.auth).runtime)!.tokens).toBeNull();
   });
 
   it('validates its configuration up front', async () => {

@@ -1,6 +1,6 @@
 import type { TokenResponse } from '@evrmore-auth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvrmoreAuth, type EvrmoreAuth } from '../auth.js';
+import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
 import { edJwk, ORIGIN, wallet } from '../testing/harness.js';
 import { ADAPTERS, start, type AdapterName, type Running } from './servers.js';
 
@@ -18,7 +18,7 @@ async function makeAuth(): Promise<EvrmoreAuth> {
     uri: ORIGIN,
     production: false,
     keys: [{ kid: 'k1', alg: 'EdDSA', privateKey: await edJwk() }],
-    onSignIn: () => ({ permissions: ['read'] }),
+    claims: () => ({ permissions: ['read'] }),
   });
   await auth.ready();
   return auth;

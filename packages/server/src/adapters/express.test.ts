@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEvrmoreAuth, type EvrmoreAuth } from '../auth.js';
+import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
 import { edJwk, ORIGIN, wallet } from '../testing/harness.js';
 import { evrmoreAuth, requireAuth } from './express.js';
 

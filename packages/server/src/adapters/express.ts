@@ -1,8 +1,8 @@
 // Express adapter (`@evrmore-auth/server/express`): mounts the auth routes and guards app routes.
 import type { Request, RequestHandler } from 'express';
-import type { EvrmoreAuth } from '../auth.js';
 import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
-import type { AuthRequest } from '../http.js';
+import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
+import type { AuthRequest } from '../http/request.js';
 import { fromNodeRequest, nodeHeaders, requestUrl, writeReply } from './node.js';
 
 declare global {
@@ -48,6 +48,7 @@ export function evrmoreAuth(auth: EvrmoreAuth): RequestHandler {
   if (!auth || typeof auth.handler !== 'function')
     throw new TypeError('evrmoreAuth: pass the object createEvrmoreAuth returned');
   const base = auth.basePath;
+  const { handle, errorReply } = internalsOf(auth);
   return (req, res, next) => {
     const path = req.originalUrl.split('?')[0] ?? '';
     if (path !== base && !path.startsWith(`${base}/`)) {
@@ -58,11 +59,10 @@ export function evrmoreAuth(auth: EvrmoreAuth): RequestHandler {
     try {
       request = authRequest(req);
     } catch (err) {
-      writeReply(res, auth.errorReply(err));
+      writeReply(res, errorReply(err));
       return;
     }
-    auth
-      .handle(request, { ip: req.socket.remoteAddress ?? null })
+    handle(request, { ip: req.socket.remoteAddress ?? null })
       .then((reply) => writeReply(res, reply))
       .catch(next);
   };
@@ -93,6 +93,7 @@ export type RequireAuthOptions = AuthenticateOptions;
 export function requireAuth(auth: EvrmoreAuth, options: RequireAuthOptions = {}): RequestHandler {
   if (!auth || typeof auth.authenticate !== 'function')
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
+  const { errorReply } = internalsOf(auth);
   return (req, res, next) => {
     // Only the authorization and cookie headers are read: no fetch Request is built.
     auth.authenticate({ headers: nodeHeaders(req) }, options).then(
@@ -102,7 +103,7 @@ export function requireAuth(auth: EvrmoreAuth, options: RequireAuthOptions = {})
       },
       (err: unknown) => {
         try {
-          writeReply(res, auth.errorReply(err, authRequest(req)));
+          writeReply(res, errorReply(err, authRequest(req), { bearer: 'credentials' }));
         } catch (e) {
           next(e);
         }

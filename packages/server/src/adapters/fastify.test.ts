@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEvrmoreAuth, type EvrmoreAuth } from '../auth.js';
+import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
 import { edJwk, ORIGIN } from '../testing/harness.js';
 import { evrmoreAuthPlugin, requireAuth } from './fastify.js';
 

@@ -7,9 +7,10 @@ import type {
   FastifyRequest,
   preHandlerAsyncHookHandler,
 } from 'fastify';
-import type { EvrmoreAuth } from '../auth.js';
 import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
-import type { AuthRequest, Reply } from '../http.js';
+import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
+import type { Reply } from '../http/reply.js';
+import type { AuthRequest } from '../http/request.js';
 import { fromNodeRequest, nodeHeaders, requestUrl } from './node.js';
 
 declare module 'fastify' {
@@ -49,14 +50,15 @@ async function routes(fastify: FastifyInstance, auth: EvrmoreAuth): Promise<void
   // stream itself (JSON only, 16 KiB, typed 413/415 problems).
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  const { handle: handleAuth, errorReply } = internalsOf(auth);
   const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     let req: AuthRequest;
     try {
       req = authRequest(request);
     } catch (err) {
-      return sendReply(reply, auth.errorReply(err));
+      return sendReply(reply, errorReply(err));
     }
-    const out = await auth.handle(req, { ip: request.raw.socket.remoteAddress ?? null });
+    const out = await handleAuth(req, { ip: request.raw.socket.remoteAddress ?? null });
     return sendReply(reply, out);
   };
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -127,11 +129,12 @@ export function requireAuth(
 ): preHandlerAsyncHookHandler {
   if (!auth || typeof auth.authenticate !== 'function')
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
+  const { errorReply } = internalsOf(auth);
   return async function evrmoreRequireAuth(request, reply) {
     try {
       request.auth = await auth.authenticate({ headers: nodeHeaders(request.raw) }, options);
     } catch (err) {
-      sendReply(reply, auth.errorReply(err, authRequest(request)));
+      sendReply(reply, errorReply(err, authRequest(request), { bearer: 'credentials' }));
       return reply;
     }
   };

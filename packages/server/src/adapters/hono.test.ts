@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { createEvrmoreAuth, type EvrmoreAuth } from '../auth.js';
+import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
 import { edJwk, ORIGIN, wallet } from '../testing/harness.js';
 import { evrmoreAuth, requireAuth, type EvrmoreAuthVariables } from './hono.js';
 

@@ -1,8 +1,9 @@
 // Hono adapter (`@evrmore-auth/server/hono`): auth routes as middleware and a guard for app routes.
 import type { Context, MiddlewareHandler } from 'hono';
-import type { EvrmoreAuth } from '../auth.js';
 import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
-import { toResponse, type HeaderReader } from '../http.js';
+import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
+import { toResponse } from '../http/reply.js';
+import type { HeaderReader } from '../http/request.js';
 import { fromNodeRequest, nodeHeaders } from './node.js';
 
 /**
@@ -84,6 +85,7 @@ export function evrmoreAuth(auth: EvrmoreAuth, options: HonoAuthOptions = {}): M
     throw new TypeError('evrmoreAuth: getIp must be a function');
   const getIp = options.getIp ?? nodeSocketIp;
   const base = auth.basePath;
+  const { handle } = internalsOf(auth);
   return async (c, next) => {
     const path = c.req.path;
     if (path !== base && !path.startsWith(`${base}/`)) {
@@ -92,7 +94,7 @@ export function evrmoreAuth(auth: EvrmoreAuth, options: HonoAuthOptions = {}): M
     }
     const incoming = nodeIncoming(c, true);
     if (incoming === null) return auth.handler(c.req.raw, { ip: getIp(c) ?? null });
-    const reply = await auth.handle(fromNodeRequest(incoming, c.req.url), {
+    const reply = await handle(fromNodeRequest(incoming, c.req.url), {
       ip: getIp(c) ?? null,
     });
     return toResponse(reply);

@@ -4,7 +4,7 @@ import { createServer, request as httpRequest, type IncomingMessage } from 'node
 import type { AddressInfo } from 'node:net';
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES } from '../http.js';
+import { MAX_BODY_BYTES } from '../http/body.js';
 import { fromNodeRequest, nodeHeaders } from './node.js';
 
 type Probe = (req: IncomingMessage) => Promise<unknown>;

@@ -3,13 +3,9 @@
 // Not a public entry point.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EvrmoreAuthError } from '@evrmore-auth/core';
-import {
-  MAX_BODY_BYTES,
-  unreadableBody,
-  type AuthRequest,
-  type HeaderReader,
-  type Reply,
-} from '../http.js';
+import { MAX_BODY_BYTES, unreadableBody } from '../http/body.js';
+import type { Reply } from '../http/reply.js';
+import type { AuthRequest, HeaderReader } from '../http/request.js';
 
 /**
  * Fetch `Headers.get` semantics over `rawHeaders`: case-insensitive, repeats joined with ", ",

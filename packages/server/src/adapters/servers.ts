@@ -6,7 +6,7 @@ import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
-import type { EvrmoreAuth } from '../auth.js';
+import type { EvrmoreAuth } from '../create-auth.js';
 import * as ex from './express.js';
 import * as fa from './fastify.js';
 import * as ho from './hono.js';

@@ -1,7 +1,10 @@
 // The `/mfa/*` routes, mounted by createEvrmoreAuth next to its own routes.
 import * as v from 'valibot';
 import { authenticateRequest } from '../authenticate.js';
-import { readJsonBody, type Reply, type RequestContext } from '../http.js';
+import { readJsonBody } from '../http/body.js';
+import { respond } from '../http/reply.js';
+import type { RequestContext } from '../http/request.js';
+import type { Route } from '../http/router.js';
 import type { AuthRuntime } from '../runtime.js';
 import { EmptyBodySchema, parseBody } from '../schemas.js';
 import { disableTotp, enableTotp, setupTotp, verifyMfaSignIn } from './service.js';
@@ -32,102 +35,67 @@ export const MfaCodeBodySchema = v.strictObject({
 });
 
 /**
- * Makes a JSON (or empty, for `null`) reply with the auth headers and cookies.
- *
- * @example
- * ```ts
- * const respond: Respond = (ctx, status, body) => jsonReply(status, body);
- * ```
- */
-export type Respond = (
-  ctx: RequestContext,
-  status: number,
-  body: unknown,
-  cookies?: string[],
-) => Reply;
-
-/**
- * A route table entry in the shape `createEvrmoreAuth` uses.
- *
- * @example
- * ```ts
- * const routes: MfaRoute[] = mfaRoutes(runtime, respond);
- * ```
- */
-export interface MfaRoute {
-  pattern: RegExp;
-  route: {
-    methods: Record<string, (ctx: RequestContext, params: string[]) => Promise<Reply>>;
-  };
-}
-
-/**
  * The MFA routes (paths relative to the base path). Without `mfa` configuration every one
  * answers 404 `not_found`.
  *
  * @example
  * ```ts
- * const routes = [...coreRoutes, ...mfaRoutes(rt, respond)];
+ * const routes = [...coreRoutes, ...mfaRoutes(rt)];
  * ```
  */
-export function mfaRoutes(rt: AuthRuntime, respond: Respond): MfaRoute[] {
+export function mfaRoutes(rt: AuthRuntime): Route[] {
   const body = async (ctx: RequestContext): Promise<unknown> =>
     readJsonBody(ctx.request, { allowEmpty: false });
   return [
     {
       pattern: /^\/mfa\/verify$/,
-      route: {
-        methods: {
-          POST: async (ctx) => {
-            const { mfaToken, code } = parseBody(MfaVerifyBodySchema, await body(ctx));
-            const result = await verifyMfaSignIn(rt, { mfaToken, code, context: ctx });
-            return respond(ctx, 200, result.tokens, result.setCookies);
-          },
+      methods: {
+        POST: async (ctx) => {
+          const { mfaToken, code } = parseBody(MfaVerifyBodySchema, await body(ctx));
+          const result = await verifyMfaSignIn(rt, { mfaToken, code, context: ctx });
+          return respond(ctx, 200, result.tokens, result.setCookies);
         },
       },
     },
     {
       pattern: /^\/mfa\/totp\/setup$/,
-      route: {
-        methods: {
-          POST: async (ctx) => {
-            const identity = await authenticateRequest(rt, ctx.request);
-            parseBody(EmptyBodySchema, await readJsonBody(ctx.request, { allowEmpty: true }));
-            return respond(
-              ctx,
-              200,
-              await setupTotp(rt, { address: identity.address, context: ctx }),
-            );
-          },
+      bearer: true,
+      methods: {
+        POST: async (ctx) => {
+          const identity = await authenticateRequest(rt, ctx.request);
+          parseBody(EmptyBodySchema, await readJsonBody(ctx.request, { allowEmpty: true }));
+          return respond(
+            ctx,
+            200,
+            await setupTotp(rt, { address: identity.address, context: ctx }),
+          );
         },
       },
     },
     {
       pattern: /^\/mfa\/totp\/enable$/,
-      route: {
-        methods: {
-          POST: async (ctx) => {
-            const identity = await authenticateRequest(rt, ctx.request);
-            const { code } = parseBody(MfaCodeBodySchema, await body(ctx));
-            return respond(
-              ctx,
-              200,
-              await enableTotp(rt, { address: identity.address, code, context: ctx }),
-            );
-          },
+      bearer: true,
+      methods: {
+        POST: async (ctx) => {
+          const identity = await authenticateRequest(rt, ctx.request);
+          const { code } = parseBody(MfaCodeBodySchema, await body(ctx));
+          return respond(
+            ctx,
+            200,
+            await enableTotp(rt, { address: identity.address, code, context: ctx }),
+          );
         },
       },
     },
     {
       pattern: /^\/mfa\/totp\/disable$/,
-      route: {
-        methods: {
-          POST: async (ctx) => {
-            const identity = await authenticateRequest(rt, ctx.request);
-            const { code } = parseBody(MfaCodeBodySchema, await body(ctx));
-            await disableTotp(rt, { address: identity.address, code, context: ctx });
-            return respond(ctx, 204, null);
-          },
+      bearer: true,
+      methods: {
+        POST: async (ctx) => {
+          const identity = await authenticateRequest(rt, ctx.request);
+          const { code } = parseBody(MfaCodeBodySchema, await body(ctx));
+          await disableTotp(rt, { address: identity.address, code, context: ctx });
+          return respond(ctx, 204, null);
         },
       },
     },

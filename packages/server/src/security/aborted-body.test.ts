@@ -4,7 +4,7 @@
 // the bare fetch handler (@hono/node-server), Express, Fastify and Hono.
 import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEvrmoreAuth, type EvrmoreAuth } from '../auth.js';
+import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
 import type { AuthEvent } from '../events.js';
 import { ADAPTERS, start, type Running } from '../adapters/servers.js';
 import { edJwk, ORIGIN, problem, wallet } from '../testing/harness.js';

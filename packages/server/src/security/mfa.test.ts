@@ -505,12 +505,11 @@ describe('MFA: secrets at rest and key rotation', () => {
   });
 
   it('reencryptMfaSecrets re-seals at once', async () => {
-    const { reencryptMfaSecrets } = await import('../mfa/service.js');
     const h1 = await createHarness({ mfa: { encryptionKeys: [K1] } });
     const e = await enrol(h1);
     const h2 = await createHarness({ store: h1.store, mfa: { encryptionKeys: [K2, K1] } });
-    expect(await reencryptMfaSecrets(h2.auth.runtime, e.w.address)).toBe(true);
-    expect(await reencryptMfaSecrets(h2.auth.runtime, e.w.address)).toBe(false);
+    expect(await h2.auth.reencryptMfaSecrets(e.w.address)).toBe(true);
+    expect(await h2.auth.reencryptMfaSecrets(e.w.address)).toBe(false);
     const record = await h1.store.getMfa(e.w.address);
     expect(record?.totpSecretEnc).toMatch(/^v1\.k2\./);
     expect(record?.backupCodeHashes).toHaveLength(10);

@@ -3,7 +3,7 @@
 // (Attacks on other people's sign-in, over real HTTP and on every store: test/abuse/.)
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
-import type { EvrmoreAuth } from '../auth.js';
+import type { EvrmoreAuth } from '../create-auth.js';
 import type { AuthStore, RateLimiterOptions } from '../store.js';
 import { createMemoryStore } from '../stores/memory.js';
 import { createHarness, ORIGIN, problem, wallet } from '../testing/harness.js';

@@ -8,7 +8,7 @@ import {
   type TokenResponse,
 } from '@evrmore-auth/core';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { createEvrmoreAuth, type EvrmoreAuth } from '../auth.js';
+import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
 import type { EvrmoreAuthConfig } from '../config.js';
 import type { AuthEvent } from '../events.js';
 import { createMemoryStore, type MemoryStore } from '../stores/memory.js';

@@ -1,0 +1,238 @@
+// createEvrmoreAuth: configuration → runtime → router, and the facade an application holds.
+import type { ChallengeResponse } from '@evrmore-auth/core';
+import type { JSONWebKeySet } from 'jose';
+import {
+  authenticateRequest,
+  type AuthenticateOptions,
+  type AuthIdentity,
+} from './authenticate.js';
+import { issueChallenge } from './challenge.js';
+import {
+  resolveConfig,
+  type EvrmoreAuthConfig,
+  type ExtraClaims,
+  type ResolvedConfig,
+} from './config.js';
+import { randomToken } from './crypto.js';
+import { createEventSink } from './events.js';
+import { createErrorReply, type ErrorReplier, type ErrorReplyOptions } from './http/error-reply.js';
+import { toResponse, type Reply } from './http/reply.js';
+import { makeContext, newRequestId, type HandlerContext } from './http/request-context.js';
+import { fromWebRequest, type AuthRequest, type HeaderReader } from './http/request.js';
+import { createRouter } from './http/router.js';
+import { generateEphemeralKeys, loadKeys, toJwks, type LoadedKey } from './keys.js';
+import { resolveMfaConfig } from './mfa/config.js';
+import type { MfaPendingResult } from './mfa/mfa-token.js';
+import { mfaRoutes } from './mfa/routes.js';
+import { reencryptMfaSecrets } from './mfa/service.js';
+import { createRateLimits } from './rate-limit.js';
+import { refreshSession, type RefreshResult } from './refresh-rotation.js';
+import { challengeRoutes } from './routes/challenge.js';
+import { jwksRoutes } from './routes/jwks.js';
+import { logoutRoutes } from './routes/logout.js';
+import { refreshRoutes } from './routes/refresh.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { signInRoutes } from './routes/sign-in.js';
+import type { AuthRuntime } from './runtime.js';
+import { signIn, type SignInResult } from './sign-in.js';
+import { createMemoryStore } from './stores/memory.js';
+import { installPerformanceCaches } from './token-cache.js';
+
+export type { HandlerContext } from './http/request-context.js';
+
+/**
+ * The object {@link createEvrmoreAuth} returns. `Claims` is the type of the application's extra
+ * access-token claims (what its `claims` provider returns); {@link EvrmoreAuth.authenticate} and
+ * the adapters' `req.auth` carry it.
+ *
+ * @example
+ * ```ts
+ * const auth = createEvrmoreAuth({ domain: 'example.com', keys });
+ * Deno.serve((req, info) => auth.handler(req, { ip: info.remoteAddr.hostname }));
+ * ```
+ */
+export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
+  /** Every route under `basePath`; other paths under it → 404 problem. */
+  handler(request: Request, context?: HandlerContext): Promise<Response>;
+  /** Verify bearer + fingerprint cookie + session liveness (+ permissions). Reads only the
+   *  `authorization` and `cookie` headers: a fetch `Request`, or `{ headers }` with a `get`. */
+  authenticate(
+    request: { headers: HeaderReader },
+    options?: AuthenticateOptions,
+  ): Promise<AuthIdentity<Claims>>;
+  /** problem+json Response (with security headers) for any thrown error; unknown errors → 500.
+   *  An error of {@link EvrmoreAuth.authenticate} gets RFC 6750's `WWW-Authenticate: Bearer`. */
+  errorResponse(error: unknown, request?: Request): Response;
+  readonly basePath: string;
+  readonly config: ResolvedConfig;
+  /** Resolves once the keys are imported; rejects with a TypeError when a key cannot be imported. */
+  ready(): Promise<void>;
+  /** The JWKS document (public parts only). */
+  jwks(): Promise<JSONWebKeySet>;
+  /** Lower level: issue a challenge (the 201 body of `/challenge`). */
+  issueChallenge(
+    address: string,
+    context?: HandlerContext & { request?: Request },
+  ): Promise<ChallengeResponse>;
+  /** Lower level: the whole sign-in of `/verify`: verify the signed challenge and create the
+   *  session (token response + cookies), or, for an address enrolled in MFA, `{ mfaRequired }`. */
+  signIn(
+    message: string,
+    signature: string,
+    context?: HandlerContext & { request?: Request },
+  ): Promise<SignInResult | MfaPendingResult>;
+  /** Lower level: rotate a refresh token (body of `/refresh` + cookie). Both cookie values are
+   *  needed: the refresh family is bound to the fingerprint of the sign-in that started it. */
+  refresh(
+    cookies: { refreshToken: string | null; fingerprint: string | null },
+    context?: HandlerContext & { request?: Request },
+  ): Promise<RefreshResult>;
+  /** Lower level: revoke a session by id (any address); `false` when unknown or already revoked. */
+  revokeSession(sessionId: string, reason?: string): Promise<boolean>;
+  /** Lower level: revoke every session of an address; returns how many. */
+  revokeAllSessions(address: string, reason?: string): Promise<number>;
+  /** Whether `address` has a second factor enabled. */
+  isMfaEnabled(address: string): Promise<boolean>;
+  /** Re-seal `address`'s MFA secrets with the newest `mfa.encryptionKeys` entry (key rotation);
+   *  `true` when something was re-sealed. */
+  reencryptMfaSecrets(address: string): Promise<boolean>;
+}
+
+/**
+ * What the Node adapters (and the package's tests) use beyond the public facade: the handler
+ * over an {@link AuthRequest} (no fetch `Request`/`Response` objects), the error reply at that
+ * level, and the runtime. Kept on the facade under a registered symbol: not part of the
+ * `EvrmoreAuth` type (so not public API), no side table, and the same key in every bundle (the
+ * CommonJS build gives each entry point its own copy of this module).
+ */
+export interface AuthInternals {
+  handle(request: AuthRequest, context?: HandlerContext): Promise<Reply>;
+  errorReply(error: unknown, request?: AuthRequest, options?: ErrorReplyOptions): Reply;
+  runtime: AuthRuntime;
+}
+
+const INTERNALS = Symbol.for('@evrmore-auth/server.internals');
+
+/** The internals of an auth instance made by {@link createEvrmoreAuth}. */
+export function internalsOf(auth: EvrmoreAuth<never> | EvrmoreAuth): AuthInternals {
+  const internals = (auth as unknown as { [INTERNALS]?: AuthInternals })[INTERNALS];
+  if (internals === undefined) throw new TypeError('pass the object createEvrmoreAuth returned');
+  return internals;
+}
+
+/**
+ * Create the auth service: validates `config` (TypeError with the exact problem), loads keys
+ * (in development without keys: ephemeral EdDSA keys and a loud warning).
+ *
+ * @example
+ * ```ts
+ * import { createEvrmoreAuth } from '@evrmore-auth/server';
+ * const auth = createEvrmoreAuth<{ roles: string[] }>({
+ *   domain: 'example.com',
+ *   keys: [{ kid: '2026-01', privateKey: process.env.AUTH_KEY_PEM! }],
+ *   claims: async ({ address }) => ({ roles: await rolesOf(address) }),
+ * });
+ * Bun.serve({ fetch: (req, server) => auth.handler(req, { ip: server.requestIP(req)?.address }) });
+ * // later: (await auth.authenticate(request)).claims.roles is a string[]
+ * ```
+ */
+export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
+  config: EvrmoreAuthConfig<Claims>,
+): EvrmoreAuth<Claims> {
+  const resolved = resolveConfig(config as EvrmoreAuthConfig);
+  const logger = config.logger;
+  const store = config.store ?? createMemoryStore({ now: resolved.now });
+  const events = createEventSink({
+    ...(config.onEvent ? { onEvent: config.onEvent } : {}),
+    ...(logger ? { logger } : {}),
+    ...(config.anomaly ? { anomaly: config.anomaly } : {}),
+    now: resolved.now,
+  });
+  const rateLimits = createRateLimits(store, config.rateLimits, {
+    production: resolved.production,
+    warn: (message) => (logger ? logger.warn({}, message) : console.warn(message)),
+  });
+
+  let keysPromise: Promise<LoadedKey[]>;
+  if (resolved.keys) keysPromise = loadKeys(resolved.keys);
+  else {
+    const warning =
+      'evrmore-auth: NO SIGNING KEYS CONFIGURED. Using EPHEMERAL EdDSA keys: every token dies on restart and ' +
+      'instances cannot verify each other. Configure `keys` before production (production refuses to start without them).';
+    if (logger) logger.warn({}, warning);
+    else console.warn(`\n*** ${warning} ***\n`);
+    keysPromise = generateEphemeralKeys(`ephemeral-${randomToken(resolved.randomBytes, 6)}`);
+  }
+  keysPromise.catch(() => undefined);
+
+  const rt: AuthRuntime = {
+    config: resolved,
+    store,
+    events,
+    rateLimits,
+    keys: () => keysPromise,
+    claims: config.claims,
+    logger,
+    mfa: resolveMfaConfig(config.mfa, {
+      domain: resolved.domain,
+      randomBytes: resolved.randomBytes,
+    }),
+  };
+  installPerformanceCaches(rt, {
+    tokenCache: config.tokenCache,
+    sessionCheck: config.sessionCheck,
+  });
+
+  const replyTo: ErrorReplier = createErrorReply(resolved, logger);
+  const handle = createRouter(
+    resolved,
+    [
+      ...challengeRoutes(rt),
+      ...signInRoutes(rt),
+      ...refreshRoutes(rt),
+      ...logoutRoutes(rt),
+      ...sessionRoutes(rt),
+      ...jwksRoutes(rt),
+      ...mfaRoutes(rt),
+    ],
+    replyTo,
+  );
+  const errorReply = (error: unknown, request?: AuthRequest, options?: ErrorReplyOptions): Reply =>
+    replyTo(
+      error,
+      request
+        ? makeContext(resolved, request)
+        : { https: false, requestId: newRequestId(resolved), origin: null },
+      options,
+    );
+  const ctxFor = (context: (HandlerContext & { request?: Request }) | undefined) =>
+    makeContext(resolved, fromWebRequest(context?.request ?? new Request(resolved.uri)), context);
+
+  const auth: EvrmoreAuth<Claims> & { [INTERNALS]: AuthInternals } = {
+    handler: async (request, context) => toResponse(await handle(fromWebRequest(request), context)),
+    authenticate: (request, options) =>
+      authenticateRequest(rt, request, options) as Promise<AuthIdentity<Claims>>,
+    errorResponse: (error, request) =>
+      toResponse(
+        errorReply(error, request ? fromWebRequest(request) : undefined, { bearer: 'credentials' }),
+      ),
+    basePath: resolved.basePath,
+    config: resolved,
+    ready: async () => {
+      await keysPromise;
+    },
+    jwks: async () => toJwks(await keysPromise),
+    issueChallenge: (address, context) => issueChallenge(rt, { address, context: ctxFor(context) }),
+    signIn: (message, signature, context) =>
+      signIn(rt, { message, signature, context: ctxFor(context) }),
+    refresh: (cookies, context) => refreshSession(rt, { ...cookies, context: ctxFor(context) }),
+    revokeSession: (sessionId, reason = 'revoked') =>
+      rt.store.revokeSession(sessionId, resolved.now(), reason),
+    revokeAllSessions: (address, reason = 'revoked') =>
+      rt.store.revokeSessions(address, resolved.now(), reason),
+    isMfaEnabled: async (address) => (await rt.store.getMfa(address))?.enabled === true,
+    reencryptMfaSecrets: (address) => reencryptMfaSecrets(rt, address),
+    [INTERNALS]: { handle, errorReply, runtime: rt },
+  };
+  return auth;
+}

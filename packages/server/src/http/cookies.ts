@@ -1,0 +1,100 @@
+// Cookies: reading the request's, and the set-cookie values of the refresh and fingerprint
+// cookies (HttpOnly, SameSite=Strict).
+import type { ResolvedConfig } from '../config.js';
+import type { SessionRecord } from '../store.js';
+import type { HeaderReader } from './request.js';
+
+/**
+ * The value of cookie `name` in the request (first occurrence), or `null`.
+ *
+ * @example
+ * ```ts
+ * readCookie(request, '__Host-evrmore-fgp');
+ * ```
+ */
+export function readCookie(request: { headers: HeaderReader }, name: string): string | null {
+  const header = request.headers.get('cookie');
+  if (header === null || header.length > 8192) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() !== name) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2)
+      value = value.slice(1, -1);
+    return value;
+  }
+  return null;
+}
+
+/**
+ * Options of {@link serializeCookie}.
+ *
+ * @example
+ * ```ts
+ * const options: CookieOptions = { path: '/auth', maxAgeSeconds: 3600, secure: true };
+ * ```
+ */
+export interface CookieOptions {
+  path: string;
+  /** 0 clears the cookie. */
+  maxAgeSeconds: number;
+  secure: boolean;
+}
+
+/**
+ * A `set-cookie` value: always HttpOnly and SameSite=Strict.
+ *
+ * @example
+ * ```ts
+ * headers.append('set-cookie', serializeCookie('evrmore-rt', token, { path: '/auth', maxAgeSeconds: 604800, secure: true }));
+ * ```
+ */
+export function serializeCookie(name: string, value: string, options: CookieOptions): string {
+  const parts = [
+    `${name}=${value}`,
+    `Path=${options.path}`,
+    `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`,
+    'HttpOnly',
+    'SameSite=Strict',
+  ];
+  if (options.secure) parts.push('Secure');
+  if (options.maxAgeSeconds <= 0) parts.push('Expires=Thu, 01 Jan 1970 00:00:00 GMT');
+  return parts.join('; ');
+}
+
+/** The refresh cookie (path-scoped to the base path; lives until the session's idle or absolute end). */
+export function refreshCookie(
+  config: ResolvedConfig,
+  token: string,
+  session: Pick<SessionRecord, 'expiresAt' | 'idleExpiresAt'>,
+): string {
+  const until = Math.min(session.expiresAt, session.idleExpiresAt);
+  return serializeCookie(config.cookies.refreshName, token, {
+    path: config.basePath,
+    maxAgeSeconds: Math.ceil((until - config.now()) / 1000),
+    secure: config.cookies.secure,
+  });
+}
+
+/** The fingerprint cookie (Path=/, lives as long as the session can). */
+export function fingerprintCookie(
+  config: ResolvedConfig,
+  value: string,
+  session: Pick<SessionRecord, 'expiresAt'>,
+): string {
+  return serializeCookie(config.cookies.fingerprintName, value, {
+    path: '/',
+    maxAgeSeconds: Math.ceil((session.expiresAt - config.now()) / 1000),
+    secure: config.cookies.secure,
+  });
+}
+
+/** `set-cookie` values that clear both cookies. */
+export function clearCookies(config: ResolvedConfig): string[] {
+  const { secure, fingerprintName, refreshName } = config.cookies;
+  return [
+    serializeCookie(refreshName, '', { path: config.basePath, maxAgeSeconds: 0, secure }),
+    serializeCookie(fingerprintName, '', { path: '/', maxAgeSeconds: 0, secure }),
+  ];
+}

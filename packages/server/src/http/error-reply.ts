@@ -1,0 +1,102 @@
+// Errors → problem+json replies, in one place: EvrmoreAuthError as its problem (a store failure,
+// StoreUnavailableError, is one: 503 `unavailable`, logged with its cause), anything else as a
+// logged 500. Bearer-protected routes add RFC 6750's WWW-Authenticate.
+import { EvrmoreAuthError, type ErrorCode } from '@evrmore-auth/core';
+import type { ResolvedConfig } from '../config.js';
+import type { PinoLikeLogger } from '../events.js';
+import { ClientIpUnknownError } from '../rate-limit.js';
+import { baseHeaders, problemReply, type Reply } from './reply.js';
+import type { RequestContext } from './request.js';
+
+/** How an error reply is made. `bearer`: the request was to a bearer-protected resource
+ *  (`route`: one of the package's routes, whose 400s are `invalid_request` too), or the error came
+ *  from checking bearer credentials (`credentials`: `requireAuth`, `errorResponse`). */
+export interface ErrorReplyOptions {
+  bearer?: 'route' | 'credentials' | undefined;
+}
+
+export type ErrorReplier = (
+  error: unknown,
+  ctx: Pick<RequestContext, 'https' | 'requestId' | 'origin'>,
+  options?: ErrorReplyOptions,
+) => Reply;
+
+/** RFC 6750 §3.1 error of each code a bearer-protected resource answers. */
+const BEARER_ERRORS: Partial<Record<ErrorCode, string | null>> = {
+  token_missing: null,
+  token_invalid: 'invalid_token',
+  token_expired: 'invalid_token',
+  token_revoked: 'invalid_token',
+  fingerprint_mismatch: 'invalid_token',
+  insufficient_scope: 'insufficient_scope',
+  invalid_request: 'invalid_request',
+};
+
+/**
+ * The `WWW-Authenticate` value (RFC 6750 §3) of an error from a bearer-protected resource, or
+ * `undefined` when the error is not about the bearer credentials: `Bearer` when the request had
+ * none, `Bearer error="invalid_token"` for a bad, expired or revoked token (or a fingerprint that
+ * does not match it), `error="insufficient_scope"` (403), `error="invalid_request"` (400).
+ */
+export function bearerChallenge(
+  error: EvrmoreAuthError,
+  scope: 'route' | 'credentials',
+): string | undefined {
+  if (error.code === 'invalid_request' && scope !== 'route') return undefined;
+  const code = BEARER_ERRORS[error.code];
+  if (code === undefined) return undefined;
+  return code === null ? 'Bearer' : `Bearer error="${code}"`;
+}
+
+function logError(
+  logger: PinoLikeLogger | undefined,
+  err: unknown,
+  ctx: { requestId?: string },
+): void {
+  const e =
+    err instanceof Error
+      ? { name: err.name, message: err.message, stack: err.stack }
+      : { value: String(err) };
+  if (logger) logger.error({ err: e, requestId: ctx.requestId }, 'evrmore-auth: internal error');
+  else console.error('evrmore-auth: internal error', ctx.requestId ?? '', err);
+}
+
+const INTERNAL_ERROR = JSON.stringify({
+  type: 'about:blank',
+  title: 'Internal server error',
+  status: 500,
+  code: 'internal_error',
+});
+
+/** The error replier of one auth instance (its logger, its once-a-minute log throttle). */
+export function createErrorReply(
+  config: Pick<ResolvedConfig, 'now'>,
+  logger: PinoLikeLogger | undefined,
+): ErrorReplier {
+  let lastIpUnknownLog = -Infinity;
+  return (error, ctx, options = {}) => {
+    const headers = baseHeaders(ctx);
+    let err: EvrmoreAuthError;
+    if (error instanceof EvrmoreAuthError) {
+      // A store failure is a StoreUnavailableError (an EvrmoreAuthError `unavailable`): 503,
+      // logged with the backend's error. The one place a store failure becomes a reply.
+      err = error;
+      if (err.code === 'unavailable') logError(logger, err.cause ?? err, ctx);
+    } else {
+      // A missing client IP is the deployment's error, not the client's: its message says how to
+      // fix it; logged at most once a minute (every request of such a deployment has it).
+      const t = config.now();
+      if (!(error instanceof ClientIpUnknownError) || t - lastIpUnknownLog >= 60_000) {
+        if (error instanceof ClientIpUnknownError) lastIpUnknownLog = t;
+        logError(logger, error, ctx);
+      }
+      headers['content-type'] = 'application/problem+json';
+      return { status: 500, headers, cookies: [], body: INTERNAL_ERROR };
+    }
+    if (options.bearer) {
+      const challenge = bearerChallenge(err, options.bearer);
+      if (challenge !== undefined) headers['www-authenticate'] = challenge;
+    }
+    return problemReply(err, headers);
+  };
+}

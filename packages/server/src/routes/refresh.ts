@@ -1,0 +1,57 @@
+// POST /refresh: cookie-authenticated, so only from an allowed origin (or our client's header).
+import { EvrmoreAuthError } from '@evrmore-auth/core';
+import type { ResolvedConfig } from '../config.js';
+import { readJsonBody } from '../http/body.js';
+import { clearCookies, readCookie } from '../http/cookies.js';
+import { baseHeaders, problemReply, respond } from '../http/reply.js';
+import type { RequestContext } from '../http/request.js';
+import type { Route } from '../http/router.js';
+import { refreshSession } from '../refresh-rotation.js';
+import type { AuthRuntime } from '../runtime.js';
+import { EmptyBodySchema, parseBody } from '../schemas.js';
+import { rethrowRateLimited } from './route-events.js';
+
+/** A cookie-authenticated call comes from an allowed `Origin`, or (no Origin) carries
+ *  `x-requested-with: evrmore-auth`; else `origin_forbidden`. */
+function checkCookieCallOrigin(config: ResolvedConfig, ctx: RequestContext): void {
+  const origin = ctx.request.headers.get('origin');
+  if (origin !== null) {
+    if (!config.allowedOrigins.includes(origin)) throw new EvrmoreAuthError('origin_forbidden');
+    return;
+  }
+  if (ctx.request.headers.get('x-requested-with') !== 'evrmore-auth')
+    throw new EvrmoreAuthError('origin_forbidden');
+}
+
+export function refreshRoutes(rt: AuthRuntime): Route[] {
+  const { config } = rt;
+  return [
+    {
+      pattern: /^\/refresh$/,
+      methods: {
+        POST: async (ctx) => {
+          checkCookieCallOrigin(config, ctx);
+          parseBody(EmptyBodySchema, await readJsonBody(ctx.request, { allowEmpty: true }));
+          try {
+            const result = await refreshSession(rt, {
+              refreshToken: readCookie(ctx.request, config.cookies.refreshName),
+              fingerprint: readCookie(ctx.request, config.cookies.fingerprintName),
+              context: ctx,
+            });
+            return respond(ctx, 200, result.tokens, result.setCookies);
+          } catch (err) {
+            // A refused refresh clears the cookies that cannot work any more.
+            if (
+              err instanceof EvrmoreAuthError &&
+              (err.code === 'refresh_invalid' ||
+                err.code === 'refresh_reused' ||
+                err.code === 'fingerprint_mismatch')
+            )
+              return problemReply(err, baseHeaders(ctx), clearCookies(config));
+            return rethrowRateLimited(rt, ctx, 'refresh', err);
+          }
+        },
+      },
+    },
+  ];
+}

@@ -1,0 +1,58 @@
+// GET /session, GET and DELETE /sessions, DELETE /sessions/{id}: bearer-protected.
+import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { authenticateRequest } from '../authenticate.js';
+import { respond } from '../http/reply.js';
+import type { Route } from '../http/router.js';
+import type { AuthRuntime } from '../runtime.js';
+import {
+  getCurrentSession,
+  listSessions,
+  revokeOtherSessions,
+  revokeSession,
+} from '../sessions.js';
+
+export function sessionRoutes(rt: AuthRuntime): Route[] {
+  return [
+    {
+      pattern: /^\/session$/,
+      bearer: true,
+      methods: {
+        GET: async (ctx) =>
+          respond(
+            ctx,
+            200,
+            await getCurrentSession(rt, await authenticateRequest(rt, ctx.request)),
+          ),
+      },
+    },
+    {
+      pattern: /^\/sessions$/,
+      bearer: true,
+      methods: {
+        GET: async (ctx) =>
+          respond(ctx, 200, await listSessions(rt, await authenticateRequest(rt, ctx.request))),
+        DELETE: async (ctx) => {
+          const identity = await authenticateRequest(rt, ctx.request);
+          const scope = new URL(ctx.request.url).searchParams.getAll('scope');
+          if (scope.length !== 1 || scope[0] !== 'others')
+            throw new EvrmoreAuthError('invalid_request', {
+              detail: 'DELETE /sessions needs ?scope=others',
+            });
+          await revokeOtherSessions(rt, identity, ctx);
+          return respond(ctx, 204, null);
+        },
+      },
+    },
+    {
+      pattern: /^\/sessions\/([A-Za-z0-9_-]{1,64})$/,
+      bearer: true,
+      methods: {
+        DELETE: async (ctx, [id]) => {
+          const identity = await authenticateRequest(rt, ctx.request);
+          await revokeSession(rt, identity, id!, ctx);
+          return respond(ctx, 204, null);
+        },
+      },
+    },
+  ];
+}
