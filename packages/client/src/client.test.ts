@@ -144,7 +144,7 @@ describe('sign-in', () => {
     });
     const rAddress = privateKeyToAddress(KEY, { network: ravencoin });
     expect(rAddress.startsWith('R')).toBe(true);
-    await expect(client.signIn(rAddress)).rejects.toMatchObject({
+    await expect(client.signIn({ address: rAddress })).rejects.toMatchObject({
       code: 'wrong_network',
     });
     expect(fake.state.verifyCount).toBe(0);

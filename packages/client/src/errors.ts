@@ -1,5 +1,3 @@
-import { EvrmoreAuthError, isErrorCode } from '@evrmore-auth/core';
-
 /**
  * Machine-readable codes of {@link EvrmoreAuthClientError}: failures that happen in the browser
  * (wallet, network, phishing checks) rather than on the server.
@@ -37,7 +35,9 @@ export type ClientErrorCode =
   /** `verifyMfa` without a pending second-factor step. */
   | 'mfa_not_pending'
   /** `fetch` was asked to send the bearer token to an origin that is not allowed. */
-  | 'origin_not_allowed';
+  | 'origin_not_allowed'
+  /** The operation was aborted through its `AbortSignal` (the error's `cause` is the signal's reason). */
+  | 'aborted';
 
 /**
  * Options of {@link EvrmoreAuthClientError}.
@@ -56,7 +56,7 @@ export interface EvrmoreAuthClientErrorOptions {
 
 /**
  * An error raised in the client (wallet, network, phishing defence), as opposed to an
- * {@link EvrmoreAuthError} answered by the server.
+ * `EvrmoreAuthError` answered by the server.
  *
  * @example
  * ```ts
@@ -78,42 +78,4 @@ export class EvrmoreAuthClientError extends Error {
     this.code = code;
     this.status = options.status;
   }
-}
-
-/**
- * Turn a non-2xx response into an error: an {@link EvrmoreAuthError} carrying the server's `code`
- * when the body is the protocol's problem+json, an {@link EvrmoreAuthClientError}
- * (`invalid_response`) otherwise.
- *
- * @example
- * ```ts
- * const res = await fetch(url);
- * if (!res.ok) throw await errorFromResponse(res);
- * ```
- */
-export async function errorFromResponse(
-  response: Response,
-): Promise<EvrmoreAuthError | EvrmoreAuthClientError> {
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch {
-    body = undefined;
-  }
-  const code = (body as { code?: unknown } | undefined)?.code;
-  if (isErrorCode(code)) {
-    const detail = (body as { detail?: unknown }).detail;
-    const retryAfterHeader = Number(response.headers.get('retry-after'));
-    return new EvrmoreAuthError(code, {
-      ...(typeof detail === 'string' ? { detail } : {}),
-      ...(Number.isFinite(retryAfterHeader) && retryAfterHeader > 0
-        ? { retryAfter: retryAfterHeader }
-        : {}),
-    });
-  }
-  return new EvrmoreAuthClientError(
-    'invalid_response',
-    `unexpected HTTP ${response.status} response without a problem document`,
-    { status: response.status },
-  );
 }

@@ -1,7 +1,8 @@
 export { createAuthClient } from './client.js';
 export type { AuthClient, AuthClientOptions, ClientTimers } from './client.js';
 export type { AuthState, AuthStatus, AuthListener } from './state.js';
-export { EvrmoreAuthClientError, errorFromResponse } from './errors.js';
+export { EvrmoreAuthClientError } from './errors.js';
+export { errorFromResponse } from './transport.js';
 export type { ClientErrorCode, EvrmoreAuthClientErrorOptions } from './errors.js';
 export { checkChallenge } from './challenge-guard.js';
 export type { CheckChallengeOptions } from './challenge-guard.js';

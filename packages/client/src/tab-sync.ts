@@ -1,3 +1,8 @@
+// Cross-tab coordination: Web Locks serialise refreshes across the tabs of one origin, and a
+// BroadcastChannel hands new tokens and sign-outs to the other tabs. The client-side invariants
+// that make this safe live with the data they guard: `generation` (has another tab delivered
+// tokens while we waited for the lock?) and `lockDepth`/`pendingNotify` (no listener runs under
+// the lock) in state.ts; the announced-refresh wait (`peerRefreshUntil`) in refresher.ts.
 import type { SessionInfo } from '@evrmore-auth/core';
 
 /**
