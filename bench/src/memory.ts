@@ -42,7 +42,7 @@ process.exit(0);
 `;
 
 // In-process, no HTTP: sign-in/sign-out cycles go through the lower-level API (issueChallenge,
-// verifySignIn, revokeSession) with throw-away keys signed by the native addon; refreshes call the
+// signIn, revokeSession) with throw-away keys signed by the native addon; refreshes call the
 // server's store.rotateRefresh directly with what a refresh stores (43-character hashes, a
 // 3,000-character sealed token set) — the full refresh path (token minting, sealing) costs
 // ~0.3-0.5 ms each, too slow for 100,000 in a bench run, and keeps nothing itself.
@@ -95,7 +95,7 @@ for (let i = 0; i < ${CYCLES}; i++) {
   const address = publicKeyToAddress(secp.publicKeyCreate(key, true), evrmore);
   const { message } = await auth.issueChallenge(address, ctx);
   const { signature, recid } = secp.ecdsaSign(messageDigest(message, evrmore), key);
-  const result = await auth.verifySignIn(message, encodeSignature(signature, recid, true), ctx);
+  const result = await auth.signIn(message, encodeSignature(signature, recid, true), ctx);
   if (!('session' in result)) throw new Error('sign-in ' + i + ' did not create a session');
   if (!(await auth.revokeSession(result.session.id, 'logout'))) throw new Error('sign-out ' + i);
   if (i + 1 === ${CYCLES / 2}) halfCycles = snap();
@@ -192,7 +192,7 @@ export const memorySection: BenchSection = {
         `Server rows: createEvrmoreAuth on the memory store (rate limits off), driven in-process, no HTTP. ` +
           `Refreshes: ${REFRESHES.toLocaleString('en-US')} store.rotateRefresh calls 15 s apart (clock injected) with ` +
           `what a refresh stores (43-character hashes, a 3,000-character sealed token set), ` +
-          `${s.refreshSeconds.toFixed(1)} s. Sign-in/sign-out: issueChallenge + verifySignIn + revokeSession, a new ` +
+          `${s.refreshSeconds.toFixed(1)} s. Sign-in/sign-out: issueChallenge + signIn + revokeSession, a new ` +
           `key each time (signed with the native addon, verified by nativeBackend), ${s.cycleSeconds.toFixed(1)} s. ` +
           `The store then holds ${JSON.stringify(s.afterCycles)}. This child runs with ` +
           '`--max-semi-space-size=1`: under this allocation churn V8 grows its young generation ' +

@@ -4,7 +4,10 @@
 import { performance } from 'node:perf_hooks';
 import { evrmore, privateKeyToAddress, verifyMessage } from '@evrmore-auth/core';
 import { nativeBackend } from '@evrmore-auth/core/backends/native';
-import { issueAccessToken, loadKeys, webRandomBytes } from '@evrmore-auth/server';
+// Internals (not the package's public API), from the source.
+import { webRandomBytes } from '../../packages/server/src/crypto.js';
+import { loadKeys } from '../../packages/server/src/keys.js';
+import { issueAccessToken } from '../../packages/server/src/tokens.js';
 import autocannon, { type AutocannonOptions } from 'autocannon';
 import { generateKeyPairSync } from 'node:crypto';
 import { POST_HEADERS, presign, startServer, WALLET_KEYS } from './lib/server.js';

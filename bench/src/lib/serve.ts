@@ -18,12 +18,9 @@ import {
   privateKeyToAddress,
   type Secp256k1Backend,
 } from '@evrmore-auth/core';
-import {
-  applySecurityHeaders,
-  createEvrmoreAuth,
-  createMemoryStore,
-  type EvrmoreAuthConfig,
-} from '@evrmore-auth/server';
+import { createEvrmoreAuth, createMemoryStore, type EvrmoreAuthConfig } from '@evrmore-auth/server';
+// Internal (not the package's public API), from the source.
+import { applySecurityHeaders } from '../../../packages/server/src/http/reply.js';
 import { createServer, type IncomingMessage } from 'node:http';
 import * as expressAdapter from '@evrmore-auth/server/express';
 import * as honoAdapter from '@evrmore-auth/server/hono';

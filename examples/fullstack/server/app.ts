@@ -1,7 +1,7 @@
 // The demo's HTTP app: the auth routes, one protected API route and the built page, with the
 // headers a production deployment sends.
 import { serveStatic } from '@hono/node-server/serve-static';
-import { EvrmoreAuthError, isMfaEnabled, type EvrmoreAuth } from '@evrmore-auth/server';
+import { EvrmoreAuthError, type EvrmoreAuth } from '@evrmore-auth/server';
 import { evrmoreAuth, requireAuth, type EvrmoreAuthVariables } from '@evrmore-auth/server/hono';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
@@ -83,7 +83,7 @@ export function createApp({ auth, origin }: AppOptions) {
       address: identity.address,
       sessionId: identity.sessionId,
       claims: identity.claims,
-      mfaEnabled: await isMfaEnabled(auth.runtime, identity),
+      mfaEnabled: await auth.isMfaEnabled(identity.address),
     });
   });
   app.all('/api/*', (c) => auth.errorResponse(new EvrmoreAuthError('not_found'), c.req.raw));

@@ -62,8 +62,9 @@ export function createDemoAuth({ origin, store, accessTokenTtl }: DemoAuthOption
     // No `keys`: outside production the server generates ephemeral signing keys at start and
     // warns about it (tokens die with the process). In production pass `keys` (JWK or PEM).
     production: false,
-    // Load or create your user here and return extra claims for the access token.
-    onSignIn: (address) => ({
+    // Load or create your user here and return extra claims for the access token (asked at
+    // sign-in and at every refresh).
+    claims: ({ address }) => ({
       roles: ['demo-user'],
       demo: true,
       greeting: `gm ${address.slice(0, 6)}`,

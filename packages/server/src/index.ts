@@ -23,6 +23,6 @@ export {
   type RotateRefreshResult,
   type SessionRecord,
 } from './store.js';
-export { createMemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export type { AuthEvent, AuthEventType, PinoLikeLogger } from './events.js';
 export { EvrmoreAuthError, type ErrorCode, type ProblemDetails } from '@evrmore-auth/core';
