@@ -36,7 +36,7 @@ import { signInRoutes } from './routes/sign-in.js';
 import type { AuthRuntime } from './runtime.js';
 import { signIn, type SignInResult } from './sign-in.js';
 import { createMemoryStore } from './stores/memory.js';
-import { installPerformanceCaches } from './token-cache.js';
+import { createPerformanceCaches, forgetRevokedSessions } from './token-cache.js';
 
 export type { HandlerContext } from './http/request-context.js';
 
@@ -165,9 +165,10 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
   }
   keysPromise.catch(() => undefined);
 
+  const caches = createPerformanceCaches(config);
   const rt: AuthRuntime = {
     config: resolved,
-    store,
+    store: forgetRevokedSessions(store, caches),
     events,
     rateLimits,
     keys: () => keysPromise,
@@ -177,11 +178,8 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       domain: resolved.domain,
       randomBytes: resolved.randomBytes,
     }),
+    caches,
   };
-  installPerformanceCaches(rt, {
-    tokenCache: config.tokenCache,
-    sessionCheck: config.sessionCheck,
-  });
 
   const replyTo: ErrorReplier = createErrorReply(resolved, logger);
   const handle = createRouter(

@@ -6,6 +6,7 @@ import type { LoadedKey } from './keys.js';
 import type { ResolvedMfaConfig } from './mfa/config.js';
 import type { RateLimits } from './rate-limit.js';
 import type { AuthStore } from './store.js';
+import type { PerformanceCaches } from './token-cache.js';
 
 /**
  * Everything a route needs; built once by `createEvrmoreAuth`. Internal: not exported from the
@@ -24,6 +25,8 @@ export interface AuthRuntime {
   logger: PinoLikeLogger | undefined;
   /** The second factor's configuration (`mfa`, validated); `null` when MFA is not configured. */
   mfa: ResolvedMfaConfig | null;
+  /** `authenticate`'s verified-token and session caches (`tokenCache`, `sessionCheck`). */
+  caches: PerformanceCaches;
 }
 
 /** Event fields of a request. */

@@ -3,7 +3,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { createEvrmoreAuth, internalsOf } from './create-auth.js';
 import { createMemoryStore } from './stores/memory.js';
 import { createHarness, edJwk, ORIGIN, T0, wallet, type Harness } from './testing/harness.js';
-import { Lru, performanceCachesOf } from './token-cache.js';
 
 function authRequest(headers: Record<string, string>): Request {
   return new Request(`${ORIGIN}/api/me`, { headers });
@@ -41,7 +40,7 @@ describe('verified-token cache', () => {
     const s = await h.signIn();
     const id = await h.auth.authenticate(authRequest(s.authHeaders));
     expect(id.sessionId).toBe(s.tokens.session.id);
-    const tokens = performanceCachesOf(internalsOf(h.auth).runtime)!.tokens!;
+    const tokens = internalsOf(h.auth).runtime.caches.tokens!;
     expect(tokens.size).toBe(1);
     const key = [...tokens.entries()][0]![0];
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -67,8 +66,8 @@ describe('verified-token cache', () => {
     // both instances have verified (and cached) the token
     await a.auth.authenticate(authRequest(s.authHeaders));
     await b.auth.authenticate(authRequest(s.authHeaders));
-    expect(performanceCachesOf(internalsOf(a.auth).runtime)!.tokens!.size).toBe(1);
-    expect(performanceCachesOf(internalsOf(b.auth).runtime)!.tokens!.size).toBe(1);
+    expect(internalsOf(a.auth).runtime.caches.tokens!.size).toBe(1);
+    expect(internalsOf(b.auth).runtime.caches.tokens!.size).toBe(1);
     expect(await b.auth.revokeSession(s.tokens.session.id)).toBe(true);
     expect(await code(a.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
     expect(await code(b.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
@@ -140,24 +139,30 @@ describe('verified-token cache', () => {
     const h = await createHarness({ tokenCache: { maxEntries: 2 } });
     const signedIn = [await h.signIn(), await h.signIn(), await h.signIn()];
     for (const s of signedIn) await h.auth.authenticate(authRequest(s.authHeaders));
-    expect(performanceCachesOf(internalsOf(h.auth).runtime)!.tokens!.size).toBe(2);
+    expect(internalsOf(h.auth).runtime.caches.tokens!.size).toBe(2);
     // an evicted token is simply verified again
     expect(await code(h.auth.authenticate(authRequest(signedIn[0]!.authHeaders)))).toBe('accepted');
-    expect(performanceCachesOf(internalsOf(h.auth).runtime)!.tokens!.size).toBe(2);
+    expect(internalsOf(h.auth).runtime.caches.tokens!.size).toBe(2);
 
-    const lru = new Lru<string, number>(2);
-    lru.set('a', 1);
-    lru.set('b', 2);
-    lru.get('a');
-    lru.set('c', 3);
-    expect([...lru.entries()].map(([k]) => k)).toEqual(['a', 'c']);
+    // least recently used first: the cache now holds [2] and [0]; a hit on [2] makes [0] the one
+    // the next new token evicts
+    const keys = vi.spyOn(internalsOf(h.auth).runtime, 'keys');
+    const verifies = async (s: (typeof signedIn)[number]): Promise<boolean> => {
+      const before = keys.mock.calls.length;
+      expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('accepted');
+      return keys.mock.calls.length > before;
+    };
+    expect(await verifies(signedIn[2]!)).toBe(false);
+    expect(await verifies(signedIn[1]!)).toBe(true);
+    expect(await verifies(signedIn[2]!)).toBe(false);
+    expect(await verifies(signedIn[0]!)).toBe(true);
   });
 
   it('can be turned off', async () => {
     const h = await createHarness({ tokenCache: false });
     const s = await h.signIn();
     await h.auth.authenticate(authRequest(s.authHeaders));
-    expect(performanceCachesOf(internalsOf(h.auth).runtime)!.tokens).toBeNull();
+    expect(internalsOf(h.auth).runtime.caches.tokens).toBeNull();
   });
 
   it('validates its configuration up front', async () => {

@@ -8,10 +8,11 @@
 // that long: revocations made through this instance drop the entry at once; revocations made on
 // another instance sharing the store are seen within `maxStalenessMs` (the documented bound).
 import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { LRUCache } from 'lru-cache';
 import type { AccessTokenClaims } from './config.js';
 import { sha256Base64Url, sha256Base64UrlSync } from './crypto.js';
 import type { AuthRuntime } from './runtime.js';
-import type { AuthStore, SessionRecord } from './store.js';
+import { isLive, type AuthStore, type SessionRecord } from './store.js';
 
 /**
  * Options of the verified-token cache (`tokenCache` in the server configuration).
@@ -67,63 +68,20 @@ interface CachedSession {
 }
 
 /**
- * A size-capped least-recently-used map (insertion order of `Map`; a hit moves the key last).
+ * The caches of one `createEvrmoreAuth` instance (`AuthRuntime.caches`).
  *
  * @example
  * ```ts
- * const lru = new Lru<string, number>(2);
- * lru.set('a', 1); lru.set('b', 2); lru.set('c', 3);
- * lru.get('a'); // undefined (evicted)
- * ```
- */
-export class Lru<K, V> {
-  readonly #map = new Map<K, V>();
-  constructor(readonly maxEntries: number) {}
-  get size(): number {
-    return this.#map.size;
-  }
-  get(key: K): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, value);
-    }
-    return value;
-  }
-  set(key: K, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    while (this.#map.size > this.maxEntries) {
-      const oldest = this.#map.keys().next().value as K;
-      this.#map.delete(oldest);
-    }
-  }
-  delete(key: K): void {
-    this.#map.delete(key);
-  }
-  entries(): IterableIterator<[K, V]> {
-    return this.#map.entries();
-  }
-}
-
-/**
- * The caches of one `createEvrmoreAuth` instance.
- *
- * @example
- * ```ts
- * const caches = performanceCachesOf(auth.runtime);
- * caches.tokens?.size; // verified tokens remembered
+ * rt.caches.tokens?.size; // verified tokens remembered
  * ```
  */
 export interface PerformanceCaches {
   /** Verified tokens by SHA-256 of the token; `null` when `tokenCache: false`. */
-  tokens: Lru<string, CachedToken> | null;
+  tokens: LRUCache<string, CachedToken> | null;
   /** Live sessions by id; `null` when `sessionCheck.maxStalenessMs` is 0 (exact). */
-  sessions: Lru<string, CachedSession> | null;
+  sessions: LRUCache<string, CachedSession> | null;
   maxStalenessMs: number;
 }
-
-const registry = new WeakMap<AuthRuntime, PerformanceCaches>();
 
 function fail(message: string): never {
   throw new TypeError(`createEvrmoreAuth: ${message}`);
@@ -137,18 +95,19 @@ function count(name: string, value: unknown, fallback: number, max: number): num
 }
 
 /**
- * Validate `tokenCache`/`sessionCheck`, attach the caches to `rt` and make `rt.store`'s
- * revocations drop cached sessions at once. Called by `createEvrmoreAuth`.
+ * Validate `tokenCache`/`sessionCheck` and make the caches they ask for. Called by
+ * `createEvrmoreAuth`, which keeps them on the runtime and wraps its store with
+ * {@link forgetRevokedSessions}.
  *
  * @example
  * ```ts
- * installPerformanceCaches(rt, { tokenCache: config.tokenCache, sessionCheck: config.sessionCheck });
+ * const caches = createPerformanceCaches({ tokenCache: config.tokenCache, sessionCheck: config.sessionCheck });
  * ```
  */
-export function installPerformanceCaches(
-  rt: AuthRuntime,
-  options: { tokenCache?: TokenCacheConfig | boolean; sessionCheck?: SessionCheckConfig },
-): void {
+export function createPerformanceCaches(options: {
+  tokenCache?: TokenCacheConfig | boolean | undefined;
+  sessionCheck?: SessionCheckConfig | undefined;
+}): PerformanceCaches {
   const tc = options.tokenCache ?? true;
   if (typeof tc !== 'boolean' && (typeof tc !== 'object' || tc === null))
     fail('tokenCache must be a boolean or { maxEntries }');
@@ -161,32 +120,32 @@ export function installPerformanceCaches(
     fail('sessionCheck must be an object { maxStalenessMs, maxEntries }');
   const maxStalenessMs = count('sessionCheck.maxStalenessMs', sc.maxStalenessMs, 0, 300_000);
   const sessionEntries = count('sessionCheck.maxEntries', sc.maxEntries, 10_000, 10_000_000);
-  const caches: PerformanceCaches = {
-    tokens: tokenEntries > 0 ? new Lru(tokenEntries) : null,
-    sessions: maxStalenessMs > 0 && sessionEntries > 0 ? new Lru(sessionEntries) : null,
+  return {
+    tokens: tokenEntries > 0 ? new LRUCache({ max: tokenEntries }) : null,
+    sessions:
+      maxStalenessMs > 0 && sessionEntries > 0 ? new LRUCache({ max: sessionEntries }) : null,
     maxStalenessMs,
   };
-  registry.set(rt, caches);
-  if (caches.sessions) rt.store = invalidatingStore(rt.store, caches.sessions);
 }
 
 /**
- * The caches of a runtime (`null` when none were installed).
+ * `store` with its revoking calls also dropping the sessions they end from `caches.sessions`, so
+ * that this instance never serves a session it revoked itself; `store` itself when sessions are
+ * not cached.
  *
  * @example
  * ```ts
- * performanceCachesOf(auth.runtime)?.tokens?.size;
+ * const rt = { …, store: forgetRevokedSessions(store, caches), caches };
  * ```
  */
-export function performanceCachesOf(rt: AuthRuntime): PerformanceCaches | null {
-  return registry.get(rt) ?? null;
-}
-
-/** Wrap the revoking calls of `store` so that this instance forgets the sessions they end. */
-function invalidatingStore(store: AuthStore, sessions: Lru<string, CachedSession>): AuthStore {
+export function forgetRevokedSessions(store: AuthStore, caches: PerformanceCaches): AuthStore {
+  const sessions = caches.sessions;
+  if (!sessions) return store;
   const forgetAddress = (address: string): void => {
-    for (const [id, entry] of [...sessions.entries()])
-      if (entry.session.address === address) sessions.delete(id);
+    const ids: string[] = [];
+    for (const [id, entry] of sessions.entries())
+      if (entry.session.address === address) ids.push(id);
+    for (const id of ids) sessions.delete(id);
   };
   return Object.assign(Object.create(store) as AuthStore, {
     async revokeSession(id: string, now: number, reason: string) {
@@ -222,7 +181,7 @@ export async function verifyAccessTokenCached(
   now: number,
   verify: () => Promise<AccessTokenClaims>,
 ): Promise<AccessTokenClaims> {
-  const cache = registry.get(rt)?.tokens;
+  const cache = rt.caches.tokens;
   if (!cache || token.length > 8192) return verify();
   const key = sha256Base64UrlSync(token) ?? (await sha256Base64Url(token));
   const hit = cache.get(key);
@@ -258,18 +217,12 @@ export async function getSessionForAuth(
   sid: string,
   now: number,
 ): Promise<SessionRecord | null> {
-  const caches = registry.get(rt);
-  const cache = caches?.sessions;
+  const { sessions: cache, maxStalenessMs } = rt.caches;
   if (!cache) return rt.store.getSession(sid);
   const hit = cache.get(sid);
-  if (hit && now < hit.until && isLiveAt(hit.session, now)) return hit.session;
+  if (hit && now < hit.until && isLive(hit.session, now)) return hit.session;
   const session = await rt.store.getSession(sid);
-  if (session && isLiveAt(session, now))
-    cache.set(sid, { session, until: now + caches.maxStalenessMs });
+  if (isLive(session, now)) cache.set(sid, { session, until: now + maxStalenessMs });
   else cache.delete(sid);
   return session;
-}
-
-function isLiveAt(s: SessionRecord, now: number): boolean {
-  return s.revokedAt === null && now < s.expiresAt && now < s.idleExpiresAt;
 }
