@@ -1,11 +1,13 @@
 // The demo page: vanilla TypeScript on the client package's public API.
 import {
   createAuthClient,
-  errorFromResponse,
+  EvrmoreAuthClientError,
+  EvrmoreAuthError,
   type AuthState,
   type SessionInfo,
   type Signer,
 } from '@evrmore-auth/client';
+import { isErrorCode } from '@evrmore-auth/core';
 import QRCode from 'qrcode';
 import { errorCode, friendlyError, signedOutMessage } from './messages.js';
 import { cancelled, demoWallet, injectedWallet, manualWallet, type Confirm } from './wallets.js';
@@ -294,10 +296,22 @@ function setMfaView(view: MfaView): void {
   show($('#mfa-on'), view === 'on' || view === 'codes');
   $('#mfa-card').dataset.view = view;
 }
+/** An error answer of the app's API: problem+json like the auth routes, so it keeps its code. */
+async function apiError(res: Response): Promise<Error> {
+  const body = (await res.json().catch(() => null)) as { code?: unknown; detail?: unknown } | null;
+  if (isErrorCode(body?.code))
+    return new EvrmoreAuthError(
+      body.code,
+      typeof body.detail === 'string' ? { detail: body.detail } : {},
+    );
+  return new EvrmoreAuthClientError('invalid_response', `unexpected HTTP ${res.status} answer`, {
+    status: res.status,
+  });
+}
 /** Whether this address has two-factor authentication on: the app's own API says so. */
 async function loadMfaStatus(): Promise<void> {
   const res = await auth.fetch('/api/profile');
-  if (!res.ok) throw await errorFromResponse(res);
+  if (!res.ok) throw await apiError(res);
   const profile = (await res.json()) as { mfaEnabled?: boolean };
   if (mfaView !== 'codes') setMfaView(profile.mfaEnabled ? 'on' : 'off');
 }
@@ -307,7 +321,7 @@ async function mfaPost<T>(path: string, body: object): Promise<T | null> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  if (!res.ok) throw await errorFromResponse(res);
+  if (!res.ok) throw await apiError(res);
   return res.status === 204 ? null : ((await res.json()) as T);
 }
 $<HTMLButtonElement>('#mfa-setup').addEventListener('click', (e) =>
