@@ -291,6 +291,88 @@ describe('sessions, logout, JWKS', () => {
   });
 });
 
+describe('RFC 6750: WWW-Authenticate on bearer-protected routes', () => {
+  const www = (res: Response): string | null => res.headers.get('www-authenticate');
+
+  it('no credentials → 401 `Bearer` without an error; a bad, expired or revoked token or a foreign fingerprint → error="invalid_token"', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    for (const [method, path] of [
+      ['GET', '/auth/session'],
+      ['GET', '/auth/sessions'],
+      ['DELETE', '/auth/sessions/abc'],
+      ['POST', '/auth/logout'],
+      ['POST', '/auth/mfa/totp/setup'],
+      ['POST', '/auth/mfa/totp/enable'],
+      ['POST', '/auth/mfa/totp/disable'],
+    ] as const) {
+      const res = await h.request(method, path, method === 'POST' ? { body: {} } : {});
+      expect(res.status, path).toBe(401);
+      expect((await problem(res)).code, path).toBe('token_missing');
+      expect(www(res), path).toBe('Bearer');
+    }
+    const garbage = await h.request('GET', '/auth/session', {
+      headers: { authorization: 'Bearer not.a.jwt' },
+    });
+    expect((await problem(garbage)).code).toBe('token_invalid');
+    expect(www(garbage)).toBe('Bearer error="invalid_token"');
+    const foreign = await h.request('GET', '/auth/session', {
+      headers: { authorization: s.authHeaders.authorization! },
+    });
+    expect((await problem(foreign)).code).toBe('fingerprint_mismatch');
+    expect(www(foreign)).toBe('Bearer error="invalid_token"');
+    const other = await h.signIn();
+    await h.request('POST', '/auth/logout', { headers: other.authHeaders, body: {} });
+    const revoked = await h.request('GET', '/auth/sessions', { headers: other.authHeaders });
+    expect((await problem(revoked)).code).toBe('token_revoked');
+    expect(www(revoked)).toBe('Bearer error="invalid_token"');
+    h.tick(3_600_000);
+    const expired = await h.request('GET', '/auth/session', { headers: s.authHeaders });
+    expect((await problem(expired)).code).toBe('token_expired');
+    expect(www(expired)).toBe('Bearer error="invalid_token"');
+  });
+
+  it('400 invalid_request on a bearer route → error="invalid_request"; 403 insufficient_scope → error="insufficient_scope"', async () => {
+    const h = await createHarness({ claims: () => ({ permissions: ['posts:read'] }) });
+    const s = await h.signIn();
+    const res = await h.request('DELETE', '/auth/sessions', { headers: s.authHeaders });
+    expect(res.status).toBe(400);
+    expect(www(res)).toBe('Bearer error="invalid_request"');
+    const req = new Request(`${ORIGIN}/api`, { headers: s.authHeaders });
+    const err = await h.auth.authenticate(req, { permissions: ['admin'] }).catch((e: unknown) => e);
+    const forbidden = h.auth.errorResponse(err, req);
+    expect(forbidden.status).toBe(403);
+    expect(www(forbidden)).toBe('Bearer error="insufficient_scope"');
+    const missing = await h.auth
+      .authenticate(new Request(`${ORIGIN}/api`))
+      .catch((e: unknown) => e);
+    expect(www(h.auth.errorResponse(missing))).toBe('Bearer');
+    // An application's own 400 passed to errorResponse is not about bearer credentials.
+    const own = h.auth.errorResponse(new EvrmoreAuthError('invalid_request'));
+    expect(www(own)).toBeNull();
+  });
+
+  it('routes that are not bearer-protected send no WWW-Authenticate (sign-in, refresh, challenge)', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    const refresh = await h.request('POST', '/auth/refresh', {
+      headers: {
+        'x-requested-with': 'evrmore-auth',
+        cookie: `__Secure-evrmore-rt=${s.refreshToken}`,
+      },
+    });
+    expect((await problem(refresh)).code).toBe('fingerprint_mismatch');
+    expect(www(refresh)).toBeNull();
+    const verify = await h.request('POST', '/auth/verify', {
+      body: { message: 'x', signature: 'y' },
+    });
+    expect(verify.status).toBe(400);
+    expect(www(verify)).toBeNull();
+    const challenge = await h.request('POST', '/auth/challenge', { body: {} });
+    expect(www(challenge)).toBeNull();
+  });
+});
+
 describe('HTTP behaviour', () => {
   it('404 not_found for unknown paths under the base path, 405 with allow for wrong methods', async () => {
     const h = await createHarness();

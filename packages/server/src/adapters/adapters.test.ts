@@ -129,6 +129,8 @@ describe.each(ADAPTERS)('route flow through %s', (name) => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('content-type')).toBe('application/problem+json');
     expect(((await anonymous.json()) as { code: string }).code).toBe('token_missing');
+    // RFC 6750 §3: no credentials → a bare challenge, no error code.
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
 
     const admin = await fetch(`${server.url}/api/admin`, {
       headers: authHeaders(refreshed.accessToken),
@@ -136,6 +138,7 @@ describe.each(ADAPTERS)('route flow through %s', (name) => {
     statuses.push(admin.status);
     expect(admin.status).toBe(403);
     expect(((await admin.json()) as { code: string }).code).toBe('insufficient_scope');
+    expect(admin.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"');
 
     const out = await post('/auth/logout', {}, authHeaders(refreshed.accessToken));
     statuses.push(out.status);
@@ -149,6 +152,7 @@ describe.each(ADAPTERS)('route flow through %s', (name) => {
     statuses.push(after.status);
     expect(after.status).toBe(401);
     expect(((await after.json()) as { code: string }).code).toBe('token_revoked');
+    expect(after.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
 
     flows.set(name, { verifyCookies, refreshCookies, logoutCookies, statuses });
   });
@@ -165,7 +169,14 @@ async function shape(res: Response): Promise<Shape> {
   return {
     status: res.status,
     code: body.code,
-    headers: pick(res, ['content-type', 'allow', 'retry-after', 'x-powered-by', ...SECURITY]),
+    headers: pick(res, [
+      'content-type',
+      'allow',
+      'retry-after',
+      'x-powered-by',
+      'www-authenticate',
+      ...SECURITY,
+    ]),
   };
 }
 
@@ -247,6 +258,18 @@ const errorCases: Array<[string, (url: string) => Promise<Response>]> = [
   ],
 ];
 
+errorCases.push(
+  ['401 requireAuth, no credentials', (url) => fetch(`${url}/api/me`)],
+  [
+    '401 requireAuth, a malformed token',
+    (url) => fetch(`${url}/api/me`, { headers: { authorization: 'Bearer not.a.jwt' } }),
+  ],
+  [
+    '401 GET /auth/session, a malformed token',
+    (url) => fetch(`${url}/auth/session`, { headers: { authorization: 'Bearer not.a.jwt' } }),
+  ],
+);
+
 describe('identical across adapters', () => {
   it.each(errorCases)('error %s', async (_label, send) => {
     const shapes = new Map<AdapterName, Shape>();
@@ -256,6 +279,9 @@ describe('identical across adapters', () => {
     expect(baseline.headers['content-type']).toBe('application/problem+json');
     expect(baseline.headers['x-frame-options']).toBe('DENY');
     expect(baseline.headers['cache-control']).toBe('no-store');
+    if (baseline.status === 401)
+      expect(baseline.headers['www-authenticate']).toMatch(/^Bearer( error="invalid_token")?$/);
+    else expect(baseline.headers['www-authenticate']).toBeNull();
     for (const name of ADAPTERS)
       expect({ name, ...shapes.get(name)! }).toEqual({ name, ...baseline });
   });
