@@ -151,6 +151,128 @@ describe('sign-in', () => {
   });
 });
 
+describe('sign-in abort (signIn({ signal }))', () => {
+  /** A promise with its resolve exposed. */
+  function gate<T = void>() {
+    let open!: (value: T) => void;
+    const promise = new Promise<T>((resolve) => (open = resolve));
+    return { promise, open };
+  }
+
+  it('an already-aborted signal rejects with aborted before any request', async () => {
+    const { client, fake, signSpy } = setup();
+    const controller = new AbortController();
+    controller.abort();
+    const err = await client.signIn({ signal: controller.signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EvrmoreAuthClientError);
+    expect(err).toMatchObject({ code: 'aborted' });
+    expect(signSpy).not.toHaveBeenCalled();
+    expect(fake.state.verifyCount).toBe(0);
+    expect(client.getState()).toMatchObject({ status: 'signed-out', reason: null });
+  });
+
+  it('aborting while the wallet is asked to sign rejects at once; a late signature is dropped', async () => {
+    const signature = gate<string>();
+    const asked = gate();
+    const local = localKeySigner({ privateKey: KEY });
+    const signer = {
+      getAddress: () => local.getAddress(),
+      signMessage: async (message: string) => {
+        asked.open();
+        await signature.promise;
+        return local.signMessage(message);
+      },
+    };
+    const { client, fake } = setup({}, { signer });
+    const controller = new AbortController();
+    const pending = client.signIn({ signal: controller.signal }).catch((e: unknown) => e);
+    await asked.promise;
+    expect(client.getState().status).toBe('signing-in');
+    controller.abort();
+    const err = await pending;
+    expect(err).toBeInstanceOf(EvrmoreAuthClientError);
+    expect(err).toMatchObject({ code: 'aborted' });
+    expect(client.getState()).toMatchObject({
+      status: 'signed-out',
+      reason: 'aborted',
+      session: null,
+      address: null,
+      expiresAt: null,
+    });
+    signature.open('');
+    await flush();
+    expect(fake.state.verifyCount).toBe(0);
+    expect(await client.getAccessToken()).toBeNull();
+    expect(client.getState().status).toBe('signed-out');
+  });
+
+  it('aborting during /verify rejects, stores no token, and a later sign-in works', async () => {
+    const { client, fake } = setup();
+    const reached = gate();
+    const answer = gate();
+    mswServer.use(
+      http.post(
+        `${BASE}/verify`,
+        async () => {
+          reached.open();
+          await answer.promise;
+          return HttpResponse.json({ accessToken: 'late', tokenType: 'Bearer', expiresIn: 900 });
+        },
+        { once: true },
+      ),
+    );
+    const controller = new AbortController();
+    const pending = client.signIn({ signal: controller.signal }).catch((e: unknown) => e);
+    await reached.promise;
+    controller.abort(new Error('user closed the dialog'));
+    const err = await pending;
+    expect(err).toMatchObject({ code: 'aborted' });
+    expect((err as Error).cause).toMatchObject({ message: 'user closed the dialog' });
+    answer.open();
+    await flush();
+    expect(await client.getAccessToken()).toBeNull();
+    expect(client.getState()).toMatchObject({ status: 'signed-out', reason: 'aborted' });
+    expect((await client.signIn()).status).toBe('signed-in');
+    expect(fake.state.verifyCount).toBe(1);
+  });
+
+  it('aborting a second sign-in keeps the session already held', async () => {
+    const { client, time } = setup();
+    await client.signIn();
+    const controller = new AbortController();
+    mswServer.use(
+      http.post(`${BASE}/challenge`, async () => {
+        controller.abort();
+        return new Promise<never>(() => undefined);
+      }),
+    );
+    await expect(client.signIn({ signal: controller.signal })).rejects.toMatchObject({
+      code: 'aborted',
+    });
+    expect(client.getState()).toMatchObject({
+      status: 'signed-in',
+      reason: 'aborted',
+      expiresAt: time.now() + 900_000,
+    });
+    expect(client.getState().session?.id).toBe('sess-1');
+    expect(await client.getAccessToken()).toBe('at-1');
+  });
+});
+
+describe('state', () => {
+  it("holds the access token's expiry (epoch ms) while signed in", async () => {
+    const { client, time } = setup();
+    expect(client.getState().expiresAt).toBeNull();
+    const start = time.now();
+    expect((await client.signIn()).expiresAt).toBe(start + 900_000);
+    await time.advance(100_000);
+    await client.refresh();
+    expect(client.getState().expiresAt).toBe(start + 100_000 + 900_000);
+    await client.signOut();
+    expect(client.getState()).toMatchObject({ status: 'signed-out', expiresAt: null });
+  });
+});
+
 describe('tokens and refresh', () => {
   it('50 concurrent fetch calls during expiry cause exactly one refresh', async () => {
     const { client, fake, time } = setup({ expiresIn: 900 });
