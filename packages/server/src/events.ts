@@ -2,6 +2,9 @@
 // bursts of failed sign-ins. An event never carries a token, signature, cookie value or secret:
 // `AuthEvent` has no field for one, and `detail` keys that look like one are dropped.
 import type { ErrorCode } from '@evrmore-auth/core';
+import { LRUCache } from 'lru-cache';
+import * as v from 'valibot';
+import { fn, integer, parseOptions } from './config/validate.js';
 
 /**
  * The kinds of audit event.
@@ -94,7 +97,7 @@ export interface EventSinkOptions {
     threshold?: number;
     /** @default 60_000 */
     windowMs?: number;
-    /** Most keys (addresses + IPs) tracked at once; the oldest is forgotten first. @default 10_000 */
+    /** Most keys (addresses + IPs) tracked at once; the least recently counted is forgotten first. @default 10_000 */
     maxKeys?: number;
   };
   /** @default Date.now */
@@ -126,16 +129,39 @@ const WARN_TYPES = new Set<AuthEventType>([
 /** `detail` keys that could name a credential; such entries never leave the sink. */
 const SECRET_KEY = /token|signature|cookie|secret|password|fingerprint|otp|bearer|authorization/i;
 
-function fail(message: string): never {
-  throw new TypeError(`createEventSink: ${message}`);
-}
-
-function positiveInt(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
-    fail(`${name} must be a positive integer`);
-  return value;
-}
+/** The options of {@link createEventSink}, with their defaults. */
+const EVENT_SINK_OPTIONS = v.pipe(
+  v.custom<Record<string, unknown>>(
+    (x) => typeof x === 'object' && x !== null,
+    'options must be an object',
+  ),
+  v.object({
+    onEvent: v.optional(fn<NonNullable<EventSinkOptions['onEvent']>>()),
+    logger: v.optional(
+      v.custom<PinoLikeLogger>(
+        (x) =>
+          typeof x === 'object' &&
+          x !== null &&
+          ['info', 'warn', 'error'].every(
+            (m) => typeof (x as Record<string, unknown>)[m] === 'function',
+          ),
+        'must have info, warn and error methods',
+      ),
+    ),
+    now: v.optional(fn<() => number>(), () => Date.now),
+    anomaly: v.optional(
+      v.object(
+        {
+          threshold: v.optional(integer(1, undefined, 'must be a positive integer'), 10),
+          windowMs: v.optional(integer(1, undefined, 'must be a positive integer'), 60_000),
+          maxKeys: v.optional(integer(1, undefined, 'must be a positive integer'), 10_000),
+        },
+        'must be an object',
+      ),
+      {},
+    ),
+  }),
+);
 
 /** Copy only the fields an event may have, so nothing unexpected rides along. */
 function sanitize(event: Omit<AuthEvent, 'at'>, at: string): AuthEvent {
@@ -192,29 +218,11 @@ interface Counter {
  * ```
  */
 export function createEventSink(options: EventSinkOptions = {}): EventSink {
-  if (options === null || typeof options !== 'object') fail('options must be an object');
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
-    fail('onEvent must be a function');
-  const logger = options.logger;
-  if (
-    logger !== undefined &&
-    (logger === null ||
-      typeof logger !== 'object' ||
-      typeof logger.info !== 'function' ||
-      typeof logger.warn !== 'function' ||
-      typeof logger.error !== 'function')
-  )
-    fail('logger must have info, warn and error methods');
-  if (options.now !== undefined && typeof options.now !== 'function')
-    fail('now must be a function');
-  const anomaly = options.anomaly ?? {};
-  if (anomaly === null || typeof anomaly !== 'object') fail('anomaly must be an object');
-  const threshold = positiveInt('anomaly.threshold', anomaly.threshold, 10);
-  const windowMs = positiveInt('anomaly.windowMs', anomaly.windowMs, 60_000);
-  const maxKeys = positiveInt('anomaly.maxKeys', anomaly.maxKeys, 10_000);
-  const now = options.now ?? Date.now;
-  const onEvent = options.onEvent;
-  const counters = new Map<string, Counter>();
+  const parsed = parseOptions('createEventSink', EVENT_SINK_OPTIONS, options);
+  const { logger, onEvent, now } = parsed;
+  const { threshold, windowMs, maxKeys } = parsed.anomaly;
+  // Failure counts per key; at most maxKeys, the least recently counted forgotten first.
+  const counters = new LRUCache<string, Counter>({ max: maxKeys });
 
   const logHookError = (err: unknown): void => {
     try {
@@ -251,11 +259,6 @@ export function createEventSink(options: EventSinkOptions = {}): EventSink {
       c = undefined;
     }
     if (c === undefined) {
-      while (counters.size >= maxKeys) {
-        const oldest = counters.keys().next();
-        if (oldest.done === true) break;
-        counters.delete(oldest.value);
-      }
       c = { start: t, count: 0, alerted: false };
       counters.set(key, c);
     }

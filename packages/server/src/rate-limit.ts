@@ -4,6 +4,8 @@
 // their own budget and never locks anyone else out (PROTOCOL.md §8).
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import * as v from 'valibot';
+import { boolean, integer, options, parseOptions } from './config/validate.js';
 import { ipRateLimitKey } from './proxy.js';
 import type { AuthStore } from './store.js';
 import { backendFailure, isLimiterRes } from './stores/backend-errors.js';
@@ -200,52 +202,88 @@ export const DEFAULT_RATE_LIMITS = {
   },
 } as const;
 
-function fail(message: string): never {
-  throw new TypeError(`createRateLimits: ${message}`);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function integer(
-  name: string,
-  value: unknown,
-  fallback: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (value === undefined && !Number.isNaN(fallback)) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)
-    fail(
-      max === Number.MAX_SAFE_INTEGER
-        ? `${name} must be an integer ≥ ${min}`
-        : `${name} must be an integer from ${min} to ${max}`,
-    );
-  return value;
-}
-
-function rule(name: string, value: unknown, fallback: RateLimitRule): RateLimitRule {
-  if (value === undefined) return fallback;
-  if (!isObject(value)) fail(`${name} must be an object { points, duration }`);
-  return {
-    points: integer(`${name}.points`, value.points, NaN, 1),
-    duration: integer(`${name}.duration`, value.duration, NaN, 1),
-  };
-}
-
-function section(name: string, value: unknown, allowed: string[]): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (!isObject(value)) fail(`${name} must be an object`);
-  for (const key of Object.keys(value)) {
-    if (key === 'perAddress' && allowed.includes('perIpAddress'))
-      fail(
-        `${name}.perAddress was replaced by perIpAddress (a per-address budget let anyone lock an address out)`,
-      );
-    if (!allowed.includes(key)) fail(`${name}.${key} is not a known option`);
-  }
-  return value;
-}
+const RULE = options(
+  { points: integer(1), duration: integer(1) },
+  'must be an object { points, duration }',
+);
+const rule = (fallback: RateLimitRule) => v.optional(RULE, fallback);
+/** The per-address budgets of challenge and verify became per IP + address. */
+const REPLACED = v.optional(
+  v.never('was replaced by perIpAddress (a per-address budget let anyone lock an address out)'),
+);
+const D = DEFAULT_RATE_LIMITS;
+const LOCKOUT_ENTRIES = {
+  freeFailures: v.optional(integer(0)),
+  baseSeconds: v.optional(integer(1)),
+  maxSeconds: v.optional(integer(1)),
+};
+/** The `rateLimits` option: shapes, ranges and per-rule defaults ({@link DEFAULT_RATE_LIMITS}). */
+const RATE_LIMIT_CONFIG = options({
+  enabled: v.optional(boolean, true),
+  ipv4Prefix: v.optional(integer(8, 32), D.ipv4Prefix),
+  ipv6Prefix: v.optional(integer(32, 128), D.ipv6Prefix),
+  challenge: v.optional(
+    options({
+      perIp: rule(D.challenge.perIp),
+      perIpAddress: rule(D.challenge.perIpAddress),
+      perAddress: REPLACED,
+    }),
+    {},
+  ),
+  verify: v.optional(
+    options({
+      perIp: rule(D.verify.perIp),
+      perIpAddress: rule(D.verify.perIpAddress),
+      perAddress: REPLACED,
+    }),
+    {},
+  ),
+  refresh: v.optional(options({ perIp: rule(D.refresh.perIp) }), {}),
+  mfa: v.optional(options({ perIp: rule(D.mfa.perIp), perAddress: rule(D.mfa.perAddress) }), {}),
+  newSessions: v.optional(options({ perIp: rule(D.newSessions.perIp) }), {}),
+  lockout: v.optional(
+    v.pipe(
+      options({ ...LOCKOUT_ENTRIES, freeFailuresPerIp: v.optional(integer(0)) }),
+      v.forward(
+        v.check(
+          (o) =>
+            o.maxSeconds === undefined || o.maxSeconds >= (o.baseSeconds ?? D.lockout.baseSeconds),
+          'must be ≥ baseSeconds',
+        ),
+        ['maxSeconds'],
+      ),
+    ),
+    {},
+  ),
+  mfaLockout: v.optional(
+    v.pipe(
+      options({
+        ...LOCKOUT_ENTRIES,
+        maxFailures: v.optional(integer(1)),
+        windowSeconds: v.optional(integer(3600), D.mfaLockout.windowSeconds),
+      }),
+      v.forward(
+        v.check(
+          (o) =>
+            o.maxSeconds === undefined ||
+            o.maxSeconds >= (o.baseSeconds ?? D.mfaLockout.baseSeconds),
+          'must be ≥ baseSeconds',
+        ),
+        ['maxSeconds'],
+      ),
+      v.forward(
+        v.check(
+          (o) =>
+            o.maxFailures === undefined ||
+            o.maxFailures > (o.freeFailures ?? D.mfaLockout.freeFailures),
+          'must be > freeFailures',
+        ),
+        ['maxFailures'],
+      ),
+    ),
+    {},
+  ),
+});
 
 /** Keep keys short: IPs are ≤ 45 chars and addresses 34; anything odd is cut. */
 function keyPart(value: string | null | undefined): string {
@@ -308,79 +346,40 @@ export function createRateLimits(
   config: RateLimitConfig = {},
   environment: RateLimitEnvironment = {},
 ): RateLimits {
-  if (!isObject(store) || typeof store.createRateLimiter !== 'function')
-    fail('store must be an AuthStore with createRateLimiter');
-  const cfg = section('rateLimits', config as unknown, [
-    'enabled',
-    'ipv4Prefix',
-    'ipv6Prefix',
-    'challenge',
-    'verify',
-    'refresh',
-    'mfa',
-    'newSessions',
-    'lockout',
-    'mfaLockout',
-  ]);
-  if (cfg.enabled !== undefined && typeof cfg.enabled !== 'boolean')
-    fail('rateLimits.enabled must be a boolean');
-  const D = DEFAULT_RATE_LIMITS;
-  const prefixes = {
-    ipv4Prefix: integer('rateLimits.ipv4Prefix', cfg.ipv4Prefix, D.ipv4Prefix, 8, 32),
-    ipv6Prefix: integer('rateLimits.ipv6Prefix', cfg.ipv6Prefix, D.ipv6Prefix, 32, 128),
-  };
-  const ch = section('rateLimits.challenge', cfg.challenge, ['perIp', 'perIpAddress']);
-  const vf = section('rateLimits.verify', cfg.verify, ['perIp', 'perIpAddress']);
-  const rf = section('rateLimits.refresh', cfg.refresh, ['perIp']);
-  const mf = section('rateLimits.mfa', cfg.mfa, ['perIp', 'perAddress']);
-  const ns = section('rateLimits.newSessions', cfg.newSessions, ['perIp']);
-  const lo = section('rateLimits.lockout', cfg.lockout, [
-    'freeFailures',
-    'freeFailuresPerIp',
-    'baseSeconds',
-    'maxSeconds',
-  ]);
-  const ml = section('rateLimits.mfaLockout', cfg.mfaLockout, [
-    'freeFailures',
-    'baseSeconds',
-    'maxSeconds',
-    'maxFailures',
-    'windowSeconds',
-  ]);
+  parseOptions(
+    'createRateLimits',
+    v.custom<AuthStore>(
+      (x) =>
+        typeof x === 'object' &&
+        x !== null &&
+        typeof (x as AuthStore).createRateLimiter === 'function',
+      'store must be an AuthStore with createRateLimiter',
+    ),
+    store,
+  );
+  const cfg = parseOptions('createRateLimits', RATE_LIMIT_CONFIG, config, { root: 'rateLimits' });
+  const prefixes = { ipv4Prefix: cfg.ipv4Prefix, ipv6Prefix: cfg.ipv6Prefix };
   const perIp = {
-    challenge: rule('rateLimits.challenge.perIp', ch.perIp, D.challenge.perIp),
-    verify: rule('rateLimits.verify.perIp', vf.perIp, D.verify.perIp),
-    refresh: rule('rateLimits.refresh.perIp', rf.perIp, D.refresh.perIp),
-    mfa: rule('rateLimits.mfa.perIp', mf.perIp, D.mfa.perIp),
-    newSessions: rule('rateLimits.newSessions.perIp', ns.perIp, D.newSessions.perIp),
+    challenge: cfg.challenge.perIp,
+    verify: cfg.verify.perIp,
+    refresh: cfg.refresh.perIp,
+    mfa: cfg.mfa.perIp,
+    newSessions: cfg.newSessions.perIp,
   };
   const perAddress = {
-    challenge: rule('rateLimits.challenge.perIpAddress', ch.perIpAddress, D.challenge.perIpAddress),
-    verify: rule('rateLimits.verify.perIpAddress', vf.perIpAddress, D.verify.perIpAddress),
-    mfa: rule('rateLimits.mfa.perAddress', mf.perAddress, D.mfa.perAddress),
+    challenge: cfg.challenge.perIpAddress,
+    verify: cfg.verify.perIpAddress,
+    mfa: cfg.mfa.perAddress,
   };
-  const lockout = lockoutRule('rateLimits.lockout', lo, D.lockout);
-  const freeFailuresPerIp = integer(
-    'rateLimits.lockout.freeFailuresPerIp',
-    lo.freeFailuresPerIp,
-    Math.max(D.lockout.freeFailuresPerIp, lockout.freeFailures),
-    0,
-  );
-  const mfaLockout = lockoutRule('rateLimits.mfaLockout', ml, D.mfaLockout);
-  const maxMfaFailures = integer(
-    'rateLimits.mfaLockout.maxFailures',
-    ml.maxFailures,
-    Math.max(D.mfaLockout.maxFailures, mfaLockout.freeFailures + 1),
-    1,
-  );
-  if (maxMfaFailures <= mfaLockout.freeFailures)
-    fail('rateLimits.mfaLockout.maxFailures must be > freeFailures');
-  const mfaWindow = integer(
-    'rateLimits.mfaLockout.windowSeconds',
-    ml.windowSeconds,
-    D.mfaLockout.windowSeconds,
-    3600,
-  );
+  const lockout = lockoutRule(cfg.lockout, D.lockout);
+  // An IP's free failures are never fewer than one IP + address's.
+  const freeFailuresPerIp =
+    cfg.lockout.freeFailuresPerIp ?? Math.max(D.lockout.freeFailuresPerIp, lockout.freeFailures);
+  const mfaLockout = lockoutRule(cfg.mfaLockout, D.mfaLockout);
+  // The hard cap is always above the free failures.
+  const maxMfaFailures =
+    cfg.mfaLockout.maxFailures ?? Math.max(D.mfaLockout.maxFailures, mfaLockout.freeFailures + 1);
+  const mfaWindow = cfg.mfaLockout.windowSeconds;
 
   if (cfg.enabled === false)
     return {
@@ -517,24 +516,12 @@ export function createRateLimits(
   };
 }
 
-function lockoutRule(
-  name: string,
-  value: Record<string, unknown>,
-  defaults: Required<LockoutRule>,
-): Required<LockoutRule> {
-  const freeFailures = integer(
-    `${name}.freeFailures`,
-    value.freeFailures,
-    defaults.freeFailures,
-    0,
-  );
-  const baseSeconds = integer(`${name}.baseSeconds`, value.baseSeconds, defaults.baseSeconds, 1);
-  const maxSeconds = integer(
-    `${name}.maxSeconds`,
-    value.maxSeconds,
-    Math.max(defaults.maxSeconds, baseSeconds),
-    1,
-  );
-  if (maxSeconds < baseSeconds) fail(`${name}.maxSeconds must be ≥ baseSeconds`);
-  return { freeFailures, baseSeconds, maxSeconds };
+/** A lock-out rule with its defaults; `maxSeconds` defaults to at least `baseSeconds`. */
+function lockoutRule(value: LockoutRule, defaults: Required<LockoutRule>): Required<LockoutRule> {
+  const baseSeconds = value.baseSeconds ?? defaults.baseSeconds;
+  return {
+    freeFailures: value.freeFailures ?? defaults.freeFailures,
+    baseSeconds,
+    maxSeconds: value.maxSeconds ?? Math.max(defaults.maxSeconds, baseSeconds),
+  };
 }

@@ -15,6 +15,8 @@ import {
   type RotateRefreshResult,
   type SessionRecord,
 } from '../store.js';
+import * as v from 'valibot';
+import { fn, integer, parseOptions } from '../config/validate.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 
 /**
@@ -104,12 +106,22 @@ interface Family {
   blobs: Set<string>;
 }
 
-function positiveInt(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-    throw new TypeError(`createMemoryStore: ${name} must be a positive integer`);
-  return value;
-}
+const positive = (fallback: number) =>
+  v.optional(integer(1, undefined, 'must be a positive integer'), fallback);
+/** {@link MemoryStoreOptions} with their defaults. */
+const MEMORY_STORE_OPTIONS = v.pipe(
+  v.custom<MemoryStoreOptions>(
+    (x) => typeof x === 'object' && x !== null,
+    'options must be an object',
+  ),
+  v.object({
+    maxChallenges: positive(100_000),
+    maxSessions: positive(100_000),
+    maxOnce: positive(100_000),
+    sweepIntervalMs: positive(60_000),
+    now: v.optional(fn<() => number>(), () => Date.now),
+  }),
+);
 
 const copySession = (s: SessionRecord): SessionRecord => ({ ...s });
 const copyMfa = (m: MfaRecord): MfaRecord => ({ ...m, backupCodeHashes: [...m.backupCodeHashes] });
@@ -125,14 +137,11 @@ const copyMfa = (m: MfaRecord): MfaRecord => ({ ...m, backupCodeHashes: [...m.ba
  * ```
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('createMemoryStore: options must be an object');
-  const maxChallenges = positiveInt('maxChallenges', options.maxChallenges, 100_000);
-  const maxSessions = positiveInt('maxSessions', options.maxSessions, 100_000);
-  const maxOnce = positiveInt('maxOnce', options.maxOnce, 100_000);
-  const sweepIntervalMs = positiveInt('sweepIntervalMs', options.sweepIntervalMs, 60_000);
-  const now = options.now ?? Date.now;
-  if (typeof now !== 'function') throw new TypeError('createMemoryStore: now must be a function');
+  const { maxChallenges, maxSessions, maxOnce, sweepIntervalMs, now } = parseOptions(
+    'createMemoryStore',
+    MEMORY_STORE_OPTIONS,
+    options,
+  );
 
   const challenges = new Map<string, ChallengeRecord>();
   const once = new Map<string, { value: string; expiresAt: number }>();

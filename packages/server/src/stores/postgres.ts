@@ -24,6 +24,8 @@ import {
   type RotateRefreshResult,
   type SessionRecord,
 } from '../store.js';
+import * as v from 'valibot';
+import { fn, integer, parseOptions } from '../config/validate.js';
 import { failClosedLimiter, guard } from './backend-errors.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
@@ -156,6 +158,33 @@ function toSession(r: SessionRow): SessionRecord {
   };
 }
 
+const SCHEMA_NAME = 'must match /^[a-z_][a-z0-9_]{0,62}$/ (unquoted identifier)';
+/** {@link PostgresStoreOptions} with their defaults. */
+const POSTGRES_STORE_OPTIONS = v.pipe(
+  v.custom<PostgresStoreOptions>(
+    (x) => typeof x === 'object' && x !== null,
+    'options must be an object',
+  ),
+  v.object({
+    pool: v.optional(
+      v.custom<Pool>((x) => typeof x === 'object' && x !== null, 'must be a pg Pool'),
+    ),
+    connectionString: v.optional(
+      v.pipe(v.string('must be a non-empty string'), v.nonEmpty('must be a non-empty string')),
+    ),
+    schema: v.optional(
+      v.pipe(v.string(SCHEMA_NAME), v.regex(/^[a-z_][a-z0-9_]{0,62}$/, SCHEMA_NAME)),
+      'evrmore_auth',
+    ),
+    graceRetentionMs: v.optional(integer(0, undefined, 'must be a non-negative integer'), 60_000),
+    now: v.optional(fn<() => number>(), () => Date.now),
+  }),
+  v.check(
+    (o) => (o.pool === undefined) !== (o.connectionString === undefined),
+    'pass exactly one of `pool` or `connectionString`',
+  ),
+);
+
 /**
  * Creates a Postgres store. Run `await store.migrate()` once before use (at start-up).
  *
@@ -171,34 +200,15 @@ function toSession(r: SessionRow): SessionRecord {
  * ```
  */
 export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('createPostgresStore: options must be an object');
-  }
-  const { pool: given, connectionString } = options;
-  if ((given === undefined) === (connectionString === undefined)) {
-    throw new TypeError('createPostgresStore: pass exactly one of `pool` or `connectionString`');
-  }
-  if (
-    connectionString !== undefined &&
-    (typeof connectionString !== 'string' || connectionString.length === 0)
-  ) {
-    throw new TypeError('createPostgresStore: `connectionString` must be a non-empty string');
-  }
-  const schema = options.schema ?? 'evrmore_auth';
-  if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new TypeError(
-      'createPostgresStore: `schema` must match /^[a-z_][a-z0-9_]{0,62}$/ (unquoted identifier)',
-    );
-  }
-  const graceRetentionMs = options.graceRetentionMs ?? 60_000;
-  if (!Number.isInteger(graceRetentionMs) || graceRetentionMs < 0) {
-    throw new TypeError('createPostgresStore: `graceRetentionMs` must be a non-negative integer');
-  }
-  const clock = options.now ?? Date.now;
-  if (typeof clock !== 'function') {
-    throw new TypeError('createPostgresStore: `now` must be a function');
-  }
-
+  const {
+    pool: given,
+    connectionString,
+    schema,
+    graceRetentionMs,
+    now: clock,
+  } = parseOptions('createPostgresStore', POSTGRES_STORE_OPTIONS, options, {
+    quote: (path) => `\`${path}\``,
+  });
   const owned = given === undefined;
   const pool: Pool = given ?? new pg.Pool({ ...PG_POOL_DEFAULTS, connectionString });
   if (owned) pool.on('error', () => {}); // idle-client errors; queries report their own

@@ -26,6 +26,8 @@ import {
   type RotateRefreshResult,
   type SessionRecord,
 } from '../store.js';
+import * as v from 'valibot';
+import { fn, integer, parseOptions } from '../config/validate.js';
 import { failClosedLimiter, guard } from './backend-errors.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 import { redisKeys } from './redis-keys.js';
@@ -207,6 +209,43 @@ function parseSession(h: Record<string, string>): SessionRecord | null {
   };
 }
 
+const retention = (fallback: number) =>
+  v.optional(integer(0, undefined, 'must be a non-negative integer'), fallback);
+/** {@link RedisStoreOptions} with their defaults. */
+const REDIS_STORE_OPTIONS = v.pipe(
+  v.custom<RedisStoreOptions>(
+    (x) => typeof x === 'object' && x !== null,
+    'options must be an object',
+  ),
+  v.object({
+    client: v.optional(
+      v.custom<Redis | Cluster>(
+        (x) => typeof x === 'object' && x !== null,
+        'must be an ioredis client',
+      ),
+    ),
+    url: v.optional(
+      v.pipe(v.string('must be a non-empty string'), v.nonEmpty('must be a non-empty string')),
+    ),
+    keyPrefix: v.optional(
+      v.pipe(
+        v.string('must be a string without `{` or `}`'),
+        v.regex(/^[^{}]*$/, 'must be a string without `{` or `}`'),
+      ),
+      DEFAULT_PREFIX,
+    ),
+    graceRetentionMs: retention(60_000),
+    revokedRetentionMs: retention(60_000),
+    challengeRetentionMs: retention(60_000),
+    readyTimeoutMs: retention(2000),
+    now: v.optional(fn<() => number>(), () => Date.now),
+  }),
+  v.check(
+    (o) => (o.client === undefined) !== (o.url === undefined),
+    'pass exactly one of `client` or `url`',
+  ),
+);
+
 /**
  * Creates a Redis store. Pass an ioredis client (`client`) or a `url`.
  *
@@ -223,39 +262,18 @@ function parseSession(h: Record<string, string>): SessionRecord | null {
  * ```
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('createRedisStore: options must be an object');
-  }
-  const { client: given, url } = options;
-  if ((given === undefined) === (url === undefined)) {
-    throw new TypeError('createRedisStore: pass exactly one of `client` or `url`');
-  }
-  if (url !== undefined && (typeof url !== 'string' || url.length === 0)) {
-    throw new TypeError('createRedisStore: `url` must be a non-empty string');
-  }
-  const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
-  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
-    throw new TypeError('createRedisStore: `keyPrefix` must be a string without `{` or `}`');
-  }
-  const graceRetentionMs = options.graceRetentionMs ?? 60_000;
-  if (!Number.isInteger(graceRetentionMs) || graceRetentionMs < 0) {
-    throw new TypeError('createRedisStore: `graceRetentionMs` must be a non-negative integer');
-  }
-  const revokedRetentionMs = options.revokedRetentionMs ?? 60_000;
-  if (!Number.isInteger(revokedRetentionMs) || revokedRetentionMs < 0) {
-    throw new TypeError('createRedisStore: `revokedRetentionMs` must be a non-negative integer');
-  }
-  const challengeRetentionMs = options.challengeRetentionMs ?? 60_000;
-  if (!Number.isInteger(challengeRetentionMs) || challengeRetentionMs < 0) {
-    throw new TypeError('createRedisStore: `challengeRetentionMs` must be a non-negative integer');
-  }
-  const readyTimeoutMs = options.readyTimeoutMs ?? 2000;
-  if (!Number.isInteger(readyTimeoutMs) || readyTimeoutMs < 0) {
-    throw new TypeError('createRedisStore: `readyTimeoutMs` must be a non-negative integer');
-  }
-  const now = options.now ?? Date.now;
-  if (typeof now !== 'function') throw new TypeError('createRedisStore: `now` must be a function');
-
+  const {
+    client: given,
+    url,
+    keyPrefix: prefix,
+    graceRetentionMs,
+    revokedRetentionMs,
+    challengeRetentionMs,
+    readyTimeoutMs,
+    now,
+  } = parseOptions('createRedisStore', REDIS_STORE_OPTIONS, options, {
+    quote: (path) => `\`${path}\``,
+  });
   const owned = given === undefined;
   const client: Redis | Cluster = given ?? new Redis(url!, REDIS_CLIENT_DEFAULTS);
   if (owned) client.on('error', () => {}); // failures surface per command as StoreUnavailableError

@@ -1,0 +1,117 @@
+// The one way options are validated (as request bodies are): a valibot schema, run once at
+// start-up. A failure throws a TypeError naming the factory, the option's path and the problem:
+// `createRateLimits: rateLimits.challenge.perIp.points must be an integer ≥ 1`.
+//
+// Messages in the schemas below say what is wrong *without* the option's name (`must be a
+// boolean`); `parseOptions` puts the path in front. An issue without a path (a check over the
+// whole options object) carries its whole sentence.
+import * as v from 'valibot';
+
+/** Any valibot schema (sync). */
+export type OptionsSchema = v.GenericSchema<unknown, unknown>;
+
+/** How `parseOptions` writes an issue's path: `a.b[0].c` by default. */
+function dotPath(issue: v.BaseIssue<unknown>): string {
+  let out = '';
+  for (const item of issue.path ?? []) {
+    const key = item.key as unknown;
+    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/**
+ * Validate `input` against `schema` and return its output (defaults applied). Throws
+ * `TypeError(`${caller}: ${path} ${message}`)` for the first issue; `root` is the option's own
+ * name in front of every path (`rateLimits`), `quote` wraps the path (`` `keyPrefix` ``).
+ *
+ * @example
+ * ```ts
+ * const { maxEntries } = parseOptions('createEvrmoreAuth', v.object({ maxEntries: integer(0, 1e7, 10_000) }), input, { root: 'tokenCache' });
+ * ```
+ */
+export function parseOptions<S extends OptionsSchema>(
+  caller: string,
+  schema: S,
+  input: unknown,
+  options: { root?: string; quote?: (path: string) => string } = {},
+): v.InferOutput<S> {
+  const result = v.safeParse(schema, input, { abortEarly: true });
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const relative = dotPath(issue);
+  const root = options.root ?? '';
+  let path =
+    root === ''
+      ? relative
+      : relative === ''
+        ? root
+        : `${root}${relative.startsWith('[') ? '' : '.'}${relative}`;
+  if (path !== '' && options.quote) path = options.quote(path);
+  throw new TypeError(`${caller}: ${path === '' ? '' : `${path} `}${issue.message}`);
+}
+
+/** `must be an integer from min to max` (or `≥ min` without a max). */
+function integerMessage(min: number, max: number | undefined): string {
+  return max === undefined
+    ? `must be an integer ≥ ${min}`
+    : `must be an integer from ${min} to ${max}`;
+}
+
+/**
+ * A safe integer from `min` to `max` (inclusive; no `max`: any safe integer ≥ `min`), with the
+ * message `must be an integer from min to max` (or `≥ min`), or `message` if given.
+ *
+ * @example
+ * ```ts
+ * v.optional(integer(30, 86_400), 900)
+ * ```
+ */
+export function integer(min: number, max?: number, message = integerMessage(min, max)) {
+  return v.pipe(
+    v.number(message),
+    v.safeInteger(message),
+    v.minValue(min, message),
+    v.maxValue(max ?? Number.MAX_SAFE_INTEGER, message),
+  );
+}
+
+/**
+ * A function of type `F` (`must be a function`, or `message`). As a default, wrap a function in
+ * another (`v.optional(fn(), () => Date.now)`): valibot calls a function default to get the value.
+ */
+export function fn<F extends (...args: never[]) => unknown>(message = 'must be a function') {
+  return v.custom<F>((x) => typeof x === 'function', message);
+}
+
+/** A boolean (`must be a boolean`). */
+export const boolean = v.boolean('must be a boolean');
+
+/**
+ * A plain object (not an array, not null) with exactly these `entries`: any other key is
+ * refused (`is not a known option`). `message` is for a value that is not an object.
+ *
+ * @example
+ * ```ts
+ * options({ points: integer(1), duration: integer(1) }, 'must be an object { points, duration }')
+ * ```
+ */
+export function options<const E extends v.ObjectEntries>(
+  entries: E,
+  message = 'must be an object',
+) {
+  const object = v.strictObject(entries, (issue) => {
+    if (issue.expected === 'never') return 'is not a known option';
+    // a required option is missing: its own schema says what it must be
+    const key = issue.path?.at(-1)?.key as keyof E;
+    const missing = v.safeParse(entries[key] as OptionsSchema, undefined);
+    return missing.success ? 'is required' : missing.issues[0].message;
+  });
+  return v.pipe(
+    v.custom<v.InferInput<typeof object>>(
+      (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+      message,
+    ),
+    object,
+  );
+}
