@@ -1,6 +1,5 @@
-// MFA configuration: validated at start-up (createEvrmoreAuth), kept per runtime.
+// MFA configuration: validated at start-up (createEvrmoreAuth), kept on the runtime (`rt.mfa`).
 import type { RandomBytes } from '../crypto.js';
-import type { AuthRuntime } from '../runtime.js';
 import { createSecretBox, type MfaEncryptionKey, type SecretBox } from './secret-box.js';
 
 /**
@@ -157,34 +156,4 @@ export function resolveMfaConfig(
     maxAttemptsPerToken: int('maxAttemptsPerToken', c.maxAttemptsPerToken, 5, 1, 10),
     bindUserAgent,
   };
-}
-
-const registry = new WeakMap<AuthRuntime, ResolvedMfaConfig>();
-
-/**
- * Validate `mfa` and attach it to the runtime `createEvrmoreAuth` built (called once there).
- *
- * @example
- * ```ts
- * installMfa(rt, config.mfa); // throws TypeError on a bad or missing key
- * ```
- */
-export function installMfa(rt: AuthRuntime, mfa: unknown): void {
-  const resolved = resolveMfaConfig(mfa, {
-    domain: rt.config.domain,
-    randomBytes: rt.config.randomBytes,
-  });
-  if (resolved) registry.set(rt, resolved);
-}
-
-/**
- * The MFA configuration of a runtime, `null` when MFA is not configured.
- *
- * @example
- * ```ts
- * if (mfaConfigOf(auth.runtime) === null) console.log('MFA is off');
- * ```
- */
-export function mfaConfigOf(rt: AuthRuntime): ResolvedMfaConfig | null {
-  return registry.get(rt) ?? null;
 }

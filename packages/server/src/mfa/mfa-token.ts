@@ -3,9 +3,8 @@
 // is accepted nowhere but `POST /auth/mfa/verify`; the store keeps only its hash.
 import { EvrmoreAuthError, type MfaRequiredResponse } from '@evrmore-auth/core';
 import { randomToken, sha256Base64Url } from '../crypto.js';
-import type { RequestContext } from '../http.js';
+import type { RequestContext } from '../http/request.js';
 import type { AuthRuntime } from '../runtime.js';
-import { mfaConfigOf } from './config.js';
 
 /**
  * What `/auth/verify` produces for an enrolled address: the 200 body, no cookies, no session.
@@ -59,7 +58,7 @@ export async function startMfaSignIn(
   rt: AuthRuntime,
   options: { address: string; nonce: string; context: RequestContext },
 ): Promise<MfaPendingResult> {
-  const m = mfaConfigOf(rt);
+  const m = rt.mfa;
   if (m === null)
     throw new EvrmoreAuthError('unavailable', {
       detail: 'this address uses a second factor, which is not configured on this server',
@@ -128,7 +127,7 @@ export async function putMfaTokenBack(
   key: string,
   state: MfaTokenState,
 ): Promise<boolean> {
-  const m = mfaConfigOf(rt);
+  const m = rt.mfa;
   if (m === null || state.attempts >= m.maxAttemptsPerToken) return false;
   if (!(rt.config.now() < state.expiresAt)) return false;
   await rt.store.putOnce(key, JSON.stringify(state), state.expiresAt);

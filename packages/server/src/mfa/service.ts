@@ -6,12 +6,12 @@ import {
   type TotpSetupResponse,
 } from '@evrmore-auth/core';
 import type { AuthIdentity } from '../authenticate.js';
-import type { RequestContext } from '../http.js';
+import type { RequestContext } from '../http/request.js';
 import { eventBase, type AuthRuntime } from '../runtime.js';
 import { completeSignIn, type SignInResult } from '../sign-in.js';
 import type { MfaRecord } from '../store.js';
 import { containsHash, generateBackupCodes, hashBackupCode } from './backup-codes.js';
-import { mfaConfigOf, type ResolvedMfaConfig } from './config.js';
+import type { ResolvedMfaConfig } from './config.js';
 import { putMfaTokenBack, takeMfaToken } from './mfa-token.js';
 import { SecretBoxError } from './secret-box.js';
 import { generateTotpSecret, matchTotpCode, totpSecretBase32, totpUri } from './totp.js';
@@ -22,7 +22,7 @@ const aad = (address: string, purpose: Purpose): string =>
   `evrmore-auth mfa v1\n${purpose}\n${address}`;
 
 function requireMfa(rt: AuthRuntime): ResolvedMfaConfig {
-  const m = mfaConfigOf(rt);
+  const m = rt.mfa;
   if (m === null)
     throw new EvrmoreAuthError('not_found', { detail: 'MFA is not configured on this server' });
   return m;
