@@ -17,11 +17,29 @@ import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
  * const { address, sessionId, claims } = await auth.authenticate(request);
  * ```
  */
-export interface AuthIdentity<Claims extends ExtraClaims = ExtraClaims> {
+export interface AuthIdentity<Claims extends object = ExtraClaims> {
   address: string;
   sessionId: string;
   claims: AccessTokenClaims & Claims;
 }
+
+/**
+ * The application's claims as the Express and Fastify adapters type `req.auth` / `request.auth`
+ * (their request types are global, so they cannot follow one auth instance's `Claims` the way
+ * `authenticate()` and Hono's `c.get('auth')` do): declare your claims here once.
+ *
+ * @example
+ * ```ts
+ * declare module '@evrmore-auth/server' {
+ *   interface RegisteredClaims {
+ *     roles: string[];
+ *   }
+ * }
+ * app.get('/api/me', requireAuth(auth), (req, res) => res.json(req.auth!.claims.roles));
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface RegisteredClaims {}
 
 /**
  * Options of {@link authenticateRequest}.

@@ -114,7 +114,7 @@ export interface AuthInternals {
 const INTERNALS = Symbol.for('@evrmore-auth/server.internals');
 
 /** The internals of an auth instance made by {@link createEvrmoreAuth}. */
-export function internalsOf(auth: EvrmoreAuth<never> | EvrmoreAuth): AuthInternals {
+export function internalsOf(auth: EvrmoreAuth): AuthInternals {
   const internals = (auth as unknown as { [INTERNALS]?: AuthInternals })[INTERNALS];
   if (internals === undefined) throw new TypeError('pass the object createEvrmoreAuth returned');
   return internals;

@@ -10,7 +10,7 @@ export type {
   EvrmoreAuthConfig,
   ExtraClaims,
 } from './config.js';
-export type { AuthenticateOptions, AuthIdentity } from './authenticate.js';
+export type { AuthenticateOptions, AuthIdentity, RegisteredClaims } from './authenticate.js';
 export type { RateLimitConfig } from './rate-limit.js';
 export type { MfaConfig, MfaEncryptionKey } from './mfa/index.js';
 export type { KeyConfig, SigningAlgorithm } from './keys.js';

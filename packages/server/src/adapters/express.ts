@@ -1,6 +1,6 @@
 // Express adapter (`@evrmore-auth/server/express`): mounts the auth routes and guards app routes.
 import type { Request, RequestHandler } from 'express';
-import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
+import type { AuthenticateOptions, AuthIdentity, RegisteredClaims } from '../authenticate.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import type { AuthRequest } from '../http/request.js';
 import { fromNodeRequest, nodeHeaders, requestUrl, writeReply } from './node.js';
@@ -9,8 +9,9 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** The verified caller, set by {@link requireAuth}. */
-      auth?: AuthIdentity;
+      /** The verified caller, set by {@link requireAuth}; its claims type is
+       *  `RegisteredClaims` (declare the application's claims there). */
+      auth?: AuthIdentity<RegisteredClaims>;
     }
   }
 }
@@ -98,7 +99,7 @@ export function requireAuth(auth: EvrmoreAuth, options: RequireAuthOptions = {})
     // Only the authorization and cookie headers are read: no fetch Request is built.
     auth.authenticate({ headers: nodeHeaders(req) }, options).then(
       (identity) => {
-        req.auth = identity;
+        req.auth = identity as AuthIdentity<RegisteredClaims>;
         next();
       },
       (err: unknown) => {

@@ -7,7 +7,7 @@ import type {
   FastifyRequest,
   preHandlerAsyncHookHandler,
 } from 'fastify';
-import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
+import type { AuthenticateOptions, AuthIdentity, RegisteredClaims } from '../authenticate.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import type { Reply } from '../http/reply.js';
 import type { AuthRequest } from '../http/request.js';
@@ -15,8 +15,9 @@ import { fromNodeRequest, nodeHeaders, requestUrl } from './node.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The verified caller, set by {@link requireAuth} (`null` on unguarded routes). */
-    auth: AuthIdentity | null;
+    /** The verified caller, set by {@link requireAuth} (`null` on unguarded routes); its claims
+     *  type is `RegisteredClaims` (declare the application's claims there). */
+    auth: AuthIdentity<RegisteredClaims> | null;
   }
 }
 
@@ -132,7 +133,10 @@ export function requireAuth(
   const { errorReply } = internalsOf(auth);
   return async function evrmoreRequireAuth(request, reply) {
     try {
-      request.auth = await auth.authenticate({ headers: nodeHeaders(request.raw) }, options);
+      request.auth = (await auth.authenticate(
+        { headers: nodeHeaders(request.raw) },
+        options,
+      )) as AuthIdentity<RegisteredClaims>;
     } catch (err) {
       sendReply(reply, errorReply(err, authRequest(request), { bearer: 'credentials' }));
       return reply;

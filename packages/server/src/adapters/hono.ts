@@ -1,21 +1,23 @@
 // Hono adapter (`@evrmore-auth/server/hono`): auth routes as middleware and a guard for app routes.
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
+import type { ExtraClaims } from '../config.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import { toResponse } from '../http/reply.js';
 import type { HeaderReader } from '../http/request.js';
 import { fromNodeRequest, nodeHeaders } from './node.js';
 
 /**
- * The Hono `Variables` the guard sets: `c.get('auth')` is the verified caller.
+ * The Hono `Variables` the guard sets: `c.get('auth')` is the verified caller, with the claims
+ * type of the auth instance (`createEvrmoreAuth<Claims>`).
  *
  * @example
  * ```ts
- * const app = new Hono<{ Variables: EvrmoreAuthVariables }>();
+ * const app = new Hono<{ Variables: EvrmoreAuthVariables<{ roles: string[] }> }>();
  * ```
  */
-export interface EvrmoreAuthVariables {
-  auth: AuthIdentity;
+export interface EvrmoreAuthVariables<Claims extends ExtraClaims = ExtraClaims> {
+  auth: AuthIdentity<Claims>;
 }
 
 /**
@@ -122,14 +124,14 @@ export type RequireAuthOptions = AuthenticateOptions;
  * );
  * ```
  */
-export function requireAuth(
-  auth: EvrmoreAuth,
+export function requireAuth<Claims extends ExtraClaims = ExtraClaims>(
+  auth: EvrmoreAuth<Claims>,
   options: RequireAuthOptions = {},
-): MiddlewareHandler<{ Variables: EvrmoreAuthVariables }> {
+): MiddlewareHandler<{ Variables: EvrmoreAuthVariables<Claims> }> {
   if (!auth || typeof auth.authenticate !== 'function')
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
   return async (c, next) => {
-    let identity: AuthIdentity;
+    let identity: AuthIdentity<Claims>;
     const incoming = nodeIncoming(c, false);
     // Only the authorization and cookie headers are read.
     const headers: HeaderReader = incoming ? nodeHeaders(incoming) : c.req.raw.headers;

@@ -1,0 +1,107 @@
+// createEvrmoreAuth's own contract: the claims provider (its context, the old name refused) and
+// typed claims (checked by tsc: `pnpm typecheck` fails if a claims type is lost).
+import express from 'express';
+import { Hono } from 'hono';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import * as expressAdapter from './adapters/express.js';
+import * as fastifyAdapter from './adapters/fastify.js';
+import * as honoAdapter from './adapters/hono.js';
+import type { AuthIdentity, RegisteredClaims } from './authenticate.js';
+import type { ClaimsContext, EvrmoreAuthConfig } from './config.js';
+import { createEvrmoreAuth, type EvrmoreAuth } from './create-auth.js';
+import { createHarness } from './testing/harness.js';
+
+// What an application declares once for the Express and Fastify request types.
+declare module './authenticate.js' {
+  interface RegisteredClaims {
+    typedClaimsTest?: 'registered';
+  }
+}
+
+describe('claims provider', () => {
+  it('passing the old onSignIn throws a TypeError naming the new option', () => {
+    const config = { domain: 'example.com', production: false, onSignIn: () => ({}) };
+    expect(() => createEvrmoreAuth(config as unknown as EvrmoreAuthConfig)).toThrow(
+      new TypeError(
+        'createEvrmoreAuth: onSignIn was renamed to claims: claims: ({ address, sessionId, reason }) => ({ … })',
+      ),
+    );
+  });
+
+  it('is asked at sign-in and at every refresh with the address, session, reason and client', async () => {
+    const seen: ClaimsContext[] = [];
+    const h = await createHarness({
+      claims: (context) => {
+        seen.push(context);
+        return { n: seen.length };
+      },
+    });
+    const s = await h.signIn();
+    const res = await h.request('POST', '/auth/refresh', {
+      headers: {
+        'x-requested-with': 'evrmore-auth',
+        cookie: `__Secure-evrmore-rt=${s.refreshToken}; __Host-evrmore-fgp=${s.fingerprint}`,
+      },
+    });
+    expect(res.status).toBe(200);
+    const base = {
+      address: s.tokens.session.address,
+      sessionId: s.tokens.session.id,
+      ip: '203.0.113.7',
+      userAgent: null,
+    };
+    expect(seen).toEqual([
+      { ...base, reason: 'sign-in' },
+      { ...base, reason: 'refresh' },
+    ]);
+  });
+});
+
+describe('typed claims (checked by tsc)', () => {
+  type AppClaims = { roles: string[]; plan: 'free' | 'pro' };
+
+  it('createEvrmoreAuth<Claims> carries the claims type to authenticate() and the adapters', () => {
+    const auth = createEvrmoreAuth<AppClaims>({
+      domain: 'example.com',
+      production: false,
+      claims: async ({ address }) => ({ roles: [address], plan: 'free' }),
+    });
+    type Identity = Awaited<ReturnType<typeof auth.authenticate>>;
+    expectTypeOf<Identity>().toEqualTypeOf<AuthIdentity<AppClaims>>();
+    expectTypeOf<Identity['claims']['roles']>().toEqualTypeOf<string[]>();
+    expectTypeOf<Identity['claims']['plan']>().toEqualTypeOf<'free' | 'pro'>();
+    expectTypeOf<Identity['claims']['sub']>().toEqualTypeOf<string>();
+
+    // Hono: c.get('auth') has the instance's claims.
+    const app = new Hono();
+    app.get('/me', honoAdapter.requireAuth(auth), (c) => {
+      expectTypeOf(c.get('auth').claims.roles).toEqualTypeOf<string[]>();
+      expectTypeOf(c.get('auth').claims.plan).toEqualTypeOf<'free' | 'pro'>();
+      return c.text('ok');
+    });
+
+    // Express and Fastify: the request type is global, so it carries RegisteredClaims.
+    const ex = express();
+    ex.get('/me', expressAdapter.requireAuth(auth), (req, res) => {
+      expectTypeOf(req.auth!.claims.typedClaimsTest).toEqualTypeOf<'registered' | undefined>();
+      res.end();
+    });
+    expectTypeOf<NonNullable<import('fastify').FastifyRequest['auth']>>().toEqualTypeOf<
+      AuthIdentity<RegisteredClaims>
+    >();
+    expectTypeOf(fastifyAdapter.requireAuth).parameter(0).toEqualTypeOf<EvrmoreAuth>();
+
+    // A typed instance is still an EvrmoreAuth (what the adapters take).
+    expectTypeOf(auth).toExtend<EvrmoreAuth>();
+  });
+
+  it('the claims provider must return the declared claims', () => {
+    createEvrmoreAuth<AppClaims>({
+      domain: 'example.com',
+      production: false,
+      // @ts-expect-error `plan` must be 'free' or 'pro'
+      claims: () => ({ roles: [], plan: 'gold' }),
+    });
+    expect(true).toBe(true);
+  });
+});
