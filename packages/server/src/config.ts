@@ -15,6 +15,8 @@ import type { AuthStore } from './store.js';
 import type { SessionCheckConfig, TokenCacheConfig } from './token-cache.js';
 import { webRandomBytes, type RandomBytes } from './crypto.js';
 import { defaultBackend } from './verify-backend.js';
+import * as v from 'valibot';
+import { boolean, fn, integer, parseOptions } from './config/validate.js';
 import {
   resolveTrustedProxies,
   type ResolvedTrustedProxies,
@@ -234,36 +236,215 @@ export interface ResolvedConfig {
 
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/;
 const BASE_PATH = /^(?:\/[A-Za-z0-9._~-]+)+$/;
-
-function fail(message: string): never {
-  throw new TypeError(`createEvrmoreAuth: ${message}`);
-}
-
-function seconds(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-    fail(`${name} must be an integer from ${min} to ${max}`);
-  return value;
-}
-
-function httpOrigin(name: string, value: unknown): URL {
-  if (typeof value !== 'string') fail(`${name} must be an absolute http(s) URL`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    fail(`${name} must be an absolute http(s) URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    fail(`${name} must be an absolute http(s) URL`);
-  if (url.username || url.password) fail(`${name} must not contain credentials`);
-  return url;
-}
+const STORE_METHODS = [
+  'putChallenge',
+  'consumeChallenge',
+  'createSession',
+  'getSession',
+  'listSessions',
+  'revokeSession',
+  'revokeSessions',
+  'rotateRefresh',
+  'getMfa',
+  'createRateLimiter',
+] as const;
 
 function readProductionFlag(): boolean {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   return proc?.env?.NODE_ENV === 'production';
 }
+
+/** What is wrong with a `uri` or an `allowedOrigins` entry, or `null`. */
+function httpUrlProblem(value: unknown): string | null {
+  let url: URL;
+  try {
+    url = new URL(value as string);
+  } catch {
+    return 'must be an absolute http(s) URL';
+  }
+  if (typeof value !== 'string' || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+    return 'must be an absolute http(s) URL';
+  if (url.username || url.password) return 'must not contain credentials';
+  return null;
+}
+
+/** What is wrong with an `allowedOrigins` entry, or `null`. */
+function originProblem(value: unknown): string | null {
+  if (value === '*') return 'must not be "*" (credentials are sent)';
+  const problem = httpUrlProblem(value);
+  if (problem !== null) return problem;
+  return new URL(value as string).origin === value
+    ? null
+    : 'must be an origin like "https://example.com" (no path or trailing slash)';
+}
+
+/** An http(s) URL: `message` computed from the value (`problem` returns null when it is fine). */
+const url = (problem: (value: unknown) => string | null) =>
+  v.custom<string>(
+    (x) => problem(x) === null,
+    (issue) => problem(issue.input) ?? '',
+  );
+
+const cookieName = v.pipe(
+  v.string('must be a valid cookie name'),
+  v.regex(COOKIE_NAME, 'must be a valid cookie name'),
+);
+/** An integer number of seconds from `min` to `max`, `fallback` when omitted. */
+const seconds = (fallback: number, min: number, max: number) =>
+  v.optional(integer(min, max), fallback);
+
+/**
+ * The options of `createEvrmoreAuth`, validated in one pass; each default is the one documented
+ * with `@default` on {@link EvrmoreAuthConfig}. Options other modules own (`keys`,
+ * `trustedProxies`, `rateLimits`, `mfa`, `tokenCache`, …) are checked by their own schemas.
+ */
+const CONFIG = v.pipe(
+  v.custom<EvrmoreAuthConfig>(
+    (x) => typeof x === 'object' && x !== null,
+    'config must be an object',
+  ),
+  v.object({
+    domain: v.custom<string>(
+      (x) => typeof x === 'string' && isValidSignInDomain(x),
+      (issue) => {
+        const port = typeof issue.input === 'string' ? /:(\d+)$/.exec(issue.input)?.[1] : undefined;
+        return port !== undefined && (Number(port) < 1 || Number(port) > 65535)
+          ? 'port must be from 1 to 65535'
+          : 'must be an RFC 3986 authority (host[:port]) without scheme or path';
+      },
+    ),
+    uri: v.optional(url(httpUrlProblem)),
+    statement: v.optional(
+      v.custom<string>(
+        (x) =>
+          typeof x === 'string' &&
+          x.length > 0 &&
+          x.length <= 512 &&
+          !/[\n\r\u2028\u2029]/.test(x) &&
+          x === x.trim(),
+        'must be a single line of 1-512 characters without surrounding spaces',
+      ),
+    ),
+    issuer: v.optional(
+      v.pipe(
+        v.string('must be a non-empty string'),
+        v.minLength(1, 'must be a non-empty string'),
+        v.maxLength(512, 'must be a non-empty string'),
+      ),
+    ),
+    audience: v.optional(
+      v.pipe(
+        v.string('must be a non-empty string'),
+        v.minLength(1, 'must be a non-empty string'),
+        v.maxLength(512, 'must be a non-empty string'),
+      ),
+    ),
+    network: v.optional(
+      v.custom<Network>(
+        (x) =>
+          typeof x === 'object' &&
+          x !== null &&
+          typeof (x as Network).chainId === 'string' &&
+          typeof (x as Network).messagePrefix === 'string',
+        'must be a Network (evrmore, evrmoreTestnet or defineNetwork(...))',
+      ),
+      () => evrmore,
+    ),
+    backend: v.optional(
+      v.custom<Secp256k1Backend>(
+        (x) =>
+          typeof x === 'object' &&
+          x !== null &&
+          typeof (x as Secp256k1Backend).recover === 'function',
+        'must be a Secp256k1Backend (nobleBackend, nativeBackend, tinySecp256k1Backend)',
+      ),
+    ),
+    keys: v.optional(v.custom<KeyConfig[]>(() => true)), // keys.ts checks them
+    accessTokenTtlSeconds: seconds(900, 30, 86_400),
+    challengeTtlSeconds: seconds(300, 30, 3_600),
+    refreshAbsoluteTtlSeconds: seconds(2_592_000, 60, 31_536_000),
+    refreshIdleTtlSeconds: seconds(604_800, 60, 31_536_000),
+    refreshGraceSeconds: seconds(10, 0, 60),
+    refreshRetrySeconds: seconds(60, 0, 3_600),
+    clockToleranceSeconds: seconds(30, 0, 300),
+    allowedOrigins: v.optional(v.array(url(originProblem), 'must be an array of origins')),
+    hsts: v.optional(
+      v.picklist(['auto', 'always', 'never'], 'must be "auto", "always" or "never"'),
+      'auto',
+    ),
+    basePath: v.optional(
+      v.pipe(
+        v.string('must start with "/" and not end with "/" (e.g. "/auth")'),
+        v.regex(BASE_PATH, 'must start with "/" and not end with "/" (e.g. "/auth")'),
+      ),
+      '/auth',
+    ),
+    cookies: v.optional(
+      v.pipe(
+        v.object(
+          {
+            secure: v.optional(boolean, true),
+            fingerprintName: v.optional(cookieName),
+            refreshName: v.optional(cookieName),
+          },
+          'must be an object',
+        ),
+        // a `__Host-`/`__Secure-` cookie name needs `cookies.secure`
+        ...(['fingerprintName', 'refreshName'] as const).map((name) =>
+          v.forward(
+            v.check(
+              (c: { secure: boolean; fingerprintName?: string; refreshName?: string }) =>
+                c.secure || !/^__(?:Host|Secure)-/.test(c[name] ?? ''),
+              'with a __Host-/__Secure- prefix needs cookies.secure',
+            ),
+            [name],
+          ),
+        ),
+      ),
+      {},
+    ),
+    production: v.optional(boolean, readProductionFlag),
+    claims: v.optional(fn<NonNullable<EvrmoreAuthConfig['claims']>>()),
+    onEvent: v.optional(fn<NonNullable<EvrmoreAuthConfig['onEvent']>>()),
+    now: v.optional(
+      fn<() => number>('must be a function returning epoch milliseconds'),
+      () => Date.now,
+    ),
+    randomBytes: v.optional(fn<RandomBytes>(), () => webRandomBytes),
+    store: v.optional(
+      v.custom<AuthStore>(
+        (x) =>
+          STORE_METHODS.every(
+            (m) => typeof (x as Record<string, unknown> | null)?.[m] === 'function',
+          ),
+        (issue) => {
+          const s = issue.input as Record<string, unknown> | null;
+          const missing = STORE_METHODS.find((m) => typeof s?.[m] !== 'function');
+          return `must implement AuthStore (missing ${missing})`;
+        },
+      ),
+    ),
+  }),
+  v.forward(
+    v.check(
+      (c) => c.refreshIdleTtlSeconds <= c.refreshAbsoluteTtlSeconds,
+      'must not exceed refreshAbsoluteTtlSeconds',
+    ),
+    ['refreshIdleTtlSeconds'],
+  ),
+  v.forward(
+    v.check(
+      (c) =>
+        c.uri === undefined || [c.domain, c.domain.toLowerCase()].includes(new URL(c.uri).host),
+      'must be on the configured domain',
+    ),
+    ['uri'],
+  ),
+  v.check(
+    (c) => !c.production || c.keys !== undefined,
+    'keys are required in production (refusing to start with ephemeral keys)',
+  ),
+);
 
 /**
  * Validate `config` and apply defaults; throws `TypeError('createEvrmoreAuth: …')`.
@@ -274,201 +455,50 @@ function readProductionFlag(): boolean {
  * ```
  */
 export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
-  if (typeof config !== 'object' || config === null) fail('config must be an object');
-  const { domain } = config;
-  if (typeof domain !== 'string' || !isValidSignInDomain(domain)) {
-    const port = typeof domain === 'string' ? /:(\d+)$/.exec(domain)?.[1] : undefined;
-    if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
-      fail('domain port must be from 1 to 65535');
-    fail('domain must be an RFC 3986 authority (host[:port]) without scheme or path');
-  }
-
-  const uriUrl = httpOrigin('uri', config.uri ?? `https://${domain}`);
-  const uri = config.uri ?? `https://${domain}`;
-  if (uriUrl.host !== domain.toLowerCase() && uriUrl.host !== domain)
-    fail('uri must be on the configured domain');
-  const origin = uriUrl.origin;
-
-  if (config.statement !== undefined) {
-    if (
-      typeof config.statement !== 'string' ||
-      config.statement.length === 0 ||
-      config.statement.length > 512 ||
-      /[\n\r\u2028\u2029]/.test(config.statement) ||
-      config.statement !== config.statement.trim()
-    )
-      fail('statement must be a single line of 1-512 characters without surrounding spaces');
-  }
-  const issuer = config.issuer ?? origin;
-  if (typeof issuer !== 'string' || issuer.length === 0 || issuer.length > 512)
-    fail('issuer must be a non-empty string');
-  const audience = config.audience ?? origin;
-  if (typeof audience !== 'string' || audience.length === 0 || audience.length > 512)
-    fail('audience must be a non-empty string');
-
-  const network = config.network ?? evrmore;
-  if (
-    typeof network !== 'object' ||
-    network === null ||
-    typeof network.chainId !== 'string' ||
-    typeof network.messagePrefix !== 'string'
-  )
-    fail('network must be a Network (evrmore, evrmoreTestnet or defineNetwork(...))');
-
-  const backend = config.backend ?? defaultBackend(config.logger);
-  if (typeof backend !== 'object' || backend === null || typeof backend.recover !== 'function')
-    fail('backend must be a Secp256k1Backend (nobleBackend, nativeBackend, tinySecp256k1Backend)');
-
-  if (config.keys !== undefined) validateKeyConfigs(config.keys);
-
-  const accessTokenTtlSeconds = seconds(
-    'accessTokenTtlSeconds',
-    config.accessTokenTtlSeconds,
-    900,
-    30,
-    86_400,
-  );
-  const challengeTtlSeconds = seconds(
-    'challengeTtlSeconds',
-    config.challengeTtlSeconds,
-    300,
-    30,
-    3_600,
-  );
-  const refreshAbsoluteTtlSeconds = seconds(
-    'refreshAbsoluteTtlSeconds',
-    config.refreshAbsoluteTtlSeconds,
-    2_592_000,
-    60,
-    31_536_000,
-  );
-  const refreshIdleTtlSeconds = seconds(
-    'refreshIdleTtlSeconds',
-    config.refreshIdleTtlSeconds,
-    604_800,
-    60,
-    31_536_000,
-  );
-  if (refreshIdleTtlSeconds > refreshAbsoluteTtlSeconds)
-    fail('refreshIdleTtlSeconds must not exceed refreshAbsoluteTtlSeconds');
-  const refreshGraceSeconds = seconds('refreshGraceSeconds', config.refreshGraceSeconds, 10, 0, 60);
-  const refreshRetrySeconds = seconds(
-    'refreshRetrySeconds',
-    config.refreshRetrySeconds,
-    60,
-    0,
-    3_600,
-  );
-  const clockToleranceSeconds = seconds(
-    'clockToleranceSeconds',
-    config.clockToleranceSeconds,
-    30,
-    0,
-    300,
-  );
-
-  let allowedOrigins: string[] = [origin];
-  if (config.allowedOrigins !== undefined) {
-    if (!Array.isArray(config.allowedOrigins)) fail('allowedOrigins must be an array of origins');
-    allowedOrigins = config.allowedOrigins.map((o, i) => {
-      if (o === '*') fail(`allowedOrigins[${i}] must not be "*" (credentials are sent)`);
-      const url = httpOrigin(`allowedOrigins[${i}]`, o);
-      if (url.origin !== o)
-        fail(
-          `allowedOrigins[${i}] must be an origin like "https://example.com" (no path or trailing slash)`,
-        );
-      return url.origin;
-    });
-  }
-
-  const trustedProxies = resolveTrustedProxies(
-    config.trustedProxies,
-    'createEvrmoreAuth: trustedProxies',
-  );
-  const hsts = config.hsts ?? 'auto';
-  if (hsts !== 'auto' && hsts !== 'always' && hsts !== 'never')
-    fail('hsts must be "auto", "always" or "never"');
-
-  const basePath = config.basePath ?? '/auth';
-  if (typeof basePath !== 'string' || !BASE_PATH.test(basePath))
-    fail('basePath must start with "/" and not end with "/" (e.g. "/auth")');
-
-  const c = config.cookies ?? {};
-  if (typeof c !== 'object' || c === null) fail('cookies must be an object');
-  const secure = c.secure ?? true;
-  if (typeof secure !== 'boolean') fail('cookies.secure must be a boolean');
-  const fingerprintName = c.fingerprintName ?? (secure ? '__Host-evrmore-fgp' : 'evrmore-fgp');
-  const refreshName = c.refreshName ?? (secure ? '__Secure-evrmore-rt' : 'evrmore-rt');
-  for (const [name, v] of [
-    ['cookies.fingerprintName', fingerprintName],
-    ['cookies.refreshName', refreshName],
-  ] as const) {
-    if (typeof v !== 'string' || !COOKIE_NAME.test(v)) fail(`${name} must be a valid cookie name`);
-    if (!secure && (v.startsWith('__Host-') || v.startsWith('__Secure-')))
-      fail(`${name} with a __Host-/__Secure- prefix needs cookies.secure`);
-  }
-  if (fingerprintName === refreshName)
-    fail('cookies.fingerprintName and cookies.refreshName must differ');
-
-  const production = config.production ?? readProductionFlag();
-  if (typeof production !== 'boolean') fail('production must be a boolean');
-  if (production && config.keys === undefined)
-    fail('keys are required in production (refusing to start with ephemeral keys)');
-
-  if ('onSignIn' in config)
+  if (typeof config === 'object' && config !== null && 'onSignIn' in config)
     throw new TypeError(
       'createEvrmoreAuth: onSignIn was renamed to claims: claims: ({ address, sessionId, reason }) => ({ … })',
     );
-  if (config.claims !== undefined && typeof config.claims !== 'function')
-    fail('claims must be a function');
-  if (config.onEvent !== undefined && typeof config.onEvent !== 'function')
-    fail('onEvent must be a function');
-  const now = config.now ?? Date.now;
-  if (typeof now !== 'function') fail('now must be a function returning epoch milliseconds');
-  const randomBytes = config.randomBytes ?? webRandomBytes;
-  if (typeof randomBytes !== 'function') fail('randomBytes must be a function');
-  if (config.store !== undefined) {
-    const s = config.store as unknown as Record<string, unknown>;
-    for (const m of [
-      'putChallenge',
-      'consumeChallenge',
-      'createSession',
-      'getSession',
-      'listSessions',
-      'revokeSession',
-      'revokeSessions',
-      'rotateRefresh',
-      'getMfa',
-      'createRateLimiter',
-    ])
-      if (typeof s?.[m] !== 'function') fail(`store must implement AuthStore (missing ${m})`);
-  }
-
+  const c = parseOptions('createEvrmoreAuth', CONFIG, config);
+  if (c.keys !== undefined) validateKeyConfigs(c.keys);
+  const uri = c.uri ?? `https://${c.domain}`;
+  const origin = new URL(uri).origin;
+  const { secure } = c.cookies;
+  const fingerprintName =
+    c.cookies.fingerprintName ?? (secure ? '__Host-evrmore-fgp' : 'evrmore-fgp');
+  const refreshName = c.cookies.refreshName ?? (secure ? '__Secure-evrmore-rt' : 'evrmore-rt');
+  if (fingerprintName === refreshName)
+    throw new TypeError(
+      'createEvrmoreAuth: cookies.fingerprintName and cookies.refreshName must differ',
+    );
   return {
-    domain,
+    domain: c.domain,
     uri,
     origin,
-    statement: config.statement,
-    issuer,
-    audience,
-    network,
-    backend,
-    keys: config.keys,
-    accessTokenTtlSeconds,
-    challengeTtlSeconds,
-    refreshIdleTtlSeconds,
-    refreshAbsoluteTtlSeconds,
-    refreshGraceSeconds,
-    refreshRetrySeconds,
-    clockToleranceSeconds,
-    allowedOrigins,
-    trustedProxies,
-    hsts,
-    basePath,
+    statement: c.statement,
+    issuer: c.issuer ?? origin,
+    audience: c.audience ?? origin,
+    network: c.network,
+    backend: c.backend ?? defaultBackend(config.logger),
+    keys: c.keys,
+    accessTokenTtlSeconds: c.accessTokenTtlSeconds,
+    challengeTtlSeconds: c.challengeTtlSeconds,
+    refreshIdleTtlSeconds: c.refreshIdleTtlSeconds,
+    refreshAbsoluteTtlSeconds: c.refreshAbsoluteTtlSeconds,
+    refreshGraceSeconds: c.refreshGraceSeconds,
+    refreshRetrySeconds: c.refreshRetrySeconds,
+    clockToleranceSeconds: c.clockToleranceSeconds,
+    allowedOrigins: c.allowedOrigins?.map((o) => new URL(o).origin) ?? [origin],
+    trustedProxies: resolveTrustedProxies(
+      config.trustedProxies,
+      'createEvrmoreAuth: trustedProxies',
+    ),
+    hsts: c.hsts,
+    basePath: c.basePath,
     cookies: { secure, fingerprintName, refreshName },
-    production,
-    now,
-    randomBytes,
+    production: c.production,
+    now: c.now,
+    randomBytes: c.randomBytes,
   };
 }
 

@@ -1,4 +1,6 @@
 // MFA configuration: validated at start-up (createEvrmoreAuth), kept on the runtime (`rt.mfa`).
+import * as v from 'valibot';
+import { boolean, integer, options, parseOptions } from '../config/validate.js';
 import type { RandomBytes } from '../crypto.js';
 import { createSecretBox, type MfaEncryptionKey, type SecretBox } from './secret-box.js';
 
@@ -69,15 +71,6 @@ export interface ResolvedMfaConfig {
   bindUserAgent: boolean;
 }
 
-const P = 'createEvrmoreAuth: mfa';
-
-function int(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-    throw new TypeError(`${P}.${name} must be an integer from ${min} to ${max}`);
-  return value;
-}
-
 /**
  * The issuer an authenticator app shows when none is configured: the domain's host. Valid for
  * every valid domain: the port goes, an IPv6 literal's `:` (which otpauth labels cannot hold)
@@ -104,56 +97,56 @@ export function resolveMfaConfig(
   defaults: { domain: string; randomBytes: RandomBytes },
 ): ResolvedMfaConfig | null {
   if (mfa === undefined) return null;
-  if (typeof mfa !== 'object' || mfa === null || Array.isArray(mfa))
-    throw new TypeError(`${P} must be an object { encryptionKeys, … }`);
-  const c = mfa as Record<string, unknown>;
-  const known = [
-    'encryptionKeys',
-    'issuer',
-    'window',
-    'backupCodeCount',
-    'backupCodesLowThreshold',
-    'tokenTtlSeconds',
-    'maxAttemptsPerToken',
-    'bindUserAgent',
-  ];
-  for (const key of Object.keys(c))
-    if (!known.includes(key)) throw new TypeError(`${P}.${key} is not a known option`);
-  if (c.encryptionKeys === undefined)
-    throw new TypeError(
-      `${P}.encryptionKeys is required: MFA secrets are only stored encrypted (32 random bytes per key)`,
-    );
+  const c = parseOptions('createEvrmoreAuth', MFA_CONFIG, mfa, { root: 'mfa' });
   const box = createSecretBox({
-    keys: c.encryptionKeys as MfaEncryptionKey[],
+    keys: c.encryptionKeys,
     randomBytes: defaults.randomBytes,
-    errorPrefix: `${P}.encryptionKeys`,
+    errorPrefix: 'createEvrmoreAuth: mfa.encryptionKeys',
   });
   const issuer = c.issuer ?? defaultIssuer(defaults.domain);
-  if (
-    typeof issuer !== 'string' ||
-    issuer.length === 0 ||
-    issuer.length > 100 ||
-    issuer.includes(':')
-  )
-    throw new TypeError(`${P}.issuer must be 1-100 characters without ":"`);
-  const bindUserAgent = c.bindUserAgent ?? true;
-  if (typeof bindUserAgent !== 'boolean')
-    throw new TypeError(`${P}.bindUserAgent must be a boolean`);
-  const backupCodeCount = int('backupCodeCount', c.backupCodeCount, 10, 5, 20);
-  return {
-    box,
-    issuer,
-    window: int('window', c.window, 1, 0, 2),
-    backupCodeCount,
-    backupCodesLowThreshold: int(
-      'backupCodesLowThreshold',
-      c.backupCodesLowThreshold,
-      3,
-      0,
-      backupCodeCount,
-    ),
-    tokenTtlSeconds: int('tokenTtlSeconds', c.tokenTtlSeconds, 300, 60, 900),
-    maxAttemptsPerToken: int('maxAttemptsPerToken', c.maxAttemptsPerToken, 5, 1, 10),
-    bindUserAgent,
-  };
+  return { ...c, box, issuer };
 }
+
+const ISSUER = 'must be 1-100 characters without ":"';
+/** The `mfa` option with its defaults (as documented on {@link MfaConfig}). */
+const MFA_CONFIG = v.pipe(
+  options(
+    {
+      // shapes and strength of the keys: createSecretBox
+      encryptionKeys: v.custom<MfaEncryptionKey[]>(
+        (x) => x !== undefined,
+        'is required: MFA secrets are only stored encrypted (32 random bytes per key)',
+      ),
+      issuer: v.optional(
+        v.pipe(
+          v.string(ISSUER),
+          v.minLength(1, ISSUER),
+          v.maxLength(100, ISSUER),
+          v.excludes(':', ISSUER),
+        ),
+      ),
+      window: v.optional(integer(0, 2), 1),
+      backupCodeCount: v.optional(integer(5, 20), 10),
+      // from 0 to backupCodeCount: checked below
+      backupCodesLowThreshold: v.optional(
+        v.custom<number>(() => true),
+        3,
+      ),
+      tokenTtlSeconds: v.optional(integer(60, 900), 300),
+      maxAttemptsPerToken: v.optional(integer(1, 10), 5),
+      bindUserAgent: v.optional(boolean, true),
+    },
+    'must be an object { encryptionKeys, … }',
+  ),
+  v.forward(
+    v.check(
+      (c) =>
+        Number.isSafeInteger(c.backupCodesLowThreshold) &&
+        c.backupCodesLowThreshold >= 0 &&
+        c.backupCodesLowThreshold <= c.backupCodeCount,
+      (issue) =>
+        `must be an integer from 0 to ${(issue.input as { backupCodeCount: number }).backupCodeCount}`,
+    ),
+    ['backupCodesLowThreshold'],
+  ),
+);
