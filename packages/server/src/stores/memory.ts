@@ -3,6 +3,7 @@
 // with TTL eviction; a session keeps its current refresh hash and at most REFRESH_HISTORY_LIMIT
 // rotated ones, and a grace blob only while it can still be served; revoked sessions are freed at
 // once, expired ones (and blobs past their window) at the next sweep.
+import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import {
   isLive,
@@ -143,8 +144,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     options,
   );
 
-  const challenges = new Map<string, ChallengeRecord>();
-  const once = new Map<string, { value: string; expiresAt: number }>();
+  // Bounded: at the cap, the oldest entry goes (after the expired ones, see makeRoom).
+  const challenges = new LRUCache<string, ChallengeRecord>({ max: maxChallenges });
+  const once = new LRUCache<string, { value: string; expiresAt: number }>({ max: maxOnce });
   const sessions = new Map<string, Family>();
   const byAddress = new Map<string, Set<string>>();
   /** Refresh hash (current or remembered) -> session id. */
@@ -152,22 +154,28 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const mfa = new Map<string, MfaRecord>();
   let lastSweep = now();
 
-  /** Make room in an insertion-ordered map: expired from the front, then the oldest. */
-  function makeRoom<V extends { expiresAt: number }>(
-    map: Map<string, V>,
-    cap: number,
+  /**
+   * Before adding to a full cache, drop the expired entries at its old end, so a new entry
+   * replaces them rather than a live one; the cache itself then evicts the oldest if still full.
+   */
+  function makeRoom<V extends { expiresAt: number }>(cache: LRUCache<string, V>, t: number): void {
+    if (cache.size < cache.max) return;
+    const expired: string[] = [];
+    for (const key of cache.rkeys()) {
+      if (cache.peek(key)!.expiresAt > t) break;
+      expired.push(key);
+    }
+    for (const key of expired) cache.delete(key);
+  }
+
+  /** Drop every expired entry of a cache. */
+  function dropExpired<V extends { expiresAt: number }>(
+    cache: LRUCache<string, V>,
     t: number,
   ): void {
-    if (map.size < cap) return;
-    for (const [key, value] of map) {
-      if (value.expiresAt > t) break;
-      map.delete(key);
-    }
-    while (map.size >= cap) {
-      const oldest = map.keys().next();
-      if (oldest.done) break;
-      map.delete(oldest.value);
-    }
+    const expired: string[] = [];
+    for (const [key, value] of cache.entries()) if (value.expiresAt <= t) expired.push(key);
+    for (const key of expired) cache.delete(key);
   }
 
   function dropSession(id: string): void {
@@ -189,8 +197,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
   function sweep(t = now()): void {
     lastSweep = t;
-    for (const [k, c] of challenges) if (c.expiresAt <= t) challenges.delete(k);
-    for (const [k, o] of once) if (o.expiresAt <= t) once.delete(k);
+    dropExpired(challenges, t);
+    dropExpired(once, t);
     for (const [id, f] of sessions) {
       if (f.session.expiresAt <= t || f.session.idleExpiresAt <= t) dropSession(id);
       else for (const h of f.blobs) if (f.rotated.get(h)!.blobUntil <= t) dropBlob(f, h);
@@ -215,7 +223,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     putChallenge(record) {
       const t = maybeSweep();
       challenges.delete(record.nonce);
-      makeRoom(challenges, maxChallenges, t);
+      makeRoom(challenges, t);
       challenges.set(record.nonce, { ...record });
       return Promise.resolve();
     },
@@ -364,7 +372,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     putOnce(key, value, expiresAt) {
       const t = maybeSweep();
       once.delete(key);
-      makeRoom(once, maxOnce, t);
+      makeRoom(once, t);
       once.set(key, { value, expiresAt });
       return Promise.resolve();
     },
