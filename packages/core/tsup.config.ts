@@ -14,7 +14,17 @@ const shared: Options = {
 };
 
 export default defineConfig([
-  { ...shared, format: ['esm'] },
+  {
+    ...shared,
+    format: ['esm'],
+    // One ESM file per source module (index.js re-exports them). With `sideEffects: false`, a
+    // bundler then drops whole modules an app does not use, with their dependencies: the browser
+    // client uses no address codec, so bs58check (whose top-level `bs58checkBase(sha256x2)` call a
+    // bundler must otherwise keep) and its SHA-256 stay out of its bundle (`pnpm bench bundle-size`).
+    entry: ['src/**/*.ts', '!src/**/*.test.ts', '!src/**/*.d.ts'],
+    bundle: false,
+    dts: { entry: shared.entry as Record<string, string> },
+  },
   {
     ...shared,
     format: ['cjs'],
