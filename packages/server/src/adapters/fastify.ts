@@ -7,6 +7,7 @@ import type {
   FastifyRequest,
   preHandlerAsyncHookHandler,
 } from 'fastify';
+import fp from 'fastify-plugin';
 import type { AuthenticateOptions, AuthIdentity, RegisteredClaims } from '../authenticate.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import type { Reply } from '../http/reply.js';
@@ -67,6 +68,15 @@ async function routes(fastify: FastifyInstance, auth: EvrmoreAuth): Promise<void
     fastify.route({ method: [...methods], url, handler: handle, exposeHeadRoute: false });
 }
 
+const plugin: FastifyPluginAsync<EvrmoreAuthPluginOptions> = async (fastify, options) => {
+  const auth = options?.auth;
+  if (!auth || typeof auth.handler !== 'function')
+    throw new TypeError(
+      'evrmoreAuthPlugin: options.auth must be the object createEvrmoreAuth returned',
+    );
+  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
+  await fastify.register(async (scope) => routes(scope, auth));
+};
 /**
  * Fastify plugin serving every auth route under `auth.basePath`. Inside its own scope it removes
  * Fastify's body parsers, so the handler reads the raw body itself (byte-exact, 16 KiB limit,
@@ -74,6 +84,8 @@ async function routes(fastify: FastifyInstance, auth: EvrmoreAuth): Promise<void
  * `request.auth` decorator that {@link requireAuth} fills. The TCP peer address
  * (`request.raw.socket.remoteAddress`) is passed as `handler(request, { ip })`; Fastify's
  * `trustProxy` is not used for the client IP (configure `trustedProxies` on the auth instead).
+ * Wrapped with `fastify-plugin`, so the decorator is visible to the app while the routes keep
+ * their own scope.
  *
  * @example
  * ```ts
@@ -88,20 +100,7 @@ async function routes(fastify: FastifyInstance, auth: EvrmoreAuth): Promise<void
  * await app.listen({ port: 3000 });
  * ```
  */
-export const evrmoreAuthPlugin: FastifyPluginAsync<EvrmoreAuthPluginOptions> = async (
-  fastify,
-  options,
-) => {
-  const auth = options?.auth;
-  if (!auth || typeof auth.handler !== 'function')
-    throw new TypeError(
-      'evrmoreAuthPlugin: options.auth must be the object createEvrmoreAuth returned',
-    );
-  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
-  await fastify.register(async (scope) => routes(scope, auth));
-};
-// Like fastify-plugin: the decorator is visible to the app; the routes keep their own scope.
-(evrmoreAuthPlugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+export const evrmoreAuthPlugin = fp(plugin, { name: '@evrmore-auth/server', fastify: '5.x' });
 
 /**
  * Options of {@link requireAuth}.

@@ -1,4 +1,6 @@
+import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
 import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
 import { edJwk, ORIGIN, wallet } from '../testing/harness.js';
@@ -42,6 +44,31 @@ describe('Hono adapter', () => {
       headers: { authorization: `Bearer ${tokens.accessToken}`, cookie: fgp },
     });
     expect(await me.json()).toEqual({ address: w.address });
+  });
+
+  it("requireAuth throws HTTPException: by default the client gets the problem+json; the app's onError can shape it", async () => {
+    const auth = await makeAuth();
+    const plain = new Hono();
+    plain.get('/api/me', requireAuth(auth), (c) => c.text('never'));
+    const res = await plain.request(`${ORIGIN}/api/me`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(await res.json()).toMatchObject({ status: 401, code: 'token_missing' });
+
+    const shaped = new Hono();
+    shaped.onError((err, c) => {
+      if (err instanceof HTTPException && err.cause instanceof EvrmoreAuthError)
+        return c.json({ error: err.cause.code }, err.status);
+      return c.text('other', 500);
+    });
+    shaped.get('/api/me', requireAuth(auth), (c) => c.text('never'));
+    const custom = await shaped.request(`${ORIGIN}/api/me`, {
+      headers: { authorization: 'Bearer nope' },
+    });
+    expect(custom.status).toBe(401);
+    expect(await custom.json()).toEqual({ error: 'token_invalid' });
   });
 
   it('other paths reach the app', async () => {

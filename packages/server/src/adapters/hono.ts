@@ -1,5 +1,7 @@
 // Hono adapter (`@evrmore-auth/server/hono`): auth routes as middleware and a guard for app routes.
 import type { Context, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
@@ -115,7 +117,10 @@ export type RequireAuthOptions = AuthenticateOptions;
 
 /**
  * Hono middleware for the application's own routes: puts the verified identity in
- * `c.get('auth')`, or answers the problem+json error (401 / 403 `insufficient_scope`).
+ * `c.get('auth')`, or throws Hono's `HTTPException` (401, 403 `insufficient_scope`, 503) whose
+ * `res` is the problem+json Response (with `WWW-Authenticate: Bearer`). Without an `onError`,
+ * Hono answers that Response as it is; an app's `onError` can shape it (`err.getResponse()`,
+ * `err.status`, `err.cause` is the `EvrmoreAuthError`).
  *
  * @example
  * ```ts
@@ -138,7 +143,8 @@ export function requireAuth<Claims extends ExtraClaims = ExtraClaims>(
     try {
       identity = await auth.authenticate({ headers }, options);
     } catch (err) {
-      return auth.errorResponse(err, c.req.raw);
+      const res = auth.errorResponse(err, c.req.raw);
+      throw new HTTPException(res.status as ContentfulStatusCode, { res, cause: err });
     }
     c.set('auth', identity);
     await next();
