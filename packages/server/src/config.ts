@@ -86,6 +86,14 @@ export interface CookieConfig {
   fingerprintName?: string;
   /** @default '__Secure-evrmore-rt' when secure, else 'evrmore-rt' */
   refreshName?: string;
+  /**
+   * The session hint: a script-readable cookie holding `1` (no secret) that lives as long as the
+   * refresh cookie, so `@evrmore-auth/client` skips `/refresh` on a page load when there is no
+   * session to restore (no 401, no spent rate-limit points for anonymous visitors). `false` turns
+   * it off (the client then always tries `/refresh`, as it does when the API is on another host).
+   * @default 'evrmore_auth_hint'
+   */
+  hintName?: string | false;
 }
 
 /**
@@ -228,7 +236,12 @@ export interface ResolvedConfig {
   trustedProxies: ResolvedTrustedProxies | null;
   hsts: 'auto' | 'always' | 'never';
   basePath: string;
-  cookies: { secure: boolean; fingerprintName: string; refreshName: string };
+  cookies: {
+    secure: boolean;
+    fingerprintName: string;
+    refreshName: string;
+    hintName: string | false;
+  };
   production: boolean;
   now: () => number;
   randomBytes: RandomBytes;
@@ -386,15 +399,23 @@ const CONFIG = v.pipe(
             secure: v.optional(boolean, true),
             fingerprintName: v.optional(cookieName),
             refreshName: v.optional(cookieName),
+            hintName: v.optional(
+              v.union([cookieName, v.literal(false)], 'must be a valid cookie name or false'),
+              'evrmore_auth_hint',
+            ),
           },
           'must be an object',
         ),
         // a `__Host-`/`__Secure-` cookie name needs `cookies.secure`
-        ...(['fingerprintName', 'refreshName'] as const).map((name) =>
+        ...(['fingerprintName', 'refreshName', 'hintName'] as const).map((name) =>
           v.forward(
             v.check(
-              (c: { secure: boolean; fingerprintName?: string; refreshName?: string }) =>
-                c.secure || !/^__(?:Host|Secure)-/.test(c[name] ?? ''),
+              (c: {
+                secure: boolean;
+                fingerprintName?: string;
+                refreshName?: string;
+                hintName: string | false;
+              }) => c.secure || !/^__(?:Host|Secure)-/.test(c[name] || ''),
               'with a __Host-/__Secure- prefix needs cookies.secure',
             ),
             [name],
@@ -467,9 +488,10 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
   const fingerprintName =
     c.cookies.fingerprintName ?? (secure ? '__Host-evrmore-fgp' : 'evrmore-fgp');
   const refreshName = c.cookies.refreshName ?? (secure ? '__Secure-evrmore-rt' : 'evrmore-rt');
-  if (fingerprintName === refreshName)
+  const { hintName } = c.cookies;
+  if (new Set([fingerprintName, refreshName, hintName]).size !== 3)
     throw new TypeError(
-      'createEvrmoreAuth: cookies.fingerprintName and cookies.refreshName must differ',
+      'createEvrmoreAuth: cookies.fingerprintName, cookies.refreshName and cookies.hintName must differ',
     );
   return {
     domain: c.domain,
@@ -495,7 +517,7 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     ),
     hsts: c.hsts,
     basePath: c.basePath,
-    cookies: { secure, fingerprintName, refreshName },
+    cookies: { secure, fingerprintName, refreshName, hintName },
     production: c.production,
     now: c.now,
     randomBytes: c.randomBytes,
@@ -503,7 +525,7 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
 }
 
 /**
- * Claims the application may not set through {@link EvrmoreAuthConfig.onSignIn}.
+ * Claims the application may not set through the claims provider ({@link EvrmoreAuthConfig.claims}).
  *
  * @example
  * ```ts

@@ -2,7 +2,7 @@
 // detection revokes the session.
 import { EvrmoreAuthError, type TokenResponse } from '@evrmore-auth/core';
 import { openGraceBlob, sealGraceBlob } from './crypto.js';
-import { refreshCookie } from './http/cookies.js';
+import { refreshCookies } from './http/cookies.js';
 import type { RequestContext } from './http/request.js';
 import { hashRefreshToken, newRefreshToken, refreshTokenSessionId } from './refresh-token.js';
 import { eventBase, type AuthRuntime } from './runtime.js';
@@ -116,7 +116,7 @@ export async function refreshSession(
         address: session.address,
         sessionId,
       });
-      return { tokens, setCookies: [refreshCookie(config, newToken, session)], grace: false };
+      return { tokens, setCookies: refreshCookies(config, newToken, session), grace: false };
     }
     case 'grace': {
       const opened = await openGraceBlob(refreshToken, result.graceBlob);
@@ -131,7 +131,7 @@ export async function refreshSession(
       });
       return {
         tokens: set.tokens,
-        setCookies: [refreshCookie(config, set.refreshToken, result.session)],
+        setCookies: refreshCookies(config, set.refreshToken, result.session),
         grace: true,
       };
     }

@@ -1,9 +1,10 @@
 // Every success row and every server-produced error code of PROTOCOL.md §3–7, through `handler`.
 import { EvrmoreAuthError, evrmoreTestnet, parseSignInMessage } from '@evrmore-auth/core';
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from './config.js';
 import { createMemoryStore } from './stores/memory.js';
 import { StoreUnavailableError } from './store.js';
-import { ORIGIN, T0, createHarness, problem, wallet } from './testing/harness.js';
+import { ORIGIN, T0, createHarness, problem, wallet } from '../test/harness.js';
 
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',
@@ -234,13 +235,17 @@ describe('sessions, logout, JWKS', () => {
     expect((await h.request('GET', '/auth/session', { headers: b.authHeaders })).status).toBe(200);
   });
 
-  it('POST /auth/logout: 204, session revoked, both cookies cleared, refresh token dead', async () => {
+  it('POST /auth/logout: 204, session revoked, cookies cleared, refresh token dead', async () => {
     const h = await createHarness();
     const s = await h.signIn();
     const res = await h.request('POST', '/auth/logout', { headers: s.authHeaders, body: {} });
     expect(res.status).toBe(204);
     const cleared = res.headers.getSetCookie();
-    expect(cleared).toHaveLength(2);
+    expect(cleared.map((c) => c.slice(0, c.indexOf('=')))).toEqual([
+      '__Secure-evrmore-rt',
+      '__Host-evrmore-fgp',
+      'evrmore_auth_hint',
+    ]);
     for (const c of cleared) expect(c).toMatch(/=; Path=[^;]+; Max-Age=0/);
     expect(
       (await problem(await h.request('GET', '/auth/session', { headers: s.authHeaders }))).code,
@@ -370,6 +375,66 @@ describe('RFC 6750: WWW-Authenticate on bearer-protected routes', () => {
     expect(www(verify)).toBeNull();
     const challenge = await h.request('POST', '/auth/challenge', { body: {} });
     expect(www(challenge)).toBeNull();
+  });
+});
+
+describe('session hint cookie (lets the client skip /refresh for anonymous visitors)', () => {
+  const hintOf = (res: Response) =>
+    res.headers.getSetCookie().find((c) => c.startsWith('evrmore_auth_hint='));
+
+  async function verify(h: Awaited<ReturnType<typeof createHarness>>) {
+    const w = wallet();
+    const { message } = await h.challenge(w);
+    return h.request('POST', '/auth/verify', { body: { message, signature: w.sign(message) } });
+  }
+
+  it('is set with the refresh cookie on sign-in and refresh, script-readable, no secret', async () => {
+    const h = await createHarness();
+    const res = await verify(h);
+    expect(res.status).toBe(200);
+    const refresh = res.headers.getSetCookie().find((c) => c.startsWith('__Secure-evrmore-rt='))!;
+    const maxAge = /Max-Age=(\d+)/.exec(refresh)![1];
+    expect(hintOf(res)).toBe(
+      `evrmore_auth_hint=1; Path=/; Max-Age=${maxAge}; SameSite=Lax; Secure`,
+    );
+
+    const s = await h.signIn();
+    h.tick(60_000);
+    const r = await h.request('POST', '/auth/refresh', {
+      headers: {
+        origin: ORIGIN,
+        cookie: `__Secure-evrmore-rt=${s.refreshToken}; __Host-evrmore-fgp=${s.fingerprint}`,
+      },
+    });
+    expect(r.status).toBe(200);
+    expect(hintOf(r)).toMatch(/^evrmore_auth_hint=1; Path=\/; Max-Age=\d+; SameSite=Lax; Secure$/);
+  });
+
+  it('is cleared with the refresh cookie when a refresh fails', async () => {
+    const h = await createHarness();
+    const r = await h.request('POST', '/auth/refresh', {
+      headers: { origin: ORIGIN, cookie: '__Secure-evrmore-rt=unknown; __Host-evrmore-fgp=x' },
+    });
+    expect(r.status).toBe(401);
+    expect(hintOf(r)).toMatch(/^evrmore_auth_hint=; Path=\/; Max-Age=0; SameSite=Lax; Secure/);
+  });
+
+  it('cookies.hintName renames it; false turns it off', async () => {
+    const named = await createHarness({ cookies: { hintName: 'has-session' } });
+    const res = await verify(named);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith('has-session=1; Path=/;'))).toBe(
+      true,
+    );
+    const off = await createHarness({ cookies: { hintName: false } });
+    const res2 = await verify(off);
+    expect(res2.status).toBe(200);
+    expect(res2.headers.getSetCookie()).toHaveLength(2);
+    expect(() =>
+      resolveConfig({
+        domain: 'app.example.com',
+        cookies: { hintName: '__Host-x', secure: false },
+      }),
+    ).toThrow(/cookies\.hintName with a __Host-\/__Secure- prefix needs cookies\.secure/);
   });
 });
 

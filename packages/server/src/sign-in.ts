@@ -7,7 +7,7 @@ import {
   type TokenResponse,
 } from '@evrmore-auth/core';
 import { randomToken, sha256Base64Url } from './crypto.js';
-import { fingerprintCookie, refreshCookie } from './http/cookies.js';
+import { fingerprintCookie, refreshCookies } from './http/cookies.js';
 import type { RequestContext } from './http/request.js';
 import { startMfaSignIn, type MfaPendingResult } from './mfa/mfa-token.js';
 import { hashRefreshToken, newRefreshToken } from './refresh-token.js';
@@ -184,7 +184,7 @@ export async function completeSignIn(
     session,
     setCookies: [
       fingerprintCookie(config, fingerprint, session),
-      refreshCookie(config, refreshToken, session),
+      ...refreshCookies(config, refreshToken, session),
     ],
   };
 }

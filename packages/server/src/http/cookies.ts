@@ -1,5 +1,5 @@
 // Cookies: reading the request's, and the set-cookie values of the refresh and fingerprint
-// cookies (HttpOnly, SameSite=Strict).
+// cookies (HttpOnly, SameSite=Strict) and of the session hint (script-readable, no secret).
 import type { ResolvedConfig } from '../config.js';
 import type { SessionRecord } from '../store.js';
 import type { HeaderReader } from './request.js';
@@ -40,10 +40,13 @@ export interface CookieOptions {
   /** 0 clears the cookie. */
   maxAgeSeconds: number;
   secure: boolean;
+  /** Readable by the page's scripts (no HttpOnly) and sent on top-level navigations
+   *  (SameSite=Lax): only for values that are not secrets. */
+  scriptReadable?: boolean;
 }
 
 /**
- * A `set-cookie` value: always HttpOnly and SameSite=Strict.
+ * A `set-cookie` value: HttpOnly and SameSite=Strict unless `scriptReadable`.
  *
  * @example
  * ```ts
@@ -55,26 +58,34 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     `${name}=${value}`,
     `Path=${options.path}`,
     `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`,
-    'HttpOnly',
-    'SameSite=Strict',
+    ...(options.scriptReadable ? ['SameSite=Lax'] : ['HttpOnly', 'SameSite=Strict']),
   ];
   if (options.secure) parts.push('Secure');
   if (options.maxAgeSeconds <= 0) parts.push('Expires=Thu, 01 Jan 1970 00:00:00 GMT');
   return parts.join('; ');
 }
 
-/** The refresh cookie (path-scoped to the base path; lives until the session's idle or absolute end). */
-export function refreshCookie(
+/**
+ * The refresh cookie (path-scoped to the base path; lives until the session's idle or absolute
+ * end) and, unless disabled, the session hint cookie with the same lifetime: `1`, script-readable,
+ * `Path=/`, so the client can skip `/refresh` on a page load when there is no session to restore.
+ */
+export function refreshCookies(
   config: ResolvedConfig,
   token: string,
   session: Pick<SessionRecord, 'expiresAt' | 'idleExpiresAt'>,
-): string {
+): string[] {
   const until = Math.min(session.expiresAt, session.idleExpiresAt);
-  return serializeCookie(config.cookies.refreshName, token, {
-    path: config.basePath,
-    maxAgeSeconds: Math.ceil((until - config.now()) / 1000),
-    secure: config.cookies.secure,
-  });
+  const maxAgeSeconds = Math.ceil((until - config.now()) / 1000);
+  const { secure, refreshName, hintName } = config.cookies;
+  const cookies = [
+    serializeCookie(refreshName, token, { path: config.basePath, maxAgeSeconds, secure }),
+  ];
+  if (hintName !== false)
+    cookies.push(
+      serializeCookie(hintName, '1', { path: '/', maxAgeSeconds, secure, scriptReadable: true }),
+    );
+  return cookies;
 }
 
 /** The fingerprint cookie (Path=/, lives as long as the session can). */
@@ -90,11 +101,16 @@ export function fingerprintCookie(
   });
 }
 
-/** `set-cookie` values that clear both cookies. */
+/** `set-cookie` values that clear the refresh, fingerprint and hint cookies. */
 export function clearCookies(config: ResolvedConfig): string[] {
-  const { secure, fingerprintName, refreshName } = config.cookies;
-  return [
+  const { secure, fingerprintName, refreshName, hintName } = config.cookies;
+  const cookies = [
     serializeCookie(refreshName, '', { path: config.basePath, maxAgeSeconds: 0, secure }),
     serializeCookie(fingerprintName, '', { path: '/', maxAgeSeconds: 0, secure }),
   ];
+  if (hintName !== false)
+    cookies.push(
+      serializeCookie(hintName, '', { path: '/', maxAgeSeconds: 0, secure, scriptReadable: true }),
+    );
+  return cookies;
 }
