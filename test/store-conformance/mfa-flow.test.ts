@@ -13,7 +13,7 @@ import {
   problem,
   wallet,
   type Harness,
-} from '../../packages/server/src/testing/harness.js';
+} from '../../packages/server/test/harness.js';
 import type { MemoryStore } from '../../packages/server/src/stores/memory.js';
 import {
   DATABASE_URL,

@@ -9,7 +9,7 @@ import * as honoAdapter from './adapters/hono.js';
 import type { AuthIdentity, RegisteredClaims } from './authenticate.js';
 import type { ClaimsContext, EvrmoreAuthConfig } from './config.js';
 import { createEvrmoreAuth, type EvrmoreAuth } from './create-auth.js';
-import { createHarness } from './testing/harness.js';
+import { createHarness } from '../test/harness.js';
 
 // What an application declares once for the Express and Fastify request types.
 declare module './authenticate.js' {

@@ -211,7 +211,7 @@ describe('createEventSink', () => {
 
 describe('events of a full flow through the handler', () => {
   it('never contain a token, signature, cookie value or fingerprint, in onEvent or the log', async () => {
-    const { createHarness, cookieValue, wallet } = await import('./testing/harness.js');
+    const { createHarness, cookieValue, wallet } = await import('../test/harness.js');
     const logger = recorder();
     const h = await createHarness({ logger, anomaly: { threshold: 2 } });
     const secrets: string[] = [];

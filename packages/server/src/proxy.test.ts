@@ -6,7 +6,7 @@ import {
   requestIsHttps,
   resolveTrustedProxies,
 } from './proxy.js';
-import { createHarness, ORIGIN } from './testing/harness.js';
+import { createHarness, ORIGIN } from '../test/harness.js';
 
 const headers = (h: Record<string, string>) => new Headers(h);
 const trusted = (value: unknown) => resolveTrustedProxies(value, 'trustedProxies');

@@ -1,6 +1,6 @@
 // The routes' wiring of rate limits and lock-out (the limiter itself is tested in rate-limit.test.ts).
 import { describe, expect, it } from 'vitest';
-import { createHarness, problem, wallet } from './testing/harness.js';
+import { createHarness, problem, wallet } from '../test/harness.js';
 
 describe('rate limits wired into the routes', () => {
   it('challenge per IP + address: over the limit is 429 rate_limited with retry-after and a rate_limited event', async () => {

@@ -2,7 +2,7 @@ import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { describe, expect, it, vi } from 'vitest';
 import { createEvrmoreAuth, internalsOf } from './create-auth.js';
 import { createMemoryStore } from './stores/memory.js';
-import { createHarness, edJwk, ORIGIN, T0, wallet, type Harness } from './testing/harness.js';
+import { createHarness, edJwk, ORIGIN, T0, wallet, type Harness } from '../test/harness.js';
 
 function authRequest(headers: Record<string, string>): Request {
   return new Request(`${ORIGIN}/api/me`, { headers });

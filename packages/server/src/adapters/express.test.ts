@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
-import { edJwk, ORIGIN, wallet } from '../testing/harness.js';
+import { edJwk, ORIGIN, wallet } from '../../test/harness.js';
 import { evrmoreAuth, requireAuth } from './express.js';
 
 async function makeAuth(): Promise<EvrmoreAuth> {

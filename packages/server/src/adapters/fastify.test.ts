@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
-import { edJwk, ORIGIN } from '../testing/harness.js';
+import { edJwk, ORIGIN } from '../../test/harness.js';
 import { evrmoreAuthPlugin, requireAuth } from './fastify.js';
 
 async function makeAuth(): Promise<EvrmoreAuth> {

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
 import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
-import { edJwk, ORIGIN, wallet } from '../testing/harness.js';
+import { edJwk, ORIGIN, wallet } from '../../test/harness.js';
 import { evrmoreAuth, requireAuth, type EvrmoreAuthVariables } from './hono.js';
 
 async function makeAuth(): Promise<EvrmoreAuth> {

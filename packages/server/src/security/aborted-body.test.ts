@@ -6,8 +6,8 @@ import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
 import type { AuthEvent } from '../events.js';
-import { ADAPTERS, start, type Running } from '../adapters/servers.js';
-import { edJwk, ORIGIN, problem, wallet } from '../testing/harness.js';
+import { ADAPTERS, start, type Running } from '../../test/adapter-servers.js';
+import { edJwk, ORIGIN, problem, wallet } from '../../test/harness.js';
 
 const UNREADABLE = 'the request body could not be read';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHarness, problem } from '../testing/harness.js';
+import { createHarness, problem } from '../../test/harness.js';
 
 const FGP = '__Host-evrmore-fgp';
 
@@ -40,7 +40,7 @@ describe('fingerprint (token sidejacking)', () => {
 
   it('the right cookie authenticates; the fingerprint cookie is HttpOnly, Secure, SameSite=Strict, __Host-, Path=/', async () => {
     const h = await createHarness();
-    const w = (await import('../testing/harness.js')).wallet();
+    const w = (await import('../../test/harness.js')).wallet();
     const { message } = await h.challenge(w);
     const res = await h.request('POST', '/auth/verify', {
       body: { message, signature: w.sign(message) },

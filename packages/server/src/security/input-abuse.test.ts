@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHarness, problem, wallet } from '../testing/harness.js';
+import { createHarness, problem, wallet } from '../../test/harness.js';
 
 async function expectProblem(res: Response, status: number, code: string): Promise<void> {
   expect(res.status).toBe(status);

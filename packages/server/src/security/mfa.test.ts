@@ -12,7 +12,7 @@ import {
   type Harness,
   type SignedIn,
   type Wallet,
-} from '../testing/harness.js';
+} from '../../test/harness.js';
 
 const key = (seed: number): string =>
   btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, i) => (i * 37 + seed * 11) & 255)));

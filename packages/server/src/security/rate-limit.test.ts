@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { EvrmoreAuth } from '../create-auth.js';
 import type { AuthStore, RateLimiterOptions } from '../store.js';
 import { createMemoryStore } from '../stores/memory.js';
-import { createHarness, ORIGIN, problem, wallet } from '../testing/harness.js';
+import { createHarness, ORIGIN, problem, wallet } from '../../test/harness.js';
 
 function challengeFrom(
   auth: EvrmoreAuth,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError, type AuthStore } from '../store.js';
 import { createMemoryStore, type MemoryStore } from '../stores/memory.js';
-import { cookieValue, createHarness, problem, T0, type Harness } from '../testing/harness.js';
+import { cookieValue, createHarness, problem, T0, type Harness } from '../../test/harness.js';
 
 /** A memory store whose next rotateRefresh applies the rotation, then fails like a timeout. */
 function flakyStore(clock: () => number): MemoryStore & { failNextRotation: () => void } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cookieValue, createHarness, problem, wallet, type Harness } from '../testing/harness.js';
+import { cookieValue, createHarness, problem, wallet, type Harness } from '../../test/harness.js';
 
 const RT = '__Secure-evrmore-rt';
 const FGP = '__Host-evrmore-fgp';

@@ -1,6 +1,6 @@
 import { evrmoreTestnet } from '@evrmore-auth/core';
 import { describe, expect, it } from 'vitest';
-import { createHarness, problem, wallet } from '../testing/harness.js';
+import { createHarness, problem, wallet } from '../../test/harness.js';
 
 describe('replay protection', () => {
   it('a signed challenge works once; the second submission is challenge_unknown', async () => {

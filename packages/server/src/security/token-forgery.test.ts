@@ -9,7 +9,7 @@ import {
   type JWK,
 } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createHarness, edJwk, problem, type Harness, type SignedIn } from '../testing/harness.js';
+import { createHarness, edJwk, problem, type Harness, type SignedIn } from '../../test/harness.js';
 
 const b64u = (o: object): string => bytesToBase64Url(utf8ToBytes(JSON.stringify(o)));
 

@@ -6,10 +6,10 @@ import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
-import type { EvrmoreAuth } from '../create-auth.js';
-import * as ex from './express.js';
-import * as fa from './fastify.js';
-import * as ho from './hono.js';
+import type { EvrmoreAuth } from '../src/create-auth.js';
+import * as ex from '../src/adapters/express.js';
+import * as fa from '../src/adapters/fastify.js';
+import * as ho from '../src/adapters/hono.js';
 
 export type AdapterName = 'fetch' | 'express' | 'fastify' | 'hono';
 export const ADAPTERS: AdapterName[] = ['fetch', 'express', 'fastify', 'hono'];

@@ -8,10 +8,10 @@ import {
   type TokenResponse,
 } from '@evrmore-auth/core';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
-import type { EvrmoreAuthConfig } from '../config.js';
-import type { AuthEvent } from '../events.js';
-import { createMemoryStore, type MemoryStore } from '../stores/memory.js';
+import { createEvrmoreAuth, type EvrmoreAuth } from '../src/create-auth.js';
+import type { EvrmoreAuthConfig } from '../src/config.js';
+import type { AuthEvent } from '../src/events.js';
+import { createMemoryStore, type MemoryStore } from '../src/stores/memory.js';
 
 export const ORIGIN = 'https://app.example.com';
 export const T0 = Date.parse('2026-01-01T00:00:00.000Z');
