@@ -4,7 +4,7 @@
 import type { ErrorCode } from '@evrmore-auth/core';
 import { LRUCache } from 'lru-cache';
 import * as v from 'valibot';
-import { fn, integer, parseOptions } from './config/validate.js';
+import { factoryOptions, fn, integer, parseOptions } from './config/validate.js';
 
 /**
  * The kinds of audit event.
@@ -130,38 +130,32 @@ const WARN_TYPES = new Set<AuthEventType>([
 const SECRET_KEY = /token|signature|cookie|secret|password|fingerprint|otp|bearer|authorization/i;
 
 /** The options of {@link createEventSink}, with their defaults. */
-const EVENT_SINK_OPTIONS = v.pipe(
-  v.custom<Record<string, unknown>>(
-    (x) => typeof x === 'object' && x !== null,
-    'options must be an object',
+const EVENT_SINK_OPTIONS = factoryOptions({
+  onEvent: v.optional(fn<NonNullable<EventSinkOptions['onEvent']>>()),
+  logger: v.optional(
+    v.custom<PinoLikeLogger>(
+      (x) =>
+        typeof x === 'object' &&
+        x !== null &&
+        ['info', 'warn', 'error'].every(
+          (m) => typeof (x as Record<string, unknown>)[m] === 'function',
+        ),
+      'must have info, warn and error methods',
+    ),
   ),
-  v.object({
-    onEvent: v.optional(fn<NonNullable<EventSinkOptions['onEvent']>>()),
-    logger: v.optional(
-      v.custom<PinoLikeLogger>(
-        (x) =>
-          typeof x === 'object' &&
-          x !== null &&
-          ['info', 'warn', 'error'].every(
-            (m) => typeof (x as Record<string, unknown>)[m] === 'function',
-          ),
-        'must have info, warn and error methods',
-      ),
+  now: v.optional(fn<() => number>(), () => Date.now),
+  anomaly: v.optional(
+    v.object(
+      {
+        threshold: v.optional(integer(1, undefined, 'must be a positive integer'), 10),
+        windowMs: v.optional(integer(1, undefined, 'must be a positive integer'), 60_000),
+        maxKeys: v.optional(integer(1, undefined, 'must be a positive integer'), 10_000),
+      },
+      'must be an object',
     ),
-    now: v.optional(fn<() => number>(), () => Date.now),
-    anomaly: v.optional(
-      v.object(
-        {
-          threshold: v.optional(integer(1, undefined, 'must be a positive integer'), 10),
-          windowMs: v.optional(integer(1, undefined, 'must be a positive integer'), 60_000),
-          maxKeys: v.optional(integer(1, undefined, 'must be a positive integer'), 10_000),
-        },
-        'must be an object',
-      ),
-      {},
-    ),
-  }),
-);
+    {},
+  ),
+});
 
 /** Copy only the fields an event may have, so nothing unexpected rides along. */
 function sanitize(event: Omit<AuthEvent, 'at'>, at: string): AuthEvent {

@@ -115,3 +115,22 @@ export function options<const E extends v.ObjectEntries>(
     object,
   );
 }
+
+/**
+ * The options object of a factory: `options must be an object`, then `entries` (other keys are
+ * ignored, as TypeScript already flags them), then `checks` over the whole object.
+ *
+ * @example
+ * ```ts
+ * parseOptions('createMemoryStore', factoryOptions({ maxSessions: v.optional(integer(1), 100_000) }), options)
+ * ```
+ */
+export function factoryOptions<const E extends v.ObjectEntries>(entries: E) {
+  return v.pipe(
+    v.custom<v.InferInput<v.ObjectSchema<E, undefined>>>(
+      (x) => typeof x === 'object' && x !== null,
+      'options must be an object',
+    ),
+    v.object(entries),
+  );
+}

@@ -17,7 +17,7 @@ import {
   type SessionRecord,
 } from '../store.js';
 import * as v from 'valibot';
-import { fn, integer, parseOptions } from '../config/validate.js';
+import { factoryOptions, fn, integer, parseOptions } from '../config/validate.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 
 /**
@@ -110,19 +110,13 @@ interface Family {
 const positive = (fallback: number) =>
   v.optional(integer(1, undefined, 'must be a positive integer'), fallback);
 /** {@link MemoryStoreOptions} with their defaults. */
-const MEMORY_STORE_OPTIONS = v.pipe(
-  v.custom<MemoryStoreOptions>(
-    (x) => typeof x === 'object' && x !== null,
-    'options must be an object',
-  ),
-  v.object({
-    maxChallenges: positive(100_000),
-    maxSessions: positive(100_000),
-    maxOnce: positive(100_000),
-    sweepIntervalMs: positive(60_000),
-    now: v.optional(fn<() => number>(), () => Date.now),
-  }),
-);
+const MEMORY_STORE_OPTIONS = factoryOptions({
+  maxChallenges: positive(100_000),
+  maxSessions: positive(100_000),
+  maxOnce: positive(100_000),
+  sweepIntervalMs: positive(60_000),
+  now: v.optional(fn<() => number>(), () => Date.now),
+});
 
 const copySession = (s: SessionRecord): SessionRecord => ({ ...s });
 const copyMfa = (m: MfaRecord): MfaRecord => ({ ...m, backupCodeHashes: [...m.backupCodeHashes] });

@@ -25,8 +25,9 @@ import {
   type SessionRecord,
 } from '../store.js';
 import * as v from 'valibot';
-import { fn, integer, parseOptions } from '../config/validate.js';
+import { factoryOptions, fn, integer, parseOptions } from '../config/validate.js';
 import { failClosedLimiter, guard } from './backend-errors.js';
+import { decodeSession, SESSION_FIELDS, sessionColumn } from './session-fields.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 
@@ -128,44 +129,17 @@ export interface PostgresStore extends AuthStore {
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_TX_ATTEMPTS = 5;
 
-interface SessionRow {
-  id: string;
-  address: string;
-  created_at: string;
-  last_seen_at: string;
-  expires_at: string;
-  idle_expires_at: string;
-  user_agent: string | null;
-  ip: string | null;
-  fingerprint_hash: string;
-  revoked_at: string | null;
-  revoked_reason: string | null;
-}
+/** A `sessions` row (bigint columns come back as strings). */
+type SessionRow = Record<string, string | null>;
+const SESSION_COLUMNS = SESSION_FIELDS.map(sessionColumn);
 
-function toSession(r: SessionRow): SessionRecord {
-  return {
-    id: r.id,
-    address: r.address,
-    createdAt: Number(r.created_at),
-    lastSeenAt: Number(r.last_seen_at),
-    expiresAt: Number(r.expires_at),
-    idleExpiresAt: Number(r.idle_expires_at),
-    userAgent: r.user_agent,
-    ip: r.ip,
-    fingerprintHash: r.fingerprint_hash,
-    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-    revokedReason: r.revoked_reason,
-  };
-}
+/** A session from its row (a row always has its id and address). */
+const toSession = (r: SessionRow): SessionRecord => decodeSession((f) => r[sessionColumn(f)])!;
 
 const SCHEMA_NAME = 'must match /^[a-z_][a-z0-9_]{0,62}$/ (unquoted identifier)';
 /** {@link PostgresStoreOptions} with their defaults. */
 const POSTGRES_STORE_OPTIONS = v.pipe(
-  v.custom<PostgresStoreOptions>(
-    (x) => typeof x === 'object' && x !== null,
-    'options must be an object',
-  ),
-  v.object({
+  factoryOptions({
     pool: v.optional(
       v.custom<Pool>((x) => typeof x === 'object' && x !== null, 'must be a pg Pool'),
     ),
@@ -413,22 +387,9 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       run(() =>
         transaction(async (c) => {
           await c.query(
-            `INSERT INTO ${S}.sessions (id, address, created_at, last_seen_at, expires_at,
-               idle_expires_at, user_agent, ip, fingerprint_hash, revoked_at, revoked_reason)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-            [
-              s.id,
-              s.address,
-              s.createdAt,
-              s.lastSeenAt,
-              s.expiresAt,
-              s.idleExpiresAt,
-              s.userAgent,
-              s.ip,
-              s.fingerprintHash,
-              s.revokedAt,
-              s.revokedReason,
-            ],
+            `INSERT INTO ${S}.sessions (${SESSION_COLUMNS.join(', ')})
+             VALUES (${SESSION_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+            SESSION_FIELDS.map((f) => s[f]),
           );
           await c.query(
             `INSERT INTO ${S}.refresh_tokens (hash, session_id, created_at) VALUES ($1, $2, $3)`,

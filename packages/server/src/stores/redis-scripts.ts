@@ -1,19 +1,5 @@
 // Lua scripts of the Redis store. Each runs atomically on one slot (all KEYS share a hash tag).
-
-/** The session record's fields, in the order the store reads them. */
-export const SESSION_FIELDS = [
-  'id',
-  'address',
-  'createdAt',
-  'lastSeenAt',
-  'expiresAt',
-  'idleExpiresAt',
-  'fingerprintHash',
-  'userAgent',
-  'ip',
-  'revokedAt',
-  'revokedReason',
-] as const;
+import { SESSION_FIELDS } from './session-fields.js';
 
 /** Lua helpers shared by the session scripts (prepended to each). */
 const SESSION_LUA = `

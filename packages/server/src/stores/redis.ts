@@ -27,8 +27,9 @@ import {
   type SessionRecord,
 } from '../store.js';
 import * as v from 'valibot';
-import { fn, integer, parseOptions } from '../config/validate.js';
+import { factoryOptions, fn, integer, parseOptions } from '../config/validate.js';
 import { failClosedLimiter, guard } from './backend-errors.js';
+import { decodeSession, SESSION_FIELDS } from './session-fields.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 import { redisKeys } from './redis-keys.js';
 import {
@@ -38,7 +39,6 @@ import {
   PUT_MFA,
   REVOKE_SESSION,
   ROTATE_REFRESH,
-  SESSION_FIELDS,
   TOUCH_SESSION,
   USE_TOTP_STEP,
 } from './redis-scripts.js';
@@ -168,56 +168,16 @@ function flatToObject(flat: string[]): Record<string, string> {
   return out;
 }
 
+/** The session's non-null fields as a flat field/value list (HSET's arguments). */
 function sessionFields(s: SessionRecord): string[] {
-  const f: string[] = [
-    'id',
-    s.id,
-    'address',
-    s.address,
-    'createdAt',
-    String(s.createdAt),
-    'lastSeenAt',
-    String(s.lastSeenAt),
-    'expiresAt',
-    String(s.expiresAt),
-    'idleExpiresAt',
-    String(s.idleExpiresAt),
-    'fingerprintHash',
-    s.fingerprintHash,
-  ];
-  if (s.userAgent !== null) f.push('userAgent', s.userAgent);
-  if (s.ip !== null) f.push('ip', s.ip);
-  if (s.revokedAt !== null) f.push('revokedAt', String(s.revokedAt));
-  if (s.revokedReason !== null) f.push('revokedReason', s.revokedReason);
-  return f;
-}
-
-function parseSession(h: Record<string, string>): SessionRecord | null {
-  if (h.id === undefined || h.address === undefined) return null;
-  return {
-    id: h.id,
-    address: h.address,
-    createdAt: Number(h.createdAt),
-    lastSeenAt: Number(h.lastSeenAt),
-    expiresAt: Number(h.expiresAt),
-    idleExpiresAt: Number(h.idleExpiresAt),
-    userAgent: h.userAgent ?? null,
-    ip: h.ip ?? null,
-    fingerprintHash: h.fingerprintHash ?? '',
-    revokedAt: h.revokedAt === undefined ? null : Number(h.revokedAt),
-    revokedReason: h.revokedReason ?? null,
-  };
+  return SESSION_FIELDS.flatMap((f) => (s[f] === null ? [] : [f, String(s[f])]));
 }
 
 const retention = (fallback: number) =>
   v.optional(integer(0, undefined, 'must be a non-negative integer'), fallback);
 /** {@link RedisStoreOptions} with their defaults. */
 const REDIS_STORE_OPTIONS = v.pipe(
-  v.custom<RedisStoreOptions>(
-    (x) => typeof x === 'object' && x !== null,
-    'options must be an object',
-  ),
-  v.object({
+  factoryOptions({
     client: v.optional(
       v.custom<Redis | Cluster>(
         (x) => typeof x === 'object' && x !== null,
@@ -315,11 +275,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
   async function loadSession(id: string): Promise<SessionRecord | null> {
     const values = await client.hmget(k.session(id), ...SESSION_FIELDS);
-    const h: Record<string, string> = {};
-    SESSION_FIELDS.forEach((f, i) => {
-      if (values[i] !== null && values[i] !== undefined) h[f] = values[i];
-    });
-    return parseSession(h);
+    return decodeSession((f) => values[SESSION_FIELDS.indexOf(f)]);
   }
 
   /**
@@ -448,7 +404,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
           revokedRetentionMs,
         );
         const kind = reply[0] as RotateRefreshResult['kind'];
-        const session = reply[1] ? parseSession(flatToObject(reply[1] as string[])) : null;
+        const fields = reply[1] ? flatToObject(reply[1] as string[]) : null;
+        const session = fields ? decodeSession((f) => fields[f]) : null;
         if (kind === 'rotated' && session) {
           await client.pexpire(k.refresh(input.newHash), ttl(session.expiresAt));
           await tidyLookups(reply[2] as string[], null);
