@@ -455,6 +455,88 @@ describe('tokens and refresh', () => {
   });
 });
 
+describe('session hint cookie (no /refresh for anonymous visitors)', () => {
+  /** A page's document with `cookie`, as the client reads it. */
+  const page = (cookie: string) =>
+    Object.assign(new EventTarget(), { visibilityState: 'visible', cookie });
+
+  function boot(cookie: string, extra: Partial<AuthClientOptions> = {}) {
+    const fake = createFakeServer();
+    fake.state.hasRefreshCookie = true; // a refresh would succeed: the hint alone decides
+    mswServer.use(...fake.handlers);
+    const client = createAuthClient({
+      baseUrl: BASE,
+      restore: true,
+      tabSync: false,
+      document: page(cookie),
+      window: null,
+      ...extra,
+    });
+    return { fake, client };
+  }
+
+  it('without the hint, a page load goes signed-out (no-session) and sends no request', async () => {
+    const { fake, client } = boot('theme=dark; other=1');
+    expect(client.getState()).toMatchObject({ status: 'signed-out', reason: 'no-session' });
+    await flush();
+    expect(fake.state.refreshCount).toBe(0);
+    expect(await client.restore()).toMatchObject({ status: 'signed-out', reason: 'no-session' });
+    expect(fake.state.refreshCount).toBe(0);
+    client.destroy();
+  });
+
+  it('with the hint, the page load restores with one refresh', async () => {
+    const { fake, client } = boot('theme=dark; evrmore_auth_hint=1');
+    expect(client.getState().status).toBe('refreshing');
+    await flush();
+    expect(client.getState().status).toBe('signed-in');
+    expect(fake.state.refreshCount).toBe(1);
+    client.destroy();
+  });
+
+  it('honours a custom hint name, and false (always refresh)', async () => {
+    const custom = boot('my_hint=1', { sessionHintCookie: 'my_hint' });
+    await flush();
+    expect(custom.client.getState().status).toBe('signed-in');
+    custom.client.destroy();
+    const off = boot('', { sessionHintCookie: false });
+    await flush();
+    expect(off.client.getState().status).toBe('signed-in');
+    expect(off.fake.state.refreshCount).toBe(1);
+    off.client.destroy();
+    expect(() => boot('', { sessionHintCookie: '' })).toThrow(TypeError);
+    expect(() => boot('', { sessionHintCookie: 'a=b' })).toThrow(TypeError);
+  });
+
+  it('reads the hint when the API is on the page host (any port), refreshes when on another host', async () => {
+    const at = (hostname: string, port: string) => ({
+      href: `https://${hostname}:${port}/`,
+      host: `${hostname}:${port}`,
+      hostname,
+      origin: `https://${hostname}:${port}`,
+    });
+    vi.stubGlobal('location', at('app.test', '5173'));
+    try {
+      const samehost = boot('');
+      await flush();
+      expect(samehost.client.getState()).toMatchObject({
+        status: 'signed-out',
+        reason: 'no-session',
+      });
+      expect(samehost.fake.state.refreshCount).toBe(0);
+      samehost.client.destroy();
+      vi.stubGlobal('location', at('www.other.test', '443'));
+      const otherHost = boot('');
+      await flush();
+      expect(otherHost.client.getState().status).toBe('signed-in');
+      expect(otherHost.fake.state.refreshCount).toBe(1);
+      otherHost.client.destroy();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
 describe('offline restore', () => {
   it('a restore that fails offline is retried on the online event', async () => {
     const win = new EventTarget();

@@ -80,6 +80,18 @@ export interface AuthClientOptions {
    */
   restore?: boolean;
   /**
+   * The name of the server's session hint cookie, or `false` to ignore it. The server sets this
+   * non-secret, script-readable cookie (value `1`) with the refresh cookie and clears it with the
+   * refresh cookie. When the client restores a session in a browser and the hint is absent from
+   * `document.cookie`, it goes `signed-out` (`no-session`) without sending `/refresh`: an
+   * anonymous visitor's page load makes no auth request (no 401 in the console, no rate-limit
+   * points spent). The client refreshes as before when it cannot see the cookie: without a
+   * `document` (Node, workers), or when the API is on another host than the page (cookies belong
+   * to a host, whatever the port: `localhost:5173` sees `localhost:3000`'s cookie).
+   * @default 'evrmore_auth_hint'
+   */
+  sessionHintCookie?: string | false;
+  /**
    * Cross-tab coordination name (BroadcastChannel and Web Lock); `false` disables it.
    * @default 'evrmore-auth:' + baseUrl
    */
@@ -101,8 +113,12 @@ export interface AuthClientOptions {
   locks?: LockManagerLike | null;
   /** BroadcastChannel factory, or `null`. @default (name) => new BroadcastChannel(name) */
   createChannel?: ((name: string) => BroadcastChannelLike) | null;
-  /** Source of `visibilitychange` events (with `visibilityState`). @default globalThis.document */
-  document?: (EventTarget & { visibilityState?: string }) | null;
+  /**
+   * The page's document: source of `visibilitychange` events (with `visibilityState`) and of
+   * `cookie`, read for the session hint.
+   * @default globalThis.document
+   */
+  document?: (EventTarget & { visibilityState?: string; cookie?: string }) | null;
   /** Source of `online` events. @default globalThis (window) */
   window?: EventTarget | null;
 }
@@ -131,7 +147,10 @@ export interface AuthClient {
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** Obtain a new access token now (single-flight: concurrent callers share one request). */
   refresh(): Promise<string | null>;
-  /** Restore a session after a reload with one silent refresh. */
+  /**
+   * Restore a session after a reload with one silent refresh (none when the session hint cookie
+   * says there is no session: see `sessionHintCookie`).
+   */
   restore(): Promise<AuthState>;
   /** `GET /session`. */
   getSession(): Promise<SessionInfo>;
@@ -205,6 +224,15 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   if (g.location) allowedOrigins.add(g.location.origin);
   const now = options.now ?? Date.now;
   const doc = options.document === undefined ? g.document : options.document;
+  const hint = options.sessionHintCookie ?? 'evrmore_auth_hint';
+  if (hint !== false && (typeof hint !== 'string' || !/^[\w!#$%&'*+.^`|~-]+$/.test(hint)))
+    throw new TypeError('createAuthClient: sessionHintCookie must be a cookie name or false');
+  /** Whether the session hint cookie says there is no session to restore (so no /refresh). */
+  const hintSaysNoSession = (): boolean =>
+    hint !== false &&
+    typeof doc?.cookie === 'string' &&
+    (!g.location || g.location.hostname === base.hostname) &&
+    !doc.cookie.split(';').some((c) => c.split('=')[0]!.trim() === hint);
   const win =
     options.window === undefined
       ? typeof (globalThis as { addEventListener?: unknown }).addEventListener === 'function'
@@ -295,6 +323,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   };
 
   const restore = async (): Promise<AuthState> => {
+    if (store.accessToken === null && hintSaysNoSession()) {
+      refresher.forget('no-session', false);
+      return store.state;
+    }
     try {
       await refresher.refresh(true);
     } catch {
@@ -359,8 +391,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   const shouldRestore = options.restore ?? (doc !== undefined && doc !== null);
   if (shouldRestore) {
-    store.set({ status: 'refreshing' });
-    void restore();
+    if (hintSaysNoSession()) store.set({ reason: 'no-session' });
+    else {
+      store.set({ status: 'refreshing' });
+      void restore();
+    }
   }
   return client;
 }
