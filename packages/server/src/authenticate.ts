@@ -5,7 +5,7 @@ import { readCookie } from './http/cookies.js';
 import type { HeaderReader } from './http/request.js';
 import type { AuthRuntime } from './runtime.js';
 import { isLive } from './store.js';
-import { checkFingerprint, verifyAccessToken } from './tokens.js';
+import { verifyAccessToken } from './tokens.js';
 import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
 
 /**
@@ -75,7 +75,9 @@ export async function authenticateRequest(
   if (!m) throw new EvrmoreAuthError('token_invalid');
   const { config } = rt;
   const now = config.now();
-  const claims = await verifyAccessTokenCached(rt, m[1]!, now, async () =>
+  // The token, then its fingerprint cookie (`fingerprint_mismatch`), both skipped on a cache hit.
+  const fingerprint = readCookie(request, config.cookies.fingerprintName);
+  const claims = await verifyAccessTokenCached(rt, m[1]!, fingerprint, now, async () =>
     verifyAccessToken(m[1]!, {
       keys: await rt.keys(),
       issuer: config.issuer,
@@ -84,8 +86,6 @@ export async function authenticateRequest(
       now,
     }),
   );
-  if (!(await checkFingerprint(readCookie(request, config.cookies.fingerprintName), claims.fgp)))
-    throw new EvrmoreAuthError('fingerprint_mismatch');
   const session = await getSessionForAuth(rt, claims.sid, now);
   if (session !== null && session.address !== claims.sub)
     throw new EvrmoreAuthError('token_invalid');

@@ -111,6 +111,24 @@ describe('verified-token cache', () => {
     expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('accepted');
   });
 
+  it('remembers a token together with its cookie: another cookie is checked in full, token errors first', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    const other = await h.signIn();
+    const keys = vi.spyOn(internalsOf(h.auth).runtime, 'keys');
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(keys).toHaveBeenCalledTimes(1);
+    const name = h.auth.config.cookies.fingerprintName;
+    const wrongCookie = { ...s.authHeaders, cookie: `${name}=${other.fingerprint}` };
+    expect(await code(h.auth.authenticate(authRequest(wrongCookie)))).toBe('fingerprint_mismatch');
+    expect(keys).toHaveBeenCalledTimes(2);
+    const { accessTokenTtlSeconds, clockToleranceSeconds } = h.auth.config;
+    h.tick((accessTokenTtlSeconds + clockToleranceSeconds + 1) * 1000);
+    expect(await code(h.auth.authenticate(authRequest(wrongCookie)))).toBe('token_expired');
+    expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_expired');
+  });
+
   it('does not accept a forged token that shares a cached token’s prefix', async () => {
     const h = await createHarness();
     const s = await h.signIn();

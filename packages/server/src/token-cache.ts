@@ -1,9 +1,10 @@
 // The verified-token cache and the optional bounded-staleness session cache of `authenticate`.
 //
-// A verified access token is remembered by SHA-256 of its string until its `exp`: a repeated
-// request skips the JWT signature check (the dominant per-request cost), never the rest. On every
-// request `authenticate` still checks the expiry (against the cached `exp`), the fingerprint
-// cookie (against the cached `fgp`) and, by default, the session in the store (exact revocation).
+// A verified access token is remembered, with the fingerprint cookie it came with, by one SHA-256
+// of the pair until its `exp`: a repeated request skips the JWT signature check (the dominant
+// per-request cost) and the cookie's own hash, never the rest. On every request `authenticate`
+// still checks the expiry (against the cached `exp`), that the cookie is the one verified with the
+// token (a different cookie is a miss: full check) and, by default, the session in the store.
 // With `sessionCheck.maxStalenessMs > 0` a live session is remembered per instance for at most
 // that long: revocations made through this instance drop the entry at once; revocations made on
 // another instance sharing the store are seen within `maxStalenessMs` (the documented bound).
@@ -12,6 +13,7 @@ import { LRUCache } from 'lru-cache';
 import type { AccessTokenClaims } from './config.js';
 import { sha256Base64Url, sha256Base64UrlSync } from './crypto.js';
 import type { AuthRuntime } from './runtime.js';
+import { checkFingerprint } from './tokens.js';
 import { isLive, type AuthStore, type SessionRecord } from './store.js';
 
 /**
@@ -166,28 +168,41 @@ export function forgetRevokedSessions(store: AuthStore, caches: PerformanceCache
 }
 
 /**
- * `verify()` (the full JWT check) unless this exact token was verified before and has not
- * expired; the cached path still refuses an expired or not-yet-valid token with the same rule
- * and tolerance as the full check.
+ * The claims of `token` presented with the fingerprint cookie value `fingerprint`: `verify()`
+ * (the full JWT check) and the fingerprint check (SHA-256 of the cookie against the token's
+ * `fgp`), unless this exact token was verified with this exact cookie before and has not expired.
+ * The cache key is one SHA-256 over both (`token ␠ cookie`; a token has no spaces), so a hit costs
+ * one hash and proves both; only pairs that passed both checks are remembered. The cached path
+ * still refuses an expired or not-yet-valid token with the same rule and tolerance as the full
+ * check, and errors come in the same order: `token_*` before `fingerprint_mismatch`.
  *
  * @example
  * ```ts
- * const claims = await verifyAccessTokenCached(rt, token, now, () => verifyAccessToken(token, options));
+ * const claims = await verifyAccessTokenCached(rt, token, cookie, now, () => verifyAccessToken(token, options));
  * ```
  */
 export async function verifyAccessTokenCached(
   rt: AuthRuntime,
   token: string,
+  fingerprint: string | null,
   now: number,
   verify: () => Promise<AccessTokenClaims>,
 ): Promise<AccessTokenClaims> {
   const cache = rt.caches.tokens;
-  if (!cache || token.length > 8192) return verify();
-  const key = sha256Base64UrlSync(token) ?? (await sha256Base64Url(token));
+  if (
+    !cache ||
+    token.length > 8192 ||
+    fingerprint === null ||
+    fingerprint.length === 0 ||
+    fingerprint.length > 256
+  )
+    return verifyBoth(token, fingerprint, verify);
+  const pair = `${token} ${fingerprint}`;
+  const key = sha256Base64UrlSync(pair) ?? (await sha256Base64Url(pair));
   const hit = cache.get(key);
-  const tolerance = rt.config.clockToleranceSeconds;
-  const nowSeconds = Math.floor(now / 1000);
   if (hit) {
+    const tolerance = rt.config.clockToleranceSeconds;
+    const nowSeconds = Math.floor(now / 1000);
     // jose's rules: expired when exp <= now - tolerance; not yet valid when nbf > now + tolerance.
     if (hit.exp <= nowSeconds - tolerance) {
       cache.delete(key);
@@ -196,9 +211,20 @@ export async function verifyAccessTokenCached(
     if (hit.nbf > nowSeconds + tolerance) throw new EvrmoreAuthError('token_invalid');
     return { ...hit.claims };
   }
-  const claims = await verify();
+  const claims = await verifyBoth(token, fingerprint, verify);
   if (typeof claims.exp === 'number' && typeof claims.nbf === 'number')
     cache.set(key, { claims: { ...claims }, exp: claims.exp, nbf: claims.nbf });
+  return claims;
+}
+
+async function verifyBoth(
+  token: string,
+  fingerprint: string | null,
+  verify: () => Promise<AccessTokenClaims>,
+): Promise<AccessTokenClaims> {
+  const claims = await verify();
+  if (!(await checkFingerprint(fingerprint, claims.fgp)))
+    throw new EvrmoreAuthError('fingerprint_mismatch');
   return claims;
 }
 
