@@ -1,8 +1,11 @@
 // An authenticated route's req/s as a ratio to the same route without authentication, through the
-// Hono and Express adapters, token cache on (default) and off. Server in a child process.
+// Hono and Express adapters, token cache on (default) and off. Server in a child process. Beside
+// each req/s, the server process's CPU time per request (µs): on a machine shared with other work
+// req/s moves with the load, CPU per request much less, and its ratio is the req/s ratio a server
+// with a core to itself would show.
 import { evrmore, privateKeyToAddress } from '@evrmore-auth/core';
 import autocannon from 'autocannon';
-import { signInHeaders, startServer, WALLET_KEYS } from './lib/server.js';
+import { signInHeaders, startServer, WALLET_KEYS, type BenchServer } from './lib/server.js';
 import { median, ratio } from './lib/stats.js';
 import type { BenchSection } from './section.js';
 
@@ -10,18 +13,36 @@ const ROUNDS = 5;
 const SECONDS = 1.5;
 const CONNECTIONS = 16;
 
-async function reqPerSecond(
+interface Sample {
+  rps: number;
+  /** Server CPU µs per request. */
+  cpu: number;
+}
+
+async function measure(
+  server: BenchServer,
   url: string,
   headers: Record<string, string>,
   duration: number,
-): Promise<number> {
+): Promise<Sample> {
+  await server.cpu();
   const r = await autocannon({ url, connections: CONNECTIONS, duration, headers });
+  const cpu = await server.cpu();
   if (r.non2xx > 0 || r.errors > 0)
     throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
   // autocannon stops on its next 1-second tick after `duration`: divide by the time it ran.
-  return r['2xx'] / r.duration;
+  return { rps: r['2xx'] / r.duration, cpu: cpu / r['2xx'] };
 }
 
+/**
+ * Hono and Express: bare route, authenticated with the token cache on, and off; ROUNDS
+ * interleaved rounds (the order rotates), medians.
+ *
+ * @example
+ * ```ts
+ * const { rows } = await authRouteSection.run();
+ * ```
+ */
 export const authRouteSection: BenchSection = {
   id: 'auth-route',
   title: 'Authenticated route req/s vs the same route without auth',
@@ -41,17 +62,17 @@ export const authRouteSection: BenchSection = {
           { name: 'cache on', url: `${base}/me`, headers: auth },
           { name: 'cache off', url: `${base}/me-nocache`, headers: auth },
         ];
-        for (const v of variants) await reqPerSecond(v.url, v.headers, 0.5);
-        const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+        for (const v of variants) await measure(server, v.url, v.headers, 0.5);
+        const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
         for (let r = 0; r < ROUNDS; r++) {
           for (let k = 0; k < variants.length; k++) {
             const v = variants[(r + k) % variants.length]!;
-            samples.get(v.name)!.push(await reqPerSecond(v.url, v.headers, SECONDS));
+            samples.get(v.name)!.push(await measure(server, v.url, v.headers, SECONDS));
           }
         }
-        const bare = median(samples.get('bare')!);
-        const on = median(samples.get('cache on')!);
-        const off = median(samples.get('cache off')!);
+        const rps = (name: string): number => median(samples.get(name)!.map((s) => s.rps));
+        const cpu = (name: string): number => median(samples.get(name)!.map((s) => s.cpu));
+        const [bare, on, off] = [rps('bare'), rps('cache on'), rps('cache off')];
         rows.push({
           adapter,
           'bare req/s': Math.round(bare),
@@ -59,6 +80,8 @@ export const authRouteSection: BenchSection = {
           'cache on vs bare': ratio(on, bare),
           'auth, cache off req/s': Math.round(off),
           'cache off vs bare': ratio(off, bare),
+          'server CPU µs/req: bare, cache on': `${cpu('bare').toFixed(1)}, ${cpu('cache on').toFixed(1)}`,
+          'cache on vs bare (CPU)': ratio(cpu('bare'), cpu('cache on')),
         });
       }
       return {
@@ -67,7 +90,9 @@ export const authRouteSection: BenchSection = {
           `autocannon, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per variant ` +
             '(medians). Authenticated: bearer JWT (EdDSA) + fingerprint cookie + session read from the memory ' +
             'store on every request (sessionCheck exact, the default). The bare route gets the same request ' +
-            '(its headers unread) and answers the same JSON ({ address }) without authentication.',
+            '(its headers unread) and answers the same JSON ({ address }) without authentication. Server CPU: ' +
+            "the server process's user + system time over the requests it answered in the round; " +
+            '"vs bare (CPU)" is bare µs / authenticated µs.',
         ],
       };
     } finally {

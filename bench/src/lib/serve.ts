@@ -136,9 +136,17 @@ process.send!({
   express: (expressServer.address() as AddressInfo).port,
   node: (nodeServer.address() as AddressInfo).port,
 });
-// `{ elu: true }` → the event-loop utilisation since the previous ask (bench diagnostics).
+// `{ elu: true }` → the event-loop utilisation since the previous ask; `{ cpu: true }` → this
+// process's CPU time (user + system, µs) since the previous ask (bench diagnostics).
 let lastElu = performance.eventLoopUtilization();
-process.on('message', (m: { elu?: boolean }) => {
+let lastCpu = process.cpuUsage();
+process.on('message', (m: { elu?: boolean; cpu?: boolean }) => {
+  if (m?.cpu) {
+    const used = process.cpuUsage(lastCpu);
+    lastCpu = process.cpuUsage();
+    process.send!({ cpu: used.user + used.system });
+    return;
+  }
   if (!m?.elu) return;
   const now = performance.eventLoopUtilization();
   process.send!({ elu: performance.eventLoopUtilization(now, lastElu).utilization });

@@ -17,6 +17,8 @@ export interface BenchServer {
   node: string;
   /** The server's event-loop utilisation (0–1) since the previous call. */
   elu(): Promise<number>;
+  /** The server process's CPU time (user + system, µs) since the previous call. */
+  cpu(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -56,20 +58,24 @@ export async function startServer(options: ServeOptions): Promise<BenchServer> {
     child.once('message', (m) => resolve(m as Ports));
     child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
   });
+  /** Ask the child for one figure (`{ [what]: true }` → `{ [what]: number }`). */
+  const ask = (what: 'elu' | 'cpu'): Promise<number> =>
+    new Promise<number>((resolve) => {
+      const onMessage = (m: Record<string, unknown>): void => {
+        const value = m?.[what];
+        if (typeof value !== 'number') return;
+        child.off('message', onMessage);
+        resolve(value);
+      };
+      child.on('message', onMessage);
+      child.send({ [what]: true });
+    });
   return {
     hono: `http://127.0.0.1:${ports.hono}`,
     express: `http://127.0.0.1:${ports.express}`,
     node: `http://127.0.0.1:${ports.node}`,
-    elu: () =>
-      new Promise<number>((resolve) => {
-        const onMessage = (m: { elu?: number }): void => {
-          if (typeof m?.elu !== 'number') return;
-          child.off('message', onMessage);
-          resolve(m.elu);
-        };
-        child.on('message', onMessage);
-        child.send({ elu: true });
-      }),
+    elu: () => ask('elu'),
+    cpu: () => ask('cpu'),
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
