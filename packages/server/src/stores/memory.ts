@@ -4,16 +4,13 @@
 // rotated ones, and a grace blob only while it can still be served; revoked sessions are freed at
 // once, expired ones (and blobs past their window) at the next sweep.
 import { LRUCache } from 'lru-cache';
-import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import {
   isLive,
   StoreUnavailableError,
   type AuthStore,
   type ChallengeRecord,
   type MfaRecord,
-  type RateLimiterOptions,
-  type RotateRefreshInput,
-  type RotateRefreshResult,
   type SessionRecord,
 } from '../store.js';
 import * as v from 'valibot';
@@ -288,7 +285,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return Promise.resolve(n);
     },
 
-    rotateRefresh(input: RotateRefreshInput): Promise<RotateRefreshResult> {
+    rotateRefresh(input) {
       maybeSweep();
       const { now: t, presentedHash, graceMs } = input;
       const retryMs = input.retryMs ?? 0;
@@ -378,7 +375,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return Promise.resolve(entry.value);
     },
 
-    createRateLimiter(o: RateLimiterOptions): RateLimiterAbstract {
+    createRateLimiter(o) {
       return new RateLimiterMemory({
         keyPrefix: o.keyPrefix,
         points: o.points,

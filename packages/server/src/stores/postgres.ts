@@ -13,13 +13,12 @@
 
 import pg from 'pg';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
-import { RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import {
   isLive,
   type AuthStore,
   type ChallengeRecord,
   type MfaRecord,
-  type RateLimiterOptions,
   type RotateRefreshInput,
   type RotateRefreshResult,
   type SessionRecord,
@@ -365,7 +364,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         };
       }),
 
-    putChallenge: (r: ChallengeRecord) =>
+    putChallenge: (r) =>
       run(async () => {
         await q(
           `INSERT INTO ${S}.challenges (nonce, record, expires_at) VALUES ($1, $2, $3)
@@ -445,7 +444,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         return res.rowCount ?? 0;
       }),
 
-    rotateRefresh: (input: RotateRefreshInput) => run(() => transaction((c) => rotate(c, input))),
+    rotateRefresh: (input) => run(() => transaction((c) => rotate(c, input))),
 
     getMfa: (address: string) =>
       run(async () => {
@@ -478,7 +477,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         } satisfies MfaRecord;
       }),
 
-    putMfa: (r: MfaRecord) =>
+    putMfa: (r) =>
       run(() =>
         transaction(async (c) => {
           await c.query(
@@ -550,7 +549,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         return r.value;
       }),
 
-    createRateLimiter(o: RateLimiterOptions): RateLimiterAbstract {
+    createRateLimiter(o) {
       return failClosedLimiter(
         'postgres',
         new RateLimiterPostgres({

@@ -15,14 +15,12 @@
 // `revokedRetentionMs` only; a live one until its idle expiry.
 
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
-import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
 import {
   isLive,
   type AuthStore,
   type ChallengeRecord,
   type MfaRecord,
-  type RateLimiterOptions,
-  type RotateRefreshInput,
   type RotateRefreshResult,
   type SessionRecord,
 } from '../store.js';
@@ -311,7 +309,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     name: 'redis',
     client,
 
-    putChallenge: (record: ChallengeRecord) =>
+    putChallenge: (record) =>
       run(async () => {
         await client.set(
           k.challenge(record.nonce),
@@ -381,7 +379,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         return results.filter(Boolean).length;
       }),
 
-    rotateRefresh: (input: RotateRefreshInput) =>
+    rotateRefresh: (input) =>
       run(async (): Promise<RotateRefreshResult> => {
         const sid = await client.get(k.refresh(input.presentedHash));
         if (sid === null) return { kind: 'invalid' };
@@ -436,7 +434,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         } satisfies MfaRecord;
       }),
 
-    putMfa: (r: MfaRecord) =>
+    putMfa: (r) =>
       run(async () => {
         const fields = [
           'address',
@@ -477,7 +475,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
     takeOnce: (key: string) => run(() => client.getdel(k.once(key))),
 
-    createRateLimiter(o: RateLimiterOptions): RateLimiterAbstract {
+    createRateLimiter(o) {
       return failClosedLimiter(
         'redis',
         new RateLimiterRedis({
