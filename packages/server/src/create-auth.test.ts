@@ -1,6 +1,7 @@
 // createEvrmoreAuth's own contract: the claims provider (its context, the old name refused) and
 // typed claims (checked by tsc: `pnpm typecheck` fails if a claims type is lost).
 import express from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Hono } from 'hono';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as expressAdapter from './adapters/express.js';
@@ -86,7 +87,7 @@ describe('typed claims (checked by tsc)', () => {
       expectTypeOf(req.auth!.claims.typedClaimsTest).toEqualTypeOf<'registered' | undefined>();
       res.end();
     });
-    expectTypeOf<NonNullable<import('fastify').FastifyRequest['auth']>>().toEqualTypeOf<
+    expectTypeOf<NonNullable<FastifyRequest['auth']>>().toEqualTypeOf<
       AuthIdentity<RegisteredClaims>
     >();
     expectTypeOf(fastifyAdapter.requireAuth).parameter(0).toEqualTypeOf<EvrmoreAuth>();

@@ -154,3 +154,21 @@ export async function problem(
   };
   return body;
 }
+
+/**
+ * An auth instance on the harness's domain, origin and key (real clock, memory store), ready:
+ * what the adapter tests mount.
+ */
+export async function createTestAuth(
+  overrides: Partial<EvrmoreAuthConfig> = {},
+): Promise<EvrmoreAuth> {
+  const auth = createEvrmoreAuth({
+    domain: 'app.example.com',
+    uri: ORIGIN,
+    production: false,
+    keys: [{ kid: 'k1', alg: 'EdDSA', privateKey: await edJwk() }],
+    ...overrides,
+  });
+  await auth.ready();
+  return auth;
+}

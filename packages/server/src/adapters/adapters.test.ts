@@ -1,7 +1,7 @@
 import type { TokenResponse } from '@evrmore-auth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
-import { edJwk, ORIGIN, wallet } from '../../test/harness.js';
+import type { EvrmoreAuth } from '../create-auth.js';
+import { createTestAuth, ORIGIN, wallet } from '../../test/harness.js';
 import { ADAPTERS, start, type AdapterName, type Running } from '../../test/adapter-servers.js';
 
 const SECURITY = [
@@ -12,17 +12,8 @@ const SECURITY = [
   'content-security-policy',
 ];
 
-async function makeAuth(): Promise<EvrmoreAuth> {
-  const auth = createEvrmoreAuth({
-    domain: 'app.example.com',
-    uri: ORIGIN,
-    production: false,
-    keys: [{ kid: 'k1', alg: 'EdDSA', privateKey: await edJwk() }],
-    claims: () => ({ permissions: ['read'] }),
-  });
-  await auth.ready();
-  return auth;
-}
+const makeAuth = (): Promise<EvrmoreAuth> =>
+  createTestAuth({ claims: () => ({ permissions: ['read'] }) });
 
 /** Cookie name → attributes (value dropped), from a response's set-cookie headers. */
 function cookieShapes(res: Response): Record<string, string> {
@@ -180,6 +171,12 @@ async function shape(res: Response): Promise<Shape> {
   };
 }
 
+/** A request with a body of the given content type (`what`: "METHOD /path"). */
+function withBody(url: string, what: string, type: string, body: BodyInit): Promise<Response> {
+  const [method, path] = what.split(' ');
+  return fetch(`${url}${path}`, { method, headers: { 'content-type': type }, body });
+}
+
 const errorCases: Array<[string, (url: string) => Promise<Response>]> = [
   ['404', (url) => fetch(`${url}/auth/nope`)],
   ['405', (url) => fetch(`${url}/auth/challenge`)],
@@ -187,32 +184,29 @@ const errorCases: Array<[string, (url: string) => Promise<Response>]> = [
     '404 (POST with an unread body, twice on one keep-alive connection)',
     async (url) => {
       const send = () =>
-        fetch(`${url}/auth/nope`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ pad: 'x'.repeat(12_000) }),
-        });
+        withBody(
+          url,
+          'POST /auth/nope',
+          'application/json',
+          JSON.stringify({ pad: 'x'.repeat(12_000) }),
+        );
       await (await send()).text();
       return send();
     },
   ],
   [
     '405 (DELETE with a body)',
-    (url) =>
-      fetch(`${url}/auth/verify`, {
-        method: 'DELETE',
-        headers: { 'content-type': 'application/json' },
-        body: '{}',
-      }),
+    (url) => withBody(url, 'DELETE /auth/verify', 'application/json', '{}'),
   ],
   [
     '413',
     (url) =>
-      fetch(`${url}/auth/challenge`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ address: 'E'.repeat(20_000) }),
-      }),
+      withBody(
+        url,
+        'POST /auth/challenge',
+        'application/json',
+        JSON.stringify({ address: 'E'.repeat(20_000) }),
+      ),
   ],
   [
     '413 (chunked, no content-length)',
@@ -229,32 +223,20 @@ const errorCases: Array<[string, (url: string) => Promise<Response>]> = [
         duplex: 'half',
       } as RequestInit),
   ],
-  [
-    '415',
-    (url) =>
-      fetch(`${url}/auth/challenge`, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain' },
-        body: 'address=E',
-      }),
-  ],
+  ['415', (url) => withBody(url, 'POST /auth/challenge', 'text/plain', 'address=E')],
   [
     '415 (form)',
     (url) =>
-      fetch(`${url}/auth/verify`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'message=a&signature=b',
-      }),
+      withBody(
+        url,
+        'POST /auth/verify',
+        'application/x-www-form-urlencoded',
+        'message=a&signature=b',
+      ),
   ],
   [
     '400 (invalid JSON)',
-    (url) =>
-      fetch(`${url}/auth/challenge`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"address":',
-      }),
+    (url) => withBody(url, 'POST /auth/challenge', 'application/json', '{"address":'),
   ],
 ];
 

@@ -2,21 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
-import { edJwk, ORIGIN, wallet } from '../../test/harness.js';
+import type { EvrmoreAuth } from '../create-auth.js';
+import { createTestAuth, wallet } from '../../test/harness.js';
 import { evrmoreAuth, requireAuth } from './express.js';
 
-async function makeAuth(): Promise<EvrmoreAuth> {
-  const auth = createEvrmoreAuth({
-    domain: 'app.example.com',
-    uri: ORIGIN,
-    production: false,
-    keys: [{ kid: 'k1', alg: 'EdDSA', privateKey: await edJwk() }],
-    rateLimits: { enabled: false },
-  });
-  await auth.ready();
-  return auth;
-}
+const makeAuth = (): Promise<EvrmoreAuth> => createTestAuth({ rateLimits: { enabled: false } });
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {

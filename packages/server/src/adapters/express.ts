@@ -3,7 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import type { AuthenticateOptions, AuthIdentity, RegisteredClaims } from '../authenticate.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import type { AuthRequest } from '../http/request.js';
-import { fromNodeRequest, nodeHeaders, requestUrl, writeReply } from './node.js';
+import { fromNodeRequest, nodeHeaders, replyToNode, requestUrl, writeReply } from './node.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -49,21 +49,13 @@ export function evrmoreAuth(auth: EvrmoreAuth): RequestHandler {
   if (!auth || typeof auth.handler !== 'function')
     throw new TypeError('evrmoreAuth: pass the object createEvrmoreAuth returned');
   const base = auth.basePath;
-  const { handle, errorReply } = internalsOf(auth);
   return (req, res, next) => {
     const path = req.originalUrl.split('?')[0] ?? '';
     if (path !== base && !path.startsWith(`${base}/`)) {
       next();
       return;
     }
-    let request: AuthRequest;
-    try {
-      request = authRequest(req);
-    } catch (err) {
-      writeReply(res, errorReply(err));
-      return;
-    }
-    handle(request, { ip: req.socket.remoteAddress ?? null })
+    replyToNode(auth, () => authRequest(req), req.socket.remoteAddress)
       .then((reply) => writeReply(res, reply))
       .catch(next);
   };

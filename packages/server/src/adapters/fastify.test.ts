@@ -1,20 +1,10 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
-import { edJwk, ORIGIN } from '../../test/harness.js';
+import type { EvrmoreAuth } from '../create-auth.js';
+import { createTestAuth } from '../../test/harness.js';
 import { evrmoreAuthPlugin, requireAuth } from './fastify.js';
 
-async function makeAuth(): Promise<EvrmoreAuth> {
-  const auth = createEvrmoreAuth({
-    domain: 'app.example.com',
-    uri: ORIGIN,
-    production: false,
-    keys: [{ kid: 'k1', alg: 'EdDSA', privateKey: await edJwk() }],
-    rateLimits: { enabled: false },
-  });
-  await auth.ready();
-  return auth;
-}
+const makeAuth = (): Promise<EvrmoreAuth> => createTestAuth({ rateLimits: { enabled: false } });
 
 const apps: Array<{ close(): Promise<unknown> }> = [];
 afterEach(async () => {
@@ -42,28 +32,26 @@ describe('Fastify plugin', () => {
     const app = Fastify({ bodyLimit: 1024 });
     apps.push(app);
     await app.register(evrmoreAuthPlugin, { auth });
-    const xml = await app.inject({
-      method: 'POST',
-      url: '/auth/challenge',
-      headers: { 'content-type': 'application/xml' },
-      payload: '<a/>',
-    });
+    const challenge = (type: string, payload: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/auth/challenge',
+        headers: { 'content-type': type },
+        payload,
+      });
+    const xml = await challenge('application/xml', '<a/>');
     expect(xml.statusCode).toBe(415);
     expect(xml.json()).toMatchObject({ code: 'unsupported_media_type' });
     // Fastify's own bodyLimit (1 KiB here) does not apply: our 16 KiB limit does
-    const medium = await app.inject({
-      method: 'POST',
-      url: '/auth/challenge',
-      headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ address: 'E'.repeat(4000) }),
-    });
+    const medium = await challenge(
+      'application/json',
+      JSON.stringify({ address: 'E'.repeat(4000) }),
+    );
     expect(medium.statusCode).toBe(400);
-    const big = await app.inject({
-      method: 'POST',
-      url: '/auth/challenge',
-      headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ address: 'E'.repeat(20_000) }),
-    });
+    const big = await challenge(
+      'application/json',
+      JSON.stringify({ address: 'E'.repeat(20_000) }),
+    );
     expect(big.statusCode).toBe(413);
     expect(big.json()).toMatchObject({ code: 'payload_too_large' });
   });

@@ -12,7 +12,7 @@ import type { AuthenticateOptions, AuthIdentity, RegisteredClaims } from '../aut
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import type { Reply } from '../http/reply.js';
 import type { AuthRequest } from '../http/request.js';
-import { fromNodeRequest, nodeHeaders, requestUrl } from './node.js';
+import { fromNodeRequest, nodeHeaders, replyToNode, requestUrl } from './node.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,17 +52,11 @@ async function routes(fastify: FastifyInstance, auth: EvrmoreAuth): Promise<void
   // stream itself (JSON only, 16 KiB, typed 413/415 problems).
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  const { handle: handleAuth, errorReply } = internalsOf(auth);
-  const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    let req: AuthRequest;
-    try {
-      req = authRequest(request);
-    } catch (err) {
-      return sendReply(reply, errorReply(err));
-    }
-    const out = await handleAuth(req, { ip: request.raw.socket.remoteAddress ?? null });
-    return sendReply(reply, out);
-  };
+  const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
+    sendReply(
+      reply,
+      await replyToNode(auth, () => authRequest(request), request.raw.socket.remoteAddress),
+    );
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
   for (const url of [auth.basePath, `${auth.basePath}/*`])
     fastify.route({ method: [...methods], url, handler: handle, exposeHeadRoute: false });

@@ -2,20 +2,11 @@ import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
-import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
-import { edJwk, ORIGIN, wallet } from '../../test/harness.js';
+import type { EvrmoreAuth } from '../create-auth.js';
+import { createTestAuth, ORIGIN, wallet } from '../../test/harness.js';
 import { evrmoreAuth, requireAuth, type EvrmoreAuthVariables } from './hono.js';
 
-async function makeAuth(): Promise<EvrmoreAuth> {
-  const auth = createEvrmoreAuth({
-    domain: 'app.example.com',
-    uri: ORIGIN,
-    production: false,
-    keys: [{ kid: 'k1', alg: 'EdDSA', privateKey: await edJwk() }],
-  });
-  await auth.ready();
-  return auth;
-}
+const makeAuth = (): Promise<EvrmoreAuth> => createTestAuth();
 
 describe('Hono adapter', () => {
   it('getIp supplies the client IP on runtimes without a Node socket', async () => {

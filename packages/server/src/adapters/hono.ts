@@ -4,10 +4,10 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
-import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
+import type { EvrmoreAuth } from '../create-auth.js';
 import { toResponse } from '../http/reply.js';
 import type { HeaderReader } from '../http/request.js';
-import { fromNodeRequest, nodeHeaders } from './node.js';
+import { fromNodeRequest, nodeHeaders, replyToNode } from './node.js';
 
 /**
  * The Hono `Variables` the guard sets: `c.get('auth')` is the verified caller, with the claims
@@ -89,7 +89,6 @@ export function evrmoreAuth(auth: EvrmoreAuth, options: HonoAuthOptions = {}): M
     throw new TypeError('evrmoreAuth: getIp must be a function');
   const getIp = options.getIp ?? nodeSocketIp;
   const base = auth.basePath;
-  const { handle } = internalsOf(auth);
   return async (c, next) => {
     const path = c.req.path;
     if (path !== base && !path.startsWith(`${base}/`)) {
@@ -98,10 +97,9 @@ export function evrmoreAuth(auth: EvrmoreAuth, options: HonoAuthOptions = {}): M
     }
     const incoming = nodeIncoming(c, true);
     if (incoming === null) return auth.handler(c.req.raw, { ip: getIp(c) ?? null });
-    const reply = await handle(fromNodeRequest(incoming, c.req.url), {
-      ip: getIp(c) ?? null,
-    });
-    return toResponse(reply);
+    return toResponse(
+      await replyToNode(auth, () => fromNodeRequest(incoming, c.req.url), getIp(c)),
+    );
   };
 }
 

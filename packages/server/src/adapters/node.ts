@@ -3,6 +3,7 @@
 // Not a public entry point.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import { MAX_BODY_BYTES, unreadableBody } from '../http/body.js';
 import type { Reply } from '../http/reply.js';
 import type { AuthRequest, HeaderReader } from '../http/request.js';
@@ -115,6 +116,25 @@ export function fromNodeRequest(
       return body;
     },
   };
+}
+
+/**
+ * The router's reply to a Node request: `toRequest` makes its {@link AuthRequest} (a request it
+ * cannot make sense of gets that error's problem reply), `ip` is the TCP peer's address.
+ */
+export async function replyToNode(
+  auth: EvrmoreAuth,
+  toRequest: () => AuthRequest,
+  ip: string | null | undefined,
+): Promise<Reply> {
+  const { handle, errorReply } = internalsOf(auth);
+  let request: AuthRequest;
+  try {
+    request = toRequest();
+  } catch (err) {
+    return errorReply(err);
+  }
+  return handle(request, { ip: ip ?? null });
 }
 
 /** Write a {@link Reply} to a Node `ServerResponse`. */
