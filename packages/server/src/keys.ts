@@ -10,6 +10,8 @@ import {
   type JWK,
 } from 'jose';
 import { utf8ToBytes } from '@evrmore-auth/core';
+import * as v from 'valibot';
+import { parseOptions } from './config/validate.js';
 
 /**
  * The JWS algorithms an access token may be signed with.
@@ -66,9 +68,98 @@ export interface LoadedKey {
 const ALGS: readonly SigningAlgorithm[] = ['EdDSA', 'ES256', 'HS256'];
 const KID = /^[\x21-\x7e]{1,128}$/;
 
-function fail(message: string): never {
-  throw new TypeError(`createEvrmoreAuth: ${message}`);
+/** One key's fields, each of the right kind (what the schema checks before {@link keyProblem}). */
+type KeyFields = Omit<KeyConfig, 'alg'> & { alg: SigningAlgorithm };
+
+/** What is wrong with a key beyond its fields' types: `[field or null, problem]`, or `null`. */
+function keyProblem(k: KeyFields): [field: keyof KeyConfig | null, problem: string] | null {
+  if (k.alg === 'HS256') {
+    if (k.privateKey !== undefined || k.publicKey !== undefined)
+      return [null, ': an HS256 key takes only a secret'];
+    const { secret } = k;
+    const length =
+      typeof secret === 'string'
+        ? utf8ToBytes(secret).length
+        : secret instanceof Uint8Array
+          ? secret.length
+          : -1;
+    if (length < 0) return ['secret', 'must be a string or Uint8Array'];
+    if (length < 32) return ['secret', 'must be at least 32 bytes for HS256'];
+    return null;
+  }
+  if (k.secret !== undefined) return ['secret', 'is only for HS256'];
+  for (const field of ['privateKey', 'publicKey'] as const) {
+    const value: unknown = k[field];
+    if (value === undefined) continue;
+    if (typeof value === 'string') {
+      if (!value.includes('-----BEGIN')) return [field, 'must be a PEM string or a JWK object'];
+    } else if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return [field, 'must be a PEM string or a JWK object'];
+    } else {
+      const jwk = value as JWK;
+      const kty = k.alg === 'EdDSA' ? 'OKP' : 'EC';
+      if (jwk.kty !== kty) return [field, `must be a JWK with kty "${kty}" for ${k.alg}`];
+      if (field === 'privateKey' && typeof jwk.d !== 'string')
+        return [field, 'JWK has no private part "d"'];
+    }
+  }
+  if (k.privateKey === undefined && k.publicKey === undefined)
+    return [null, 'needs a privateKey or a publicKey'];
+  return null;
 }
+
+const KID_MESSAGE = 'must be 1-128 printable ASCII characters';
+/** One entry of `keys`. */
+const KEY_CONFIG = v.pipe(
+  v.custom<Record<string, unknown>>(
+    (x) => typeof x === 'object' && x !== null,
+    'must be an object',
+  ),
+  v.looseObject({
+    kid: v.pipe(v.string(KID_MESSAGE), v.regex(KID, KID_MESSAGE)),
+    alg: v.optional(v.picklist(ALGS, 'must be one of EdDSA, ES256, HS256'), 'EdDSA'),
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const key = dataset.value;
+    const problem = keyProblem(key as unknown as KeyFields);
+    if (problem === null) return;
+    const [field, message] = problem;
+    addIssue({
+      message,
+      ...(field === null
+        ? {}
+        : {
+            path: [{ type: 'object', origin: 'value', input: key, key: field, value: key[field] }],
+          }),
+    });
+  }),
+);
+
+/** The `keys` option: keys newest first, the first one signs. */
+const KEY_CONFIGS = v.pipe(
+  v.array(KEY_CONFIG, 'must be a non-empty array'),
+  v.nonEmpty('must be a non-empty array'),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const keys = dataset.value;
+    const seen = new Set<string>();
+    keys.forEach((key, i) => {
+      if (!seen.has(key.kid)) return void seen.add(key.kid);
+      addIssue({
+        message: `"${key.kid}" is used twice`,
+        path: [
+          { type: 'array', origin: 'value', input: keys, key: i, value: key },
+          { type: 'object', origin: 'value', input: key, key: 'kid', value: key.kid },
+        ],
+      });
+    });
+  }),
+  v.forward(
+    v.check((keys) => keys[0]?.privateKey !== undefined, 'signs and needs a privateKey'),
+    [0],
+  ),
+);
 
 /**
  * Check key configuration synchronously (shapes, algorithms, HS256 secret length); throws
@@ -80,53 +171,7 @@ function fail(message: string): never {
  * ```
  */
 export function validateKeyConfigs(keys: unknown): asserts keys is KeyConfig[] {
-  if (!Array.isArray(keys) || keys.length === 0) fail('keys must be a non-empty array');
-  const seen = new Set<string>();
-  keys.forEach((key: unknown, i) => {
-    const at = `keys[${i}]`;
-    if (typeof key !== 'object' || key === null) fail(`${at} must be an object`);
-    const k = key as Record<string, unknown>;
-    if (typeof k.kid !== 'string' || !KID.test(k.kid))
-      fail(`${at}.kid must be 1-128 printable ASCII characters`);
-    if (seen.has(k.kid)) fail(`${at}.kid "${k.kid}" is used twice`);
-    seen.add(k.kid);
-    const alg = k.alg ?? 'EdDSA';
-    if (!ALGS.includes(alg as SigningAlgorithm))
-      fail(`${at}.alg must be one of EdDSA, ES256, HS256`);
-    if (alg === 'HS256') {
-      if (k.privateKey !== undefined || k.publicKey !== undefined)
-        fail(`${at}: an HS256 key takes only a secret`);
-      const secret = k.secret;
-      const length =
-        typeof secret === 'string'
-          ? utf8ToBytes(secret).length
-          : secret instanceof Uint8Array
-            ? secret.length
-            : -1;
-      if (length < 0) fail(`${at}.secret must be a string or Uint8Array`);
-      if (length < 32) fail(`${at}.secret must be at least 32 bytes for HS256`);
-      return;
-    }
-    if (k.secret !== undefined) fail(`${at}.secret is only for HS256`);
-    for (const field of ['privateKey', 'publicKey'] as const) {
-      const v = k[field];
-      if (v === undefined) continue;
-      if (typeof v === 'string') {
-        if (!v.includes('-----BEGIN')) fail(`${at}.${field} must be a PEM string or a JWK object`);
-      } else if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-        fail(`${at}.${field} must be a PEM string or a JWK object`);
-      } else {
-        const jwk = v as JWK;
-        const kty = alg === 'EdDSA' ? 'OKP' : 'EC';
-        if (jwk.kty !== kty) fail(`${at}.${field} must be a JWK with kty "${kty}" for ${alg}`);
-        if (field === 'privateKey' && typeof jwk.d !== 'string')
-          fail(`${at}.privateKey JWK has no private part "d"`);
-      }
-    }
-    if (k.privateKey === undefined && k.publicKey === undefined)
-      fail(`${at} needs a privateKey or a publicKey`);
-    if (i === 0 && k.privateKey === undefined) fail('keys[0] signs and needs a privateKey');
-  });
+  parseOptions('createEvrmoreAuth', KEY_CONFIGS, keys, { root: 'keys' });
 }
 
 function stripPrivate(jwk: JWK): JWK {

@@ -48,7 +48,9 @@ export function parseOptions<S extends OptionsSchema>(
         ? root
         : `${root}${relative.startsWith('[') ? '' : '.'}${relative}`;
   if (path !== '' && options.quote) path = options.quote(path);
-  throw new TypeError(`${caller}: ${path === '' ? '' : `${path} `}${issue.message}`);
+  // a message may go on the path with a colon (`keys[0]: an HS256 key takes only a secret`)
+  const gap = path === '' || issue.message.startsWith(':') ? '' : ' ';
+  throw new TypeError(`${caller}: ${path}${gap}${issue.message}`);
 }
 
 /** `must be an integer from min to max` (or `≥ min` without a max). */
