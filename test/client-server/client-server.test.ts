@@ -75,9 +75,12 @@ describe('client ↔ real server over loopback HTTP', () => {
     const state = await client.signIn();
     expect(state).toMatchObject({ status: 'signed-in', address: ADDRESS });
     expect(state.session?.address).toBe(ADDRESS);
-    // The refresh token arrived as an HttpOnly cookie; the client never saw it.
-    expect(jar.cookies().length).toBeGreaterThanOrEqual(1);
-    expect(jar.cookies().every((c) => c.httpOnly)).toBe(true);
+    // The refresh token arrived as an HttpOnly cookie; the client never saw it. The only cookie
+    // script can read is the session hint, which holds no secret.
+    const secret = jar.cookies().filter((c) => c.name !== 'evrmore_auth_hint');
+    expect(secret.length).toBeGreaterThanOrEqual(1);
+    expect(secret.every((c) => c.httpOnly)).toBe(true);
+    expect(jar.cookies().find((c) => c.name === 'evrmore_auth_hint')?.value).toBe('1');
 
     const me = await client.fetch(`${origin}/api/me`);
     expect(me.status).toBe(200);
@@ -108,6 +111,55 @@ describe('client ↔ real server over loopback HTTP', () => {
     expect(state.status).toBe('signed-in');
     expect(state.session?.id).toBe(first.client.getState().session?.id);
     expect((await reloaded.fetch(`${origin}/api/me`)).status).toBe(200);
+  });
+
+  it("the server's session hint cookie spares an anonymous page load its /refresh", async () => {
+    const jar = createCookieJar();
+    let refreshes = 0;
+    /** A page load: a document whose cookie is what script sees of the jar (no HttpOnly). */
+    const load = (): AuthClient =>
+      createAuthClient({
+        baseUrl: `${origin}/auth`,
+        signer: localKeySigner({ privateKey: KEY }),
+        fetch: (input, init) => {
+          if ((input instanceof Request ? input.url : String(input)).endsWith('/auth/refresh'))
+            refreshes++;
+          return jar.fetch(input, init);
+        },
+        tabSync: false,
+        window: null,
+        document: Object.assign(new EventTarget(), {
+          get cookie() {
+            return jar
+              .cookies()
+              .filter((c) => !c.httpOnly)
+              .map((c) => `${c.name}=${c.value}`)
+              .join('; ');
+          },
+        }),
+      });
+    const waitSettled = async (client: AuthClient) => {
+      for (let i = 0; i < 100 && client.getState().status === 'refreshing'; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      return client.getState();
+    };
+
+    const anonymous = load();
+    expect(anonymous.getState()).toMatchObject({ status: 'signed-out', reason: 'no-session' });
+    expect(refreshes).toBe(0);
+    await anonymous.signIn();
+    anonymous.destroy();
+
+    const reloaded = load(); // the hint is there: one refresh restores the session
+    expect((await waitSettled(reloaded)).status).toBe('signed-in');
+    expect(refreshes).toBe(1);
+    await reloaded.signOut(); // the server clears the hint with the refresh cookie
+    reloaded.destroy();
+
+    const afterSignOut = load();
+    expect(afterSignOut.getState()).toMatchObject({ status: 'signed-out', reason: 'no-session' });
+    expect(refreshes).toBe(1);
+    afterSignOut.destroy();
   });
 
   it('lists sessions, revokes one, revokes the others', async () => {
