@@ -202,6 +202,19 @@ describe('verified-token cache', () => {
     expect(() => createEvrmoreAuth({ ...base, tokenCache: 'yes' as unknown as boolean })).toThrow(
       new TypeError('createEvrmoreAuth: tokenCache must be a boolean or { maxEntries }'),
     );
+    expect(() => createEvrmoreAuth({ ...base, tokenCache: null as unknown as boolean })).toThrow(
+      new TypeError('createEvrmoreAuth: tokenCache must be a boolean or { maxEntries }'),
+    );
+    expect(() => createEvrmoreAuth({ ...base, sessionCheck: 5 as never })).toThrow(
+      new TypeError(
+        'createEvrmoreAuth: sessionCheck must be an object { maxStalenessMs, maxEntries }',
+      ),
+    );
+    expect(() => createEvrmoreAuth({ ...base, sessionCheck: { maxEntries: 1e8 } })).toThrow(
+      new TypeError(
+        'createEvrmoreAuth: sessionCheck.maxEntries must be an integer from 0 to 10000000',
+      ),
+    );
     expect(() => createEvrmoreAuth({ ...base, backend: {} as never })).toThrow(
       new TypeError(
         'createEvrmoreAuth: backend must be a Secp256k1Backend (nobleBackend, nativeBackend, tinySecp256k1Backend)',

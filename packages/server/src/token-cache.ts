@@ -10,7 +10,9 @@
 // another instance sharing the store are seen within `maxStalenessMs` (the documented bound).
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { LRUCache } from 'lru-cache';
+import * as v from 'valibot';
 import type { AccessTokenClaims } from './config.js';
+import { integer, parseOptions } from './config/validate.js';
 import { sha256Base64Url, sha256Base64UrlSync } from './crypto.js';
 import type { AuthRuntime } from './runtime.js';
 import { checkFingerprint } from './tokens.js';
@@ -85,16 +87,31 @@ export interface PerformanceCaches {
   maxStalenessMs: number;
 }
 
-function fail(message: string): never {
-  throw new TypeError(`createEvrmoreAuth: ${message}`);
-}
-
-function count(name: string, value: unknown, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max)
-    fail(`${name} must be an integer from 0 to ${max}`);
-  return value;
-}
+/** `tokenCache` and `sessionCheck` as the server configuration takes them. */
+const CacheOptionsSchema = v.object({
+  // `true` is the default size, `false` no cache: both become `{ maxEntries }`.
+  tokenCache: v.optional(
+    v.pipe(
+      v.custom<TokenCacheConfig | boolean>(
+        (x) => typeof x === 'boolean' || (typeof x === 'object' && x !== null),
+        'must be a boolean or { maxEntries }',
+      ),
+      v.transform((x) => (x === true ? {} : x === false ? { maxEntries: 0 } : x)),
+      v.object({ maxEntries: v.optional(integer(0, 10_000_000), 10_000) }),
+    ),
+    true,
+  ),
+  sessionCheck: v.optional(
+    v.object(
+      {
+        maxStalenessMs: v.optional(integer(0, 300_000), 0),
+        maxEntries: v.optional(integer(0, 10_000_000), 10_000),
+      },
+      'must be an object { maxStalenessMs, maxEntries }',
+    ),
+    {},
+  ),
+});
 
 /**
  * Validate `tokenCache`/`sessionCheck` and make the caches they ask for. Called by
@@ -110,18 +127,12 @@ export function createPerformanceCaches(options: {
   tokenCache?: TokenCacheConfig | boolean | undefined;
   sessionCheck?: SessionCheckConfig | undefined;
 }): PerformanceCaches {
-  const tc = options.tokenCache ?? true;
-  if (typeof tc !== 'boolean' && (typeof tc !== 'object' || tc === null))
-    fail('tokenCache must be a boolean or { maxEntries }');
-  const tokenEntries =
-    tc === false
-      ? 0
-      : count('tokenCache.maxEntries', tc === true ? undefined : tc.maxEntries, 10_000, 10_000_000);
-  const sc = options.sessionCheck ?? {};
-  if (typeof sc !== 'object' || sc === null)
-    fail('sessionCheck must be an object { maxStalenessMs, maxEntries }');
-  const maxStalenessMs = count('sessionCheck.maxStalenessMs', sc.maxStalenessMs, 0, 300_000);
-  const sessionEntries = count('sessionCheck.maxEntries', sc.maxEntries, 10_000, 10_000_000);
+  const { tokenCache, sessionCheck } = parseOptions('createEvrmoreAuth', CacheOptionsSchema, {
+    tokenCache: options.tokenCache,
+    sessionCheck: options.sessionCheck,
+  });
+  const tokenEntries = tokenCache.maxEntries;
+  const { maxStalenessMs, maxEntries: sessionEntries } = sessionCheck;
   return {
     tokens: tokenEntries > 0 ? new LRUCache({ max: tokenEntries }) : null,
     sessions:
@@ -181,13 +192,13 @@ export function forgetRevokedSessions(store: AuthStore, caches: PerformanceCache
  * const claims = await verifyAccessTokenCached(rt, token, cookie, now, () => verifyAccessToken(token, options));
  * ```
  */
-export async function verifyAccessTokenCached(
+export function verifyAccessTokenCached(
   rt: AuthRuntime,
   token: string,
   fingerprint: string | null,
   now: number,
   verify: () => Promise<AccessTokenClaims>,
-): Promise<AccessTokenClaims> {
+): Promise<AccessTokenClaims> | AccessTokenClaims {
   const cache = rt.caches.tokens;
   if (
     !cache ||
@@ -196,9 +207,23 @@ export async function verifyAccessTokenCached(
     fingerprint.length === 0 ||
     fingerprint.length > 256
   )
-    return verifyBoth(token, fingerprint, verify);
+    return verifyBoth(fingerprint, verify);
   const pair = `${token} ${fingerprint}`;
-  const key = sha256Base64UrlSync(pair) ?? (await sha256Base64Url(pair));
+  // A hit is answered synchronously (no promise: this runs on every authenticated request).
+  const key = sha256Base64UrlSync(pair);
+  if (key === null)
+    return sha256Base64Url(pair).then((k) => lookUp(rt, cache, k, now, fingerprint, verify));
+  return lookUp(rt, cache, key, now, fingerprint, verify);
+}
+
+function lookUp(
+  rt: AuthRuntime,
+  cache: LRUCache<string, CachedToken>,
+  key: string,
+  now: number,
+  fingerprint: string,
+  verify: () => Promise<AccessTokenClaims>,
+): Promise<AccessTokenClaims> | AccessTokenClaims {
   const hit = cache.get(key);
   if (hit) {
     const tolerance = rt.config.clockToleranceSeconds;
@@ -211,14 +236,14 @@ export async function verifyAccessTokenCached(
     if (hit.nbf > nowSeconds + tolerance) throw new EvrmoreAuthError('token_invalid');
     return { ...hit.claims };
   }
-  const claims = await verifyBoth(token, fingerprint, verify);
-  if (typeof claims.exp === 'number' && typeof claims.nbf === 'number')
-    cache.set(key, { claims: { ...claims }, exp: claims.exp, nbf: claims.nbf });
-  return claims;
+  return verifyBoth(fingerprint, verify).then((claims) => {
+    if (typeof claims.exp === 'number' && typeof claims.nbf === 'number')
+      cache.set(key, { claims: { ...claims }, exp: claims.exp, nbf: claims.nbf });
+    return claims;
+  });
 }
 
 async function verifyBoth(
-  token: string,
   fingerprint: string | null,
   verify: () => Promise<AccessTokenClaims>,
 ): Promise<AccessTokenClaims> {
@@ -238,15 +263,26 @@ async function verifyBoth(
  * const session = await getSessionForAuth(rt, claims.sid, now);
  * ```
  */
-export async function getSessionForAuth(
+export function getSessionForAuth(
   rt: AuthRuntime,
   sid: string,
   now: number,
-): Promise<SessionRecord | null> {
+): Promise<SessionRecord | null> | SessionRecord {
   const { sessions: cache, maxStalenessMs } = rt.caches;
+  // The store's own promise, not one more around it (this runs on every authenticated request).
   if (!cache) return rt.store.getSession(sid);
   const hit = cache.get(sid);
   if (hit && now < hit.until && isLive(hit.session, now)) return hit.session;
+  return readAndRemember(rt, cache, sid, now, maxStalenessMs);
+}
+
+async function readAndRemember(
+  rt: AuthRuntime,
+  cache: LRUCache<string, CachedSession>,
+  sid: string,
+  now: number,
+  maxStalenessMs: number,
+): Promise<SessionRecord | null> {
   const session = await rt.store.getSession(sid);
   if (isLive(session, now)) cache.set(sid, { session, until: now + maxStalenessMs });
   else cache.delete(sid);
