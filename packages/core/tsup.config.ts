@@ -28,7 +28,8 @@ export default defineConfig([
   {
     ...shared,
     format: ['cjs'],
-    // @noble/hashes v2 and @noble/secp256k1 v3 are ESM-only. Bundling them into the CJS build
+    // @noble/secp256k1 v3 is ESM-only (@noble/hashes 1.8, the major bs58check uses, also ships
+    // CJS, but is bundled with it so the CJS build has one copy). Bundling them into the CJS build
     // makes `require('@evrmore-auth/core')` work on every Node ≥ 20 (require(esm) is only
     // unflagged from 20.19) and in CJS-only tools such as Jest.
     noExternal: [/^@noble\//],
