@@ -2,6 +2,8 @@
 // header), whether the client used HTTPS, and the key an IP is rate-limited under (IPv6 by
 // prefix, so one /64 is one client). IP parsing and CIDR matching are ipaddr.js's.
 import ipaddr from 'ipaddr.js';
+import * as v from 'valibot';
+import { integer, parseOptions } from './config/validate.js';
 import type { HeaderReader } from './http/request.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
@@ -40,28 +42,38 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
  */
 export function resolveTrustedProxies(value: unknown, name: string): ResolvedTrustedProxies | null {
   if (value === undefined) return null;
-  const usage = `${name} must be a hop count from 1 to 16, a list of IP addresses or CIDR ranges, or { header }`;
-  if (typeof value === 'number') {
-    if (!Number.isInteger(value) || value < 1 || value > 16) throw new TypeError(usage);
-    return { kind: 'hops', hops: value };
-  }
-  if (Array.isArray(value)) {
-    if (value.length === 0) throw new TypeError(usage);
-    const ranges = value.map((entry: unknown, i): [Address, number] => {
-      const range = typeof entry === 'string' ? parseRange(entry) : null;
-      if (range === null)
-        throw new TypeError(`${name}[${i}] must be an IP address or a CIDR range like 10.0.0.0/8`);
-      return range;
-    });
-    return { kind: 'ranges', ranges };
-  }
-  if (typeof value === 'object' && value !== null && Object.keys(value).length === 1) {
-    const header = (value as { header?: unknown }).header;
-    if (typeof header === 'string' && HEADER_NAME.test(header))
-      return { kind: 'header', header: header.toLowerCase() };
-  }
-  throw new TypeError(usage);
+  // `name` is the option's name, after its factory's if any: 'createEvrmoreAuth: trustedProxies'
+  const [caller, root] = name.includes(': ') ? name.split(': ', 2) : ['', name];
+  const trusted = parseOptions(caller!, TRUSTED_PROXIES, value, { root: root! });
+  if (typeof trusted === 'number') return { kind: 'hops', hops: trusted };
+  if (Array.isArray(trusted))
+    return { kind: 'ranges', ranges: trusted.map((entry) => parseRange(entry as string)!) };
+  return { kind: 'header', header: trusted.header.toLowerCase() };
 }
+
+const USAGE =
+  'must be a hop count from 1 to 16, a list of IP addresses or CIDR ranges, or { header }';
+const RANGE = 'must be an IP address or a CIDR range like 10.0.0.0/8';
+/** {@link TrustedProxies}: a hop count, a list of ranges or `{ header }`. */
+const TRUSTED_PROXIES = v.union(
+  [
+    integer(1, 16, USAGE),
+    v.pipe(
+      v.array(
+        v.pipe(
+          v.unknown(),
+          v.check((entry) => typeof entry === 'string' && parseRange(entry) !== null, RANGE),
+        ),
+      ),
+      v.nonEmpty(USAGE),
+    ),
+    v.pipe(
+      v.strictObject({ header: v.string() }),
+      v.check((o) => HEADER_NAME.test(o.header), USAGE),
+    ),
+  ],
+  USAGE,
+);
 
 /** An address or CIDR range; IPv4-mapped IPv6 addresses are treated as the IPv4 address. */
 function parseRange(entry: string): [Address, number] | null {

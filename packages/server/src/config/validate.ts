@@ -36,7 +36,9 @@ export function parseOptions<S extends OptionsSchema>(
   input: unknown,
   options: { root?: string; quote?: (path: string) => string } = {},
 ): v.InferOutput<S> {
-  const result = v.safeParse(schema, input, { abortEarly: true });
+  // Not abortEarly: valibot then marks a failed pipe untyped, and a union reports its own
+  // message instead of the matching option's (`trustedProxies[1] must be an IP address…`).
+  const result = v.safeParse(schema, input);
   if (result.success) return result.output;
   const issue = result.issues[0];
   const relative = dotPath(issue);
@@ -50,7 +52,7 @@ export function parseOptions<S extends OptionsSchema>(
   if (path !== '' && options.quote) path = options.quote(path);
   // a message may go on the path with a colon (`keys[0]: an HS256 key takes only a secret`)
   const gap = path === '' || issue.message.startsWith(':') ? '' : ' ';
-  throw new TypeError(`${caller}: ${path}${gap}${issue.message}`);
+  throw new TypeError(`${caller === '' ? '' : `${caller}: `}${path}${gap}${issue.message}`);
 }
 
 /** `must be an integer from min to max` (or `≥ min` without a max). */
