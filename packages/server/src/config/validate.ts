@@ -92,6 +92,19 @@ export function fn<F extends (...args: never[]) => unknown>(message = 'must be a
 export const boolean = v.boolean('must be a boolean');
 
 /**
+ * The message of an object's key issue: an unknown key `is not a known option`; a missing
+ * required one gets its own schema's message (`must be an AuthStore`), as if it were `undefined`.
+ */
+function keyMessage(entries: v.ObjectEntries) {
+  return (issue: v.BaseIssue<unknown>): string => {
+    if (issue.expected === 'never') return 'is not a known option';
+    const key = issue.path?.at(-1)?.key as string;
+    const missing = v.safeParse(entries[key] as OptionsSchema, undefined);
+    return missing.success ? 'is required' : missing.issues[0].message;
+  };
+}
+
+/**
  * A plain object (not an array, not null) with exactly these `entries`: any other key is
  * refused (`is not a known option`). `message` is for a value that is not an object.
  *
@@ -104,13 +117,7 @@ export function options<const E extends v.ObjectEntries>(
   entries: E,
   message = 'must be an object',
 ) {
-  const object = v.strictObject(entries, (issue) => {
-    if (issue.expected === 'never') return 'is not a known option';
-    // a required option is missing: its own schema says what it must be
-    const key = issue.path?.at(-1)?.key as keyof E;
-    const missing = v.safeParse(entries[key] as OptionsSchema, undefined);
-    return missing.success ? 'is required' : missing.issues[0].message;
-  });
+  const object = v.strictObject(entries, keyMessage(entries));
   return v.pipe(
     v.custom<v.InferInput<typeof object>>(
       (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
@@ -135,6 +142,6 @@ export function factoryOptions<const E extends v.ObjectEntries>(entries: E) {
       (x) => typeof x === 'object' && x !== null,
       'options must be an object',
     ),
-    v.object(entries),
+    v.object(entries, keyMessage(entries)),
   );
 }

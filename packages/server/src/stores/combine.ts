@@ -1,6 +1,8 @@
 // One AuthStore assembled from parts on different backends, e.g. challenges and rate limits in
 // Redis (fast, TTL-native) and sessions, refresh tokens and MFA data in Postgres (durable).
 
+import * as v from 'valibot';
+import { factoryOptions, parseOptions } from '../config/validate.js';
 import type {
   AuthStore,
   ChallengeStore,
@@ -30,6 +32,19 @@ export interface CombineStoresOptions {
 
 const PARTS = ['challenges', 'rateLimits', 'sessions', 'mfa'] as const;
 
+const part = v.custom<AuthStore>(
+  (x) =>
+    typeof x === 'object' && x !== null && typeof (x as AuthStore).createRateLimiter === 'function',
+  'must be an AuthStore',
+);
+/** {@link CombineStoresOptions}: every part is an AuthStore. */
+const COMBINE_STORES_OPTIONS = factoryOptions({
+  challenges: part,
+  rateLimits: part,
+  sessions: part,
+  mfa: part,
+});
+
 /**
  * Combines stores part by part. `close()` closes each distinct store once.
  *
@@ -45,16 +60,12 @@ const PARTS = ['challenges', 'rateLimits', 'sessions', 'mfa'] as const;
  * ```
  */
 export function combineStores(options: CombineStoresOptions): AuthStore {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError('combineStores: options must be an object');
-  }
-  for (const part of PARTS) {
-    const s = options[part] as AuthStore | undefined;
-    if (!s || typeof s !== 'object' || typeof s.createRateLimiter !== 'function') {
-      throw new TypeError(`combineStores: \`${part}\` must be an AuthStore`);
-    }
-  }
-  const { challenges, rateLimits, sessions, mfa } = options;
+  const { challenges, rateLimits, sessions, mfa } = parseOptions(
+    'combineStores',
+    COMBINE_STORES_OPTIONS,
+    options,
+    { quote: (path) => `\`${path}\`` },
+  );
   const c: ChallengeStore = challenges;
   const s: SessionStore = sessions;
   const m: MfaStore = mfa;
