@@ -2,7 +2,7 @@
 // start-up. A failure throws a TypeError naming the factory, the option's path and the problem:
 // `createRateLimits: rateLimits.challenge.perIp.points must be an integer ≥ 1`.
 //
-// Messages in the schemas below say what is wrong *without* the option's name (`must be a
+// Messages in option schemas say what is wrong *without* the option's name (`must be a
 // boolean`); `parseOptions` puts the path in front. An issue without a path (a check over the
 // whole options object) carries its whole sentence.
 import * as v from 'valibot';
@@ -27,7 +27,9 @@ function dotPath(issue: v.BaseIssue<unknown>): string {
  *
  * @example
  * ```ts
- * const { maxEntries } = parseOptions('createEvrmoreAuth', v.object({ maxEntries: integer(0, 1e7, 10_000) }), input, { root: 'tokenCache' });
+ * const schema = options({ maxEntries: v.optional(integer(0, 10_000_000), 10_000) });
+ * const { maxEntries } = parseOptions('createEvrmoreAuth', schema, input, { root: 'tokenCache' });
+ * // TypeError: createEvrmoreAuth: tokenCache.maxEntries must be an integer from 0 to 10000000
  * ```
  */
 export function parseOptions<S extends OptionsSchema>(
@@ -129,7 +131,7 @@ export function options<const E extends v.ObjectEntries>(
 
 /**
  * The options object of a factory: `options must be an object`, then `entries` (other keys are
- * ignored, as TypeScript already flags them), then `checks` over the whole object.
+ * ignored, as TypeScript already flags them). Pipe it into `v.check`s over the whole object.
  *
  * @example
  * ```ts
