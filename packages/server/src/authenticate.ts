@@ -42,7 +42,7 @@ export interface AuthIdentity<Claims extends object = ExtraClaims> {
 export interface RegisteredClaims {}
 
 /**
- * Options of {@link authenticateRequest}.
+ * Options of `authenticate` (the `EvrmoreAuth` method and the adapters' `requireAuth`).
  *
  * @example
  * ```ts

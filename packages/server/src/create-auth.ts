@@ -64,7 +64,9 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
    *  An error of {@link EvrmoreAuth.authenticate} gets RFC 6750's `WWW-Authenticate: Bearer`. */
   errorResponse(error: unknown, request?: Request): Response;
   readonly basePath: string;
-  readonly config: ResolvedConfig;
+  /** The validated configuration with its defaults applied (without the keys, which hold
+   *  private key material, and the parsed proxy list). */
+  readonly config: PublicConfig;
   /** Resolves once the keys are imported; rejects with a TypeError when a key cannot be imported. */
   ready(): Promise<void>;
   /** The JWKS document (public parts only). */
@@ -97,6 +99,16 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
    *  `true` when something was re-sealed. */
   reencryptMfaSecrets(address: string): Promise<boolean>;
 }
+
+/**
+ * {@link EvrmoreAuth.config}: the resolved configuration an application may read.
+ *
+ * @example
+ * ```ts
+ * auth.config.cookies.fingerprintName; // '__Host-evrmore-fgp'
+ * ```
+ */
+export type PublicConfig = Readonly<Omit<ResolvedConfig, 'keys' | 'trustedProxies'>>;
 
 /**
  * What the Node adapters (and the package's tests) use beyond the public facade: the handler

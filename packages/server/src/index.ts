@@ -1,7 +1,13 @@
 // @evrmore-auth/server: challenges, signature verification, fingerprinted JWTs, refresh rotation,
 // sessions, replay protection. Adapters and the Redis/Postgres stores are subpath exports.
-// The root exports what an integrator uses; everything else is internal.
-export { createEvrmoreAuth, type EvrmoreAuth, type HandlerContext } from './create-auth.js';
+// The root exports what an integrator uses (four values: createEvrmoreAuth, createMemoryStore and
+// the two error classes) and the types of their signatures; everything else is internal.
+export {
+  createEvrmoreAuth,
+  type EvrmoreAuth,
+  type HandlerContext,
+  type PublicConfig,
+} from './create-auth.js';
 export type {
   AccessTokenClaims,
   ClaimsContext,
@@ -9,20 +15,32 @@ export type {
   CookieConfig,
   EvrmoreAuthConfig,
   ExtraClaims,
+  ResolvedConfig,
 } from './config.js';
 export type { AuthenticateOptions, AuthIdentity, RegisteredClaims } from './authenticate.js';
-export type { RateLimitConfig } from './rate-limit.js';
+export type { SignInResult } from './sign-in.js';
+export type { RefreshResult } from './refresh-rotation.js';
+export type { MfaPendingResult } from './mfa/mfa-token.js';
+export type { HeaderReader } from './http/request.js';
+export type { TrustedProxies } from './proxy.js';
+export type { RandomBytes } from './crypto.js';
+export type { SessionCheckConfig, TokenCacheConfig } from './token-cache.js';
+export type { LockoutRule, RateLimitConfig, RateLimitRule } from './rate-limit.js';
 export type { MfaConfig, MfaEncryptionKey } from './mfa/index.js';
 export type { KeyConfig, SigningAlgorithm } from './keys.js';
 export {
   StoreUnavailableError,
   type AuthStore,
   type ChallengeRecord,
+  type ChallengeStore,
   type MfaRecord,
+  type MfaStore,
+  type RateLimiterOptions,
   type RotateRefreshInput,
   type RotateRefreshResult,
   type SessionRecord,
+  type SessionStore,
 } from './store.js';
 export { createMemoryStore, type MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
-export type { AuthEvent, AuthEventType, PinoLikeLogger } from './events.js';
+export type { AuthEvent, AuthEventType, EventSinkOptions, PinoLikeLogger } from './events.js';
 export { EvrmoreAuthError, type ErrorCode, type ProblemDetails } from '@evrmore-auth/core';

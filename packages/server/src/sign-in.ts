@@ -119,7 +119,7 @@ export async function verifySignedChallenge(
 }
 
 /**
- * What {@link completeSignIn} produced: the token response and the cookies to set.
+ * What a completed sign-in produced: the token response, the cookies to set and the session.
  *
  * @example
  * ```ts
