@@ -43,6 +43,9 @@ it('validateKeyConfigs refuses each bad key with its exact TypeError', () => {
   for (const [k, m] of cases)
     expect(() => validateKeyConfigs(k), JSON.stringify(k)).toThrow(new TypeError(m));
   expect(() =>
+    validateKeyConfigs([{ kid: 'h', alg: 'HS256', secret: 'x'.repeat(32) }]),
+  ).not.toThrow();
+  expect(() =>
     validateKeyConfigs([
       { kid: 'a', privateKey: pk },
       { kid: 'b', publicKey: pk },

@@ -156,7 +156,10 @@ const KEY_CONFIGS = v.pipe(
     });
   }),
   v.forward(
-    v.check((keys) => keys[0]?.privateKey !== undefined, 'signs and needs a privateKey'),
+    v.check(
+      (keys) => keys[0]?.alg === 'HS256' || keys[0]?.privateKey !== undefined,
+      'signs and needs a privateKey',
+    ),
     [0],
   ),
 );
