@@ -11,7 +11,7 @@ import { createSecretBox, type MfaEncryptionKey, type SecretBox } from './secret
  * Key rotation: put a new key FIRST in `encryptionKeys` and keep the old ones after it. New
  * secrets are sealed with the first key; every listed key still decrypts. A secret sealed with an
  * older key is re-sealed with the newest one the next time its owner uses a TOTP code, or at once
- * with `reencryptMfaSecrets(auth.runtime, address)`. Remove an old key only after every record has
+ * with `auth.reencryptMfaSecrets(address)`. Remove an old key only after every record has
  * been re-sealed (records still naming it answer 503 until then).
  *
  * @example
