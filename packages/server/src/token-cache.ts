@@ -1,10 +1,11 @@
 // The verified-token cache and the optional bounded-staleness session cache of `authenticate`.
 //
-// A verified access token is remembered, with the fingerprint cookie it came with, by one SHA-256
-// of the pair until its `exp`: a repeated request skips the JWT signature check (the dominant
-// per-request cost) and the cookie's own hash, never the rest. On every request `authenticate`
-// still checks the expiry (against the cached `exp`), that the cookie is the one verified with the
-// token (a different cookie is a miss: full check) and, by default, the session in the store.
+// A verified access token is remembered, with the fingerprint cookie it came with, until its
+// `exp`, by one SHA-256 of its signature and the cookie (the token itself is not kept): a repeated
+// request skips the JWT signature check (the dominant per-request cost) and the cookie's own hash,
+// never the rest. On every request `authenticate` still checks the expiry (against the cached
+// `exp`), that the cookie is the one verified with the token (a different cookie is a miss: full
+// check) and, by default, the session in the store.
 // With `sessionCheck.maxStalenessMs > 0` a live session is remembered per instance for at most
 // that long: revocations made through this instance drop the entry at once; revocations made on
 // another instance sharing the store are seen within `maxStalenessMs` (the documented bound).
@@ -29,7 +30,7 @@ import { isLive, type AuthStore, type SessionRecord } from './store.js';
  */
 export interface TokenCacheConfig {
   /**
-   * Verified tokens remembered at most (least recently used evicted first). About 0.5 KB each.
+   * Verified tokens remembered at most (least recently used evicted first). About 1 KB each.
    * @default 10000
    */
   maxEntries?: number;
@@ -60,6 +61,8 @@ export interface SessionCheckConfig {
 }
 
 interface CachedToken {
+  /** `header.payload` of the token (its claims in base64url, not secret; the signature is not kept). */
+  signed: string;
   claims: AccessTokenClaims;
   /** `exp` and `nbf` in epoch seconds. */
   exp: number;
@@ -182,8 +185,10 @@ export function forgetRevokedSessions(store: AuthStore, caches: PerformanceCache
  * The claims of `token` presented with the fingerprint cookie value `fingerprint`: `verify()`
  * (the full JWT check) and the fingerprint check (SHA-256 of the cookie against the token's
  * `fgp`), unless this exact token was verified with this exact cookie before and has not expired.
- * The cache key is one SHA-256 over both (`token ␠ cookie`; a token has no spaces), so a hit costs
- * one hash and proves both; only pairs that passed both checks are remembered. The cached path
+ * The cache key is one SHA-256 over the token's signature and the cookie, and a hit must also
+ * match the token's signed part (`header.payload`, kept beside the claims) in full, so a hit costs
+ * one short hash and a string compare and proves both; only pairs that passed both checks are
+ * remembered. The cached path
  * still refuses an expired or not-yet-valid token with the same rule and tolerance as the full
  * check, and errors come in the same order: `token_*` before `fingerprint_mismatch`.
  *
@@ -208,24 +213,34 @@ export function verifyAccessTokenCached(
     fingerprint.length > 256
   )
     return verifyBoth(fingerprint, verify);
-  const pair = `${token} ${fingerprint}`;
-  // A hit is answered synchronously (no promise: this runs on every authenticated request).
-  const key = sha256Base64UrlSync(pair);
+  const dot = token.lastIndexOf('.');
+  if (dot < 0) return verifyBoth(fingerprint, verify);
+  // The key hashes only the signature and the cookie (a third of the bytes of the whole token:
+  // this runs on every authenticated request); a hit must also match the signed part in full.
+  // Verified signatures (base64url) and cookie values hold no ';', so the pair is unambiguous.
+  const signed = token.slice(0, dot);
+  const material = `${token.slice(dot + 1)};${fingerprint}`;
+  // A hit is answered synchronously (no promise).
+  const key = sha256Base64UrlSync(material);
   if (key === null)
-    return sha256Base64Url(pair).then((k) => lookUp(rt, cache, k, now, fingerprint, verify));
-  return lookUp(rt, cache, key, now, fingerprint, verify);
+    return sha256Base64Url(material).then((k) =>
+      lookUp(rt, cache, k, signed, now, fingerprint, verify),
+    );
+  return lookUp(rt, cache, key, signed, now, fingerprint, verify);
 }
 
 function lookUp(
   rt: AuthRuntime,
   cache: LRUCache<string, CachedToken>,
   key: string,
+  signed: string,
   now: number,
   fingerprint: string,
   verify: () => Promise<AccessTokenClaims>,
 ): Promise<AccessTokenClaims> | AccessTokenClaims {
   const hit = cache.get(key);
-  if (hit) {
+  // Another token with this signature and cookie (only a forgery can be one): the full check.
+  if (hit && hit.signed === signed) {
     const tolerance = rt.config.clockToleranceSeconds;
     const nowSeconds = Math.floor(now / 1000);
     // jose's rules: expired when exp <= now - tolerance; not yet valid when nbf > now + tolerance.
@@ -238,7 +253,7 @@ function lookUp(
   }
   return verifyBoth(fingerprint, verify).then((claims) => {
     if (typeof claims.exp === 'number' && typeof claims.nbf === 'number')
-      cache.set(key, { claims: { ...claims }, exp: claims.exp, nbf: claims.nbf });
+      cache.set(key, { signed, claims: { ...claims }, exp: claims.exp, nbf: claims.nbf });
     return claims;
   });
 }
