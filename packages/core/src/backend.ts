@@ -28,7 +28,8 @@ export interface Secp256k1Backend {
 }
 
 /**
- * The default backend: `@noble/secp256k1`, pure JavaScript, audited, works everywhere.
+ * `@noble/secp256k1`: pure JavaScript, audited, works everywhere. The default of `verifyMessage`,
+ * and of `@evrmore-auth/server` wherever the `secp256k1` native addon does not load.
  *
  * @example
  * ```ts

@@ -4,9 +4,10 @@ import secp256k1 from 'secp256k1/bindings.js';
 import type { Secp256k1Backend } from '../backend.js';
 
 /**
- * A backend on the `secp256k1` native addon (libsecp256k1, Node only). Opt-in: install
- * `secp256k1` next to `@evrmore-auth/core`; it ships N-API prebuilds for common platforms (else
- * allow its build script). Importing this module throws if the addon cannot load.
+ * A backend on the `secp256k1` native addon (libsecp256k1, Node only). `@evrmore-auth/server`
+ * installs the addon as an optional dependency and uses this backend by default when it loads;
+ * with core alone, install `secp256k1` next to it. The addon ships N-API prebuilds for common
+ * platforms (else allow its build script). Importing this module throws if the addon cannot load.
  *
  * @example
  * ```ts
