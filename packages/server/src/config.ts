@@ -183,6 +183,12 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
   hsts?: 'auto' | 'always' | 'never';
   /** @default '/auth' */
   basePath?: string;
+  /**
+   * Serve the OpenAPI 3.1 document of the routes at `GET {basePath}/openapi.json` (the
+   * machine-readable twin of PROTOCOL.md; `docs/openapi.json` is a copy for the defaults).
+   * @default false
+   */
+  openapi?: boolean;
   cookies?: CookieConfig;
   /** @default createMemoryStore() */
   store?: AuthStore;
@@ -236,6 +242,7 @@ export interface ResolvedConfig {
   trustedProxies: ResolvedTrustedProxies | null;
   hsts: 'auto' | 'always' | 'never';
   basePath: string;
+  openapi: boolean;
   cookies: {
     secure: boolean;
     fingerprintName: string;
@@ -392,6 +399,7 @@ const CONFIG = v.pipe(
       ),
       '/auth',
     ),
+    openapi: v.optional(boolean, false),
     cookies: v.optional(
       v.pipe(
         v.object(
@@ -517,6 +525,7 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     ),
     hsts: c.hsts,
     basePath: c.basePath,
+    openapi: c.openapi,
     cookies: { secure, fingerprintName, refreshName, hintName },
     production: c.production,
     now: c.now,

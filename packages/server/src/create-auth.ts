@@ -23,16 +23,10 @@ import { createRouter } from './http/router.js';
 import { generateEphemeralKeys, loadKeys, toJwks, type LoadedKey } from './keys.js';
 import { resolveMfaConfig } from './mfa/config.js';
 import type { MfaPendingResult } from './mfa/mfa-token.js';
-import { mfaRoutes } from './mfa/routes.js';
 import { reencryptMfaSecrets } from './mfa/service.js';
 import { createRateLimits } from './rate-limit.js';
 import { refreshSession, type RefreshResult } from './refresh-rotation.js';
-import { challengeRoutes } from './routes/challenge.js';
-import { jwksRoutes } from './routes/jwks.js';
-import { logoutRoutes } from './routes/logout.js';
-import { refreshRoutes } from './routes/refresh.js';
-import { sessionRoutes } from './routes/sessions.js';
-import { signInRoutes } from './routes/sign-in.js';
+import { authRoutes } from './routes/index.js';
 import type { AuthRuntime } from './runtime.js';
 import { signIn, type SignInResult } from './sign-in.js';
 import { createMemoryStore } from './stores/memory.js';
@@ -194,19 +188,7 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
   };
 
   const replyTo: ErrorReplier = createErrorReply(resolved, logger);
-  const handle = createRouter(
-    resolved,
-    [
-      ...challengeRoutes(rt),
-      ...signInRoutes(rt),
-      ...refreshRoutes(rt),
-      ...logoutRoutes(rt),
-      ...sessionRoutes(rt),
-      ...jwksRoutes(rt),
-      ...mfaRoutes(rt),
-    ],
-    replyTo,
-  );
+  const handle = createRouter(resolved, authRoutes(rt), replyTo);
   const errorReply = (error: unknown, request?: AuthRequest, options?: ErrorReplyOptions): Reply =>
     replyTo(
       error,

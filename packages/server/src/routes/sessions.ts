@@ -4,6 +4,7 @@ import { authenticateRequest } from '../authenticate.js';
 import { respond } from '../http/reply.js';
 import type { Route } from '../http/router.js';
 import type { AuthRuntime } from '../runtime.js';
+import { SESSION_ID_PATTERN } from '../schemas.js';
 import {
   getCurrentSession,
   listSessions,
@@ -44,7 +45,7 @@ export function sessionRoutes(rt: AuthRuntime): Route[] {
       },
     },
     {
-      pattern: /^\/sessions\/([A-Za-z0-9_-]{1,64})$/,
+      pattern: new RegExp(`^/sessions/(${SESSION_ID_PATTERN})$`),
       bearer: true,
       methods: {
         DELETE: async (ctx, [id]) => {

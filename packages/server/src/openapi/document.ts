@@ -1,0 +1,476 @@
+// The OpenAPI 3.1 document of the auth routes, generated from the valibot schemas the routes
+// validate with (request bodies) and answer with (responses, problem+json errors). PROTOCOL.md is
+// the normative prose; this is its machine-readable twin.
+import { ERROR_STATUS, type ErrorCode } from '@evrmore-auth/core';
+import { toJsonSchema, toJsonSchemaDefs, type ConversionConfig } from '@valibot/to-json-schema';
+import type * as v from 'valibot';
+import type { ResolvedConfig } from '../config.js';
+import { MfaCodeBodySchema, MfaVerifyBodySchema } from '../mfa/routes.js';
+import {
+  ChallengeBodySchema,
+  ChallengeResponseSchema,
+  EmptyBodySchema,
+  InternalErrorSchema,
+  JwksSchema,
+  MfaRequiredResponseSchema,
+  problemSchema,
+  ProblemSchema,
+  SessionIdSchema,
+  SessionInfoSchema,
+  SessionsResponseSchema,
+  TokenResponseSchema,
+  TotpEnableResponseSchema,
+  TotpSetupResponseSchema,
+  VerifyBodySchema,
+} from '../schemas.js';
+
+/** An OpenAPI document (a plain JSON object). */
+export type OpenApiDocument = Record<string, unknown> & {
+  openapi: '3.1.1';
+  paths: Record<string, Record<string, unknown>>;
+};
+
+type Schema = v.GenericSchema;
+type Security = 'none' | 'bearer' | 'refresh';
+
+/** The named schemas of `components.schemas`. */
+const COMPONENTS = {
+  ChallengeRequest: ChallengeBodySchema,
+  VerifyRequest: VerifyBodySchema,
+  MfaVerifyRequest: MfaVerifyBodySchema,
+  MfaCodeRequest: MfaCodeBodySchema,
+  EmptyRequest: EmptyBodySchema,
+  ChallengeResponse: ChallengeResponseSchema,
+  SessionInfo: SessionInfoSchema,
+  TokenResponse: TokenResponseSchema,
+  MfaRequiredResponse: MfaRequiredResponseSchema,
+  SessionsResponse: SessionsResponseSchema,
+  JSONWebKeySet: JwksSchema,
+  TotpSetupResponse: TotpSetupResponseSchema,
+  TotpEnableResponse: TotpEnableResponseSchema,
+  Problem: ProblemSchema,
+  InternalError: InternalErrorSchema,
+} satisfies Record<string, Schema>;
+type ComponentName = keyof typeof COMPONENTS;
+
+const CONVERSION: ConversionConfig = {
+  target: 'draft-2020-12',
+  overrideRef: ({ referenceId }) => `#/components/schemas/${referenceId}`,
+};
+
+/** One operation of the route table, as the document describes it. */
+interface OperationSpec {
+  method: 'get' | 'post' | 'delete';
+  /** Relative to the base path, with `{name}` path parameters. */
+  path: string;
+  operationId: string;
+  summary: string;
+  security: Security;
+  /** The JSON request body; `optional`: an empty body is `{}`. */
+  body?: { schema: ComponentName; optional?: boolean };
+  parameters?: Record<string, unknown>[];
+  success: {
+    status: number;
+    description: string;
+    /** Response bodies (several: `oneOf`); none for a 204. */
+    schemas?: ComponentName[];
+    mediaType?: string;
+    setsCookies?: boolean;
+  };
+  /** The error codes this operation can answer (beyond 500 `internal_error`). */
+  errors: ErrorCode[];
+}
+
+const BODY_ERRORS: ErrorCode[] = ['invalid_request', 'payload_too_large', 'unsupported_media_type'];
+const BEARER_ERRORS: ErrorCode[] = [
+  'token_missing',
+  'token_invalid',
+  'token_expired',
+  'token_revoked',
+  'fingerprint_mismatch',
+];
+
+/** Every operation the router serves (the `openapi.json` one only when it is enabled). */
+function operations(config: Pick<ResolvedConfig, 'openapi'>): OperationSpec[] {
+  const ops: OperationSpec[] = [
+    {
+      method: 'post',
+      path: '/challenge',
+      operationId: 'createChallenge',
+      summary: 'Issue a Sign-In with Evrmore message for an address to sign.',
+      security: 'none',
+      body: { schema: 'ChallengeRequest' },
+      success: { status: 201, description: 'The challenge.', schemas: ['ChallengeResponse'] },
+      errors: [...BODY_ERRORS, 'invalid_address', 'wrong_network', 'rate_limited', 'unavailable'],
+    },
+    {
+      method: 'post',
+      path: '/verify',
+      operationId: 'verifySignIn',
+      summary: 'Verify the signed challenge: a session, or a second-factor step.',
+      security: 'none',
+      body: { schema: 'VerifyRequest' },
+      success: {
+        status: 200,
+        description:
+          'Signed in (token response; refresh, fingerprint and hint cookies set), or a second factor is required.',
+        schemas: ['TokenResponse', 'MfaRequiredResponse'],
+        setsCookies: true,
+      },
+      errors: [
+        ...BODY_ERRORS,
+        'invalid_address',
+        'wrong_network',
+        'invalid_message',
+        'invalid_signature_encoding',
+        'invalid_signature',
+        'challenge_unknown',
+        'challenge_expired',
+        'message_mismatch',
+        'rate_limited',
+        'unavailable',
+      ],
+    },
+    {
+      method: 'post',
+      path: '/mfa/verify',
+      operationId: 'verifyMfa',
+      summary: 'Complete a sign-in with a TOTP or backup code.',
+      security: 'none',
+      body: { schema: 'MfaVerifyRequest' },
+      success: {
+        status: 200,
+        description: 'Signed in (cookies set).',
+        schemas: ['TokenResponse'],
+        setsCookies: true,
+      },
+      errors: [
+        ...BODY_ERRORS,
+        'token_invalid',
+        'mfa_invalid',
+        'not_found',
+        'rate_limited',
+        'unavailable',
+      ],
+    },
+    {
+      method: 'post',
+      path: '/refresh',
+      operationId: 'refresh',
+      summary: 'Rotate the refresh cookie and issue a new access token.',
+      security: 'refresh',
+      body: { schema: 'EmptyRequest', optional: true },
+      success: {
+        status: 200,
+        description: 'New tokens; the refresh cookie is rotated.',
+        schemas: ['TokenResponse'],
+        setsCookies: true,
+      },
+      errors: [
+        ...BODY_ERRORS,
+        'refresh_invalid',
+        'refresh_reused',
+        'fingerprint_mismatch',
+        'origin_forbidden',
+        'rate_limited',
+        'unavailable',
+      ],
+    },
+    {
+      method: 'post',
+      path: '/logout',
+      operationId: 'logout',
+      summary: "Revoke the caller's session and clear its cookies.",
+      security: 'bearer',
+      body: { schema: 'EmptyRequest', optional: true },
+      success: { status: 204, description: 'Signed out; cookies cleared.', setsCookies: true },
+      errors: [...BODY_ERRORS, ...BEARER_ERRORS, 'unavailable'],
+    },
+    {
+      method: 'get',
+      path: '/session',
+      operationId: 'getSession',
+      summary: "The caller's session.",
+      security: 'bearer',
+      success: { status: 200, description: 'The session.', schemas: ['SessionInfo'] },
+      errors: [...BEARER_ERRORS, 'unavailable'],
+    },
+    {
+      method: 'get',
+      path: '/sessions',
+      operationId: 'listSessions',
+      summary: "The caller's live sessions (the current one marked).",
+      security: 'bearer',
+      success: { status: 200, description: 'The sessions.', schemas: ['SessionsResponse'] },
+      errors: [...BEARER_ERRORS, 'unavailable'],
+    },
+    {
+      method: 'delete',
+      path: '/sessions',
+      operationId: 'revokeOtherSessions',
+      summary: 'Revoke every other session of the caller (`?scope=others`).',
+      security: 'bearer',
+      parameters: [
+        {
+          name: 'scope',
+          in: 'query',
+          required: true,
+          schema: { type: 'string', enum: ['others'] },
+        },
+      ],
+      success: { status: 204, description: 'Every other session revoked.' },
+      errors: ['invalid_request', ...BEARER_ERRORS, 'unavailable'],
+    },
+    {
+      method: 'delete',
+      path: '/sessions/{id}',
+      operationId: 'revokeSession',
+      summary: "Revoke one of the caller's sessions (another user's id is 404).",
+      security: 'bearer',
+      parameters: [{ name: 'id', in: 'path', required: true, schema: jsonSchema(SessionIdSchema) }],
+      success: { status: 204, description: 'The session is revoked.' },
+      errors: [...BEARER_ERRORS, 'not_found', 'unavailable'],
+    },
+    {
+      method: 'get',
+      path: '/jwks.json',
+      operationId: 'getJwks',
+      summary: 'The public keys that may verify a live access token.',
+      security: 'none',
+      success: {
+        status: 200,
+        description: 'The JWKS (RFC 7517).',
+        schemas: ['JSONWebKeySet'],
+        mediaType: 'application/jwk-set+json',
+      },
+      errors: [],
+    },
+    {
+      method: 'post',
+      path: '/mfa/totp/setup',
+      operationId: 'setupTotp',
+      summary: 'Start TOTP enrolment: a new secret to confirm with /mfa/totp/enable.',
+      security: 'bearer',
+      body: { schema: 'EmptyRequest', optional: true },
+      success: { status: 200, description: 'The secret.', schemas: ['TotpSetupResponse'] },
+      errors: [...BODY_ERRORS, ...BEARER_ERRORS, 'not_found', 'rate_limited', 'unavailable'],
+    },
+    {
+      method: 'post',
+      path: '/mfa/totp/enable',
+      operationId: 'enableTotp',
+      summary: 'Confirm TOTP enrolment with a code; answers the backup codes once.',
+      security: 'bearer',
+      body: { schema: 'MfaCodeRequest' },
+      success: { status: 200, description: 'Enabled.', schemas: ['TotpEnableResponse'] },
+      errors: [
+        ...BODY_ERRORS,
+        ...BEARER_ERRORS,
+        'mfa_invalid',
+        'not_found',
+        'rate_limited',
+        'unavailable',
+      ],
+    },
+    {
+      method: 'post',
+      path: '/mfa/totp/disable',
+      operationId: 'disableTotp',
+      summary: 'Turn the second factor off (needs a current code).',
+      security: 'bearer',
+      body: { schema: 'MfaCodeRequest' },
+      success: { status: 204, description: 'Disabled.' },
+      errors: [
+        ...BODY_ERRORS,
+        ...BEARER_ERRORS,
+        'mfa_invalid',
+        'not_found',
+        'rate_limited',
+        'unavailable',
+      ],
+    },
+  ];
+  if (config.openapi)
+    ops.push({
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'getOpenApiDocument',
+      summary: 'This document.',
+      security: 'none',
+      success: { status: 200, description: 'The OpenAPI 3.1 document.' },
+      errors: [],
+    });
+  return ops;
+}
+
+function jsonSchema(schema: Schema): Record<string, unknown> {
+  const {
+    $schema: _s,
+    $defs: _d,
+    ...rest
+  } = toJsonSchema(schema, {
+    ...CONVERSION,
+    definitions: COMPONENTS,
+  }) as Record<string, unknown>;
+  return rest;
+}
+
+const ref = (name: ComponentName): Record<string, unknown> => ({
+  $ref: `#/components/schemas/${name}`,
+});
+
+/** RFC 6750 `WWW-Authenticate` values of each status of a bearer-protected operation. */
+const BEARER_CHALLENGES: Record<number, string> = {
+  400: '`Bearer error="invalid_request"`',
+  401: '`Bearer` (no credentials) or `Bearer error="invalid_token"`',
+  403: '`Bearer error="insufficient_scope"`',
+};
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  429: 'Too many requests',
+  500: 'Internal error',
+  503: 'Unavailable (a store is down; the server fails closed)',
+};
+
+function responses(op: OperationSpec) {
+  const out: Record<string, unknown> = {};
+  const { success } = op;
+  const okResponse: Record<string, unknown> = { description: success.description };
+  if (success.schemas) {
+    const schema =
+      success.schemas.length === 1 ? ref(success.schemas[0]!) : { oneOf: success.schemas.map(ref) };
+    okResponse.content = { [success.mediaType ?? 'application/json']: { schema } };
+  } else if (op.operationId === 'getOpenApiDocument') {
+    okResponse.content = { 'application/json': { schema: { type: 'object' } } };
+  }
+  if (success.setsCookies)
+    okResponse.headers = { 'Set-Cookie': { $ref: '#/components/headers/SetCookie' } };
+  out[String(success.status)] = okResponse;
+
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of op.errors) {
+    const status = ERROR_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  for (const [status, codes] of [...byStatus].sort((a, b) => a[0] - b[0])) {
+    const headers: Record<string, unknown> = {};
+    if (op.security === 'bearer' && BEARER_CHALLENGES[status] !== undefined)
+      headers['WWW-Authenticate'] = {
+        description: `RFC 6750 challenge: ${BEARER_CHALLENGES[status]}.`,
+        required: true,
+        schema: { type: 'string' },
+      };
+    if (status === 429) headers['Retry-After'] = { $ref: '#/components/headers/RetryAfter' };
+    if (op.path === '/refresh' && status === 401)
+      headers['Set-Cookie'] = { $ref: '#/components/headers/SetCookie' };
+    out[String(status)] = {
+      description: `${STATUS_TEXT[status] ?? 'Error'}: ${codes.map((c) => `\`${c}\``).join(', ')}.`,
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      content: { 'application/problem+json': { schema: jsonSchema(problemSchema(codes, status)) } },
+    };
+  }
+  out['500'] = {
+    description: 'Internal error (logged by the server, never described).',
+    content: { 'application/problem+json': { schema: ref('InternalError') } },
+  };
+  return out;
+}
+
+const SECURITY: Record<Security, Record<string, string[]>[]> = {
+  none: [],
+  bearer: [{ bearerAuth: [], fingerprintCookie: [] }],
+  refresh: [{ refreshCookie: [], fingerprintCookie: [] }],
+};
+
+/**
+ * The OpenAPI 3.1 document of an auth instance's routes: paths under `basePath`, `servers` from
+ * the origin of `uri`, cookie names from `cookies`.
+ */
+export function buildOpenApiDocument(
+  config: Pick<ResolvedConfig, 'basePath' | 'origin' | 'cookies' | 'openapi'>,
+): OpenApiDocument {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations(config)) {
+    const operation: Record<string, unknown> = {
+      operationId: op.operationId,
+      summary: op.summary,
+      tags: [
+        op.path.startsWith('/mfa') ? 'mfa' : op.security === 'bearer' ? 'sessions' : 'sign-in',
+      ],
+      security: SECURITY[op.security],
+    };
+    if (op.parameters) operation.parameters = op.parameters;
+    if (op.body)
+      operation.requestBody = {
+        required: op.body.optional !== true,
+        content: { 'application/json': { schema: ref(op.body.schema) } },
+        ...(op.body.optional ? { description: 'May be empty (same as `{}`).' } : {}),
+      };
+    operation.responses = responses(op);
+    (paths[`${config.basePath}${op.path}`] ??= {})[op.method] = operation;
+  }
+  const schemas = toJsonSchemaDefs(COMPONENTS, CONVERSION);
+  return {
+    openapi: '3.1.1',
+    info: {
+      title: 'Sign-In with Evrmore',
+      version: '1',
+      summary: 'The HTTP routes of @evrmore-auth/server.',
+      description:
+        'The machine-readable twin of the protocol: PROTOCOL.md (https://github.com/evrmore-auth/evrmore-auth/blob/main/docs/PROTOCOL.md) is the normative prose. Errors are RFC 9457 problem documents whose `code` is stable.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    servers: [{ url: config.origin }],
+    tags: [
+      { name: 'sign-in', description: 'Challenge, signature, refresh.' },
+      { name: 'sessions', description: 'Bearer-protected session management.' },
+      {
+        name: 'mfa',
+        description: 'Second factor (TOTP and backup codes); 404 when not configured.',
+      },
+    ],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'The access token (typ at+jwt); valid only with the fingerprint cookie.',
+        },
+        fingerprintCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: config.cookies.fingerprintName,
+          description:
+            'HttpOnly fingerprint cookie set at sign-in; its SHA-256 is the token’s fgp claim.',
+        },
+        refreshCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: config.cookies.refreshName,
+          description: 'HttpOnly refresh token, rotated on every use.',
+        },
+      },
+      headers: {
+        SetCookie: {
+          description: 'The refresh, fingerprint and session-hint cookies (set or cleared).',
+          schema: { type: 'string' },
+        },
+        RetryAfter: {
+          description: 'Seconds until a retry may succeed.',
+          required: true,
+          schema: { type: 'string', pattern: '^[0-9]+$' },
+        },
+      },
+    },
+  };
+}
