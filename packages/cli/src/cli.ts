@@ -118,13 +118,21 @@ const io: Io = {
   env: process.env,
 };
 
-main(process.argv.slice(2), io).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    // One line, never a stack: errors the CLI raised say what to fix; others by their message.
-    process.stderr.write(`evrmore-auth: ${err instanceof CliError ? err.message : oneLine(err)}\n`);
-    process.exitCode = err instanceof CliError ? err.exitCode : 1;
-  },
-);
+main(process.argv.slice(2), io)
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      // One line, never a stack: errors the CLI raised say what to fix; others by their message.
+      process.stderr.write(
+        `evrmore-auth: ${err instanceof CliError ? err.message : oneLine(err)}\n`,
+      );
+      process.exitCode = err instanceof CliError ? err.exitCode : 1;
+    },
+  )
+  .finally(() => {
+    // Done: do not linger on a client library's timers (ioredis keeps one for ~2 s after a
+    // refused connection). Unref'd, so it only matters when something else holds the loop.
+    setTimeout(() => process.exit(), 0).unref();
+  });

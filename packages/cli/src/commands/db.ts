@@ -38,7 +38,9 @@ async function withStore<T>(
   } catch (err) {
     // StoreUnavailableError says only "store unavailable": the cause names what went wrong.
     const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
-    throw new CliError(`Postgres at ${redactUrl(url)}: ${oneLine(cause)}`, 1);
+    const message = oneLine(cause);
+    const hint = /relation "[^"]+" does not exist/.test(message) ? ' (run db migrate first)' : '';
+    throw new CliError(`Postgres at ${redactUrl(url)}: ${message}${hint}`, 1);
   } finally {
     await store.close().catch(() => {});
   }

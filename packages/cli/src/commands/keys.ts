@@ -55,7 +55,8 @@ Options:
     const kid = checkKid(str(args, 'kid') ?? defaultKid());
     const { privateKey } = await generateKeyPair(alg, { extractable: true });
     if (format === 'pem') {
-      io.out(await exportPKCS8(privateKey));
+      const pem = await exportPKCS8(privateKey);
+      io.out(pem.endsWith('\n') ? pem : `${pem}\n`);
       return 0;
     }
     const jwk = await exportJWK(privateKey);

@@ -39,7 +39,11 @@ Options:
       retryStrategy: () => null,
       enableOfflineQueue: false,
     });
-    client.on('error', () => {}); // reported once, below
+    // ioredis rejects with "Connection is closed."; its 'error' event has the cause (ECONNREFUSED…).
+    let lastError: unknown;
+    client.on('error', (err: unknown) => {
+      lastError = err;
+    });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout);
@@ -68,11 +72,11 @@ Options:
         io.out(`${JSON.stringify({ ok: true, url: redactUrl(url), prefix, ...result })}\n`);
       else
         io.out(
-          `ok: Redis ${result.version} at ${redactUrl(url)}; keys with prefix ${prefix}: ${result.hasKeys ? 'yes' : 'none'}\n`,
+          `ok: Redis ${result.version} at ${redactUrl(url)}; keys with prefix ${JSON.stringify(prefix)}: ${result.hasKeys ? 'yes' : 'none'}\n`,
         );
       return 0;
     } catch (err) {
-      throw new CliError(`Redis at ${redactUrl(url)}: ${oneLine(err)}`, 1);
+      throw new CliError(`Redis at ${redactUrl(url)}: ${oneLine(lastError ?? err)}`, 1);
     } finally {
       clearTimeout(timer);
       client.disconnect();
