@@ -11,7 +11,9 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { createEvrmoreAuth, type EvrmoreAuth } from '../src/create-auth.js';
 import type { EvrmoreAuthConfig } from '../src/config.js';
 import type { AuthEvent } from '../src/events.js';
+import { buildOpenApiDocument } from '../src/openapi/document.js';
 import { createMemoryStore, type MemoryStore } from '../src/stores/memory.js';
+import { createResponseValidator, type ResponseValidator } from './openapi-validator.js';
 
 export const ORIGIN = 'https://app.example.com';
 export const T0 = Date.parse('2026-01-01T00:00:00.000Z');
@@ -92,7 +94,8 @@ export async function createHarness(overrides: Partial<EvrmoreAuthConfig> = {}):
     ...overrides,
   });
   await auth.ready();
-  const request: Harness['request'] = (method, path, init = {}) => {
+  validateResponses(auth);
+  const request: Harness['request'] = async (method, path, init = {}) => {
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
     let body: BodyInit | undefined = init.raw;
     if (init.body !== undefined) {
@@ -142,6 +145,39 @@ export async function createHarness(overrides: Partial<EvrmoreAuthConfig> = {}):
   return h;
 }
 
+/**
+ * Make `auth.handler` check every response it gives against the instance's OpenAPI document
+ * (built from `auth.config`, as `GET {basePath}/openapi.json` serves it) and throw on a
+ * difference: every response a harness test receives from the handler goes through this.
+ */
+export function validateResponses<A extends EvrmoreAuth>(auth: A): A {
+  const validator = createResponseValidator(buildOpenApiDocument(auth.config));
+  const handler = auth.handler.bind(auth);
+  auth.handler = async (request, context) => {
+    const { method, url } = request;
+    const res = await handler(request, context);
+    await expectDocumented(validator, method, url, res);
+    return res;
+  };
+  return auth;
+}
+
+/** Throw when `res` is not a response the OpenAPI document describes for `method url`. */
+export async function expectDocumented(
+  validator: ResponseValidator,
+  method: string,
+  url: string,
+  res: Response,
+): Promise<void> {
+  const errors = validator.check(method, url, {
+    status: res.status,
+    headers: res.headers,
+    body: await res.clone().text(),
+  });
+  if (errors.length > 0)
+    throw new Error(`the response differs from the OpenAPI document:\n  ${errors.join('\n  ')}`);
+}
+
 export async function problem(
   res: Response,
 ): Promise<{ status: number; code: string; type: string; title: string; detail?: string }> {
@@ -170,5 +206,5 @@ export async function createTestAuth(
     ...overrides,
   });
   await auth.ready();
-  return auth;
+  return validateResponses(auth);
 }

@@ -326,6 +326,17 @@ const BEARER_CHALLENGES: Record<number, string> = {
   403: '`Bearer error="insufficient_scope"`',
 };
 
+/** The codes whose answer on a bearer-protected route carries `WWW-Authenticate`. */
+const BEARER_CHALLENGED = new Set<ErrorCode>([
+  'token_missing',
+  'token_invalid',
+  'token_expired',
+  'token_revoked',
+  'fingerprint_mismatch',
+  'insufficient_scope',
+  'invalid_request',
+]);
+
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request',
   401: 'Unauthorized',
@@ -360,12 +371,18 @@ function responses(op: OperationSpec) {
   }
   for (const [status, codes] of [...byStatus].sort((a, b) => a[0] - b[0])) {
     const headers: Record<string, unknown> = {};
-    if (op.security === 'bearer' && BEARER_CHALLENGES[status] !== undefined)
+    const challenged = codes.filter((c) => BEARER_CHALLENGED.has(c));
+    if (op.security === 'bearer' && challenged.length > 0) {
+      // Only the codes about the bearer credentials carry it (PROTOCOL.md section 6), so when
+      // another code shares the status the header is optional and `x-required-for-codes` says when.
+      const always = challenged.length === codes.length;
       headers['WWW-Authenticate'] = {
-        description: `RFC 6750 challenge: ${BEARER_CHALLENGES[status]}.`,
-        required: true,
+        description: `RFC 6750 challenge: ${BEARER_CHALLENGES[status]}${always ? '' : `, with ${challenged.map((c) => `\`${c}\``).join(', ')}`}.`,
+        required: always,
+        ...(always ? {} : { 'x-required-for-codes': challenged }),
         schema: { type: 'string' },
       };
+    }
     if (status === 429) headers['Retry-After'] = { $ref: '#/components/headers/RetryAfter' };
     if (op.path === '/refresh' && status === 401)
       headers['Set-Cookie'] = { $ref: '#/components/headers/SetCookie' };
