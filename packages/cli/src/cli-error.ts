@@ -18,12 +18,15 @@ export function oneLine(err: unknown): string {
   return message.split('\n', 1)[0]!.trim() || (err instanceof Error ? err.name : 'error');
 }
 
-/** A URL with its password replaced by `***` (for messages; never print credentials). */
+/** A URL without its password and query (for messages; never print credentials). */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
-    return u.toString();
+    // The query may hold password=… (pg) or other credentials.
+    const query = u.search ? '?***' : '';
+    u.search = '';
+    return `${u.toString()}${query}`;
   } catch {
     return '<invalid url>';
   }

@@ -39,7 +39,7 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
       args: argv,
       options: command.options,
       strict: true,
-      allowPositionals: (command.allowPositionals ?? 0) > 0,
+      allowPositionals: true, // counted below, without echoing them
     });
   } catch (err) {
     // node:util's messages run on with advice about `--`; the first sentence says it all.
@@ -47,7 +47,10 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
     throw new CliError(`${message.split(/\.\s/, 1)[0]!.replace(/\.$/, '')} (see --help)`);
   }
   if (parsed.positionals.length > (command.allowPositionals ?? 0)) {
-    throw new CliError(`unexpected argument '${parsed.positionals.at(-1)}' (see --help)`);
+    // Not echoed: a misplaced argument may be a secret (a WIF typed without --wif).
+    throw new CliError(
+      `unexpected argument #${parsed.positionals.length} (this command takes ${command.allowPositionals ?? 0}; see --help)`,
+    );
   }
   return {
     values: parsed.values as Record<string, string | boolean | undefined>,

@@ -66,6 +66,11 @@ describe('sign', () => {
     expect(r.code).toBe(2);
     expect(oneLineError(r)).toBe('evrmore-auth: --wif is not a valid WIF private key');
     expect(r.stderr).not.toContain('L1notAWif');
+    const positional = await run(['sign', satoriWif, '--message', 'hi']);
+    expect(positional.code).toBe(2);
+    expect(oneLineError(positional)).toBe(
+      'evrmore-auth: unexpected argument #1 (this command takes 0; see --help)',
+    );
     const none = await run(['sign', '--message', 'hi'], { env: { EVRMORE_WIF: undefined } });
     expect(none.code).toBe(2);
     expect(oneLineError(none)).toBe('evrmore-auth: missing --wif (or EVRMORE_WIF)');
