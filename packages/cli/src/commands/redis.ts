@@ -1,5 +1,4 @@
 // Redis store check: reachable, which version, does it hold the store's keys.
-import { Redis } from 'ioredis';
 import { CliError, oneLine, redactUrl } from '../cli-error.js';
 import { positiveInt, str, type Command } from '../command.js';
 
@@ -31,6 +30,8 @@ Options:
       throw new CliError('--url must start with redis:// or rediss://');
     const prefix = str(args, 'prefix') ?? DEFAULT_PREFIX;
     const timeout = positiveInt(args, 'timeout', 3000);
+    // Loaded here so the other commands never load ioredis.
+    const { Redis } = await import('ioredis');
     const client = new Redis(url, {
       lazyConnect: true,
       connectTimeout: timeout,
