@@ -44,7 +44,7 @@ describe('keys generate', () => {
       /^AUTH_KEYS='\[\{"kid":"2026-12","alg":"EdDSA","privateKey":\{.+\}\}\]'\n$/,
     );
     const envFile = join(dir, '.env');
-    writeFileSync(envFile, `# app settings\nPORT=3000\n${gen.stdout}`);
+    writeFileSync(envFile, `# app settings\nPORT=3000\nFEATURES='{"beta":true}'\n${gen.stdout}`);
     // The README's snippet, under node --env-file, in production mode.
     const server = await runNode([
       `--env-file=${envFile}`,

@@ -134,22 +134,33 @@ function findKeys(text: string, source: string): FoundKey[] {
     collect(value, source, found);
     return found;
   }
-  // A .env file: every NAME='[…]' / NAME={…} line whose value is JSON with keys in it.
-  const lines = text.split(/\r?\n/);
-  lines.forEach((line, i) => {
+  // A .env file: the AUTH_KEYS line when there is one (its mistakes are reported), else every
+  // NAME='[…]' / NAME={…} line whose JSON value holds keys (other JSON settings are skipped).
+  const entries: { name: string; raw: string; line: number }[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
     if (!m) return;
     let raw = m[2]!.trim();
     if (/^(['"]).*\1$/.test(raw)) raw = raw.slice(1, -1);
-    if (!raw.startsWith('[') && !raw.startsWith('{')) return;
+    if (raw.startsWith('[') || raw.startsWith('{')) entries.push({ name: m[1]!, raw, line: i + 1 });
+  });
+  const named = entries.filter((e) => e.name === ENV_NAME);
+  for (const e of named.length > 0 ? named : entries) {
     let value: unknown;
     try {
-      value = JSON.parse(raw);
+      value = JSON.parse(e.raw);
     } catch {
-      throw new CliError(`${source}: line ${i + 1} (${m[1]}): not valid JSON`);
+      if (named.length === 0) continue;
+      throw new CliError(`${source}: line ${e.line} (${e.name}): not valid JSON`);
     }
-    collect(value, `${source}: ${m[1]}`, found);
-  });
+    const before = found.length;
+    try {
+      collect(value, `${source}: ${e.name}`, found);
+    } catch (err) {
+      found.length = before;
+      if (named.length > 0) throw err;
+    }
+  }
   if (found.length === 0)
     throw new CliError(`${source}: no keys found (expected JSON, a PEM or NAME='…' lines)`);
   return found;
