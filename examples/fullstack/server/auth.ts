@@ -1,6 +1,11 @@
 // The demo's evrmore-auth configuration: what a backend developer writes.
 import { randomBytes } from 'node:crypto';
-import { createEvrmoreAuth, type AuthStore, type PinoLikeLogger } from '@evrmore-auth/server';
+import {
+  createEvrmoreAuth,
+  type AuthEvent,
+  type AuthStore,
+  type PinoLikeLogger,
+} from '@evrmore-auth/server';
 
 /**
  * The key TOTP secrets are encrypted with (AES-256-GCM): MFA_ENCRYPTION_KEY (32 bytes, base64 or
@@ -28,21 +33,39 @@ export interface DemoAuthOptions {
   accessTokenTtl: number;
 }
 
-/** Audit events as one short line each; warnings (e.g. development keys) stand out. */
+/** The server logs each audit event as the log object itself (pino style: `logger.info(event, msg)`). */
+function isAuthEvent(obj: object): obj is AuthEvent {
+  const o = obj as Partial<AuthEvent>;
+  return typeof o.type === 'string' && typeof o.at === 'string';
+}
+
+/** One audit line: type, address, reason code, session, client IP and extra facts. */
+function eventLine(event: AuthEvent, level: 'info' | 'warn'): string {
+  const parts: Array<string | undefined> = [
+    level === 'warn' ? `${event.type} (!)` : event.type,
+    event.address,
+    event.code && `(${event.code})`,
+    event.sessionId && `session ${event.sessionId.slice(0, 8)}…`,
+    event.ip ? `from ${event.ip}` : undefined,
+  ];
+  for (const [key, value] of Object.entries(event.detail ?? {})) parts.push(`${key}=${value}`);
+  return `[auth] ${parts.filter(Boolean).join(' ')}`;
+}
+
+/** Audit events as one short line each; other warnings (e.g. development keys) stand out. */
 const consoleLogger: PinoLikeLogger = {
   info(obj, msg) {
-    const event = (obj as { event?: Record<string, unknown> }).event;
-    if (!event) return console.log(`[auth] ${msg ?? ''}`);
-    const parts = [event.type, event.address, event.code && `(${String(event.code)})`];
-    if (event.sessionId) parts.push(`session ${String(event.sessionId).slice(0, 8)}…`);
-    console.log(`[auth] ${parts.filter(Boolean).join(' ')}`);
+    console.log(isAuthEvent(obj) ? eventLine(obj, 'info') : `[auth] ${msg ?? ''}`);
   },
   warn(obj, msg) {
+    // Failed sign-ins, reused refresh tokens, rate limits and anomalies: still one line each.
+    if (isAuthEvent(obj)) return console.warn(eventLine(obj, 'warn'));
     console.warn(`\n  WARNING: ${msg ?? JSON.stringify(obj)}\n`);
   },
   error(obj, msg) {
     const err = (obj as { err?: unknown }).err;
-    console.error(`[auth] ERROR ${msg ?? ''}`, err instanceof Error ? err.message : '');
+    const message = err instanceof Error ? err.message : (err as { message?: string })?.message;
+    console.error(`[auth] ERROR ${msg ?? ''}`, message ?? '');
   },
 };
 
