@@ -13,6 +13,7 @@ import { authRoutes } from '../routes/index.js';
 import { buildOpenApiDocument, type OpenApiDocument } from './document.js';
 
 const COMMITTED = fileURLToPath(new URL('../../../../docs/openapi.json', import.meta.url));
+const PROTOCOL = fileURLToPath(new URL('../../../../docs/PROTOCOL.md', import.meta.url));
 
 /** The document for the default configuration (what docs/openapi.json holds). */
 function defaultDocument(): OpenApiDocument {
@@ -104,6 +105,31 @@ describe('OpenAPI document', () => {
       responses: { 200: { content: { 'application/jwk-set+json': {} } } },
     });
     expect(doc.servers).toEqual([{ url: 'https://example.com' }]);
+  });
+
+  it('is the twin of PROTOCOL.md: the same error codes (section 6) and routes (section 3)', () => {
+    const protocol = readFileSync(PROTOCOL, 'utf8');
+    const section = (n: number) =>
+      protocol.split(/^## /m).find((part) => part.startsWith(`${n}. `))!;
+    const table = section(6)
+      .split('**Bearer challenges')[0]!
+      .split('\n')
+      .filter((line) => /^\| \d{3}/.test(line))
+      .join('\n');
+    const codes = [...table.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
+    const doc = defaultDocument();
+    const problem = (
+      doc.components as { schemas: { Problem: { properties: { code: { enum: string[] } } } } }
+    ).schemas.Problem;
+    expect(new Set(codes)).toEqual(new Set(problem.properties.code.enum));
+    const routes = [...section(3).matchAll(/^\| `(GET|POST|DELETE) (\/auth\/[^`?]+)/gm)].map(
+      (m) => `${m[1]!.toLowerCase()} ${m[2]!}`,
+    );
+    expect(routes.length).toBeGreaterThan(10);
+    for (const route of routes) {
+      const [method, path] = route.split(' ') as [string, string];
+      expect(doc.paths[path]?.[method], route).toBeDefined();
+    }
   });
 
   it('is served at GET {basePath}/openapi.json only with openapi: true', async () => {
