@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { defineConfig, type Options } from 'tsup';
 
 const shared: Options = {
@@ -33,5 +34,15 @@ export default defineConfig([
     // makes `require('@evrmore-auth/core')` work on every Node ≥ 20 (require(esm) is only
     // unflagged from 20.19) and in CJS-only tools such as Jest.
     noExternal: [/^@noble\//],
+    // Their source-map paths would point outside the package: renamed to bundled:@noble/….
+    onSuccess: async () => {
+      execFileSync(
+        process.execPath,
+        ['../../scripts/relocate-bundled-sources.mjs', 'dist', '.cjs.map'],
+        {
+          stdio: 'inherit',
+        },
+      );
+    },
   },
 ]);

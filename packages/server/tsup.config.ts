@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
@@ -16,4 +17,10 @@ export default defineConfig({
   target: 'es2022',
   shims: true, // import.meta.url in the CJS build (verify-backend.ts's createRequire)
   external: ['ioredis', 'pg', 'express', 'fastify', 'hono'],
+  // The CJS shim's source-map path would point into node_modules: renamed to bundled:tsup/….
+  onSuccess: async () => {
+    execFileSync(process.execPath, ['../../scripts/relocate-bundled-sources.mjs', 'dist'], {
+      stdio: 'inherit',
+    });
+  },
 });
