@@ -1,7 +1,7 @@
 // The Node plumbing of the Express, Fastify and Hono adapters, on real IncomingMessages from a
 // loopback server: header lookup semantics and the bounded, byte-exact body read.
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../http/body.js';
@@ -83,6 +83,28 @@ describe('nodeHeaders', () => {
       (port) => post(port, { authorization: ['Bearer a', 'Bearer b'] }, ''),
     );
     expect(value).toBe('Bearer a, Bearer b');
+  });
+
+  it('joins repeated cookie headers with "; " (as fetch Headers does), so every cookie is found', async () => {
+    const { value } = await probeWith(
+      async (req) => nodeHeaders(req).get('cookie'),
+      // Two cookie lines on the wire (Node's own client would join them before sending).
+      (port) => {
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.end(
+            'GET /auth/x HTTP/1.1\r\nHost: a\r\nCookie: a=1\r\nCookie: __Host-evrmore-fgp=f\r\n\r\n',
+          ),
+        );
+        socket.on('error', () => undefined);
+      },
+    );
+    expect(value).toBe('a=1; __Host-evrmore-fgp=f');
+    expect(
+      new Headers([
+        ['cookie', 'a=1'],
+        ['cookie', '__Host-evrmore-fgp=f'],
+      ]).get('cookie'),
+    ).toBe(value);
   });
 });
 

@@ -19,11 +19,13 @@ export function nodeHeaders(req: IncomingMessage): HeaderReader {
       const wanted = name.toLowerCase();
       if (wanted.startsWith(':') || wanted === 'connection' || wanted === 'keep-alive') return null;
       const raw = req.rawHeaders;
+      const sep = wanted === 'cookie' ? '; ' : ', ';
       let value: string | null = null;
       for (let i = 0; i + 1 < raw.length; i += 2) {
         const key = raw[i]!;
         if (key.length !== wanted.length || key.toLowerCase() !== wanted) continue;
-        value = value === null ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
+        // Repeated headers join with ', ', except cookie ('; '), as fetch's Headers does.
+        value = value === null ? raw[i + 1]! : `${value}${sep}${raw[i + 1]!}`;
       }
       return value;
     },
