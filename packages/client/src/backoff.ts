@@ -1,5 +1,6 @@
 /**
- * Options of {@link backoffDelay}.
+ * Retry backoff of the client (`createAuthClient({ backoff })`): exponential, each delay drawn in
+ * `[d/2, d]`.
  *
  * @example
  * ```ts

@@ -72,7 +72,8 @@ export interface PinoLikeLogger {
 }
 
 /**
- * Options of {@link createEventSink}.
+ * Options of the audit event sink: the `onEvent`, `logger` and `anomaly` options of
+ * `createEvrmoreAuth`.
  *
  * @example
  * ```ts

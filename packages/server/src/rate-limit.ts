@@ -42,7 +42,7 @@ export interface LockoutRule {
 
 /**
  * Rate-limit configuration of `createEvrmoreAuth({ rateLimits })`. Every field is optional;
- * omitted rules take the defaults of {@link DEFAULT_RATE_LIMITS}. "Per IP" means per client
+ * omitted rules take their defaults (listed on each rule below). "Per IP" means per client
  * network: an IPv4 address (`ipv4Prefix` bits) or an IPv6 `/64` (`ipv6Prefix` bits). Nothing a
  * stranger can send is counted per address alone: challenge and verify budgets and signature
  * lock-outs are per IP and per IP + address. MFA budgets and lock-outs are also per address,
