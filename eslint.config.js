@@ -10,6 +10,7 @@ export default tseslint.config(
       '**/test-output/**',
       'bench/results/**',
       'examples/*/dist/**',
+      'docs/api/**',
     ],
   },
   js.configs.recommended,
