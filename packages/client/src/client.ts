@@ -118,7 +118,14 @@ export interface AuthClientOptions {
    * `cookie`, read for the session hint.
    * @default globalThis.document
    */
-  document?: (EventTarget & { visibilityState?: string; cookie?: string }) | null;
+  document?:
+    | (EventTarget & {
+        /** `'visible'` or `'hidden'`: when the page becomes visible, a refresh that fell due is run. */
+        visibilityState?: string;
+        /** The page's cookies, read for the session hint cookie. */
+        cookie?: string;
+      })
+    | null;
   /** Source of `online` events. @default globalThis (window) */
   window?: EventTarget | null;
 }

@@ -69,8 +69,11 @@ export interface EvrmoreAuthClientErrorOptions {
  * ```
  */
 export class EvrmoreAuthClientError extends Error {
+  /** Always `EvrmoreAuthClientError`. */
   override readonly name = 'EvrmoreAuthClientError';
+  /** What went wrong, as a stable code: a server error code or a client-side one. */
   readonly code: ClientErrorCode;
+  /** The HTTP status of the server's answer; `undefined` when there was none (network, signer). */
   readonly status: number | undefined;
 
   constructor(code: ClientErrorCode, message: string, options: EvrmoreAuthClientErrorOptions = {}) {

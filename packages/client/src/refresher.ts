@@ -23,7 +23,9 @@ import { isTokenResponse, type Transport } from './transport.js';
  * ```
  */
 export interface ClientTimers {
+  /** Run `fn` after `ms` milliseconds; returns a handle for `clearTimeout`. */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancel a timer made by `setTimeout`. */
   clearTimeout(handle: unknown): void;
 }
 

@@ -80,6 +80,10 @@ export type AuthReason = SignedOutReason | ErrorCode | ClientErrorCode | 'unknow
  * ```
  */
 export interface AuthState {
+  /**
+   * Where the client is: signed out, signing in, signed in, refreshing, waiting for a second
+   * factor, or failed.
+   */
   readonly status: AuthStatus;
   /** The current session, while signed in or refreshing. */
   readonly session: SessionInfo | null;

@@ -30,8 +30,22 @@ export type AddressErrorReason =
  * ```
  */
 export type DecodeAddressResult =
-  | { ok: true; version: number; hash160: Uint8Array }
-  | { ok: false; reason: AddressErrorReason; message: string };
+  | {
+      /** The address decoded. */
+      ok: true;
+      /** The version byte (the network's P2PKH prefix, e.g. 33 on mainnet). */
+      version: number;
+      /** RIPEMD-160 of SHA-256 of the public key: 20 bytes. */
+      hash160: Uint8Array;
+    }
+  | {
+      /** The address did not decode. */
+      ok: false;
+      /** Why, as a stable reason code. */
+      reason: AddressErrorReason;
+      /** Why, in words, safe to show. */
+      message: string;
+    };
 
 const BASE58 = /^[1-9A-HJ-NP-Za-km-z]+$/;
 const MAX_ADDRESS_LENGTH = 64;

@@ -8,30 +8,55 @@
  * ```
  */
 export const ERROR_STATUS = {
+  /** HTTP 400: the request body or parameters are malformed. */
   invalid_request: 400,
+  /** HTTP 400: not a valid Evrmore P2PKH address. */
   invalid_address: 400,
+  /** HTTP 400: the address or message belongs to another network. */
   wrong_network: 400,
+  /** HTTP 400: the sign-in message does not parse. */
   invalid_message: 400,
+  /** HTTP 400: the signature is not a 65-byte base64 compact signature. */
   invalid_signature_encoding: 400,
+  /** HTTP 401: the signature does not match the address and message. */
   invalid_signature: 401,
+  /** HTTP 401: the challenge is unknown or already used. */
   challenge_unknown: 401,
+  /** HTTP 401: the challenge has expired. */
   challenge_expired: 401,
+  /** HTTP 401: the signed message differs from the issued challenge. */
   message_mismatch: 401,
+  /** HTTP 401: no access token was sent. */
   token_missing: 401,
+  /** HTTP 401: the access token is malformed or its signature does not verify. */
   token_invalid: 401,
+  /** HTTP 401: the access token has expired (refresh, then retry). */
   token_expired: 401,
+  /** HTTP 401: the session behind the token was revoked. */
   token_revoked: 401,
+  /** HTTP 401: the token's fingerprint cookie is missing or does not match. */
   fingerprint_mismatch: 401,
+  /** HTTP 401: the refresh token is unknown or expired. */
   refresh_invalid: 401,
+  /** HTTP 401: an already rotated refresh token was presented; the session is revoked. */
   refresh_reused: 401,
+  /** HTTP 401: the second-factor code or MFA token is invalid. */
   mfa_invalid: 401,
+  /** HTTP 403: the request Origin is not in allowedOrigins. */
   origin_forbidden: 403,
+  /** HTTP 403: the token lacks a required permission. */
   insufficient_scope: 403,
+  /** HTTP 404: no such route. */
   not_found: 404,
+  /** HTTP 405: the route does not take this HTTP method. */
   method_not_allowed: 405,
+  /** HTTP 413: the request body exceeds the size limit. */
   payload_too_large: 413,
+  /** HTTP 415: the request body is not application/json. */
   unsupported_media_type: 415,
+  /** HTTP 429: too many requests (see retry-after). */
   rate_limited: 429,
+  /** HTTP 503: a store or backend is down; retry later. */
   unavailable: 503,
 } as const;
 
@@ -116,10 +141,15 @@ export function problemType(code: ErrorCode): string {
  * ```
  */
 export interface ProblemDetails {
+  /** URI naming the problem kind: `urn:evrmore-auth:error:{code}`. */
   type: string;
+  /** Short human summary of the code (the same for every occurrence). */
   title: string;
+  /** The HTTP status of the response. */
   status: number;
+  /** The stable machine-readable error code; branch on this. */
   code: ErrorCode;
+  /** What was wrong in this request, safe to show; absent when the title says it all. */
   detail?: string;
 }
 
@@ -156,10 +186,15 @@ export interface EvrmoreAuthErrorOptions {
  * ```
  */
 export class EvrmoreAuthError extends Error {
+  /** Always `EvrmoreAuthError` (or a subclass name). */
   override readonly name: string = 'EvrmoreAuthError';
+  /** The stable protocol error code. */
   readonly code: ErrorCode;
+  /** The HTTP status of the code (`ERROR_STATUS[code]`). */
   readonly status: number;
+  /** Detail for the caller, safe to show; `undefined` when none was given. */
   readonly detail: string | undefined;
+  /** Seconds until a retry may succeed (sent as `retry-after`), when known. */
   readonly retryAfter: number | undefined;
 
   constructor(code: ErrorCode, options: EvrmoreAuthErrorOptions = {}) {

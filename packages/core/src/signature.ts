@@ -61,8 +61,20 @@ export interface CompactSignature {
  * ```
  */
 export type DecodeSignatureResult =
-  | { ok: true; signature: CompactSignature }
-  | { ok: false; reason: SignatureErrorReason; message: string };
+  | {
+      /** The signature decoded. */
+      ok: true;
+      /** Its recovery header, r and s. */
+      signature: CompactSignature;
+    }
+  | {
+      /** The signature did not decode. */
+      ok: false;
+      /** Why, as a stable reason code. */
+      reason: SignatureErrorReason;
+      /** Why, in words, safe to show. */
+      message: string;
+    };
 
 const MESSAGES: Record<SignatureErrorReason, string> = {
   not_base64: 'signature is not standard base64',

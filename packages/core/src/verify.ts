@@ -56,8 +56,22 @@ export type VerifyFailureReason =
  * ```
  */
 export type VerifyMessageResult =
-  | { valid: true; publicKey: Uint8Array; compressed: boolean }
-  | { valid: false; reason: VerifyFailureReason; message: string };
+  | {
+      /** The signature is the address's owner's signature of the message. */
+      valid: true;
+      /** The recovered public key (33 bytes compressed, 65 uncompressed). */
+      publicKey: Uint8Array;
+      /** Whether the signature's header names a compressed key. */
+      compressed: boolean;
+    }
+  | {
+      /** The signature does not verify. */
+      valid: false;
+      /** Why, as a stable reason code. */
+      reason: VerifyFailureReason;
+      /** Why, in words, safe to log. */
+      message: string;
+    };
 
 /**
  * Verify an Evrmore signed message the way Evrmore Core's `verifymessage` does. Never throws on

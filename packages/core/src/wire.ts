@@ -9,6 +9,7 @@
  * ```
  */
 export interface ChallengeRequest {
+  /** The Evrmore P2PKH address that will sign in (base58, the server's network). */
   address: string;
 }
 
@@ -23,6 +24,7 @@ export interface ChallengeRequest {
 export interface ChallengeResponse {
   /** The exact text to sign. */
   message: string;
+  /** The challenge's single-use nonce, also inside `message`. */
   nonce: string;
   /** RFC 3339. */
   issuedAt: string;
@@ -39,7 +41,12 @@ export interface ChallengeResponse {
  * ```
  */
 export interface VerifyRequest {
+  /** The challenge message exactly as issued, byte for byte. */
   message: string;
+  /**
+   * The wallet's signature of `message`: base64 of the 65-byte compact signature (`signmessage`
+   * output).
+   */
   signature: string;
 }
 
@@ -53,7 +60,9 @@ export interface VerifyRequest {
  * ```
  */
 export interface SessionInfo {
+  /** The session's opaque identifier (also the access token's `sid` claim). */
   id: string;
+  /** The address that signed in. */
   address: string;
   /** RFC 3339. */
   createdAt: string;
@@ -61,7 +70,9 @@ export interface SessionInfo {
   lastSeenAt: string;
   /** RFC 3339: when the session ends at the latest (absolute lifetime). */
   expiresAt: string;
+  /** The User-Agent header at sign-in, if any. */
   userAgent: string | null;
+  /** The client IP at sign-in, as the server determined it (null when unknown). */
   ip: string | null;
   /** Present and `true` on the caller's own session in a list. */
   current?: boolean;
@@ -77,12 +88,15 @@ export interface SessionInfo {
  * ```
  */
 export interface TokenResponse {
+  /** The JWT to send as `authorization: Bearer …`. */
   accessToken: string;
+  /** Always `Bearer`. */
   tokenType: 'Bearer';
   /** Seconds until the access token expires. */
   expiresIn: number;
   /** RFC 3339. */
   expiresAt: string;
+  /** The session the token belongs to. */
   session: SessionInfo;
 }
 
@@ -95,8 +109,11 @@ export interface TokenResponse {
  * ```
  */
 export interface MfaRequiredResponse {
+  /** Marks this answer: a second factor is needed before tokens are issued. */
   mfaRequired: true;
+  /** Short-lived, single-use token to send back with the code to `POST /auth/mfa/verify`. */
   mfaToken: string;
+  /** The second-factor methods the address has enrolled. */
   methods: MfaMethod[];
 }
 
@@ -119,6 +136,7 @@ export type MfaMethod = 'totp' | 'backup_code';
  * ```
  */
 export interface MfaVerifyRequest {
+  /** The `mfaToken` of the `/auth/verify` answer. */
   mfaToken: string;
   /** A 6-digit TOTP code or a backup code. */
   code: string;
@@ -134,6 +152,7 @@ export interface MfaVerifyRequest {
  * ```
  */
 export interface SessionsResponse {
+  /** The address's live sessions, the caller's own marked `current`. */
   sessions: SessionInfo[];
 }
 

@@ -38,8 +38,11 @@ export interface ClaimsContext {
   /** `sign-in` after a verified signature (and second factor), `refresh` when a refresh mints a
    *  new access token. */
   reason: 'sign-in' | 'refresh';
+  /** The session the token is for. */
   sessionId: string;
+  /** The client IP of this request, or `null` when unknown. */
   ip: string | null;
+  /** The request's User-Agent header, or `null`. */
   userAgent: string | null;
 }
 
@@ -189,6 +192,7 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
    * @default false
    */
   openapi?: boolean;
+  /** Names and the Secure flag of the auth cookies; see {@link CookieConfig}. */
   cookies?: CookieConfig;
   /** @default createMemoryStore() */
   store?: AuthStore;
@@ -200,9 +204,27 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
    * @default none
    */
   claims?: ClaimsProvider<Claims>;
+  /**
+   * Called with every audit event (sign-ins, refreshes, revocations, rate limits, anomalies); a
+   * throw or rejection is logged, never fails the request.
+   * @default none
+   */
   onEvent?: EventSinkOptions['onEvent'];
+  /**
+   * Where audit events (the event itself as the log object), warnings and internal errors are
+   * logged (pino or the same three methods).
+   * @default none: warnings go to console.warn
+   */
   logger?: PinoLikeLogger;
+  /**
+   * Failed sign-in and second-factor burst detection, raising `anomaly.failed_signins`.
+   * @default { threshold: 10, windowMs: 60000 }
+   */
   anomaly?: EventSinkOptions['anomaly'];
+  /**
+   * Per-network and per-IP + address budgets and lock-outs; see {@link RateLimitConfig}.
+   * @default on, with each rule's defaults
+   */
   rateLimits?: RateLimitConfig;
   /** Second factor (TOTP + backup codes); see {@link MfaConfig}. @default off */
   mfa?: MfaConfig;
@@ -222,35 +244,67 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
  * ```
  */
 export interface ResolvedConfig {
+  /** The sign-in message's domain (host[:port]). */
   domain: string;
+  /** The message's `URI:` line. */
   uri: string;
+  /** The origin of `uri`. */
   origin: string;
+  /** The message's statement line, if any. */
   statement: string | undefined;
+  /** The access token's `iss`. */
   issuer: string;
+  /** The access token's `aud`. */
   audience: string;
+  /** The network whose addresses may sign in. */
   network: Network;
+  /** The secp256k1 backend verifying signatures. */
   backend: Secp256k1Backend;
+  /**
+   * The signing keys (keys[0] signs, all verify); `undefined`: ephemeral keys generated at start
+   * (not in production).
+   */
   keys: KeyConfig[] | undefined;
+  /** Access-token lifetime, seconds. */
   accessTokenTtlSeconds: number;
+  /** Challenge lifetime, seconds. */
   challengeTtlSeconds: number;
+  /** A session unused this long ends, seconds. */
   refreshIdleTtlSeconds: number;
+  /** A session ends this long after sign-in at the latest, seconds. */
   refreshAbsoluteTtlSeconds: number;
+  /** Window in which a concurrent duplicate refresh gets the same new token set, seconds. */
   refreshGraceSeconds: number;
+  /** Window in which a refresh whose answer was lost may be retried, seconds. */
   refreshRetrySeconds: number;
+  /** Clock skew accepted on token and message times, seconds. */
   clockToleranceSeconds: number;
+  /** Origins allowed for CORS and cookie-authenticated calls. */
   allowedOrigins: string[];
+  /** The proxies whose forwarding headers are believed, parsed; `null`: none. */
   trustedProxies: ResolvedTrustedProxies | null;
+  /** When `strict-transport-security` is sent. */
   hsts: 'auto' | 'always' | 'never';
+  /** Where the auth routes are mounted, e.g. `/auth`. */
   basePath: string;
+  /** Whether `GET {basePath}/openapi.json` is served. */
   openapi: boolean;
+  /** The auth cookies' names and Secure flag. */
   cookies: {
+    /** Whether the cookies are `Secure` (and take the `__Host-`/`__Secure-` prefixes). */
     secure: boolean;
+    /** The fingerprint cookie's name. */
     fingerprintName: string;
+    /** The refresh cookie's name. */
     refreshName: string;
+    /** The session hint cookie's name; `false`: not set. */
     hintName: string | false;
   };
+  /** Production mode: keys required, unknown client IPs refused. */
   production: boolean;
+  /** The clock, milliseconds since the epoch. */
   now: () => number;
+  /** The source of random bytes. */
   randomBytes: RandomBytes;
 }
 
@@ -562,7 +616,11 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
  * claims.sid;
  * ```
  */
-export type AccessTokenClaims = JWTPayload & { sub: string; sid: string; fgp: string } & Record<
-    string,
-    unknown
-  >;
+export type AccessTokenClaims = JWTPayload & {
+  /** The signed-in address. */
+  sub: string;
+  /** The session's id. */
+  sid: string;
+  /** base64url(SHA-256(fingerprint cookie value)): the token is only valid with that cookie. */
+  fgp: string;
+} & Record<string, unknown>;

@@ -22,6 +22,7 @@ const AuthContext = createContext<AuthClient | null>(null);
 export interface AuthProviderProps {
   /** The client from `createAuthClient`, created once (outside the component or in a ref). */
   client: AuthClient;
+  /** The components that call `useEvrmoreAuth()`. */
   children?: ReactNode;
 }
 
@@ -51,13 +52,21 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
 export interface UseEvrmoreAuthResult {
   /** The full state snapshot. */
   state: AuthState;
+  /** `state.status`. */
   status: AuthStatus;
+  /** `state.address`: the signed-in (or signing-in) address. */
   address: string | null;
+  /** Whether `status` is `signed-in`. */
   isSignedIn: boolean;
+  /** The client's `signIn`. */
   signIn: AuthClient['signIn'];
+  /** The client's `signOut`. */
   signOut: AuthClient['signOut'];
+  /** The client's `verifyMfa`. */
   verifyMfa: AuthClient['verifyMfa'];
+  /** The client's authenticated `fetch`. */
   fetch: AuthClient['fetch'];
+  /** The client's `getAccessToken`. */
   getAccessToken: AuthClient['getAccessToken'];
   /** The client itself, for sessions management. */
   client: AuthClient;

@@ -12,8 +12,18 @@ import { assertAddress, assertSignatureEncoding } from './validate.js';
  * ```
  */
 export interface InjectedEvrmoreProvider {
-  connect(): Promise<{ address: string }>;
-  signMessage(message: string): Promise<{ address: string; signature: string }>;
+  /** Ask the user to connect; resolves with the selected account. */
+  connect(): Promise<{
+    /** The selected account's address. */
+    address: string;
+  }>;
+  /** Ask the user to sign `message` with the connected account. */
+  signMessage(message: string): Promise<{
+    /** The address that signed. */
+    address: string;
+    /** Base64 of the 65-byte compact signature (Evrmore Core's `signmessage` format). */
+    signature: string;
+  }>;
 }
 
 /**
@@ -29,10 +39,10 @@ export interface InjectedWalletSignerOptions {
    * Where to find the provider.
    * @default globalThis (reads `globalThis.evrmore`)
    */
-  window?: { evrmore?: InjectedEvrmoreProvider } & Pick<
-    EventTarget,
-    'addEventListener' | 'removeEventListener'
-  >;
+  window?: {
+    /** The wallet's provider, injected by the extension. */
+    evrmore?: InjectedEvrmoreProvider;
+  } & Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
   /**
    * How long to wait for the `evrmore#initialized` event when the provider is not injected yet, ms.
    * @default 3000
@@ -45,6 +55,7 @@ export interface InjectedWalletSignerOptions {
   network?: Network;
   /** Timer functions, for tests. @default globalThis.setTimeout / clearTimeout */
   setTimeout?: (fn: () => void, ms: number) => unknown;
+  /** Clears a timer made by `setTimeout`. @default globalThis.clearTimeout */
   clearTimeout?: (handle: unknown) => void;
 }
 
