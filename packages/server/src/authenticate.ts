@@ -18,8 +18,11 @@ import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
  * ```
  */
 export interface AuthIdentity<Claims extends object = ExtraClaims> {
+  /** The signed-in address (the token's `sub`). */
   address: string;
+  /** The session the token belongs to (its `sid`). */
   sessionId: string;
+  /** Every claim of the verified access token, your `claims` provider's included. */
   claims: AccessTokenClaims & Claims;
 }
 

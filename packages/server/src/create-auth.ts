@@ -57,6 +57,7 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
   /** problem+json Response (with security headers) for any thrown error; unknown errors → 500.
    *  An error of {@link EvrmoreAuth.authenticate} gets RFC 6750's `WWW-Authenticate: Bearer`. */
   errorResponse(error: unknown, request?: Request): Response;
+  /** Where the auth routes live, e.g. `/auth` (the `basePath` option). */
   readonly basePath: string;
   /** The validated configuration with its defaults applied (without the keys, which hold
    *  private key material, and the parsed proxy list). */

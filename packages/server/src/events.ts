@@ -42,13 +42,19 @@ export type AuthEventType =
  * ```
  */
 export interface AuthEvent {
+  /** What happened. */
   type: AuthEventType;
   /** RFC 3339, from the injected clock. */
   at: string;
+  /** The request's id (also its `x-request-id` response header); `null` outside a request. */
   requestId: string | null;
+  /** The client IP, or `null` when unknown. */
   ip: string | null;
+  /** The request's User-Agent, or `null`. */
   userAgent: string | null;
+  /** The address concerned, when known. */
   address?: string;
+  /** The session concerned, when there is one. */
   sessionId?: string;
   /** Reason code for failures. */
   code?: ErrorCode;
@@ -66,8 +72,14 @@ export interface AuthEvent {
  * ```
  */
 export interface PinoLikeLogger {
+  /** Audit events (the event is `obj`) and start-up notes. */
   info(obj: object, msg?: string): void;
+  /**
+   * Security-relevant events (failed sign-ins, reuse, rate limits, anomalies; the event is `obj`)
+   * and configuration warnings.
+   */
   warn(obj: object, msg?: string): void;
+  /** Internal errors (`obj.err`) and failing `onEvent` hooks. */
   error(obj: object, msg?: string): void;
 }
 

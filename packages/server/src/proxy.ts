@@ -22,7 +22,13 @@ type Address = ipaddr.IPv4 | ipaddr.IPv6;
  * const trustedProxies: TrustedProxies = ['10.0.0.0/8', '::1'];
  * ```
  */
-export type TrustedProxies = number | string[] | { header: string };
+export type TrustedProxies =
+  | number
+  | string[]
+  | {
+      /** The header the edge sets to the client's address, e.g. `cf-connecting-ip`. */
+      header: string;
+    };
 
 /** {@link TrustedProxies} after validation. */
 export type ResolvedTrustedProxies =

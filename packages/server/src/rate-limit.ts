@@ -19,6 +19,7 @@ import { backendFailure, isLimiterRes } from './stores/backend-errors.js';
  * ```
  */
 export interface RateLimitRule {
+  /** Requests allowed per window. */
   points: number;
   /** Window length in seconds. */
   duration: number;
@@ -35,8 +36,11 @@ export interface RateLimitRule {
  * ```
  */
 export interface LockoutRule {
+  /** Failures allowed before any lock-out. */
   freeFailures?: number;
+  /** The first lock-out, seconds; doubled with each further failure. */
   baseSeconds?: number;
+  /** The longest lock-out, seconds. */
   maxSeconds?: number;
 }
 
@@ -64,22 +68,43 @@ export interface RateLimitConfig {
   /** Leading bits of an IPv6 address that make one client (one host can use a whole /64). @default 64 */
   ipv6Prefix?: number;
   /** @default { perIp: 30/60 s, perIpAddress: 10/60 s } */
-  challenge?: { perIp?: RateLimitRule; perIpAddress?: RateLimitRule };
+  challenge?: {
+    /** `POST /challenge` per client network. */
+    perIp?: RateLimitRule;
+    /** `POST /challenge` per client network and requested address. */
+    perIpAddress?: RateLimitRule;
+  };
   /**
    * The IP + address budget is spent only once the submission consumed a matching challenge.
    * @default { perIp: 30/60 s, perIpAddress: 10/60 s }
    */
-  verify?: { perIp?: RateLimitRule; perIpAddress?: RateLimitRule };
+  verify?: {
+    /** `POST /verify` per client network. */
+    perIp?: RateLimitRule;
+    /** `POST /verify` per client network and address, once a matching challenge was consumed. */
+    perIpAddress?: RateLimitRule;
+  };
   /** @default { perIp: 60/60 s } */
-  refresh?: { perIp?: RateLimitRule };
+  refresh?: {
+    /** `POST /refresh` per client network. */
+    perIp?: RateLimitRule;
+  };
   /** @default { perIp: 30/300 s, perAddress: 10/300 s } */
-  mfa?: { perIp?: RateLimitRule; perAddress?: RateLimitRule };
+  mfa?: {
+    /** Second-factor attempts per client network. */
+    perIp?: RateLimitRule;
+    /** Second-factor attempts per address. */
+    perAddress?: RateLimitRule;
+  };
   /**
    * New sessions (completed sign-ins) per client network, so one network cannot fill a store's
    * session cap.
    * @default { perIp: 30/3600 s }
    */
-  newSessions?: { perIp?: RateLimitRule };
+  newSessions?: {
+    /** Completed sign-ins per client network. */
+    perIp?: RateLimitRule;
+  };
   /**
    * Lock-out after failed signatures, counted per IP + address (`freeFailures`) and per IP
    * (`freeFailuresPerIp`, higher, since many users can share one address behind NAT). Failures
@@ -87,14 +112,22 @@ export interface RateLimitConfig {
    * count.
    * @default { freeFailures: 5, freeFailuresPerIp: 20, baseSeconds: 2, maxSeconds: 900 }
    */
-  lockout?: LockoutRule & { freeFailuresPerIp?: number };
+  lockout?: LockoutRule & {
+    /** Failed signatures allowed per client network (any address) before it is locked out. */
+    freeFailuresPerIp?: number;
+  };
   /**
    * Lock-out after wrong second-factor codes, per address and per IP. Failures are remembered for
    * `windowSeconds` and cleared only by a correct code; `maxFailures` in that window locks the
    * address's second step until the window ends (a hard cap on guesses per day).
    * @default { freeFailures: 5, baseSeconds: 2, maxSeconds: 900, maxFailures: 20, windowSeconds: 86400 }
    */
-  mfaLockout?: LockoutRule & { maxFailures?: number; windowSeconds?: number };
+  mfaLockout?: LockoutRule & {
+    /** Wrong codes in `windowSeconds` after which the address's second step is locked until the window ends. */
+    maxFailures?: number;
+    /** How long wrong codes are remembered, seconds. */
+    windowSeconds?: number;
+  };
 }
 
 /**

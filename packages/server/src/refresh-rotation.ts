@@ -38,7 +38,9 @@ export interface RefreshSessionOptions {
  * ```
  */
 export interface RefreshResult {
+  /** The JSON body to answer with: a new access token. */
   tokens: TokenResponse;
+  /** `set-cookie` values: the rotated refresh cookie (and the session hint). */
   setCookies: string[];
   /** `true` when this answer is the grace-window replay of a concurrent rotation. */
   grace: boolean;

@@ -127,9 +127,11 @@ export async function verifySignedChallenge(
  * ```
  */
 export interface SignInResult {
+  /** The JSON body to answer with. */
   tokens: TokenResponse;
   /** `set-cookie` values: fingerprint cookie and refresh cookie. */
   setCookies: string[];
+  /** The session created. */
   session: SessionRecord;
 }
 

@@ -9,28 +9,41 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /** A challenge as issued: what `/auth/verify` must find byte for byte. */
 export interface ChallengeRecord {
+  /** The challenge's single-use nonce (its key in the store). */
   nonce: string;
   /** The exact message text issued. */
   message: string;
+  /** The address the challenge was issued to. */
   address: string;
+  /** The message's domain. */
   domain: string;
+  /** The message's `URI:` line. */
   uri: string;
+  /** The message's `Chain ID:` line, e.g. `evrmore:mainnet`. */
   chainId: string;
+  /** When it was issued, epoch ms. */
   issuedAt: number;
+  /** When it stops being accepted, epoch ms. */
   expiresAt: number;
 }
 
 /** A sign-in session. */
 export interface SessionRecord {
+  /** Opaque random identifier (the access token's `sid`). */
   id: string;
+  /** The address that signed in. */
   address: string;
+  /** Sign-in time, epoch ms. */
   createdAt: number;
+  /** Last refresh or authenticated use recorded, epoch ms. */
   lastSeenAt: number;
   /** Absolute end of the session (absolute refresh lifetime). */
   expiresAt: number;
   /** End of the session if it stays idle (sliding, moved by each refresh). */
   idleExpiresAt: number;
+  /** User-Agent at sign-in, or `null`. */
   userAgent: string | null;
+  /** Client IP at sign-in, or `null` when unknown. */
   ip: string | null;
   /** base64url(SHA-256(fingerprint cookie value)), the token's `fgp` claim. */
   fingerprintHash: string;
@@ -59,6 +72,7 @@ export interface RotateRefreshInput {
   presentedHash: string;
   /** Hash of the new refresh token that replaces it. */
   newHash: string;
+  /** The current time, epoch ms. */
   now: number;
   /** A duplicate of an already-rotated token within this many ms gets the grace result. */
   graceMs: number;
@@ -91,16 +105,36 @@ export interface RotateRefreshInput {
  * (it is refused either way, but no longer revokes the session).
  */
 export type RotateRefreshResult =
-  | { kind: 'rotated'; session: SessionRecord }
+  | {
+      /** The presented token was current: `newHash` replaces it. */
+      kind: 'rotated';
+      /** The session, with its new idle expiry. */
+      session: SessionRecord;
+    }
   /**
    * The token was rotated `< graceMs` ago, or `< retryMs` ago and its successor is unused: the
    * same new token set, from the grace blob.
    */
-  | { kind: 'grace'; session: SessionRecord; graceBlob: string }
+  | {
+      /** A duplicate or retry within the grace or retry window. */
+      kind: 'grace';
+      /** The session. */
+      session: SessionRecord;
+      /** The blob stored with the rotation that answered the first caller. */
+      graceBlob: string;
+    }
   /** Any other already-rotated token the store still remembers: the store has revoked the session. */
-  | { kind: 'reused'; session: SessionRecord }
+  | {
+      /** Reuse detected; the session is now revoked. */
+      kind: 'reused';
+      /** The session as revoked. */
+      session: SessionRecord;
+    }
   /** Unknown (or forgotten) token, or the session is revoked or expired (idle or absolute). */
-  | { kind: 'invalid' };
+  | {
+      /** Nothing to rotate. */
+      kind: 'invalid';
+    };
 
 /** Challenges and other consume-once values. */
 export interface ChallengeStore {
@@ -138,23 +172,29 @@ export interface SessionStore {
 
 /** Second-factor data of one address (issue: MFA). */
 export interface MfaRecord {
+  /** The address the record belongs to (its key). */
   address: string;
   /** AES-256-GCM ciphertext of the TOTP secret (with key id), never the secret itself. */
   totpSecretEnc: string | null;
   /** A secret set up but not yet confirmed. */
   pendingSecretEnc: string | null;
+  /** Whether sign-ins of the address need the second factor. */
   enabled: boolean;
   /** Hashes of unused backup codes. */
   backupCodeHashes: string[];
   /** The last TOTP time step accepted (a code is accepted at most once). */
   lastTotpStep: number;
+  /** Last change, epoch ms. */
   updatedAt: number;
 }
 
 /** Second-factor storage. */
 export interface MfaStore {
+  /** The address's record, or `null` when it never enrolled. */
   getMfa(address: string): Promise<MfaRecord | null>;
+  /** Create or replace the record of `record.address`. */
   putMfa(record: MfaRecord): Promise<void>;
+  /** Remove the address's record (second factor off); no error when absent. */
   deleteMfa(address: string): Promise<void>;
   /** Atomically accept `step` only if it is greater than the last accepted step. */
   useTotpStep(address: string, step: number): Promise<boolean>;
@@ -208,6 +248,7 @@ export interface AuthStore extends ChallengeStore, SessionStore, MfaStore {
  * ```
  */
 export class StoreUnavailableError extends EvrmoreAuthError {
+  /** Always `StoreUnavailableError`. */
   override readonly name = 'StoreUnavailableError';
   constructor(message = 'store unavailable', options: { cause?: unknown } = {}) {
     super('unavailable', options.cause === undefined ? {} : { cause: options.cause });

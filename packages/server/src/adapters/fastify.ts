@@ -31,6 +31,7 @@ declare module 'fastify' {
  * ```
  */
 export interface EvrmoreAuthPluginOptions {
+  /** The instance from `createEvrmoreAuth`. */
   auth: EvrmoreAuth;
 }
 

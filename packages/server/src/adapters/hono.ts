@@ -19,6 +19,7 @@ import { fromNodeRequest, nodeHeaders, replyToNode } from './node.js';
  * ```
  */
 export interface EvrmoreAuthVariables<Claims extends ExtraClaims = ExtraClaims> {
+  /** The verified identity, set by `requireAuth` (`c.get('auth')`). */
   auth: AuthIdentity<Claims>;
 }
 
@@ -130,7 +131,10 @@ export type RequireAuthOptions = AuthenticateOptions;
 export function requireAuth<Claims extends ExtraClaims = ExtraClaims>(
   auth: EvrmoreAuth<Claims>,
   options: RequireAuthOptions = {},
-): MiddlewareHandler<{ Variables: EvrmoreAuthVariables<Claims> }> {
+): MiddlewareHandler<{
+  /** `c.get('auth')` in the handlers after it. */
+  Variables: EvrmoreAuthVariables<Claims>;
+}> {
   if (!auth || typeof auth.authenticate !== 'function')
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
   return async (c, next) => {

@@ -12,6 +12,7 @@ import { readBytes } from './body.js';
  * ```
  */
 export interface HeaderReader {
+  /** The header's value (case-insensitive name), or `null` when absent. */
   get(name: string): string | null;
 }
 

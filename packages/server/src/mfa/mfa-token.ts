@@ -16,7 +16,9 @@ import type { AuthRuntime } from '../runtime.js';
  * ```
  */
 export interface MfaPendingResult {
+  /** The JSON body to answer with: the MFA token and enrolled methods. */
   mfaRequired: MfaRequiredResponse;
+  /** `set-cookie` values to send with it (none today: the cookies come with the tokens). */
   setCookies: string[];
 }
 

@@ -67,13 +67,17 @@ export interface MemoryStoreOptions {
 export interface MemoryStore extends AuthStore {
   /** Current entry counts. */
   size(): {
+    /** Challenges held (issued, not yet consumed or swept). */
     challenges: number;
+    /** Sessions held (live ones; revoked sessions are freed at once). */
     sessions: number;
     /** Current plus remembered rotated refresh hashes, over all sessions. */
     refreshHashes: number;
     /** Grace blobs (sealed token sets) still held. */
     graceBlobs: number;
+    /** Single-use values held (pending MFA tokens, `putOnce`). */
     once: number;
+    /** Second-factor records held (one per enrolled address). */
     mfa: number;
   };
   /** Drop expired entries (and grace blobs past their window) now. */

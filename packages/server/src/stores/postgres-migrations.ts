@@ -11,8 +11,11 @@
  * ```
  */
 export interface Migration {
+  /** Its number; migrations apply in increasing order, each once (recorded in the schema). */
   version: number;
+  /** A short name, for logs. */
   name: string;
+  /** The SQL to run, given the schema name. */
   sql: (schema: string) => string;
 }
 

@@ -91,9 +91,13 @@ export const PG_POOL_DEFAULTS: PoolConfig = {
  * ```
  */
 export interface PurgeResult {
+  /** Expired challenges deleted. */
   challenges: number;
+  /** Expired single-use values (MFA tokens) deleted. */
   onceValues: number;
+  /** Expired or revoked sessions deleted (their refresh rows cascade). */
   sessions: number;
+  /** Expired rate-limit rows deleted. */
   rateLimits: number;
 }
 
@@ -108,7 +112,9 @@ export interface PurgeResult {
  */
 export interface PostgresStore extends AuthStore {
   readonly name: 'postgres';
+  /** The pool the store queries (yours, or the one it created from `connectionString`). */
   readonly pool: Pool;
+  /** The schema holding the store's tables. */
   readonly schema: string;
   /**
    * Creates the schema and applies pending migrations (idempotent; safe to run from several
