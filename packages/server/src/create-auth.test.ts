@@ -3,7 +3,7 @@
 import express from 'express';
 import type { FastifyRequest } from 'fastify';
 import { Hono } from 'hono';
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import * as expressAdapter from './adapters/express.js';
 import * as fastifyAdapter from './adapters/fastify.js';
 import * as honoAdapter from './adapters/hono.js';
@@ -18,6 +18,60 @@ declare module './authenticate.js' {
     typedClaimsTest?: 'registered';
   }
 }
+
+describe('creation at module scope (no key or random work until first use)', () => {
+  it('without keys: no random bytes and no key generation until the first request', async () => {
+    const randomBytes = vi.fn((n: number) => crypto.getRandomValues(new Uint8Array(n)));
+    const getRandomValues = vi.spyOn(crypto, 'getRandomValues');
+    const generateKey = vi.spyOn(crypto.subtle, 'generateKey');
+    try {
+      const logger = { error: vi.fn(), warn: vi.fn(), info: vi.fn(), debug: vi.fn() };
+      const auth = createEvrmoreAuth({
+        domain: 'app.example.com',
+        production: false,
+        randomBytes,
+        logger,
+      });
+      expect(logger.warn).toHaveBeenCalledWith({}, expect.stringContaining('EPHEMERAL'));
+      expect(randomBytes).not.toHaveBeenCalled();
+      expect(getRandomValues).not.toHaveBeenCalled();
+      expect(generateKey).not.toHaveBeenCalled();
+
+      const res = await auth.handler(new Request('https://app.example.com/auth/jwks.json'));
+      expect(res.status).toBe(200);
+      const { keys } = (await res.json()) as { keys: Array<{ kid: string }> };
+      expect(keys).toHaveLength(1);
+      expect(keys[0]!.kid).toMatch(/^ephemeral-/);
+      expect(generateKey).toHaveBeenCalledTimes(1);
+      // Generated once: ready() and later requests use the same key.
+      await auth.ready();
+      expect(toKids(await auth.jwks())).toEqual([keys[0]!.kid]);
+      expect(generateKey).toHaveBeenCalledTimes(1);
+    } finally {
+      getRandomValues.mockRestore();
+      generateKey.mockRestore();
+    }
+  });
+
+  it('with keys: imported on first use; ready() still rejects a key that cannot be imported', async () => {
+    const importKey = vi.spyOn(crypto.subtle, 'importKey');
+    try {
+      const bad = createEvrmoreAuth({
+        domain: 'app.example.com',
+        production: true,
+        keys: [
+          { kid: 'k1', privateKey: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' },
+        ],
+      });
+      expect(importKey).not.toHaveBeenCalled();
+      await expect(bad.ready()).rejects.toThrow(TypeError);
+    } finally {
+      importKey.mockRestore();
+    }
+  });
+});
+
+const toKids = (jwks: { keys: Array<{ kid?: string }> }) => jwks.keys.map((k) => k.kid);
 
 describe('claims provider', () => {
   it('passing the old onSignIn throws a TypeError naming the new option', () => {

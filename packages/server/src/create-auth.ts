@@ -62,7 +62,10 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
   /** The validated configuration with its defaults applied (without the keys, which hold
    *  private key material, and the parsed proxy list). */
   readonly config: PublicConfig;
-  /** Resolves once the keys are imported; rejects with a TypeError when a key cannot be imported. */
+  /** Imports the keys (generates them without `keys`) unless the first request already did;
+   *  resolves once they are ready, rejects with a TypeError when a key cannot be imported. Call it
+   *  at start-up to fail there on a bad key: creation itself does no key or random work, so the
+   *  auth can be created at module scope on runtimes that forbid that (Cloudflare Workers). */
   ready(): Promise<void>;
   /** The JWKS document (public parts only). */
   jwks(): Promise<JSONWebKeySet>;
@@ -160,17 +163,21 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
     warn: (message) => (logger ? logger.warn({}, message) : console.warn(message)),
   });
 
-  let keysPromise: Promise<LoadedKey[]>;
-  if (resolved.keys) keysPromise = loadKeys(resolved.keys);
-  else {
+  if (!resolved.keys) {
     const warning =
       'evrmore-auth: NO SIGNING KEYS CONFIGURED. Using EPHEMERAL EdDSA keys: every token dies on restart and ' +
       'instances cannot verify each other. Configure `keys` before production (production refuses to start without them).';
     if (logger) logger.warn({}, warning);
     else console.warn(`\n*** ${warning} ***\n`);
-    keysPromise = generateEphemeralKeys(`ephemeral-${randomToken(resolved.randomBytes, 6)}`);
   }
-  keysPromise.catch(() => undefined);
+  // The keys are imported (or, without `keys`, generated) on first use rather than here, so the
+  // auth can be created at module scope where a runtime forbids random bytes and key generation
+  // (Cloudflare Workers). `ready()` starts it at start-up where that is allowed.
+  let keysPromise: Promise<LoadedKey[]> | undefined;
+  const keys = (): Promise<LoadedKey[]> =>
+    (keysPromise ??= resolved.keys
+      ? loadKeys(resolved.keys)
+      : generateEphemeralKeys(`ephemeral-${randomToken(resolved.randomBytes, 6)}`));
 
   const caches = createPerformanceCaches(config);
   const rt: AuthRuntime = {
@@ -178,7 +185,7 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
     store: forgetRevokedSessions(store, caches),
     events,
     rateLimits,
-    keys: () => keysPromise,
+    keys,
     claims: config.claims,
     logger,
     mfa: resolveMfaConfig(config.mfa, {
@@ -212,9 +219,9 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
     basePath: resolved.basePath,
     config: resolved,
     ready: async () => {
-      await keysPromise;
+      await keys();
     },
-    jwks: async () => toJwks(await keysPromise),
+    jwks: async () => toJwks(await keys()),
     issueChallenge: (address, context) => issueChallenge(rt, { address, context: ctxFor(context) }),
     signIn: (message, signature, context) =>
       signIn(rt, { message, signature, context: ctxFor(context) }),
