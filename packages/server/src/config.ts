@@ -16,7 +16,7 @@ import type { SessionCheckConfig, TokenCacheConfig } from './token-cache.js';
 import { webRandomBytes, type RandomBytes } from './crypto.js';
 import { defaultBackend } from './verify-backend.js';
 import * as v from 'valibot';
-import { boolean, fn, integer, parseOptions } from './config/validate.js';
+import { boolean, fn, integer, parseOptions, withMethods } from './config/validate.js';
 import {
   resolveTrustedProxies,
   type ResolvedTrustedProxies,
@@ -425,11 +425,8 @@ const CONFIG = v.pipe(
       () => evrmore,
     ),
     backend: v.optional(
-      v.custom<Secp256k1Backend>(
-        (x) =>
-          typeof x === 'object' &&
-          x !== null &&
-          typeof (x as Secp256k1Backend).recover === 'function',
+      withMethods<Secp256k1Backend>(
+        ['recover'],
         'must be a Secp256k1Backend (nobleBackend, nativeBackend, tinySecp256k1Backend)',
       ),
     ),
@@ -495,17 +492,11 @@ const CONFIG = v.pipe(
     ),
     randomBytes: v.optional(fn<RandomBytes>(), () => webRandomBytes),
     store: v.optional(
-      v.custom<AuthStore>(
-        (x) =>
-          STORE_METHODS.every(
-            (m) => typeof (x as Record<string, unknown> | null)?.[m] === 'function',
-          ),
-        (issue) => {
-          const s = issue.input as Record<string, unknown> | null;
-          const missing = STORE_METHODS.find((m) => typeof s?.[m] !== 'function');
-          return `must implement AuthStore (missing ${missing})`;
-        },
-      ),
+      withMethods<AuthStore>(STORE_METHODS, (issue) => {
+        const s = issue.input as Record<string, unknown> | null;
+        const missing = STORE_METHODS.find((m) => typeof s?.[m] !== 'function');
+        return `must implement AuthStore (missing ${missing})`;
+      }),
     ),
   }),
   v.forward(

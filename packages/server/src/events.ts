@@ -4,7 +4,7 @@
 import type { ErrorCode } from '@evrmore-auth/core';
 import { LRUCache } from 'lru-cache';
 import * as v from 'valibot';
-import { factoryOptions, fn, integer, parseOptions } from './config/validate.js';
+import { factoryOptions, fn, integer, parseOptions, withMethods } from './config/validate.js';
 
 /**
  * The kinds of audit event.
@@ -146,13 +146,8 @@ const SECRET_KEY = /token|signature|cookie|secret|password|fingerprint|otp|beare
 const EVENT_SINK_OPTIONS = factoryOptions({
   onEvent: v.optional(fn<NonNullable<EventSinkOptions['onEvent']>>()),
   logger: v.optional(
-    v.custom<PinoLikeLogger>(
-      (x) =>
-        typeof x === 'object' &&
-        x !== null &&
-        ['info', 'warn', 'error'].every(
-          (m) => typeof (x as Record<string, unknown>)[m] === 'function',
-        ),
+    withMethods<PinoLikeLogger>(
+      ['info', 'warn', 'error'],
       'must have info, warn and error methods',
     ),
   ),

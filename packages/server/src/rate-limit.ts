@@ -5,7 +5,7 @@
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import * as v from 'valibot';
-import { boolean, integer, options, parseOptions } from './config/validate.js';
+import { boolean, integer, options, parseOptions, withMethods } from './config/validate.js';
 import { ipRateLimitKey } from './proxy.js';
 import type { AuthStore } from './store.js';
 import { backendFailure, isLimiterRes } from './stores/backend-errors.js';
@@ -381,11 +381,8 @@ export function createRateLimits(
 ): RateLimits {
   parseOptions(
     'createRateLimits',
-    v.custom<AuthStore>(
-      (x) =>
-        typeof x === 'object' &&
-        x !== null &&
-        typeof (x as AuthStore).createRateLimiter === 'function',
+    withMethods<AuthStore>(
+      ['createRateLimiter'],
       'store must be an AuthStore with createRateLimiter',
     ),
     store,

@@ -90,6 +90,24 @@ export function fn<F extends (...args: never[]) => unknown>(message = 'must be a
   return v.custom<F>((x) => typeof x === 'function', message);
 }
 
+/**
+ * An object with every one of `methods` (duck-typed: a store, a logger, a secp256k1 backend).
+ *
+ * @example
+ * ```ts
+ * const logger = withMethods<PinoLikeLogger>(['info', 'warn', 'error'], 'must have info, warn and error methods');
+ * ```
+ */
+export function withMethods<T>(methods: readonly string[], message: v.ErrorMessage<v.CustomIssue>) {
+  return v.custom<T>(
+    (x) =>
+      typeof x === 'object' &&
+      x !== null &&
+      methods.every((m) => typeof (x as Record<string, unknown>)[m] === 'function'),
+    message,
+  );
+}
+
 /** A boolean (`must be a boolean`). */
 export const boolean = v.boolean('must be a boolean');
 

@@ -1,8 +1,7 @@
 // One AuthStore assembled from parts on different backends, e.g. challenges and rate limits in
 // Redis (fast, TTL-native) and sessions, refresh tokens and MFA data in Postgres (durable).
 
-import * as v from 'valibot';
-import { factoryOptions, parseOptions } from '../config/validate.js';
+import { factoryOptions, parseOptions, withMethods } from '../config/validate.js';
 import type {
   AuthStore,
   ChallengeStore,
@@ -32,11 +31,7 @@ export interface CombineStoresOptions {
 
 const PARTS = ['challenges', 'rateLimits', 'sessions', 'mfa'] as const;
 
-const part = v.custom<AuthStore>(
-  (x) =>
-    typeof x === 'object' && x !== null && typeof (x as AuthStore).createRateLimiter === 'function',
-  'must be an AuthStore',
-);
+const part = withMethods<AuthStore>(['createRateLimiter'], 'must be an AuthStore');
 /** {@link CombineStoresOptions}: every part is an AuthStore. */
 const COMBINE_STORES_OPTIONS = factoryOptions({
   challenges: part,
