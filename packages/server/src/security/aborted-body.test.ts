@@ -4,10 +4,10 @@
 // the bare fetch handler (@hono/node-server), Express, Fastify and Hono.
 import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
+import type { EvrmoreAuth } from '../create-auth.js';
 import type { AuthEvent } from '../events.js';
 import { ADAPTERS, start, type Running } from '../../test/adapter-servers.js';
-import { edJwk, ORIGIN, problem, wallet } from '../../test/harness.js';
+import { createTestAuth, ORIGIN, problem, wallet } from '../../test/harness.js';
 
 const UNREADABLE = 'the request body could not be read';
 
@@ -15,20 +15,14 @@ function spyLogger() {
   return { error: vi.fn(), warn: vi.fn(), info: vi.fn(), debug: vi.fn() };
 }
 
-async function makeAuth(logger: ReturnType<typeof spyLogger>, events: AuthEvent[]) {
-  const auth = createEvrmoreAuth({
-    domain: 'app.example.com',
-    uri: ORIGIN,
-    production: false,
-    keys: [{ kid: 'k1', alg: 'EdDSA', privateKey: await edJwk() }],
+function makeAuth(logger: ReturnType<typeof spyLogger>, events: AuthEvent[]) {
+  return createTestAuth({
     logger,
     onEvent: (e) => {
       events.push(e);
     },
     rateLimits: { enabled: false },
   });
-  await auth.ready();
-  return auth;
 }
 
 // Process-level failures: anything here means a crash in production.
