@@ -102,7 +102,7 @@ export const ChallengeResponseSchema = v.strictObject({
 
 /** A session as the server reports it. */
 export const SessionInfoSchema = v.strictObject({
-  id: v.pipe(v.string(), v.regex(new RegExp(`^${SESSION_ID_PATTERN}$`))),
+  id: SessionIdSchema,
   address: v.string(),
   createdAt: Timestamp,
   lastSeenAt: Timestamp,

@@ -1,6 +1,5 @@
 // POST /refresh: cookie-authenticated, so only from an allowed origin (or our client's header).
 import { EvrmoreAuthError } from '@evrmore-auth/core';
-import type { ResolvedConfig } from '../config.js';
 import { readJsonBody } from '../http/body.js';
 import { clearCookies, readCookie } from '../http/cookies.js';
 import { baseHeaders, problemReply, respond } from '../http/reply.js';
@@ -13,10 +12,10 @@ import { rethrowRateLimited } from './route-events.js';
 
 /** A cookie-authenticated call comes from an allowed `Origin`, or (no Origin) carries
  *  `x-requested-with: evrmore-auth`; else `origin_forbidden`. */
-function checkCookieCallOrigin(config: ResolvedConfig, ctx: RequestContext): void {
-  const origin = ctx.request.headers.get('origin');
-  if (origin !== null) {
-    if (!config.allowedOrigins.includes(origin)) throw new EvrmoreAuthError('origin_forbidden');
+function checkCookieCallOrigin(ctx: RequestContext): void {
+  // ctx.origin is the Origin header when it is an allowed origin (request-context.ts), else null.
+  if (ctx.request.headers.get('origin') !== null) {
+    if (ctx.origin === null) throw new EvrmoreAuthError('origin_forbidden');
     return;
   }
   if (ctx.request.headers.get('x-requested-with') !== 'evrmore-auth')
@@ -30,7 +29,7 @@ export function refreshRoutes(rt: AuthRuntime): Route[] {
       pattern: /^\/refresh$/,
       methods: {
         POST: async (ctx) => {
-          checkCookieCallOrigin(config, ctx);
+          checkCookieCallOrigin(ctx);
           parseBody(EmptyBodySchema, await readJsonBody(ctx.request, { allowEmpty: true }));
           try {
             const result = await refreshSession(rt, {

@@ -26,7 +26,12 @@ import {
 import * as v from 'valibot';
 import { factoryOptions, fn, integer, parseOptions } from '../config/validate.js';
 import { failClosedLimiter, guard } from './backend-errors.js';
-import { decodeSession, SESSION_FIELDS, sessionColumn } from './session-fields.js';
+import {
+  decodeSession,
+  SESSION_FIELDS,
+  sessionColumn,
+  type SessionField,
+} from './session-fields.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 
@@ -137,9 +142,13 @@ const MAX_TX_ATTEMPTS = 5;
 /** A `sessions` row (bigint columns come back as strings). */
 type SessionRow = Record<string, string | null>;
 const SESSION_COLUMNS = SESSION_FIELDS.map(sessionColumn);
+/** Field → column, computed once (a session is read on every authenticated request). */
+const COLUMN_OF = Object.fromEntries(
+  SESSION_FIELDS.map((f, i) => [f, SESSION_COLUMNS[i]!]),
+) as Record<SessionField, string>;
 
 /** A session from its row (a row always has its id and address). */
-const toSession = (r: SessionRow): SessionRecord => decodeSession((f) => r[sessionColumn(f)])!;
+const toSession = (r: SessionRow): SessionRecord => decodeSession((f) => r[COLUMN_OF[f]])!;
 
 const SCHEMA_NAME = 'must match /^[a-z_][a-z0-9_]{0,62}$/ (unquoted identifier)';
 /** {@link PostgresStoreOptions} with their defaults. */

@@ -27,7 +27,7 @@ import {
 import * as v from 'valibot';
 import { factoryOptions, fn, integer, parseOptions } from '../config/validate.js';
 import { failClosedLimiter, guard } from './backend-errors.js';
-import { decodeSession, SESSION_FIELDS } from './session-fields.js';
+import { decodeSession, SESSION_FIELDS, type SessionField } from './session-fields.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 import { redisKeys } from './redis-keys.js';
 import {
@@ -40,6 +40,12 @@ import {
   TOUCH_SESSION,
   USE_TOTP_STEP,
 } from './redis-scripts.js';
+
+/** Field → its position in an HMGET of SESSION_FIELDS, computed once. */
+const FIELD_INDEX = Object.fromEntries(SESSION_FIELDS.map((f, i) => [f, i])) as Record<
+  SessionField,
+  number
+>;
 
 export { combineStores, type CombineStoresOptions } from './combine.js';
 
@@ -273,7 +279,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
   async function loadSession(id: string): Promise<SessionRecord | null> {
     const values = await client.hmget(k.session(id), ...SESSION_FIELDS);
-    return decodeSession((f) => values[SESSION_FIELDS.indexOf(f)]);
+    return decodeSession((f) => values[FIELD_INDEX[f]]);
   }
 
   /**
