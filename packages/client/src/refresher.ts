@@ -12,7 +12,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { EvrmoreAuthClientError } from './errors.js';
 import type { AuthStore, SignedOutReason } from './state.js';
 import type { TabMessage, TabSync } from './tab-sync.js';
-import { isTokenResponse, type Transport } from './transport.js';
+import { asTokenResponse, type Transport } from './transport.js';
 
 /**
  * Timer functions the client schedules with (injectable for tests).
@@ -176,12 +176,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
           ),
         );
         const body = await transport.readJson<unknown>(response);
-        if (!isTokenResponse(body))
-          throw new EvrmoreAuthClientError(
-            'invalid_response',
-            'the refresh answer is not a token response',
-          );
-        return body;
+        return asTokenResponse(body, 'refresh');
       } catch (err) {
         const retryable =
           (err instanceof EvrmoreAuthClientError && err.code === 'network_error') ||

@@ -14,7 +14,7 @@ import type { Refresher } from './refresher.js';
 import type { Signer } from './signers/signer.js';
 import { assertAddress, assertSignatureEncoding } from './signers/validate.js';
 import type { AuthState, AuthStore } from './state.js';
-import { isAbort, isTokenResponse, type Transport } from './transport.js';
+import { isAbort, asTokenResponse, type Transport } from './transport.js';
 
 /**
  * Options of `auth.signIn`.
@@ -170,12 +170,7 @@ export function createSignInFlow(options: SignInFlowOptions): SignInFlow {
           mfaMethods: Array.isArray(body.methods) ? body.methods : [],
         });
       }
-      if (!isTokenResponse(body))
-        throw new EvrmoreAuthClientError(
-          'invalid_response',
-          'the verify answer is not a token response',
-        );
-      refresher.acceptTokens(body);
+      refresher.acceptTokens(asTokenResponse(body, 'verify'));
       return store.state;
     } catch (err) {
       if (err instanceof EvrmoreAuthClientError && err.code === 'aborted') return aborted(err);
@@ -197,12 +192,7 @@ export function createSignInFlow(options: SignInFlowOptions): SignInFlow {
           transport.jsonRequest('POST', '/mfa/verify', { mfaToken, code: code.trim() }),
         ),
       );
-      if (!isTokenResponse(body))
-        throw new EvrmoreAuthClientError(
-          'invalid_response',
-          'the MFA answer is not a token response',
-        );
-      refresher.acceptTokens(body);
+      refresher.acceptTokens(asTokenResponse(body, 'MFA'));
       return store.state;
     } catch (err) {
       if (err instanceof EvrmoreAuthError && err.code === 'mfa_invalid') {

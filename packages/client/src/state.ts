@@ -113,7 +113,7 @@ export interface AuthState {
 export type AuthListener = (state: AuthState) => void;
 
 /** The signed-out snapshot a client starts from. */
-export const SIGNED_OUT: AuthState = Object.freeze({
+const SIGNED_OUT: AuthState = Object.freeze({
   status: 'signed-out',
   session: null,
   address: null,

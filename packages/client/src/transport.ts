@@ -11,7 +11,7 @@ export function isAbort(err: unknown): boolean {
 }
 
 /** Whether `body` is the protocol's token answer (`/verify`, `/mfa/verify`, `/refresh`). */
-export function isTokenResponse(body: unknown): body is TokenResponse {
+function isTokenResponse(body: unknown): body is TokenResponse {
   const b = body as TokenResponse | null;
   return (
     typeof b === 'object' &&
@@ -26,12 +26,22 @@ export function isTokenResponse(body: unknown): body is TokenResponse {
   );
 }
 
+/** `body` as a token answer, else `invalid_response` naming the `route` that gave it. */
+export function asTokenResponse(body: unknown, route: 'verify' | 'MFA' | 'refresh'): TokenResponse {
+  if (!isTokenResponse(body))
+    throw new EvrmoreAuthClientError(
+      'invalid_response',
+      `the ${route} answer is not a token response`,
+    );
+  return body;
+}
+
 /**
  * Turn a non-2xx response into an error: an {@link EvrmoreAuthError} carrying the server's `code`
  * when the body is the protocol's problem+json, an {@link EvrmoreAuthClientError}
  * (`invalid_response`) otherwise.
  */
-export async function errorFromResponse(
+async function errorFromResponse(
   response: Response,
 ): Promise<EvrmoreAuthError | EvrmoreAuthClientError> {
   let body: unknown;

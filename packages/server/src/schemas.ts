@@ -162,7 +162,7 @@ export const TotpEnableResponseSchema = v.strictObject({
 });
 
 /** Every error code of PROTOCOL.md section 6, in its order. */
-export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
+const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 
 /**
  * The problem+json body (RFC 9457) of an error answer with one of `codes` (default: any code)

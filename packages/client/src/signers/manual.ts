@@ -56,7 +56,7 @@ export interface ManualSignerOptions {
  * shellQuote("it's"); // 'it'\''s'
  * ```
  */
-export function shellQuote(value: string): string {
+function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
