@@ -32,6 +32,11 @@ const BEARER_ERRORS: Partial<Record<ErrorCode, string | null>> = {
   invalid_request: 'invalid_request',
 };
 
+/** The codes whose answer on a bearer-protected route carries `WWW-Authenticate`. */
+export const BEARER_CHALLENGE_CODES: ReadonlySet<ErrorCode> = new Set(
+  Object.keys(BEARER_ERRORS) as ErrorCode[],
+);
+
 /**
  * The `WWW-Authenticate` value (RFC 6750 §3) of an error from a bearer-protected resource, or
  * `undefined` when the error is not about the bearer credentials: `Bearer` when the request had

@@ -5,6 +5,7 @@ import { ERROR_STATUS, type ErrorCode } from '@evrmore-auth/core';
 import { toJsonSchema, toJsonSchemaDefs, type ConversionConfig } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import type { ResolvedConfig } from '../config.js';
+import { BEARER_CHALLENGE_CODES } from '../http/error-reply.js';
 import { MfaCodeBodySchema, MfaVerifyBodySchema } from '../mfa/routes.js';
 import {
   ChallengeBodySchema,
@@ -326,17 +327,6 @@ const BEARER_CHALLENGES: Record<number, string> = {
   403: '`Bearer error="insufficient_scope"`',
 };
 
-/** The codes whose answer on a bearer-protected route carries `WWW-Authenticate`. */
-const BEARER_CHALLENGED = new Set<ErrorCode>([
-  'token_missing',
-  'token_invalid',
-  'token_expired',
-  'token_revoked',
-  'fingerprint_mismatch',
-  'insufficient_scope',
-  'invalid_request',
-]);
-
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request',
   401: 'Unauthorized',
@@ -371,7 +361,7 @@ function responses(op: OperationSpec) {
   }
   for (const [status, codes] of [...byStatus].sort((a, b) => a[0] - b[0])) {
     const headers: Record<string, unknown> = {};
-    const challenged = codes.filter((c) => BEARER_CHALLENGED.has(c));
+    const challenged = codes.filter((c) => BEARER_CHALLENGE_CODES.has(c));
     if (op.security === 'bearer' && challenged.length > 0) {
       // Only the codes about the bearer credentials carry it (PROTOCOL.md section 6), so when
       // another code shares the status the header is optional and `x-required-for-codes` says when.
