@@ -27,7 +27,6 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
   if (!existsSync(pkgPath)) continue;
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
   const reportFolder = join(packageFolder, 'api');
-  mkdirSync(reportFolder, { recursive: true });
   for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
     const types = target?.import?.types ?? target?.types;
     if (typeof types !== 'string') continue;
@@ -37,6 +36,7 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
       process.exit(1);
     }
     const name = reportName(subpath);
+    mkdirSync(reportFolder, { recursive: true });
     const config = ExtractorConfig.prepare({
       configObjectFullPath: join(packageFolder, 'api-extractor.json'), // virtual: never read
       packageJsonFullPath: pkgPath,

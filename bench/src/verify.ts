@@ -16,9 +16,7 @@ import {
 import { nativeBackend } from '@evrmore-auth/core/backends/native';
 import { tinySecp256k1Backend } from '@evrmore-auth/core/backends/tiny-secp256k1';
 import type { BenchSection } from './section.js';
-// Internal (not the package's public API), from the source: the configuration createEvrmoreAuth
-// resolves, so the row below times the backend the default configuration really picks.
-import { resolveConfig } from '../../packages/server/src/config.js';
+import { createEvrmoreAuth } from '@evrmore-auth/server';
 
 /** Interleaved rounds per backend; each figure is the median over them. */
 const ROUNDS = 7;
@@ -120,11 +118,12 @@ export const verifySection: BenchSection = {
   async run() {
     const inputs = workload();
     const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    const defaultBackend = resolveConfig({
+    // The backend the default configuration really picks (creating the auth does no key work).
+    const defaultBackend = createEvrmoreAuth({
       domain: 'example.com',
       production: false,
       logger: quiet,
-    }).backend;
+    }).config.backend;
     const verifiers: { name: string; verify: Verifier }[] = [
       ...[nobleBackend, tinySecp256k1Backend, nativeBackend].map((b) => ({
         name: `verifyMessage, ${b.name}`,
