@@ -4,7 +4,8 @@
 // with `failClosedLimiter`, and rate-limit.ts reads limiter rejections with `isLimiterRes` and
 // `backendFailure`: one rule, in this file.
 
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes } from './rate-limiter-flexible.js';
 import { StoreUnavailableError } from '../store.js';
 
 /**

@@ -4,7 +4,7 @@
 // rotated ones, and a grace blob only while it can still be served; revoked sessions are freed at
 // once, expired ones (and blobs past their window) at the next sweep.
 import { LRUCache } from 'lru-cache';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { RateLimiterMemory } from './rate-limiter-flexible.js';
 import {
   isLive,
   StoreUnavailableError,

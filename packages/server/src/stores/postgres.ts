@@ -13,7 +13,9 @@
 
 import pg from 'pg';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
-import { RateLimiterPostgres } from 'rate-limiter-flexible';
+import type * as Rlf from 'rate-limiter-flexible';
+// By deep path, as in rate-limiter-flexible.ts (the package's index loads every backend).
+import RateLimiterPostgresFile from 'rate-limiter-flexible/lib/RateLimiterPostgres.js';
 import {
   isLive,
   type AuthStore,
@@ -34,6 +36,8 @@ import {
 } from './session-fields.js';
 import { MIGRATIONS } from './postgres-migrations.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
+
+const RateLimiterPostgres = RateLimiterPostgresFile as typeof Rlf.RateLimiterPostgres;
 
 export { combineStores, type CombineStoresOptions } from './combine.js';
 export { MIGRATIONS, type Migration } from './postgres-migrations.js';

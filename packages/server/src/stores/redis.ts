@@ -15,7 +15,9 @@
 // `revokedRetentionMs` only; a live one until its idle expiry.
 
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import type * as Rlf from 'rate-limiter-flexible';
+// By deep path, as in rate-limiter-flexible.ts (the package's index loads every backend).
+import RateLimiterRedisFile from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
 import {
   isLive,
   type AuthStore,
@@ -40,6 +42,8 @@ import {
   TOUCH_SESSION,
   USE_TOTP_STEP,
 } from './redis-scripts.js';
+
+const RateLimiterRedis = RateLimiterRedisFile as typeof Rlf.RateLimiterRedis;
 
 /** Field → its position in an HMGET of SESSION_FIELDS, computed once. */
 const FIELD_INDEX = Object.fromEntries(SESSION_FIELDS.map((f, i) => [f, i])) as Record<
