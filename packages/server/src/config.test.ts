@@ -158,6 +158,42 @@ describe('createEvrmoreAuth configuration', () => {
     expect(production).toBe(false);
   });
 
+  it('on Cloudflare Workers (no NODE_ENV, navigator.userAgent "Cloudflare-Workers") production defaults to true', () => {
+    vi.stubEnv('NODE_ENV', undefined);
+    vi.stubGlobal('navigator', { userAgent: 'Cloudflare-Workers' });
+    try {
+      expect(() => resolveConfig({ domain: 'example.com' })).toThrow(
+        'keys are required in production',
+      );
+      expect(resolveConfig({ domain: 'example.com', production: false }).production).toBe(false);
+      vi.stubEnv('NODE_ENV', 'development'); // a Worker whose vars set NODE_ENV: it decides
+      expect(resolveConfig({ domain: 'example.com' }).production).toBe(false);
+    } finally {
+      vi.unstubAllEnvs();
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('where reading the environment throws (Deno without --allow-env) production defaults to false', () => {
+    const saved = globalThis.process;
+    let production: boolean | undefined;
+    try {
+      const denied = new Proxy(
+        {},
+        {
+          get() {
+            throw new Error('NotCapable: Requires env access to "NODE_ENV"');
+          },
+        },
+      );
+      (globalThis as { process?: unknown }).process = { env: denied };
+      production = resolveConfig({ domain: 'example.com' }).production;
+    } finally {
+      globalThis.process = saved;
+    }
+    expect(production).toBe(false);
+  });
+
   it('development without keys: ephemeral EdDSA keys and a loud warning through the logger', async () => {
     const warn = vi.fn();
     const auth = createEvrmoreAuth({

@@ -14,6 +14,7 @@ import type { RateLimitConfig } from './rate-limit.js';
 import type { AuthStore } from './store.js';
 import type { SessionCheckConfig, TokenCacheConfig } from './token-cache.js';
 import { webRandomBytes, type RandomBytes } from './crypto.js';
+import { detectProduction } from './config/environment.js';
 import { defaultBackend } from './verify-backend.js';
 import * as v from 'valibot';
 import { boolean, fn, integer, parseOptions, withMethods } from './config/validate.js';
@@ -196,7 +197,12 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
   cookies?: CookieConfig;
   /** @default createMemoryStore() */
   store?: AuthStore;
-  /** @default globalThis.process?.env.NODE_ENV === 'production' (read once) */
+  /**
+   * Production mode: signing keys required, requests whose client IP is unknown refused.
+   * @default `NODE_ENV === 'production'` where `NODE_ENV` is set (Node, Bun, Deno with
+   * `--allow-env`); on Cloudflare Workers, which have no `NODE_ENV`, `true`; elsewhere `false`.
+   * Read once, when the auth is created.
+   */
   production?: boolean;
   /**
    * Extra access-token claims (`roles`, `permissions`, …), asked at sign-in **and at every
@@ -322,11 +328,6 @@ const STORE_METHODS = [
   'getMfa',
   'createRateLimiter',
 ] as const;
-
-function readProductionFlag(): boolean {
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return proc?.env?.NODE_ENV === 'production';
-}
 
 /** What is wrong with a `uri` or an `allowedOrigins` entry, or `null`. */
 function httpUrlProblem(value: unknown): string | null {
@@ -483,7 +484,7 @@ const CONFIG = v.pipe(
       ),
       {},
     ),
-    production: v.optional(boolean, readProductionFlag),
+    production: v.optional(boolean, detectProduction),
     claims: v.optional(fn<NonNullable<EvrmoreAuthConfig['claims']>>()),
     onEvent: v.optional(fn<NonNullable<EvrmoreAuthConfig['onEvent']>>()),
     now: v.optional(

@@ -4,6 +4,7 @@
 // the top level: the addon is reached through `process.getBuiltinModule('node:module')`, which only
 // Node (and runtimes emulating it) has, and through a `require` that bundlers do not follow.
 import { nobleBackend, type Secp256k1Backend } from '@evrmore-auth/core';
+import { readNodeEnv } from './config/environment.js';
 import type { PinoLikeLogger } from './events.js';
 
 /** The part of Node's `process` this file reads; absent on Workers and in browsers. */
@@ -63,7 +64,7 @@ export function defaultBackend(logger?: PinoLikeLogger): Secp256k1Backend {
       ? `evrmore-auth: verifying signatures with ${chosen.name} (pure JS: the secp256k1 native addon is not available here)`
       : `evrmore-auth: verifying signatures with ${chosen.name} (libsecp256k1: the secp256k1 addon loaded)`;
   if (logger) logger.info({ backend: chosen.name }, message);
-  else if (!announced && nodeProcess?.env?.NODE_ENV !== 'test') {
+  else if (!announced && readNodeEnv() !== 'test') {
     announced = true;
     console.info(message);
   }
