@@ -18,9 +18,17 @@ export interface WorkerBundleSize {
   gzipBytes: number;
   /** Bytes of the minified bundle that come from rate-limiter-flexible. */
   rateLimiterBytes: number;
+  /** The files of rate-limiter-flexible in the bundle (`lib/RateLimiterMemory.js`, …), sorted. */
+  rateLimiterFiles: string[];
   /** Bytes of the minified bundle per package, largest first. */
   packages: Record<string, number>;
 }
+
+/** The files of package `name` an esbuild metafile lists as bundled, sorted. */
+export declare function packageFiles(
+  meta: { inputs: Record<string, unknown> },
+  name: string,
+): string[];
 
 /** Builds the example Worker minified and measures it. */
 export declare function workerBundleSize(): Promise<WorkerBundleSize>;

@@ -97,9 +97,25 @@ function packageOf(input) {
 }
 
 /**
+ * The files of `name` an esbuild metafile lists as bundled (paths inside the package, sorted):
+ * `['lib/RateLimiterMemory.js', …]`.
+ *
+ * @param {{ inputs: Record<string, unknown> }} meta
+ * @param {string} name
+ * @returns {string[]}
+ */
+export function packageFiles(meta, name) {
+  const marker = `node_modules/${name}/`;
+  return Object.keys(meta.inputs)
+    .filter((input) => input.includes(marker))
+    .map((input) => input.slice(input.lastIndexOf(marker) + marker.length))
+    .sort();
+}
+
+/**
  * Builds the example Worker minified (as `wrangler deploy --minify` uploads it) and measures it.
  *
- * @returns {Promise<{ minBytes: number; gzipBytes: number; rateLimiterBytes: number; packages: Record<string, number> }>}
+ * @returns {Promise<{ minBytes: number; gzipBytes: number; rateLimiterBytes: number; rateLimiterFiles: string[]; packages: Record<string, number> }>}
  *   `packages`: bytes of the minified output per package, largest first.
  */
 export async function workerBundleSize() {
@@ -122,6 +138,7 @@ export async function workerBundleSize() {
       minBytes: code.length,
       gzipBytes: gzipSync(code, { level: 9 }).length,
       rateLimiterBytes: packages['rate-limiter-flexible'] ?? 0,
+      rateLimiterFiles: packageFiles(meta, 'rate-limiter-flexible'),
       packages: sorted,
     };
   } finally {
@@ -140,5 +157,6 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
     console.log(`by package (bytes of the minified output):`);
     for (const [name, bytes] of Object.entries(size.packages))
       console.log(`  ${name.padEnd(28)} ${String(bytes).padStart(7)}`);
+    console.log(`rate-limiter-flexible files: ${size.rateLimiterFiles.join(', ')}`);
   }
 }

@@ -11,6 +11,7 @@ import { memorySection } from './memory.js';
 import type { BenchCell, BenchSection, BenchSectionResult } from './section.js';
 import { signInHttpSection } from './signin-http.js';
 import { verifySection } from './verify.js';
+import { workerBundleSection } from './worker-bundle.js';
 
 const sections: BenchSection[] = [
   verifySection,
@@ -20,6 +21,7 @@ const sections: BenchSection[] = [
   memorySection,
   coldStartSection,
   bundleSizeSection,
+  workerBundleSection,
 ];
 
 function format(cell: BenchCell): string {
