@@ -1,0 +1,191 @@
+// The client package's unit suite under Bun and Deno (issue 18: core and client are isomorphic).
+// vitest itself runs under each runtime (`bun --bun vitest.mjs`, `deno run vitest.mjs` on the
+// installed node_modules, offline); its fork workers are spawned with the runtime's own
+// process.execPath, and fixtures/client-suite-runtime.ts stamps every test with the runtime that
+// ran it, so a test quietly run by Node fails here. The expected tests are those of the same config
+// run under the Node running this suite, side by side, and every client test file on disk must be
+// among them.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BINARIES, installed, QUIET_ENV } from './processes.js';
+import type { RuntimeStamp } from './fixtures/client-suite-runtime.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');
+const CONFIG = fileURLToPath(new URL('./fixtures/client-suite.config.ts', import.meta.url));
+const CLIENT_SRC = join(ROOT, 'packages/client/src');
+/** A run that takes longer is killed (and fails): the whole test stays under ~2 minutes. */
+const RUN_TIMEOUT_MS = 110_000;
+
+const RUNTIMES = ['bun', 'deno'] as const;
+type Runtime = (typeof RUNTIMES)[number] | 'node';
+
+/** How each runtime runs vitest's CLI: offline, nothing installed or fetched at run time. */
+const COMMANDS: Record<Runtime, (vitest: string) => [string, string[]]> = {
+  node: (vitest) => [process.execPath, [vitest]],
+  bun: (vitest) => [BINARIES.bun, ['--bun', '--no-install', vitest]],
+  deno: (vitest) => [
+    BINARIES.deno,
+    ['run', '-A', '--cached-only', '--node-modules-dir=manual', vitest],
+  ],
+};
+
+interface JsonTest {
+  fullName: string;
+  status: string;
+  failureMessages: string[];
+  meta: { runtime?: RuntimeStamp };
+}
+interface JsonReport {
+  success: boolean;
+  numTotalTests: number;
+  numPassedTests: number;
+  numFailedTests: number;
+  testResults: { name: string; message: string; assertionResults: JsonTest[] }[];
+}
+interface Run {
+  code: number | null;
+  output: string;
+  report: JsonReport | null;
+}
+
+let dir = '';
+
+/** Runs the client suite under `runtime`; the JSON reporter's file is the result. */
+async function runSuite(runtime: Runtime): Promise<Run> {
+  const outputFile = join(dir, `${runtime}.json`);
+  const [command, args] = COMMANDS[runtime](VITEST);
+  // A vitest worker's own variables would make the child think it is a worker.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(__)?VITEST/.test(k)),
+  );
+  const child = spawn(
+    command,
+    [
+      ...args,
+      'run',
+      '--config',
+      CONFIG,
+      '--reporter=json',
+      `--outputFile=${outputFile}`,
+      '--no-color',
+    ],
+    { cwd: ROOT, env: { ...env, ...QUIET_ENV }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => {
+    output += `\n[killed after ${RUN_TIMEOUT_MS} ms]`;
+    child.kill('SIGKILL');
+  }, RUN_TIMEOUT_MS);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('error', (err) => {
+      output += String(err);
+      resolve(null);
+    });
+    child.once('close', (exitCode) => resolve(exitCode));
+  });
+  clearTimeout(timer);
+  const report = await readFile(outputFile, 'utf8').then(
+    (text) => JSON.parse(text) as JsonReport,
+    () => null,
+  );
+  return { code, output, report };
+}
+
+/** `file > describe > test` for each passed test of a report (files relative to the repo). */
+function passed(report: JsonReport): Set<string> {
+  return new Set(
+    report.testResults.flatMap((file) =>
+      file.assertionResults
+        .filter((t) => t.status === 'passed')
+        .map((t) => `${relative(ROOT, file.name)} > ${t.fullName}`),
+    ),
+  );
+}
+
+async function clientTestFiles(): Promise<string[]> {
+  const entries = await readdir(CLIENT_SRC, { recursive: true });
+  return entries
+    .filter((f) => /\.test\.tsx?$/.test(f))
+    .map((f) => relative(ROOT, join(CLIENT_SRC, f)))
+    .sort();
+}
+
+const available = RUNTIMES.filter((r) => installed(r));
+const runs = new Map<Runtime, Promise<Run>>();
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'evrmore-client-suite-'));
+  // Side by side: Node's run (the expected tests) and each runtime's.
+  for (const runtime of ['node', ...available] as const) runs.set(runtime, runSuite(runtime));
+  await Promise.all(runs.values());
+}, RUN_TIMEOUT_MS + 10_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Fails unless the run exited 0 with a report of only passed tests. */
+function expectGreen(runtime: Runtime, run: Run): JsonReport {
+  const why = `${runtime} run (exit ${run.code}):\n${run.output.slice(-4000)}`;
+  expect(run.report, why).not.toBeNull();
+  const report = run.report!;
+  const failures = report.testResults.flatMap((file) => [
+    ...(file.message ? [`${file.name}: ${file.message}`] : []),
+    ...file.assertionResults
+      .filter((t) => t.status !== 'passed')
+      .map((t) => `${t.fullName} [${t.status}] ${t.failureMessages.join('\n').slice(0, 600)}`),
+  ]);
+  expect(failures, why).toEqual([]);
+  expect(run.code, why).toBe(0);
+  expect(report.success, why).toBe(true);
+  return report;
+}
+
+describe('the client unit suite under Bun and Deno', () => {
+  it('runs under Node (the expected tests): every client test file, all green', async () => {
+    const report = expectGreen('node', await runs.get('node')!);
+    const files = new Set(report.testResults.map((f) => relative(ROOT, f.name)));
+    const onDisk = await clientTestFiles();
+    expect(onDisk.length).toBeGreaterThan(0);
+    for (const file of onDisk) expect(files, `${file} is not in the run`).toContain(file);
+    expect(report.numPassedTests).toBeGreaterThanOrEqual(onDisk.length);
+    console.log(`client suite under node ${process.versions.node}: ${report.numPassedTests} tests`);
+  });
+
+  for (const runtime of RUNTIMES) {
+    it(`runs under ${runtime}: the same tests pass, each one executed by ${runtime}`, async (ctx) => {
+      if (!installed(runtime)) {
+        if (process.env.CI === 'true')
+          throw new Error(`CI=true but ${BINARIES[runtime]} is missing (pnpm install)`);
+        console.log(`SKIP: client suite under ${runtime}: ${BINARIES[runtime]} is not installed`);
+        ctx.skip();
+      }
+      const expected = passed(expectGreen('node', await runs.get('node')!));
+      const report = expectGreen(runtime, await runs.get(runtime)!);
+      const got = passed(report);
+      const missing = [...expected].filter((name) => !got.has(name));
+      expect(missing, `tests that passed under Node but not under ${runtime}`).toEqual([]);
+      expect(report.numPassedTests).toBeGreaterThanOrEqual(expected.size);
+
+      // Each test says where it ran (fixtures/client-suite-runtime.ts), from the runtime's global.
+      const tests = report.testResults.flatMap((f) => f.assertionResults);
+      const elsewhere = tests.filter((t) => t.meta.runtime?.name !== runtime);
+      expect(
+        elsewhere.map((t) => `${t.fullName}: ${t.meta.runtime?.name ?? 'no stamp'}`),
+        `tests not executed by ${runtime}`,
+      ).toEqual([]);
+      const versions = new Set(tests.map((t) => t.meta.runtime!.version));
+      console.log(
+        `client suite under ${runtime} ${[...versions].join(', ')}: ${report.numPassedTests} tests ` +
+          `(Node: ${expected.size})`,
+      );
+    });
+  }
+});
