@@ -76,8 +76,6 @@ describe('loadNativeBackend off Node or without the addon', () => {
   it.each<[string, ProcessLike | undefined]>([
     ['no process (Workers, browsers)', undefined],
     ['a process without versions.node', { versions: {} }],
-    ['Bun', { ...node, versions: { node: '22.0.0', bun: '1.2.0' } }],
-    ['Deno', { ...node, versions: { node: '22.0.0', deno: '2.1.0' } }],
     ['Node without process.getBuiltinModule', { versions: { node: '20.0.0' } }],
     [
       'Node where the addon does not load',
@@ -96,5 +94,15 @@ describe('loadNativeBackend off Node or without the addon', () => {
 
   it('Node with the addon: the native backend', () => {
     expect(loadNativeBackend(node)?.name).toBe(NATIVE);
+  });
+
+  it('Bun and Deno (which emulate Node) with the addon: the native backend, as on Node', () => {
+    // The addon itself under the real Bun and Deno: test/runtimes/matrix.test.ts.
+    expect(loadNativeBackend({ ...node, versions: { node: '24.3.0', bun: '1.4.5' } })?.name).toBe(
+      NATIVE,
+    );
+    expect(loadNativeBackend({ ...node, versions: { node: '24.3.0', deno: '2.9.6' } })?.name).toBe(
+      NATIVE,
+    );
   });
 });
