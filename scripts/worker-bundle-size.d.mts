@@ -3,6 +3,9 @@
 /** The example Worker's folder (its wrangler.jsonc). */
 export declare const WORKER_DIR: string;
 
+/** The rate-limiter-flexible files a Worker bundle may carry (memory limiter and base classes). */
+export declare const ALLOWED_RATE_LIMITER_FILES: RegExp;
+
 /** Bundles the example Worker with `wrangler deploy --dry-run` into `outdir`; the bundle's path. */
 export declare function buildWorker(options: {
   outdir: string;

@@ -33,6 +33,16 @@ const WRANGLER = join(
 );
 const NODE22 = join(root, 'test', 'node_modules', 'node22', 'bin', 'node');
 
+/**
+ * The rate-limiter-flexible files a Worker bundle may carry: the in-memory limiter and its storage,
+ * the abstract base classes a custom store's limiter extends (the Durable Object store's) and their
+ * helpers.
+ * Its package index requires every backend it supports (Mongo, MySQL, DynamoDB, cluster, …): any
+ * other file means something imports the barrel, or a backend, again.
+ */
+export const ALLOWED_RATE_LIMITER_FILES =
+  /^lib\/(RateLimiter([A-Za-z]*Abstract|Memory|Res)\.js|component\/(MemoryStorage|BlockedKeys)\/[A-Za-z]+\.js|helper\/isRateLimiterCompatible\.js)$/;
+
 /** A Node that can run wrangler 4 (>= 22.12). */
 function wranglerNode() {
   const [major, minor] = process.versions.node.split('.').map(Number);

@@ -4,12 +4,8 @@
 // requires every backend it supports; the section fails when the bundle carries any of its files
 // other than the in-memory limiter's and the base classes (an import of the package's barrel
 // brings them back).
-import { workerBundleSize } from '../../scripts/worker-bundle-size.mjs';
+import { ALLOWED_RATE_LIMITER_FILES, workerBundleSize } from '../../scripts/worker-bundle-size.mjs';
 import type { BenchSection } from './section.js';
-
-/** The rate-limiter-flexible files a Worker bundle may carry (the memory limiter and its bases). */
-export const ALLOWED_RATE_LIMITER_FILES =
-  /^lib\/(RateLimiter(Abstract|StoreAbstract|Memory|Res)\.js|component\/MemoryStorage\/.+\.js)$/;
 
 const kib = (bytes: number, digits: number): number => Number((bytes / 1024).toFixed(digits));
 

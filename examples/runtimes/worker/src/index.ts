@@ -1,7 +1,12 @@
 // An evrmore-auth server on Cloudflare Workers: /auth/* is the auth API, GET /api/me a protected
 // route. Every isolate of the Worker shares one store, a Durable Object (README.md).
 import { env } from 'cloudflare:workers';
-import { createEvrmoreAuth, createMemoryStore, type KeyConfig } from '@evrmore-auth/server';
+import { createEvrmoreAuth, type KeyConfig } from '@evrmore-auth/server';
+import { durableObjectStore } from '@evrmore-auth/server/cloudflare';
+
+// The store's Durable Object class: wrangler.jsonc binds it as AUTH_STORE, and a Worker's main
+// module must export every class it binds.
+export { EvrmoreAuthStoreObject } from '@evrmore-auth/server/cloudflare';
 
 /** The signing keys from the AUTH_KEYS secret; the error names the secret, never its value. */
 function signingKeys(json: string | undefined): KeyConfig[] {
@@ -33,7 +38,8 @@ const auth = createEvrmoreAuth({
   domain: new URL(env.ORIGIN).host,
   uri: env.ORIGIN,
   keys: signingKeys(env.AUTH_KEYS),
-  store: createMemoryStore(),
+  // One Durable Object holds challenges, sessions, revocations and rate limits for every isolate.
+  store: durableObjectStore(env.AUTH_STORE),
   // Cloudflare's edge sets cf-connecting-ip to the client's address, overwriting one a client
   // sent, so it is the client IP that rate limits key on. Locally (workerd, `wrangler dev`) there
   // is no edge: whatever a client sends in it is believed.
