@@ -9,6 +9,7 @@ export default defineConfig({
     'adapters/hono': 'src/adapters/hono.ts',
     'stores/redis': 'src/stores/redis.ts',
     'stores/postgres': 'src/stores/postgres.ts',
+    cloudflare: 'src/cloudflare.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
