@@ -64,11 +64,16 @@ export async function buildWorker({ outdir, minify = false, metafile }) {
   const args = [WRANGLER, 'deploy', '--dry-run', '--outdir', outdir];
   if (minify) args.push('--minify');
   if (metafile !== undefined) args.push('--metafile', metafile);
+  // wrangler replaces `process.env.NODE_ENV` in the bundle with its own NODE_ENV, else with
+  // "production" for deploy: unset here, the bundle is the one `wrangler deploy` uploads from a
+  // shell without NODE_ENV (a test runner's NODE_ENV=test would turn the server's production
+  // mode off).
+  const { NODE_ENV: _nodeEnv, ...env } = process.env;
   const output = await new Promise((done, fail) => {
     const child = spawn(wranglerNode(), args, {
       cwd: WORKER_DIR,
       env: {
-        ...process.env,
+        ...env,
         WRANGLER_SEND_METRICS: 'false',
         CLOUDFLARE_CF_FETCH_ENABLED: 'false',
         // wrangler's banner asks registry.npmjs.org for a newer wrangler; hidden, it does not

@@ -249,6 +249,17 @@ describe('the example Worker, two isolates sharing its Durable Object store', ()
     expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
   });
 
+  it('production is on under workerd: a request without cf-connecting-ip is refused, not put in a shared bucket', async () => {
+    const res = await fetch(`${one}/auth/challenge`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ address: newWallet().address }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+
   it('rate limits are counted across isolates, per cf-connecting-ip: an attacker does not block a victim', async () => {
     const attacker = '127.0.0.2';
     const victim = '127.0.0.1';
