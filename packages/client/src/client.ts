@@ -208,9 +208,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     navigator?: { locks?: LockManagerLike };
     BroadcastChannel?: new (name: string) => BroadcastChannelLike;
   };
+  // Only a page served over http(s) says which site the user is on. A Deno worker's `location` is
+  // its file: module (host "", origin "null"): taken for the page, it made every challenge look
+  // foreign, so such a location counts as none (baseUrl's origin applies, as in Node).
+  const page = g.location && /^https?:/i.test(g.location.href) ? g.location : undefined;
   let base: URL;
   try {
-    base = new URL(options.baseUrl, g.location?.href);
+    base = new URL(options.baseUrl, page?.href);
   } catch {
     throw new TypeError(
       'createAuthClient: baseUrl must be an absolute URL (or a path, in a browser)',
@@ -228,7 +232,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const retries = nonNegative(options.retries, 'retries', 3);
   const lockTimeoutMs = nonNegative(options.lockTimeoutMs, 'lockTimeoutMs', 10_000);
   const allowedOrigins = new Set([base.origin, ...(options.allowedOrigins ?? [])]);
-  if (g.location) allowedOrigins.add(g.location.origin);
+  if (page) allowedOrigins.add(page.origin);
   const now = options.now ?? Date.now;
   const doc = options.document === undefined ? g.document : options.document;
   const hint = options.sessionHintCookie ?? 'evrmore_auth_hint';
@@ -238,7 +242,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const hintSaysNoSession = (): boolean =>
     hint !== false &&
     typeof doc?.cookie === 'string' &&
-    (!g.location || g.location.hostname === base.hostname) &&
+    (!page || page.hostname === base.hostname) &&
     !doc.cookie.split(';').some((c) => c.split('=')[0]!.trim() === hint);
   const win =
     options.window === undefined
@@ -289,8 +293,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     refresher,
     signer: options.signer,
     network,
-    expectedDomain: options.expectedDomain ?? g.location?.host ?? base.host,
-    expectedUri: options.expectedUri ?? g.location?.origin ?? base.origin,
+    expectedDomain: options.expectedDomain ?? page?.host ?? base.host,
+    expectedUri: options.expectedUri ?? page?.origin ?? base.origin,
     now,
   });
   const authFetch = createAuthFetch({
@@ -298,7 +302,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     transport,
     refresher,
     allowedOrigins,
-    resolveBase: g.location?.href ?? baseUrl,
+    resolveBase: page?.href ?? baseUrl,
   });
 
   const signOut = async (): Promise<void> => {
