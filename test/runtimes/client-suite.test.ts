@@ -1,10 +1,12 @@
 // The client package's unit suite under Bun and Deno (issue 18: core and client are isomorphic).
 // vitest itself runs under each runtime (`bun --bun vitest.mjs`, `deno run vitest.mjs` on the
-// installed node_modules, offline); its fork workers are spawned with the runtime's own
-// process.execPath, and fixtures/client-suite-runtime.ts stamps every test with the runtime that
-// ran it, so a test quietly run by Node fails here. The expected tests are those of the same config
-// run under the Node running this suite, side by side, and every client test file on disk must be
-// among them.
+// installed node_modules, offline), once with the forks pool (workers are processes of the
+// runtime's own process.execPath: a main thread, like a server or a script) and once with the
+// threads pool (worker threads: in Deno a worker has a file: `location`, which the client once
+// mistook for the page). fixtures/client-suite-runtime.ts stamps every test with the runtime and
+// thread that ran it, so a test quietly run by Node, or on the wrong thread, fails here. The
+// expected tests are those of the same config run under the Node running this suite, side by side,
+// and every client test file on disk must be among them.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,18 @@ const RUN_TIMEOUT_MS = 110_000;
 
 const RUNTIMES = ['bun', 'deno'] as const;
 type Runtime = (typeof RUNTIMES)[number] | 'node';
+type Pool = 'forks' | 'threads';
+
+/** One run of the suite. */
+interface Variant<R extends Runtime = Runtime> {
+  runtime: R;
+  pool: Pool;
+}
+const BASELINE: Variant = { runtime: 'node', pool: 'forks' };
+const VARIANTS: Variant<(typeof RUNTIMES)[number]>[] = RUNTIMES.flatMap((runtime) =>
+  (['forks', 'threads'] as const).map((pool) => ({ runtime, pool })),
+);
+const label = (v: Variant): string => `${v.runtime} (${v.pool})`;
 
 /** How each runtime runs vitest's CLI: offline, nothing installed or fetched at run time. */
 const COMMANDS: Record<Runtime, (vitest: string) => [string, string[]]> = {
@@ -55,9 +69,9 @@ interface Run {
 
 let dir = '';
 
-/** Runs the client suite under `runtime`; the JSON reporter's file is the result. */
-async function runSuite(runtime: Runtime): Promise<Run> {
-  const outputFile = join(dir, `${runtime}.json`);
+/** Runs the client suite as `variant` says; the JSON reporter's file is the result. */
+async function runSuite({ runtime, pool }: Variant): Promise<Run> {
+  const outputFile = join(dir, `${runtime}-${pool}.json`);
   const [command, args] = COMMANDS[runtime](VITEST);
   // A vitest worker's own variables would make the child think it is a worker.
   const env = Object.fromEntries(
@@ -70,6 +84,7 @@ async function runSuite(runtime: Runtime): Promise<Run> {
       'run',
       '--config',
       CONFIG,
+      `--pool=${pool}`,
       '--reporter=json',
       `--outputFile=${outputFile}`,
       '--no-color',
@@ -117,13 +132,13 @@ async function clientTestFiles(): Promise<string[]> {
     .sort();
 }
 
-const available = RUNTIMES.filter((r) => installed(r));
-const runs = new Map<Runtime, Promise<Run>>();
+const runs = new Map<Variant, Promise<Run>>();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'evrmore-client-suite-'));
-  // Side by side: Node's run (the expected tests) and each runtime's.
-  for (const runtime of ['node', ...available] as const) runs.set(runtime, runSuite(runtime));
+  // Side by side: Node's run (the expected tests) and each installed runtime's.
+  for (const variant of [BASELINE, ...VARIANTS.filter((v) => installed(v.runtime))])
+    runs.set(variant, runSuite(variant));
   await Promise.all(runs.values());
 }, RUN_TIMEOUT_MS + 10_000);
 
@@ -132,8 +147,8 @@ afterAll(async () => {
 });
 
 /** Fails unless the run exited 0 with a report of only passed tests. */
-function expectGreen(runtime: Runtime, run: Run): JsonReport {
-  const why = `${runtime} run (exit ${run.code}):\n${run.output.slice(-4000)}`;
+function expectGreen(variant: Variant, run: Run): JsonReport {
+  const why = `${label(variant)} run (exit ${run.code}):\n${run.output.slice(-4000)}`;
   expect(run.report, why).not.toBeNull();
   const report = run.report!;
   const failures = report.testResults.flatMap((file) => [
@@ -150,7 +165,7 @@ function expectGreen(runtime: Runtime, run: Run): JsonReport {
 
 describe('the client unit suite under Bun and Deno', () => {
   it('runs under Node (the expected tests): every client test file, all green', async () => {
-    const report = expectGreen('node', await runs.get('node')!);
+    const report = expectGreen(BASELINE, await runs.get(BASELINE)!);
     const files = new Set(report.testResults.map((f) => relative(ROOT, f.name)));
     const onDisk = await clientTestFiles();
     expect(onDisk.length).toBeGreaterThan(0);
@@ -159,31 +174,39 @@ describe('the client unit suite under Bun and Deno', () => {
     console.log(`client suite under node ${process.versions.node}: ${report.numPassedTests} tests`);
   });
 
-  for (const runtime of RUNTIMES) {
-    it(`runs under ${runtime}: the same tests pass, each one executed by ${runtime}`, async (ctx) => {
+  for (const variant of VARIANTS) {
+    const { runtime, pool } = variant;
+    it(`runs under ${label(variant)}: the same tests pass, each one executed by ${runtime}`, async (ctx) => {
       if (!installed(runtime)) {
         if (process.env.CI === 'true')
           throw new Error(`CI=true but ${BINARIES[runtime]} is missing (pnpm install)`);
         console.log(`SKIP: client suite under ${runtime}: ${BINARIES[runtime]} is not installed`);
         ctx.skip();
       }
-      const expected = passed(expectGreen('node', await runs.get('node')!));
-      const report = expectGreen(runtime, await runs.get(runtime)!);
+      const expected = passed(expectGreen(BASELINE, await runs.get(BASELINE)!));
+      const report = expectGreen(variant, await runs.get(variant)!);
       const got = passed(report);
       const missing = [...expected].filter((name) => !got.has(name));
       expect(missing, `tests that passed under Node but not under ${runtime}`).toEqual([]);
       expect(report.numPassedTests).toBeGreaterThanOrEqual(expected.size);
 
       // Each test says where it ran (fixtures/client-suite-runtime.ts), from the runtime's global.
+      const thread = pool === 'forks' ? 'main' : 'worker';
       const tests = report.testResults.flatMap((f) => f.assertionResults);
-      const elsewhere = tests.filter((t) => t.meta.runtime?.name !== runtime);
+      const elsewhere = tests.filter(
+        (t) => t.meta.runtime?.name !== runtime || t.meta.runtime.thread !== thread,
+      );
       expect(
-        elsewhere.map((t) => `${t.fullName}: ${t.meta.runtime?.name ?? 'no stamp'}`),
-        `tests not executed by ${runtime}`,
+        elsewhere.map((t) => {
+          const where = t.meta.runtime;
+          return `${t.fullName}: ${where ? `${where.name} (${where.thread} thread)` : 'no stamp'}`;
+        }),
+        `tests not executed by ${runtime} on a ${thread} thread`,
       ).toEqual([]);
       const versions = new Set(tests.map((t) => t.meta.runtime!.version));
       console.log(
-        `client suite under ${runtime} ${[...versions].join(', ')}: ${report.numPassedTests} tests ` +
+        `client suite under ${runtime} ${[...versions].join(', ')} (${pool}): ` +
+          `${report.numPassedTests} tests ` +
           `(Node: ${expected.size})`,
       );
     });
