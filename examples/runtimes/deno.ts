@@ -1,0 +1,17 @@
+// Deno: `deno run --node-modules-dir=manual --allow-net=127.0.0.1 --allow-env --allow-read deno.ts`
+// (deno.json sets the node_modules mode). The client IP is the TCP peer, `info.remoteAddr`.
+import { createApp } from './app.ts';
+import { authFromEnv, listenAddress } from './env-config.ts';
+
+const env = Deno.env.toObject();
+const auth = authFromEnv(env);
+await auth.ready(); // a bad AUTH_JWK fails here, at start-up
+const app = createApp(auth);
+
+Deno.serve(
+  {
+    ...listenAddress(env),
+    onListen: ({ port }) => console.log(`ready ${port} backend=${auth.config.backend.name}`),
+  },
+  (request, info) => app(request, info.remoteAddr.hostname),
+);
