@@ -85,6 +85,8 @@ async function runSuite({ runtime, pool }: Variant): Promise<Run> {
       '--config',
       CONFIG,
       `--pool=${pool}`,
+      // Five runs at once: none writes vitest's shared results cache (it only orders files).
+      '--no-cache',
       '--reporter=json',
       `--outputFile=${outputFile}`,
       '--no-color',
