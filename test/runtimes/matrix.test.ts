@@ -63,6 +63,9 @@ interface VectorSummary {
   verifying: Record<string, { shared: Count; oracle: Count }>;
   /** Optional backends that did not load here, with the reason. */
   unavailable: Record<string, string>;
+  /** The runtime that ran the vectors: `node 20.19.0`, `bun 1.4.5`, `deno 2.9.6`, or workerd's
+   *  `navigator.userAgent` (`Cloudflare-Workers`). */
+  runtime: string;
 }
 
 /** A variant's running server and its vector run. */
@@ -77,6 +80,8 @@ interface Prepared {
 interface Variant {
   label: string;
   runtime: RuntimeName;
+  /** What the vector run must report as its runtime (so `node20` is not another Node). */
+  reports: RegExp;
   prepare(): Promise<Prepared>;
 }
 
@@ -104,12 +109,14 @@ async function vectorsIn(command: string, args: string[]): Promise<VectorSummary
 function processVariant(
   label: string,
   runtime: RuntimeName,
+  reports: RegExp,
   server: string[],
   vectors: string[],
 ): Variant {
   return {
     label,
     runtime,
+    reports,
     async prepare() {
       const [proc, summary] = await Promise.all([
         startServer({
@@ -141,6 +148,7 @@ function workerdVariant(nodejsCompat: boolean): Variant {
   return {
     label: `workerd (nodejs_compat ${nodejsCompat ? 'on' : 'off'})`,
     runtime: 'workerd',
+    reports: /^Cloudflare-Workers$/,
     async prepare() {
       const dir = await mkdtemp(join(tmpdir(), 'evrmore-auth-matrix-'));
       let workerd: WorkerdProcess | undefined;
@@ -189,19 +197,27 @@ const DENO_RUN = ['run', '--cached-only', '--no-lock', '--node-modules-dir=manua
 const DENO_SERVER = [...DENO_RUN, '--allow-net=127.0.0.1', '--allow-env', '--allow-read'];
 
 const VARIANTS: Variant[] = [
-  processVariant('node20', 'node20', ['--import', 'tsx', 'node.ts'], []),
-  processVariant('node22', 'node22', ['node.ts'], []),
-  processVariant('node24', 'node24', ['node.ts'], []),
-  processVariant('bun', 'bun', ['--no-install', 'run', 'bun.ts'], ['--no-install', 'run']),
+  processVariant('node20', 'node20', /^node 20\./, ['--import', 'tsx', 'node.ts'], []),
+  processVariant('node22', 'node22', /^node 22\./, ['node.ts'], []),
+  processVariant('node24', 'node24', /^node 24\./, ['node.ts'], []),
+  processVariant(
+    'bun',
+    'bun',
+    /^bun 1\./,
+    ['--no-install', 'run', 'bun.ts'],
+    ['--no-install', 'run'],
+  ),
   processVariant(
     'deno',
     'deno',
+    /^deno 2\./,
     [...DENO_SERVER, 'deno.ts'],
     [...DENO_RUN, '--allow-env', '--allow-read'],
   ),
   processVariant(
     'deno (--allow-ffi for the secp256k1 addon)',
     'deno',
+    /^deno 2\./,
     [...DENO_SERVER, `--allow-ffi=${ADDON_DIR}`, 'deno.ts'],
     [...DENO_RUN, '--allow-env', '--allow-read', `--allow-ffi=${ADDON_DIR}`],
   ),
@@ -249,6 +265,7 @@ describe.concurrent('runtime matrix', () => {
         `passes the core vector suite inside the runtime (${SHARED_COUNT} wallet vectors, ${ORACLE_COUNT} oracle vectors, per backend that loads)`,
         async () => {
           const { vectors } = await ready();
+          expect(vectors.runtime).toMatch(v.reports);
           expect(vectors.signing).toEqual({
             total: ORACLE_COUNT,
             passed: ORACLE_COUNT,
