@@ -118,7 +118,7 @@ function processVariant(
     runtime,
     reports,
     async prepare() {
-      const [proc, summary] = await Promise.all([
+      const [started, ran] = await Promise.allSettled([
         startServer({
           command: BINARIES[runtime],
           args: server,
@@ -129,6 +129,13 @@ function processVariant(
         }),
         vectorsIn(BINARIES[runtime], vectors),
       ]);
+      if (started.status === 'rejected') throw started.reason;
+      const proc = started.value;
+      if (ran.status === 'rejected') {
+        await proc.stop();
+        throw ran.reason;
+      }
+      const summary = ran.value;
       return {
         target: {
           url: proc.url,
