@@ -1,3 +1,4 @@
+/// <reference path="./rate-limiter-flexible-files.d.ts" />
 // Postgres store: durable sessions, refresh-token families, MFA data, challenges and rate limits
 // shared by every server instance using one database.
 //

@@ -1,3 +1,4 @@
+/// <reference path="./rate-limiter-flexible-files.d.ts" />
 // rate-limiter-flexible's classes by deep path, one file each. The package's index requires every
 // backend it supports (Mongo, MySQL, DynamoDB, Prisma, Etcd, cluster, ...), so importing from it
 // puts all of them in a Worker or browser bundle (about 71 KB of a 221 KB minified Worker) and

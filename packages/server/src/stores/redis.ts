@@ -1,3 +1,4 @@
+/// <reference path="./rate-limiter-flexible-files.d.ts" />
 // Redis store: every server instance sharing one Redis (or Redis Cluster) sees the same
 // challenges, sessions, refresh-token families, revocations, MFA data and rate-limit counters.
 //
