@@ -84,14 +84,25 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
     cwd: options.cwd,
     env: { ...process.env, ...QUIET_ENV, ...options.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so stop() reaches the whole tree: the .bin shims (sh, then a Node
+    // launcher that runs the real binary with execFileSync) survive a signal to the shim alone,
+    // which left workerd running after every test.
+    detached: true,
   });
   let out = '';
   const stop = (): Promise<void> =>
     new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      const signal = (name: NodeJS.Signals): void => {
+        try {
+          process.kill(-child.pid!, name);
+        } catch {
+          child.kill(name); // the group is gone already
+        }
+      };
+      signal('SIGTERM');
+      setTimeout(() => signal('SIGKILL'), 3000).unref();
     });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
