@@ -5,7 +5,7 @@
 // scoped to the secp256k1 addon), and under workerd the fixture Worker matrix-worker.ts. Every
 // binary comes from test/'s devDependencies and runs offline (processes.ts). A missing binary
 // fails under CI=true, else the runtime is skipped with a `SKIP:` line.
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -85,17 +85,35 @@ interface Variant {
   prepare(): Promise<Prepared>;
 }
 
+/**
+ * Runs a command to its end and resolves with its stdout. Its own process group, killed whole on
+ * timeout: the .bin shims run the real binary as a grandchild (as in processes.ts).
+ */
 function run(command: string, args: string[], cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { cwd, env: { ...process.env, ...QUIET_ENV }, timeout: 120_000, maxBuffer: 16 << 20 },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`${command} ${args.join(' ')}: ${error.message}\n${stderr}`));
-        else resolve(stdout);
-      },
-    );
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, ...QUIET_ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 120_000);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${command} ${args.join(' ')}: exit ${code ?? signal}\n${stderr}`));
+    });
   });
 }
 
