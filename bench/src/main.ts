@@ -8,6 +8,7 @@ import { bundleSizeSection } from './bundle-size.js';
 import { coldStartSection } from './cold-start.js';
 import { eventLoopSection } from './event-loop.js';
 import { memorySection } from './memory.js';
+import { runtimesSection } from './runtimes.js';
 import type { BenchCell, BenchSection, BenchSectionResult } from './section.js';
 import { signInHttpSection } from './signin-http.js';
 import { verifySection } from './verify.js';
@@ -16,6 +17,7 @@ import { workerBundleSection } from './worker-bundle.js';
 const sections: BenchSection[] = [
   verifySection,
   signInHttpSection,
+  runtimesSection,
   eventLoopSection,
   authRouteSection,
   memorySection,
