@@ -264,6 +264,37 @@ describe.runIf(installed('workerd'))('Durable Object store under workerd: bounds
     expect(await limiter.get('ip0')).toBeNull();
   });
 
+  it('the alarm drops a grace blob past its window and keeps one expiry entry per live session', async () => {
+    const name = uid('blob');
+    const { store } = isolated(name);
+    const s = session();
+    await store.createSession(s, 'h0');
+    const now = Date.now();
+    const base = { now, graceMs: 200, retryMs: 0, idleExpiresAt: now + DAY };
+    await store.rotateRefresh({ ...base, presentedHash: 'h0', newHash: 'h1', graceBlob: 'set-1' });
+    expect(await keysOf(name)).toMatchObject({ s: 1, xs: 1, g: 1 });
+    await sleep(300);
+    await probe(name, 'alarm');
+    const keys = await keysOf(name);
+    expect(keys.g).toBeUndefined();
+    expect(keys).toMatchObject({ s: 1, xs: 1, r: 2 });
+    // Still the same family: the current token rotates, the old one is reuse.
+    expect(
+      (
+        await store.rotateRefresh({
+          ...base,
+          now: Date.now(),
+          presentedHash: 'h1',
+          newHash: 'h2',
+          graceBlob: 'set-2',
+        })
+      ).kind,
+    ).toBe('rotated');
+    // A second alarm finds nothing stale to re-read.
+    await probe(name, 'alarm');
+    expect(await keysOf(name)).toMatchObject({ s: 1, xs: 1, g: 1 });
+  });
+
   it('rate limiter: get, penalty, reward, block and delete act on the shared counter', async () => {
     const { store } = isolated();
     const a = store.createRateLimiter({ keyPrefix: 'rl', points: 3, duration: 60 });

@@ -32,6 +32,9 @@ const pad = (at: number) => String(Math.min(NEVER, Math.max(0, Math.floor(at))))
 export const indexKey = (kind: Kind, at: number, target: string) =>
   `${storageKeys.index(kind)}${pad(at)}:${target}`;
 
+/** The due time an index entry's key carries. */
+export const indexTime = (indexEntry: string) => Number(indexEntry.slice(3, 19));
+
 /** The index range of every entry of `kind` due at or before `at`. */
 export const dueRange = (kind: Kind, at: number) => ({
   start: storageKeys.index(kind),

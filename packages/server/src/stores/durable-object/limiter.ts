@@ -4,12 +4,13 @@
 // its alarm drops counters whose window has ended.
 import type * as Rlf from 'rate-limiter-flexible';
 // By deep path, as in rate-limiter-flexible.ts (the package's index loads every backend).
+import RateLimiterResFile from 'rate-limiter-flexible/lib/RateLimiterRes.js';
 import RateLimiterStoreAbstractFile from 'rate-limiter-flexible/lib/RateLimiterStoreAbstract.js';
-import { RateLimiterRes } from '../rate-limiter-flexible.js';
 import type { RateLimiterOptions } from '../../store.js';
 import type { LimiterCounter } from './protocol.js';
 import type { StoreCall } from './store.js';
 
+const RateLimiterRes = RateLimiterResFile as typeof Rlf.RateLimiterRes;
 const RateLimiterStoreAbstract =
   RateLimiterStoreAbstractFile as typeof Rlf.RateLimiterStoreAbstract;
 

@@ -73,7 +73,7 @@ const unavailable = (message: string, cause?: unknown) =>
  * export default {
  *   fetch(request: Request, env: Env) {
  *     auth ??= createEvrmoreAuth({ domain: 'example.com', keys, store: durableObjectStore(env.AUTH_STORE) });
- *     return auth.fetch(request);
+ *     return auth.handler(request);
  *   },
  * };
  * ```
