@@ -1,5 +1,6 @@
-// Deno: `deno run --node-modules-dir=manual --allow-net=127.0.0.1 --allow-env --allow-read deno.ts`
-// (deno.json sets the node_modules mode). The client IP is the TCP peer, `info.remoteAddr`.
+// Deno: `deno run --allow-net=127.0.0.1 --allow-env --allow-read deno.ts` (deno.json makes Deno
+// use node_modules; add --allow-ffi scoped to the secp256k1 addon for the native backend, see
+// README.md). The client IP is the TCP peer, `info.remoteAddr`.
 import { createApp } from './app.ts';
 import { authFromEnv, listenAddress } from './env-config.ts';
 
