@@ -24,6 +24,8 @@ export interface ContractTarget {
   headers: Record<string, string>;
   /** The client IP the server must record in the session (how the runtime passes it). */
   expectedIp: string;
+  /** The `kid` of the server's one signing key (published in its JWKS). */
+  keyId: string;
 }
 
 /** One behaviour of the contract. */
@@ -200,6 +202,19 @@ export const HTTP_CONTRACT: ContractCheck[] = [
     async run(t) {
       const wallet = newWallet();
       const s = await signIn(t, wallet);
+      // The security headers of every auth response (PROTOCOL.md §7).
+      const jwks = await request(t, '/auth/jwks.json');
+      expect(jwks.status).toBe(200);
+      expect(Object.fromEntries(jwks.headers)).toMatchObject({
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      });
+      const { keys } = (await jwks.json()) as { keys: { kid: string; d?: string }[] };
+      expect(keys.map((k) => k.kid)).toEqual([t.keyId]);
+      expect(keys.some((k) => 'd' in k)).toBe(false);
       // The fingerprint and refresh cookies of the sign-in (PROTOCOL.md §4).
       expect(Object.keys(s.cookies).length).toBeGreaterThanOrEqual(2);
       const res = await request(t, '/auth/sessions', { headers: bearer(s) });
@@ -304,15 +319,38 @@ export const HTTP_CONTRACT: ContractCheck[] = [
     },
   },
   {
+    name: 'rate limits are per IP + address: the 11th challenge in a minute is 429 rate_limited, another address is not',
+    async run(t) {
+      const wallet = newWallet();
+      const ask = (address: string) => postJson(t, '/auth/challenge', { address });
+      // PROTOCOL.md §8: 10 challenges per minute per IP + address.
+      for (let i = 0; i < 10; i++) expect((await ask(wallet.address)).status).toBe(201);
+      const limited = await ask(wallet.address);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      await expectProblem(limited, 429, 'rate_limited');
+      // The same IP asking for someone else is not locked out by it.
+      expect((await ask(newWallet().address)).status).toBe(201);
+    },
+  },
+  {
     name: 'bad input is a 4xx problem+json, never a 5xx',
     async run(t) {
       const json = { 'content-type': 'application/json' };
       const post = (body: BodyInit, headers: Record<string, string> = json) =>
         request(t, '/auth/challenge', { method: 'POST', headers, body });
+      // Half of them at /verify: the rate-limit check spends most of /challenge's per-IP budget.
+      const verify = (body: BodyInit) =>
+        request(t, '/auth/verify', { method: 'POST', headers: json, body });
       await expectProblem(await post('{"address":'), 400, 'invalid_request');
-      await expectProblem(await post('[]'), 400, 'invalid_request');
-      await expectProblem(await post('{"__proto__":{}}'), 400, 'invalid_request');
-      await expectProblem(await post(''), 400, 'invalid_request');
+      await expectProblem(await verify('[]'), 400, 'invalid_request');
+      await expectProblem(await verify('{"__proto__":{}}'), 400, 'invalid_request');
+      await expectProblem(await verify(''), 400, 'invalid_request');
+      await expectProblem(await verify(Uint8Array.of(0x7b, 0xff, 0x7d)), 400, 'invalid_request');
+      await expectProblem(
+        await verify(JSON.stringify({ message: 'not a sign-in message', signature: 'AAAA' })),
+        400,
+        'invalid_message',
+      );
       await expectProblem(
         await post(JSON.stringify({ address: 'not-an-address' })),
         400,
