@@ -16,7 +16,6 @@ import {
 } from '../../packages/server/src/store.js';
 import { runStoreConformance, type IsolatedStore } from '../store-conformance/conformance.js';
 import { bundleWorker, startWorkerd, type WorkerdProcess } from './workerd.js';
-import { installed } from './processes.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/durable-object-gateway.ts', import.meta.url));
 const CAP = 50; // PROBED_LIMITS in the fixture
@@ -137,7 +136,7 @@ function isolated(name = uid('iso')): IsolatedStore {
   };
 }
 
-describe.runIf(installed('workerd'))('Durable Object store under workerd', () => {
+describe('Durable Object store under workerd', () => {
   runStoreConformance('durable-object (workerd)', () => {
     const name = uid('conf');
     return Promise.resolve({
@@ -183,7 +182,7 @@ const rejection = (p: Promise<unknown>) =>
     (e: unknown) => e,
   );
 
-describe.runIf(installed('workerd'))('Durable Object store under workerd: bounds', () => {
+describe('Durable Object store under workerd: bounds', () => {
   it(`a flood of challenges, single-use values and rate-limit keys keeps ${CAP} of each (the newest)`, async () => {
     const name = uid('flood');
     const { store } = isolated(name);
@@ -293,6 +292,19 @@ describe.runIf(installed('workerd'))('Durable Object store under workerd: bounds
     // A second alarm finds nothing stale to re-read.
     await probe(name, 'alarm');
     expect(await keysOf(name)).toMatchObject({ s: 1, xs: 1, g: 1 });
+  });
+
+  it('the alarm sleeps until the first entry is due; a write pulls it to within sweepIntervalMs', async () => {
+    const name = uid('sched');
+    const { store } = isolated(name);
+    const s = session({ idleExpiresAt: Date.now() + 3 * DAY });
+    await store.createSession(s, uid('h'));
+    const armed = (await probe(name, 'alarmTime')) as number;
+    expect(armed).toBeLessThanOrEqual(Date.now() + 60_000);
+    await probe(name, 'alarm'); // nothing due yet: the next alarm is the session's idle end
+    expect(await probe(name, 'alarmTime')).toBe(s.idleExpiresAt);
+    await store.putChallenge(challenge('n', Date.now() + 300_000));
+    expect(await probe(name, 'alarmTime')).toBeLessThanOrEqual(Date.now() + 60_000);
   });
 
   it('rate limiter: get, penalty, reward, block and delete act on the shared counter', async () => {
