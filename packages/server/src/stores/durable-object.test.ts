@@ -133,6 +133,8 @@ describe('EvrmoreAuthStoreObject', () => {
       message: 'putOnce: 2 Invalid type: Expected number but received "soon"',
     });
     expect((await post('putOnce', '{')).status).toBe(400);
+    // Longer than a storage key may be: refused before it reaches storage.
+    expect((await post('takeOnce', JSON.stringify(['k'.repeat(3000)]))).status).toBe(400);
     expect((await post('constructor', '[]')).status).toBe(404);
     expect((await object.fetch(new Request('https://store/getSession'))).status).toBe(404);
   });

@@ -6,13 +6,15 @@
 import * as v from 'valibot';
 
 const str = v.string();
+/** A string that becomes part of a storage key (keys are limited to 2 KiB). */
+const key = v.pipe(v.string(), v.maxLength(1024));
 const num = v.pipe(v.number(), v.finite());
 const nullableStr = v.nullable(str);
 /** JSON turns an `undefined` argument into `null`. */
 const optionalStr = v.optional(v.nullable(str));
 
 const challenge = v.object({
-  nonce: str,
+  nonce: key,
   message: str,
   address: str,
   domain: str,
@@ -23,8 +25,8 @@ const challenge = v.object({
 });
 
 const session = v.object({
-  id: str,
-  address: str,
+  id: key,
+  address: key,
   createdAt: num,
   lastSeenAt: num,
   expiresAt: num,
@@ -34,10 +36,11 @@ const session = v.object({
   fingerprintHash: str,
   revokedAt: v.nullable(num),
   revokedReason: nullableStr,
+  dpopJkt: v.optional(nullableStr, null),
 });
 
 const mfa = v.object({
-  address: str,
+  address: key,
   totpSecretEnc: nullableStr,
   pendingSecretEnc: nullableStr,
   enabled: v.boolean(),
@@ -47,8 +50,8 @@ const mfa = v.object({
 });
 
 const rotate = v.object({
-  presentedHash: str,
-  newHash: str,
+  presentedHash: key,
+  newHash: key,
   now: num,
   graceMs: num,
   retryMs: v.optional(v.nullable(num)),
@@ -59,26 +62,26 @@ const rotate = v.object({
 /** Each operation's argument list. */
 export const OPERATIONS = {
   putChallenge: v.tuple([challenge]),
-  consumeChallenge: v.tuple([str]),
-  createSession: v.tuple([session, str]),
-  getSession: v.tuple([str]),
-  listSessions: v.tuple([str, num]),
-  touchSession: v.tuple([str, num]),
-  revokeSession: v.tuple([str, num, str]),
-  revokeSessions: v.tuple([str, num, str, optionalStr]),
+  consumeChallenge: v.tuple([key]),
+  createSession: v.tuple([session, key]),
+  getSession: v.tuple([key]),
+  listSessions: v.tuple([key, num]),
+  touchSession: v.tuple([key, num]),
+  revokeSession: v.tuple([key, num, str]),
+  revokeSessions: v.tuple([key, num, str, optionalStr]),
   rotateRefresh: v.tuple([rotate]),
-  getMfa: v.tuple([str]),
+  getMfa: v.tuple([key]),
   putMfa: v.tuple([mfa]),
-  deleteMfa: v.tuple([str]),
-  useTotpStep: v.tuple([str, num]),
-  consumeBackupCode: v.tuple([str, str]),
-  putOnce: v.tuple([str, str, num]),
-  takeOnce: v.tuple([str]),
+  deleteMfa: v.tuple([key]),
+  useTotpStep: v.tuple([key, num]),
+  consumeBackupCode: v.tuple([key, str]),
+  putOnce: v.tuple([key, str, num]),
+  takeOnce: v.tuple([key]),
   /** A rate-limit counter: `[points, msLeft]` or `null`. */
-  limiterGet: v.tuple([str]),
+  limiterGet: v.tuple([key]),
   /** Add `points` (or set them, `force`) to a counter whose window lasts `ms` (0: forever). */
-  limiterUpsert: v.tuple([str, num, num, v.boolean()]),
-  limiterDelete: v.tuple([str]),
+  limiterUpsert: v.tuple([key, num, num, v.boolean()]),
+  limiterDelete: v.tuple([key]),
 } satisfies Record<string, v.GenericSchema<unknown, unknown[]>>;
 
 /** An operation's name. */
