@@ -10,10 +10,13 @@ const str = v.string();
 const key = v.pipe(v.string(), v.maxLength(1024));
 const num = v.pipe(v.number(), v.finite());
 const nullableStr = v.nullable(str);
+// Records are loose objects: their known fields are checked, and a field added to a record later
+// is stored and returned as is rather than silently dropped by an object running older code.
+
 /** JSON turns an `undefined` argument into `null`. */
 const optionalStr = v.optional(v.nullable(str));
 
-const challenge = v.object({
+const challenge = v.looseObject({
   nonce: key,
   message: str,
   address: str,
@@ -24,7 +27,7 @@ const challenge = v.object({
   expiresAt: num,
 });
 
-const session = v.object({
+const session = v.looseObject({
   id: key,
   address: key,
   createdAt: num,
@@ -39,7 +42,7 @@ const session = v.object({
   dpopJkt: v.optional(nullableStr, null),
 });
 
-const mfa = v.object({
+const mfa = v.looseObject({
   address: key,
   totpSecretEnc: nullableStr,
   pendingSecretEnc: nullableStr,
@@ -49,7 +52,7 @@ const mfa = v.object({
   updatedAt: num,
 });
 
-const rotate = v.object({
+const rotate = v.looseObject({
   presentedHash: key,
   newHash: key,
   now: num,
