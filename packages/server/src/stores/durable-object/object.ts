@@ -90,7 +90,7 @@ const json = (status: number, body: unknown) =>
  * export default {
  *   fetch(request: Request, env: { AUTH_STORE: DurableObjectNamespace }) {
  *     const store = durableObjectStore(env.AUTH_STORE);
- *     // createEvrmoreAuth({ store, ... }).fetch(request)
+ *     // auth ??= createEvrmoreAuth({ store, ... }); return auth.handler(request);
  *   },
  * };
  * ```
@@ -146,6 +146,8 @@ export class EvrmoreAuthStoreObject {
    * `sweepIntervalMs` from now (none when nothing is left to expire).
    */
   async alarm(): Promise<void> {
+    // Unknown until this run sets it: should it fail, the next write reads the alarm again.
+    this.#alarmAt = undefined;
     const now = Date.now();
     for (const kind of KINDS) {
       let read = BATCH;
