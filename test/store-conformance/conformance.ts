@@ -12,6 +12,7 @@ import {
   type SessionRecord,
 } from '../../packages/server/src/store.js';
 import { REFRESH_HISTORY_LIMIT } from '../../packages/server/src/stores/refresh-history.js';
+import { createProofReplayCache } from '../../packages/server/src/dpop/replay.js';
 
 /**
  * A look inside a backend, by its own means (memory: `size()`; Redis: HLEN/ZCARD/EXISTS;
@@ -103,6 +104,7 @@ function session(over: Partial<SessionRecord> = {}): SessionRecord {
     fingerprintHash: 'fgp-hash',
     revokedAt: null,
     revokedReason: null,
+    dpopJkt: null,
     ...over,
   };
 }
@@ -191,6 +193,34 @@ export function runStoreConformance(name: string, setup: () => Promise<Conforman
         await t.store.createSession(s, uid('h'));
         expect(await pick(1).getSession(s.id)).toEqual(s);
         expect(await t.store.getSession(uid('missing'))).toBeNull();
+      });
+
+      it('keeps the DPoP binding (dpopJkt) through rotation, listing and revocation', async () => {
+        const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+        const s = session({ dpopJkt: jkt });
+        const h0 = uid('h0');
+        await t.store.createSession(s, h0);
+        expect(await pick(1).getSession(s.id)).toEqual(s);
+        const now = Date.now();
+        const rotated = await pick(1).rotateRefresh({
+          presentedHash: h0,
+          newHash: uid('h1'),
+          now,
+          graceMs: 10_000,
+          idleExpiresAt: now + DAY,
+          graceBlob: 'blob',
+        });
+        expect(rotated.kind === 'rotated' && rotated.session.dpopJkt).toBe(jkt);
+        expect((await t.store.listSessions(s.address, now)).map((x) => x.dpopJkt)).toEqual([jkt]);
+        await t.store.revokeSession(s.id, now, 'logout');
+        const revoked = await pick(1).getSession(s.id);
+        if (revoked !== null) expect(revoked.dpopJkt).toBe(jkt);
+      });
+
+      it('a session written without dpopJkt (code from before DPoP) reads as unbound: null', async () => {
+        const { dpopJkt: _, ...old } = session();
+        await t.store.createSession(old, uid('h'));
+        expect((await pick(1).getSession(old.id))?.dpopJkt).toBeNull();
       });
 
       it('rotated, then grace with the same blob, then reused revokes the family', async () => {
@@ -807,6 +837,35 @@ export function runStoreConformance(name: string, setup: () => Promise<Conforman
         await a.consume('ip');
         expect(isLimited(await rejection(b.consume('ip')))).toBe(true);
         expect(isLimited(await rejection(a.consume('ip')))).toBe(true);
+      });
+    });
+
+    describe('DPoP proof replay cache (on the store limiter)', () => {
+      it('a proof jti is accepted once, on every instance sharing the store', async () => {
+        const jkt = uid('jkt');
+        const a = createProofReplayCache(t.store, 120);
+        // an in-process store's limiters are per instance: one cache stands for both
+        const b = t.peer ? createProofReplayCache(t.peer, 120) : a;
+        const jtis = Array.from({ length: 20 }, () => uid('jti'));
+        // Every jti spent once, concurrently, half on each instance; then each replayed on the other.
+        const first = await Promise.all(jtis.map((j, i) => (i % 2 ? a : b).spend(jkt, j)));
+        expect(first.every(Boolean)).toBe(true);
+        const replays = await Promise.all(jtis.map((j, i) => (i % 2 ? b : a).spend(jkt, j)));
+        expect(replays.some(Boolean)).toBe(false);
+        // The same jti under another key is another proof.
+        expect(await a.spend(uid('other-jkt'), jtis[0]!)).toBe(true);
+      });
+
+      it('of 20 concurrent uses of one proof exactly one is accepted', async () => {
+        const a = createProofReplayCache(t.store, 120);
+        // an in-process store's limiters are per instance: one cache stands for both
+        const b = t.peer ? createProofReplayCache(t.peer, 120) : a;
+        const jkt = uid('jkt');
+        const jti = uid('jti');
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).spend(jkt, jti)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
       });
     });
 

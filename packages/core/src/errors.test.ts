@@ -20,6 +20,9 @@ const PROTOCOL_TABLE: [number, string[]][] = [
       'wrong_network',
       'invalid_message',
       'invalid_signature_encoding',
+      'dpop_proof_invalid',
+      'use_dpop_nonce',
+      'dpop_required',
     ],
   ],
   [
@@ -37,6 +40,7 @@ const PROTOCOL_TABLE: [number, string[]][] = [
       'refresh_invalid',
       'refresh_reused',
       'mfa_invalid',
+      'dpop_key_mismatch',
     ],
   ],
   [403, ['origin_forbidden', 'insufficient_scope']],

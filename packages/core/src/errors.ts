@@ -42,6 +42,17 @@ export const ERROR_STATUS = {
   refresh_reused: 401,
   /** HTTP 401: the second-factor code or MFA token is invalid. */
   mfa_invalid: 401,
+  /** HTTP 400 at the token endpoints (401 at protected resources): the DPoP proof is malformed,
+   *  badly signed, for another method or URL, too old, or replayed. */
+  dpop_proof_invalid: 400,
+  /** HTTP 400 at the token endpoints (401 at protected resources): send the proof again with the
+   *  server's nonce from the `DPoP-Nonce` response header. */
+  use_dpop_nonce: 400,
+  /** HTTP 400: this server requires a DPoP proof at its token endpoints. */
+  dpop_required: 400,
+  /** HTTP 401: the DPoP proof was made with another key than the one the token or session is
+   *  bound to. */
+  dpop_key_mismatch: 401,
   /** HTTP 403: the request Origin is not in allowedOrigins. */
   origin_forbidden: 403,
   /** HTTP 403: the token lacks a required permission. */
@@ -97,6 +108,10 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   refresh_invalid: 'The refresh token is invalid or expired',
   refresh_reused: 'The refresh token was already used; the session has been revoked',
   mfa_invalid: 'The second-factor code or token is invalid',
+  dpop_proof_invalid: 'The DPoP proof is invalid',
+  use_dpop_nonce: 'The DPoP proof must carry the server-provided nonce',
+  dpop_required: 'A DPoP proof is required',
+  dpop_key_mismatch: 'The DPoP proof was made with another key than the bound one',
   origin_forbidden: 'The request origin is not allowed',
   insufficient_scope: 'The token lacks the required permissions',
   not_found: 'Not found',
@@ -168,6 +183,12 @@ export interface EvrmoreAuthErrorOptions {
   cause?: unknown;
   /** Seconds after which a retry may succeed (sent as `retry-after` with 429). */
   retryAfter?: number;
+  /**
+   * The HTTP status, for the codes whose status depends on where they occur (`dpop_proof_invalid`
+   * and `use_dpop_nonce` are 400 at token endpoints, 401 at protected resources).
+   * @default `ERROR_STATUS[code]`
+   */
+  status?: 400 | 401;
 }
 
 /**
@@ -203,7 +224,7 @@ export class EvrmoreAuthError extends Error {
       options.cause === undefined ? undefined : { cause: options.cause },
     );
     this.code = code;
-    this.status = ERROR_STATUS[code];
+    this.status = options.status ?? ERROR_STATUS[code];
     this.detail = options.detail;
     this.retryAfter = options.retryAfter;
   }

@@ -88,10 +88,12 @@ export interface SessionInfo {
  * ```
  */
 export interface TokenResponse {
-  /** The JWT to send as `authorization: Bearer …`. */
+  /** The JWT to send as `authorization: Bearer …` (or `authorization: DPoP …` with a proof, when
+   *  `tokenType` is `DPoP`). */
   accessToken: string;
-  /** Always `Bearer`. */
-  tokenType: 'Bearer';
+  /** `Bearer`, or `DPoP` when the token is bound to the key of the request's DPoP proof
+   *  (RFC 9449: it carries `cnf.jkt` and is only accepted with a proof made with that key). */
+  tokenType: 'Bearer' | 'DPoP';
   /** Seconds until the access token expires. */
   expiresIn: number;
   /** RFC 3339. */

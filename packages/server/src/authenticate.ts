@@ -7,6 +7,10 @@ import type { AuthRuntime } from './runtime.js';
 import { isLive } from './store.js';
 import { verifyAccessToken } from './tokens.js';
 import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
+import { requestIsHttps } from './proxy.js';
+import { timingSafeEqualString } from './crypto.js';
+import { readProof, spendProof } from './dpop/check.js';
+import { DPoPError } from './dpop/errors.js';
 
 /**
  * The verified caller. `Claims` is the application's extra claims type (see
@@ -55,12 +59,39 @@ export interface RegisteredClaims {}
 export interface AuthenticateOptions {
   /** Every one of these must be in the token's `permissions` claim, else 403 `insufficient_scope`. */
   permissions?: string[];
+  /**
+   * The TCP peer's address, as for `handler(request, { ip })`: with `trustedProxies` as a list of
+   * addresses, it decides whether `x-forwarded-proto` is believed when matching a DPoP proof's
+   * `htu` (the adapters pass it).
+   * @default none
+   */
+  ip?: string | null;
 }
 
 /**
- * Verify `authorization: Bearer …`, the fingerprint cookie and the session's liveness. Throws
- * `EvrmoreAuthError` `token_missing`, `token_invalid`, `token_expired`, `fingerprint_mismatch`,
- * `token_revoked`, `insufficient_scope` or `unavailable`.
+ * What `authenticate` reads of a request: a fetch `Request`, or `{ headers }` with a `get`.
+ * `method` and `url` (absolute, as the server received it) are needed for DPoP-bound tokens,
+ * whose proof names them; a fetch `Request` has them.
+ *
+ * @example
+ * ```ts
+ * await auth.authenticate({ method: req.method, url: `https://api.example.com${req.url}`, headers });
+ * ```
+ */
+export interface AuthenticateRequest {
+  /** The request's headers (`authorization`, `cookie`, `dpop`, forwarding headers). */
+  headers: HeaderReader;
+  /** The HTTP method; needed for a DPoP-bound token. */
+  method?: string;
+  /** The absolute request URL; needed for a DPoP-bound token. */
+  url?: string;
+}
+
+/**
+ * Verify `authorization: Bearer …` (or `DPoP …` with its proof, for a DPoP-bound token), the
+ * fingerprint cookie and the session's liveness. Throws `EvrmoreAuthError` `token_missing`,
+ * `token_invalid`, `token_expired`, `fingerprint_mismatch`, `token_revoked`, `dpop_proof_invalid`,
+ * `use_dpop_nonce`, `dpop_key_mismatch`, `insufficient_scope` or `unavailable`.
  *
  * @example
  * ```ts
@@ -69,19 +100,24 @@ export interface AuthenticateOptions {
  */
 export async function authenticateRequest(
   rt: AuthRuntime,
-  request: { headers: HeaderReader },
+  request: AuthenticateRequest,
   options: AuthenticateOptions = {},
+  /** Whether the client used HTTPS, when the caller knows (the routes' context). */
+  tls?: boolean,
 ): Promise<AuthIdentity> {
   const header = request.headers.get('authorization');
   if (header === null || header.trim() === '') throw new EvrmoreAuthError('token_missing');
-  const m = /^Bearer +([^\s]+) *$/i.exec(header);
+  const m = /^(Bearer|DPoP) +([^\s]+) *$/i.exec(header);
   if (!m) throw new EvrmoreAuthError('token_invalid');
+  const dpopScheme = m[1]!.length === 4;
+  if (dpopScheme && rt.dpop === null) throw new EvrmoreAuthError('token_invalid');
+  const token = m[2]!;
   const { config } = rt;
   const now = config.now();
   // The token, then its fingerprint cookie (`fingerprint_mismatch`), both skipped on a cache hit.
   const fingerprint = readCookie(request, config.cookies.fingerprintName);
-  const claims = await verifyAccessTokenCached(rt, m[1]!, fingerprint, now, async () =>
-    verifyAccessToken(m[1]!, {
+  const claims = await verifyAccessTokenCached(rt, token, fingerprint, now, async () =>
+    verifyAccessToken(token, {
       keys: await rt.keys(),
       issuer: config.issuer,
       audience: config.audience,
@@ -89,6 +125,9 @@ export async function authenticateRequest(
       now,
     }),
   );
+  // A bound token only with its key's proof; the bearer path stays a property read.
+  if (claims.cnf !== undefined || dpopScheme)
+    await checkResourceProof(rt, request, { ...options, tls }, token, claims.cnf?.jkt ?? null, now);
   const session = await getSessionForAuth(rt, claims.sid, now);
   if (session !== null && session.address !== claims.sub)
     throw new EvrmoreAuthError('token_invalid');
@@ -101,4 +140,59 @@ export async function authenticateRequest(
       throw new EvrmoreAuthError('insufficient_scope');
   }
   return { address: claims.sub, sessionId: claims.sid, claims };
+}
+
+/**
+ * The DPoP check of a protected resource (RFC 9449 §7): a bound token comes as `DPoP` with a
+ * proof for this method and URL, whose `ath` is the token's hash and whose key is the token's
+ * `cnf.jkt`; an unbound token never comes as `DPoP`.
+ */
+async function checkResourceProof(
+  rt: AuthRuntime,
+  request: AuthenticateRequest,
+  options: AuthenticateOptions & { tls?: boolean | undefined },
+  token: string,
+  jkt: string | null,
+  now: number,
+): Promise<void> {
+  const refuse = (code: 'token_invalid' | 'dpop_key_mismatch', detail: string): DPoPError =>
+    new DPoPError(code, { resource: true, detail });
+  const { dpop } = rt;
+  if (jkt === null) throw refuse('token_invalid', 'a bearer token is sent as Bearer, not DPoP');
+  if (dpop === null) throw refuse('token_invalid', 'DPoP-bound tokens are not accepted here');
+  if (request.headers.get('authorization')!.trimStart().slice(0, 5).toLowerCase() !== 'dpop ')
+    throw refuse(
+      'token_invalid',
+      'the token is DPoP-bound: send it as Authorization: DPoP with a proof',
+    );
+  if (typeof request.method !== 'string' || typeof request.url !== 'string')
+    throw new TypeError(
+      'authenticate: a DPoP-bound token needs the request method and url (pass the fetch Request, or { method, url, headers })',
+    );
+  const tls =
+    options.tls ??
+    requestIsHttps(
+      { url: request.url, headers: request.headers },
+      options.ip,
+      rt.config.trustedProxies,
+    );
+  const clock = { now, clockToleranceSeconds: rt.config.clockToleranceSeconds };
+  const proof = await readProof(
+    dpop,
+    { method: request.method, url: request.url, headers: request.headers, tls },
+    clock,
+    { accessToken: token },
+  );
+  if (proof === null)
+    throw new DPoPError('dpop_proof_invalid', {
+      resource: true,
+      detail: 'a DPoP proof is required with a DPoP-bound token',
+      nonce: dpop.nonces === null ? undefined : await dpop.nonces.current(now),
+    });
+  if (!timingSafeEqualString(proof.jkt, jkt))
+    throw refuse(
+      'dpop_key_mismatch',
+      'the proof was made with another key than the token is bound to',
+    );
+  await spendProof(dpop, proof, true, now);
 }

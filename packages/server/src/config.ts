@@ -9,6 +9,7 @@ import type { JWTPayload } from 'jose';
 import type { EventSinkOptions, PinoLikeLogger } from './events.js';
 import type { KeyConfig } from './keys.js';
 import type { MfaConfig } from './mfa/config.js';
+import { resolveDPoPConfig, type DPoPConfig, type ResolvedDPoPConfig } from './dpop/config.js';
 import { validateKeyConfigs } from './keys.js';
 import type { RateLimitConfig } from './rate-limit.js';
 import type { AuthStore } from './store.js';
@@ -62,7 +63,7 @@ export type ClaimsProvider<Claims extends ExtraClaims = ExtraClaims> = (
 
 /**
  * Extra access-token claims from the application. Reserved claims (`iss`, `aud`, `sub`, `sid`,
- * `jti`, `iat`, `nbf`, `exp`, `fgp`) are ignored if returned.
+ * `jti`, `iat`, `nbf`, `exp`, `fgp`, `cnf`) are ignored if returned.
  *
  * @example
  * ```ts
@@ -234,6 +235,12 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
   rateLimits?: RateLimitConfig;
   /** Second factor (TOTP + backup codes); see {@link MfaConfig}. @default off */
   mfa?: MfaConfig;
+  /**
+   * DPoP (RFC 9449): tokens bound to a key the client holds; see {@link DPoPConfig} and
+   * PROTOCOL.md §9.
+   * @default off (a `DPoP` header is ignored; every token is a bearer token)
+   */
+  dpop?: DPoPConfig;
   /** @default Date.now */
   now?: () => number;
   /** @default crypto.getRandomValues */
@@ -308,6 +315,8 @@ export interface ResolvedConfig {
   };
   /** Production mode: keys required, unknown client IPs refused. */
   production: boolean;
+  /** DPoP settings (without the nonce secret); `null` when DPoP is off. */
+  dpop: ResolvedDPoPConfig | null;
   /** The clock, milliseconds since the epoch. */
   now: () => number;
   /** The source of random bytes. */
@@ -432,6 +441,7 @@ const CONFIG = v.pipe(
       ),
     ),
     keys: v.optional(v.custom<KeyConfig[]>(() => true)), // keys.ts checks them
+    dpop: v.optional(v.custom<DPoPConfig>(() => true)), // dpop/config.ts checks it
     accessTokenTtlSeconds: seconds(900, 30, 86_400),
     challengeTtlSeconds: seconds(300, 30, 3_600),
     refreshAbsoluteTtlSeconds: seconds(2_592_000, 60, 31_536_000),
@@ -536,6 +546,7 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     );
   const c = parseOptions('createEvrmoreAuth', CONFIG, config);
   if (c.keys !== undefined) validateKeyConfigs(c.keys);
+  const dpop = resolveDPoPConfig(c.dpop)?.config ?? null;
   const uri = c.uri ?? `https://${c.domain}`;
   const origin = new URL(uri).origin;
   const { secure } = c.cookies;
@@ -574,6 +585,7 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     openapi: c.openapi,
     cookies: { secure, fingerprintName, refreshName, hintName },
     production: c.production,
+    dpop,
     now: c.now,
     randomBytes: c.randomBytes,
   };
@@ -597,6 +609,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'nbf',
   'exp',
   'fgp',
+  'cnf',
 ]);
 
 /**
@@ -615,4 +628,9 @@ export type AccessTokenClaims = JWTPayload & {
   sid: string;
   /** base64url(SHA-256(fingerprint cookie value)): the token is only valid with that cookie. */
   fgp: string;
+  /** For a DPoP-bound token (RFC 9449): the thumbprint of the key its proofs must be made with. */
+  cnf?: {
+    /** The RFC 7638 SHA-256 thumbprint (base64url) of the bound key. */
+    jkt: string;
+  };
 } & Record<string, unknown>;

@@ -4,6 +4,7 @@ import type { JSONWebKeySet } from 'jose';
 import {
   authenticateRequest,
   type AuthenticateOptions,
+  type AuthenticateRequest,
   type AuthIdentity,
 } from './authenticate.js';
 import { issueChallenge } from './challenge.js';
@@ -30,6 +31,7 @@ import { authRoutes } from './routes/index.js';
 import type { AuthRuntime } from './runtime.js';
 import { signIn, type SignInResult } from './sign-in.js';
 import { createMemoryStore } from './stores/memory.js';
+import { createDPoPRuntime } from './dpop/runtime.js';
 import { createPerformanceCaches, forgetRevokedSessions } from './token-cache.js';
 
 export type { HandlerContext } from './http/request-context.js';
@@ -48,10 +50,12 @@ export type { HandlerContext } from './http/request-context.js';
 export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
   /** Every route under `basePath`; other paths under it → 404 problem. */
   handler(request: Request, context?: HandlerContext): Promise<Response>;
-  /** Verify bearer + fingerprint cookie + session liveness (+ permissions). Reads only the
-   *  `authorization` and `cookie` headers: a fetch `Request`, or `{ headers }` with a `get`. */
+  /** Verify bearer + fingerprint cookie + session liveness (+ permissions). Reads the
+   *  `authorization` and `cookie` headers: a fetch `Request`, or `{ headers }` with a `get`; a
+   *  DPoP-bound token (`authorization: DPoP …`) also needs the `dpop` header, `method` and `url`
+   *  (a fetch `Request` has them; see {@link AuthenticateRequest}). */
   authenticate(
-    request: { headers: HeaderReader },
+    request: AuthenticateRequest,
     options?: AuthenticateOptions,
   ): Promise<AuthIdentity<Claims>>;
   /** problem+json Response (with security headers) for any thrown error; unknown errors → 500.
@@ -193,6 +197,18 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       randomBytes: resolved.randomBytes,
     }),
     caches,
+    dpop:
+      resolved.dpop === null
+        ? null
+        : createDPoPRuntime(
+            {
+              config: resolved.dpop,
+              // validated by resolveConfig: `false` or `{ secret }` of at least 32 bytes
+              nonceSecret: config.dpop?.nonce ? config.dpop.nonce.secret : null,
+            },
+            store,
+            resolved.clockToleranceSeconds,
+          ),
   };
 
   const replyTo: ErrorReplier = createErrorReply(resolved, logger);

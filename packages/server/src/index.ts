@@ -17,7 +17,13 @@ export type {
   ExtraClaims,
   ResolvedConfig,
 } from './config.js';
-export type { AuthenticateOptions, AuthIdentity, RegisteredClaims } from './authenticate.js';
+export type {
+  AuthenticateOptions,
+  AuthenticateRequest,
+  AuthIdentity,
+  RegisteredClaims,
+} from './authenticate.js';
+export type { DPoPConfig, ResolvedDPoPConfig } from './dpop/config.js';
 export type { SignInResult } from './sign-in.js';
 export type { RefreshResult } from './refresh-rotation.js';
 export type { MfaPendingResult } from './mfa/mfa-token.js';

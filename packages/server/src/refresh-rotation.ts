@@ -9,6 +9,9 @@ import { eventBase, type AuthRuntime } from './runtime.js';
 import { isLive } from './store.js';
 import { loadClaims, mintTokenResponse } from './token-response.js';
 import { checkFingerprint } from './tokens.js';
+import { timingSafeEqualString } from './crypto.js';
+import { proofRequestOf, readTokenRequestProof, spendProof } from './dpop/check.js';
+import { DPoPError } from './dpop/errors.js';
 
 /**
  * Options of {@link refreshSession}.
@@ -56,7 +59,9 @@ interface GraceSet {
  * presented token) and handed to the store, so a concurrent duplicate within the grace window gets
  * the identical set; reuse later revokes the session (`refresh_reused`, event `refresh.reused`).
  * Throws `refresh_invalid` for an unknown, revoked, idle-expired or absolutely-expired session,
- * and `fingerprint_mismatch` when the fingerprint cookie is missing or belongs to another sign-in.
+ * `fingerprint_mismatch` when the fingerprint cookie is missing or belongs to another sign-in,
+ * and `dpop_key_mismatch` when the session is DPoP-bound and the request's proof (if any) was
+ * made with another key.
  *
  * @example
  * ```ts
@@ -80,6 +85,22 @@ export async function refreshSession(
     throw new EvrmoreAuthError('fingerprint_mismatch', {
       detail: 'the refresh token belongs to another browser',
     });
+  // A session bound at sign-in refreshes only with a proof made with its key; a proof on an
+  // unbound session leaves it unbound (RFC 9449 §5).
+  const dpopProof = await readTokenRequestProof(rt.dpop, proofRequestOf(context), {
+    now,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+  });
+  const bound = current.dpopJkt ?? null;
+  if (bound !== null && (dpopProof === null || !timingSafeEqualString(dpopProof.jkt, bound)))
+    throw new DPoPError('dpop_key_mismatch', {
+      resource: false,
+      detail:
+        dpopProof === null
+          ? 'the session is bound to a DPoP key: send a proof made with it'
+          : 'the proof was made with another key than the session is bound to',
+    });
+  if (dpopProof !== null && rt.dpop !== null) await spendProof(rt.dpop, dpopProof, false, now);
 
   const claims = await loadClaims(rt, {
     address: current.address,

@@ -7,6 +7,7 @@ import type { ResolvedMfaConfig } from './mfa/config.js';
 import type { RateLimits } from './rate-limit.js';
 import type { AuthStore } from './store.js';
 import type { PerformanceCaches } from './token-cache.js';
+import type { DPoPRuntime } from './dpop/runtime.js';
 
 /**
  * Everything a route needs; built once by `createEvrmoreAuth`. Internal: not exported from the
@@ -27,6 +28,8 @@ export interface AuthRuntime {
   mfa: ResolvedMfaConfig | null;
   /** `authenticate`'s verified-token and session caches (`tokenCache`, `sessionCheck`). */
   caches: PerformanceCaches;
+  /** DPoP's settings, nonces and replay cache; `null` when DPoP is off. */
+  dpop: DPoPRuntime | null;
 }
 
 /** Event fields of a request. */

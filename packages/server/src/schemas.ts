@@ -117,7 +117,7 @@ export const SessionInfoSchema = v.strictObject({
 /** The token response of `/auth/verify`, `/auth/mfa/verify` and `/auth/refresh`. */
 export const TokenResponseSchema = v.strictObject({
   accessToken: v.pipe(v.string(), v.description('A JWT (typ at+jwt).')),
-  tokenType: v.literal('Bearer'),
+  tokenType: v.picklist(['Bearer', 'DPoP']),
   expiresIn: v.pipe(
     v.number(),
     v.integer(),

@@ -14,6 +14,8 @@ import { hashRefreshToken, newRefreshToken } from './refresh-token.js';
 import { eventBase, type AuthRuntime } from './runtime.js';
 import { loadClaims, mintTokenResponse } from './token-response.js';
 import type { SessionRecord } from './store.js';
+import { proofRequestOf, readTokenRequestProof, spendProof } from './dpop/check.js';
+import type { VerifiedProof } from './dpop/proof.js';
 
 /**
  * Options of {@link verifySignedChallenge} and {@link signIn}.
@@ -147,12 +149,28 @@ export interface SignInResult {
  */
 export async function completeSignIn(
   rt: AuthRuntime,
-  options: { address: string; context: RequestContext },
+  options: {
+    address: string;
+    context: RequestContext;
+    /** The request's DPoP proof, read before the sign-in's single-use steps; `undefined`: read
+     *  it from `context` now. */
+    dpopProof?: VerifiedProof | null;
+  },
 ): Promise<SignInResult> {
   const { address, context } = options;
   const { config } = rt;
+  const dpopProof =
+    options.dpopProof !== undefined
+      ? options.dpopProof
+      : await readTokenRequestProof(rt.dpop, proofRequestOf(context), {
+          now: config.now(),
+          clockToleranceSeconds: config.clockToleranceSeconds,
+        });
   // One network cannot fill the store's session cap with throw-away keys.
   await rt.rateLimits.check('newSessions', { ip: context.ip });
+  // The proof's jti is spent only now, past the rate limits: a stranger cannot fill the cache.
+  if (dpopProof !== null && rt.dpop !== null)
+    await spendProof(rt.dpop, dpopProof, false, config.now());
   const sessionId = randomToken(config.randomBytes, 16);
   const claims = await loadClaims(rt, {
     address,
@@ -177,6 +195,8 @@ export async function completeSignIn(
     fingerprintHash: await sha256Base64Url(fingerprint),
     revokedAt: null,
     revokedReason: null,
+    // RFC 9449 §5: the binding is made here, at sign-in, and a refresh keeps it.
+    dpopJkt: dpopProof?.jkt ?? null,
   };
   await rt.store.createSession(session, await hashRefreshToken(refreshToken));
   const tokens = await mintTokenResponse(rt, session, claims);
@@ -204,10 +224,16 @@ export async function signIn(
   rt: AuthRuntime,
   options: SignInOptions,
 ): Promise<SignInResult | MfaPendingResult> {
+  // The proof is checked before the challenge is spent, so a `use_dpop_nonce` answer can be
+  // retried with the same signed message.
+  const dpopProof = await readTokenRequestProof(rt.dpop, proofRequestOf(options.context), {
+    now: rt.config.now(),
+    clockToleranceSeconds: rt.config.clockToleranceSeconds,
+  });
   const { address, fields } = await verifySignedChallenge(rt, options);
   const mfa = await rt.store.getMfa(address);
   // An enrolled address gets an mfa token, no session; POST /auth/mfa/verify completes it.
   if (mfa?.enabled)
     return startMfaSignIn(rt, { address, nonce: fields.nonce, context: options.context });
-  return completeSignIn(rt, { address, context: options.context });
+  return completeSignIn(rt, { address, context: options.context, dpopProof });
 }

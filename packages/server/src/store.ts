@@ -51,6 +51,13 @@ export interface SessionRecord {
   revokedAt: number | null;
   /** Why it was revoked (`logout`, `revoked`, `refresh_reused`, …). */
   revokedReason: string | null;
+  /**
+   * The RFC 7638 thumbprint (`jkt`) of the DPoP key the session is bound to (the key of the
+   * sign-in's proof), or `null` when unbound. A refresh of a bound session needs a proof made with
+   * that key. Every store keeps it and returns `null` for an unbound session; a record without it
+   * (made by code written before DPoP) is read as unbound.
+   */
+  dpopJkt?: string | null;
 }
 
 /**

@@ -35,13 +35,14 @@ export async function mintTokenResponse(
     sessionId: session.id,
     fingerprintHash: session.fingerprintHash,
     claims,
+    dpopJkt: session.dpopJkt,
     ttlSeconds: rt.config.accessTokenTtlSeconds,
     now,
     randomBytes: rt.config.randomBytes,
   });
   return {
     accessToken: token,
-    tokenType: 'Bearer',
+    tokenType: session.dpopJkt ? 'DPoP' : 'Bearer',
     expiresIn: Math.max(0, Math.round((expiresAt - now) / 1000)),
     expiresAt: new Date(expiresAt).toISOString(),
     session: toSessionInfo(session),

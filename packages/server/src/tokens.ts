@@ -29,6 +29,9 @@ export interface IssueAccessTokenOptions {
   fingerprintHash: string;
   /** Application claims; reserved claim names are dropped. */
   claims?: ExtraClaims | undefined;
+  /** The RFC 7638 thumbprint of the DPoP key the token is bound to (claim `cnf.jkt`); absent or
+   *  `null`: a bearer token. */
+  dpopJkt?: string | null | undefined;
   ttlSeconds: number;
   /** Epoch milliseconds. */
   now: number;
@@ -37,7 +40,8 @@ export interface IssueAccessTokenOptions {
 
 /**
  * Sign an access token: header `{alg, typ: 'at+jwt', kid}`, claims iss, aud, sub, sid, jti, iat,
- * nbf, exp, fgp plus application claims (which never override the reserved ones).
+ * nbf, exp, fgp (and `cnf.jkt` for a DPoP-bound token) plus application claims (which never
+ * override the reserved ones).
  *
  * @example
  * ```ts
@@ -60,6 +64,7 @@ export async function issueAccessToken(
     ...extra,
     sid: options.sessionId,
     fgp: options.fingerprintHash,
+    ...(options.dpopJkt ? { cnf: { jkt: options.dpopJkt } } : {}),
   })
     .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
     .setIssuer(options.issuer)
@@ -148,6 +153,17 @@ export async function verifyAccessToken(
     typeof payload.fgp !== 'string'
   )
     throw invalid();
+  // A DPoP binding is one thumbprint; anything else under `cnf` is not a token of ours.
+  if (payload.cnf !== undefined) {
+    const cnf = payload.cnf as { jkt?: unknown } | null;
+    if (
+      typeof cnf !== 'object' ||
+      cnf === null ||
+      typeof cnf.jkt !== 'string' ||
+      Object.keys(cnf).length !== 1
+    )
+      throw invalid();
+  }
   return payload as AccessTokenClaims;
 }
 

@@ -88,8 +88,15 @@ export function requireAuth(auth: EvrmoreAuth, options: RequireAuthOptions = {})
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
   const { errorReply } = internalsOf(auth);
   return (req, res, next) => {
-    // Only the authorization and cookie headers are read: no fetch Request is built.
-    auth.authenticate({ headers: nodeHeaders(req) }, options).then(
+    // Only the headers are read (no fetch Request is built); the URL only for a DPoP proof.
+    const request = {
+      headers: nodeHeaders(req),
+      method: req.method,
+      get url() {
+        return requestUrl(req.protocol, req.get('host'), req.originalUrl);
+      },
+    };
+    auth.authenticate(request, { ...options, ip: req.socket.remoteAddress ?? null }).then(
       (identity) => {
         req.auth = identity as AuthIdentity<RegisteredClaims>;
         next();

@@ -127,10 +127,18 @@ export function requireAuth(
   const { errorReply } = internalsOf(auth);
   return async function evrmoreRequireAuth(request, reply) {
     try {
-      request.auth = (await auth.authenticate(
-        { headers: nodeHeaders(request.raw) },
-        options,
-      )) as AuthIdentity<RegisteredClaims>;
+      // Only the headers are read; the URL only for a DPoP proof.
+      const incoming = {
+        headers: nodeHeaders(request.raw),
+        method: request.method,
+        get url() {
+          return requestUrl(request.protocol, request.host, request.raw.url ?? '/');
+        },
+      };
+      request.auth = (await auth.authenticate(incoming, {
+        ...options,
+        ip: request.raw.socket.remoteAddress ?? null,
+      })) as AuthIdentity<RegisteredClaims>;
     } catch (err) {
       sendReply(reply, errorReply(err, authRequest(request), { bearer: 'credentials' }));
       return reply;

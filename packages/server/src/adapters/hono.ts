@@ -143,7 +143,10 @@ export function requireAuth<Claims extends ExtraClaims = ExtraClaims>(
     // Only the authorization and cookie headers are read.
     const headers: HeaderReader = incoming ? nodeHeaders(incoming) : c.req.raw.headers;
     try {
-      identity = await auth.authenticate({ headers }, options);
+      identity = await auth.authenticate(
+        { headers, method: c.req.method, url: c.req.url },
+        { ...options, ip: incoming ? nodeSocketIp(c) : null },
+      );
     } catch (err) {
       const res = auth.errorResponse(err, c.req.raw);
       throw new HTTPException(res.status as ContentfulStatusCode, { res, cause: err });

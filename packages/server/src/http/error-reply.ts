@@ -5,6 +5,7 @@ import { EvrmoreAuthError, type ErrorCode } from '@evrmore-auth/core';
 import type { ResolvedConfig } from '../config.js';
 import type { PinoLikeLogger } from '../events.js';
 import { ClientIpUnknownError } from '../rate-limit.js';
+import { DPoPError, dpopChallenge } from '../dpop/errors.js';
 import { baseHeaders, problemReply, type Reply } from './reply.js';
 import type { RequestContext } from './request.js';
 
@@ -17,7 +18,8 @@ export interface ErrorReplyOptions {
 
 export type ErrorReplier = (
   error: unknown,
-  ctx: Pick<RequestContext, 'https' | 'requestId' | 'origin'>,
+  ctx: Pick<RequestContext, 'https' | 'requestId' | 'origin'> &
+    Partial<Pick<RequestContext, 'request'>>,
   options?: ErrorReplyOptions,
 ) => Reply;
 
@@ -53,6 +55,25 @@ export function bearerChallenge(
   return code === null ? 'Bearer' : `Bearer error="${code}"`;
 }
 
+/**
+ * The `WWW-Authenticate` of a protected resource's refusal when DPoP is on (RFC 9449 §7.1): the
+ * `DPoP` scheme for a DPoP refusal or a request that used it; no credentials: both schemes.
+ */
+function resourceChallenge(
+  error: EvrmoreAuthError,
+  scope: 'route' | 'credentials',
+  algorithms: string[],
+  request: { headers: { get(name: string): string | null } } | undefined,
+): string | undefined {
+  if (error.code === 'invalid_request' && scope !== 'route') return undefined;
+  const scheme = request?.headers.get('authorization')?.trimStart().slice(0, 5).toLowerCase();
+  if ((error instanceof DPoPError && error.resource) || scheme === 'dpop ')
+    return dpopChallenge(error, algorithms);
+  const bearer = bearerChallenge(error, scope);
+  if (error.code === 'token_missing') return `${bearer!}, ${dpopChallenge(error, algorithms)!}`;
+  return bearer;
+}
+
 function logError(
   logger: PinoLikeLogger | undefined,
   err: unknown,
@@ -75,7 +96,7 @@ const INTERNAL_ERROR = JSON.stringify({
 
 /** The error replier of one auth instance (its logger, its once-a-minute log throttle). */
 export function createErrorReply(
-  config: Pick<ResolvedConfig, 'now'>,
+  config: Pick<ResolvedConfig, 'now' | 'dpop'>,
   logger: PinoLikeLogger | undefined,
 ): ErrorReplier {
   let lastIpUnknownLog = -Infinity;
@@ -98,8 +119,12 @@ export function createErrorReply(
       headers['content-type'] = 'application/problem+json';
       return { status: 500, headers, cookies: [], body: INTERNAL_ERROR };
     }
+    if (err instanceof DPoPError && err.nonce !== undefined) headers['dpop-nonce'] = err.nonce;
     if (options.bearer) {
-      const challenge = bearerChallenge(err, options.bearer);
+      const challenge =
+        config.dpop === null
+          ? bearerChallenge(err, options.bearer)
+          : resourceChallenge(err, options.bearer, config.dpop.algorithms, ctx.request);
       if (challenge !== undefined) headers['www-authenticate'] = challenge;
     }
     return problemReply(err, headers);

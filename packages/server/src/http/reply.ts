@@ -87,7 +87,7 @@ export function baseHeaders(
   if (ctx.origin !== null) {
     headers['access-control-allow-origin'] = ctx.origin;
     headers['access-control-allow-credentials'] = 'true';
-    headers['access-control-expose-headers'] = 'retry-after, x-request-id';
+    headers['access-control-expose-headers'] = 'retry-after, x-request-id, dpop-nonce';
   }
   return headers;
 }

@@ -43,15 +43,14 @@ export function makeContext(
   const origin = request.headers.get('origin');
   const ua = request.headers.get('user-agent');
   const { hsts, trustedProxies } = config;
-  const https =
-    hsts === 'always' ||
-    (hsts === 'auto' && requestIsHttps(request, handlerContext.ip, trustedProxies));
+  const tls = requestIsHttps(request, handlerContext.ip, trustedProxies);
   return {
     request,
     requestId,
     ip: clientIp(request, handlerContext.ip, trustedProxies),
     userAgent: ua === null ? null : ua.slice(0, 512),
-    https,
+    https: hsts === 'always' || (hsts === 'auto' && tls),
+    tls,
     origin: origin !== null && config.allowedOrigins.includes(origin) ? origin : null,
   };
 }

@@ -59,7 +59,7 @@ export function fromWebRequest(request: Request): AuthRequest {
  *
  * @example
  * ```ts
- * const ctx: RequestContext = { request, requestId: 'r1', ip: '203.0.113.7', userAgent: null, https: true, origin: null };
+ * const ctx: RequestContext = { request, requestId: 'r1', ip: '203.0.113.7', userAgent: null, https: true, tls: true, origin: null };
  * ```
  */
 export interface RequestContext {
@@ -67,8 +67,12 @@ export interface RequestContext {
   requestId: string;
   ip: string | null;
   userAgent: string | null;
-  /** Whether the request URL is https (HSTS is sent then). */
+  /** Whether HSTS is sent: the client used HTTPS (see `tls`) and `hsts` is `auto`, or `hsts` is
+   *  `always`. */
   https: boolean;
+  /** Whether the client reached the site over HTTPS: the request URL is `https:`, or a trusted
+   *  proxy says so in `x-forwarded-proto` (DPoP proofs name the https URL then). */
+  tls: boolean;
   /** The `Origin` header when it is an allowed origin (CORS headers are added then). */
   origin: string | null;
 }

@@ -77,7 +77,7 @@ function preflight(ctx: RequestContext, allowed: string[]): Reply {
   if (ctx.origin !== null) {
     headers['access-control-allow-methods'] = [...allowed, 'OPTIONS'].join(', ');
     headers['access-control-allow-headers'] =
-      'authorization, content-type, x-requested-with, x-request-id';
+      'authorization, content-type, dpop, x-requested-with, x-request-id';
     headers['access-control-max-age'] = '600';
   }
   return { status: 204, headers, cookies: [], body: null };

@@ -8,6 +8,7 @@ import type { Route } from '../http/router.js';
 import type { AuthRuntime } from '../runtime.js';
 import { EmptyBodySchema, parseBody } from '../schemas.js';
 import { disableTotp, enableTotp, setupTotp, verifyMfaSignIn } from './service.js';
+import { addNonceHeader } from '../dpop/check.js';
 
 /**
  * `POST /auth/mfa/verify` body.
@@ -53,7 +54,9 @@ export function mfaRoutes(rt: AuthRuntime): Route[] {
         POST: async (ctx) => {
           const { mfaToken, code } = parseBody(MfaVerifyBodySchema, await body(ctx));
           const result = await verifyMfaSignIn(rt, { mfaToken, code, context: ctx });
-          return respond(ctx, 200, result.tokens, result.setCookies);
+          const reply = respond(ctx, 200, result.tokens, result.setCookies);
+          await addNonceHeader(rt.dpop, reply.headers, rt.config.now());
+          return reply;
         },
       },
     },
@@ -62,7 +65,7 @@ export function mfaRoutes(rt: AuthRuntime): Route[] {
       bearer: true,
       methods: {
         POST: async (ctx) => {
-          const identity = await authenticateRequest(rt, ctx.request);
+          const identity = await authenticateRequest(rt, ctx.request, {}, ctx.tls);
           parseBody(EmptyBodySchema, await readJsonBody(ctx.request, { allowEmpty: true }));
           return respond(
             ctx,
@@ -77,7 +80,7 @@ export function mfaRoutes(rt: AuthRuntime): Route[] {
       bearer: true,
       methods: {
         POST: async (ctx) => {
-          const identity = await authenticateRequest(rt, ctx.request);
+          const identity = await authenticateRequest(rt, ctx.request, {}, ctx.tls);
           const { code } = parseBody(MfaCodeBodySchema, await body(ctx));
           return respond(
             ctx,
@@ -92,7 +95,7 @@ export function mfaRoutes(rt: AuthRuntime): Route[] {
       bearer: true,
       methods: {
         POST: async (ctx) => {
-          const identity = await authenticateRequest(rt, ctx.request);
+          const identity = await authenticateRequest(rt, ctx.request, {}, ctx.tls);
           const { code } = parseBody(MfaCodeBodySchema, await body(ctx));
           await disableTotp(rt, { address: identity.address, code, context: ctx });
           return respond(ctx, 204, null);

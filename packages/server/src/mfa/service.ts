@@ -9,6 +9,7 @@ import type { AuthIdentity } from '../authenticate.js';
 import type { RequestContext } from '../http/request.js';
 import { eventBase, type AuthRuntime } from '../runtime.js';
 import { completeSignIn, type SignInResult } from '../sign-in.js';
+import { proofRequestOf, readTokenRequestProof } from '../dpop/check.js';
 import type { MfaRecord } from '../store.js';
 import { containsHash, generateBackupCodes, hashBackupCode } from './backup-codes.js';
 import type { ResolvedMfaConfig } from './config.js';
@@ -354,6 +355,12 @@ export async function verifyMfaSignIn(
 ): Promise<SignInResult> {
   requireMfa(rt);
   const { context } = options;
+  // The DPoP proof is checked before the mfa token and the code are spent (a `use_dpop_nonce`
+  // answer can be retried).
+  const dpopProof = await readTokenRequestProof(rt.dpop, proofRequestOf(context), {
+    now: rt.config.now(),
+    clockToleranceSeconds: rt.config.clockToleranceSeconds,
+  });
   // A stranger's guessed tokens spend the stranger's per-IP budget before any store work.
   await checkLimits(rt, { context });
   let taken: Awaited<ReturnType<typeof takeMfaToken>>;
@@ -388,7 +395,7 @@ export async function verifyMfaSignIn(
       await putMfaTokenBack(rt, key, state).catch(() => false);
     throw err;
   }
-  const result = await completeSignIn(rt, { address, context });
+  const result = await completeSignIn(rt, { address, context, dpopProof });
   rt.events.emit({
     type: 'mfa.succeeded',
     ...eventBase(context),

@@ -89,7 +89,31 @@ const BEARER_ERRORS: ErrorCode[] = [
   'token_expired',
   'token_revoked',
   'fingerprint_mismatch',
+  // with `dpop` configured (PROTOCOL.md §9): a DPoP-bound token's proof
+  'dpop_proof_invalid',
+  'use_dpop_nonce',
+  'dpop_key_mismatch',
 ];
+/** The refusals of a token endpoint's DPoP proof (with `dpop` configured, PROTOCOL.md §9). */
+const TOKEN_DPOP_ERRORS: ErrorCode[] = ['dpop_proof_invalid', 'use_dpop_nonce', 'dpop_required'];
+/** The codes whose status is 401 at a protected resource (400 at a token endpoint). */
+const RESOURCE_401: ReadonlySet<ErrorCode> = new Set(['dpop_proof_invalid', 'use_dpop_nonce']);
+/** The codes a protected resource answers with a `WWW-Authenticate` challenge. */
+const CHALLENGE_CODES: ReadonlySet<ErrorCode> = new Set([
+  ...BEARER_CHALLENGE_CODES,
+  'dpop_proof_invalid',
+  'use_dpop_nonce',
+  'dpop_key_mismatch',
+]);
+/** The optional `DPoP` request header (RFC 9449) of the token endpoints and protected routes. */
+const DPOP_PARAMETER = {
+  name: 'DPoP',
+  in: 'header',
+  required: false,
+  description:
+    'A DPoP proof JWT (RFC 9449, typ dpop+jwt) for this method and URL; with `dpop` configured, it binds the tokens issued to its key (token endpoints) or proves possession of the key a DPoP-bound token names (protected routes, with `Authorization: DPoP <token>`).',
+  schema: { type: 'string' },
+};
 
 /** Every operation the router serves (the `openapi.json` one only when it is enabled). */
 function operations(config: Pick<ResolvedConfig, 'openapi'>): OperationSpec[] {
@@ -128,6 +152,7 @@ function operations(config: Pick<ResolvedConfig, 'openapi'>): OperationSpec[] {
         'challenge_unknown',
         'challenge_expired',
         'message_mismatch',
+        ...TOKEN_DPOP_ERRORS,
         'rate_limited',
         'unavailable',
       ],
@@ -149,6 +174,7 @@ function operations(config: Pick<ResolvedConfig, 'openapi'>): OperationSpec[] {
         ...BODY_ERRORS,
         'token_invalid',
         'mfa_invalid',
+        ...TOKEN_DPOP_ERRORS,
         'not_found',
         'rate_limited',
         'unavailable',
@@ -172,6 +198,8 @@ function operations(config: Pick<ResolvedConfig, 'openapi'>): OperationSpec[] {
         'refresh_invalid',
         'refresh_reused',
         'fingerprint_mismatch',
+        ...TOKEN_DPOP_ERRORS,
+        'dpop_key_mismatch',
         'origin_forbidden',
         'rate_limited',
         'unavailable',
@@ -323,9 +351,13 @@ const ref = (name: ComponentName): Record<string, unknown> => ({
 /** RFC 6750 `WWW-Authenticate` values of each status of a bearer-protected operation. */
 const BEARER_CHALLENGES: Record<number, string> = {
   400: '`Bearer error="invalid_request"`',
-  401: '`Bearer` (no credentials) or `Bearer error="invalid_token"`',
-  403: '`Bearer error="insufficient_scope"`',
+  401: '`Bearer` (no credentials) or `Bearer error="invalid_token"`; with DPoP on, `Bearer, DPoP algs="ES256 EdDSA"` (no credentials) and, for a DPoP request or a DPoP-bound token, `DPoP error="invalid_token" | "invalid_dpop_proof" | "use_dpop_nonce", algs="…"`',
+  403: '`Bearer error="insufficient_scope"` (or `DPoP error="insufficient_scope", algs="…"`)',
 };
+
+/** Whether `op` takes the `DPoP` header: the token endpoints and the protected routes. */
+const takesDPoP = (op: OperationSpec): boolean =>
+  op.security !== 'none' || op.path === '/verify' || op.path === '/mfa/verify';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request',
@@ -350,18 +382,21 @@ function responses(op: OperationSpec) {
   } else if (op.operationId === 'getOpenApiDocument') {
     okResponse.content = { 'application/json': { schema: { type: 'object' } } };
   }
-  if (success.setsCookies)
-    okResponse.headers = { 'Set-Cookie': { $ref: '#/components/headers/SetCookie' } };
+  const okHeaders: Record<string, unknown> = {};
+  if (success.setsCookies) okHeaders['Set-Cookie'] = { $ref: '#/components/headers/SetCookie' };
+  if (success.schemas?.includes('TokenResponse'))
+    okHeaders['DPoP-Nonce'] = { $ref: '#/components/headers/DPoPNonce' };
+  if (Object.keys(okHeaders).length > 0) okResponse.headers = okHeaders;
   out[String(success.status)] = okResponse;
 
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of op.errors) {
-    const status = ERROR_STATUS[code];
+    const status = op.security === 'bearer' && RESOURCE_401.has(code) ? 401 : ERROR_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   for (const [status, codes] of [...byStatus].sort((a, b) => a[0] - b[0])) {
     const headers: Record<string, unknown> = {};
-    const challenged = codes.filter((c) => BEARER_CHALLENGE_CODES.has(c));
+    const challenged = codes.filter((c) => CHALLENGE_CODES.has(c));
     if (op.security === 'bearer' && challenged.length > 0) {
       // Only the codes about the bearer credentials carry it (PROTOCOL.md section 6), so when
       // another code shares the status the header is optional and `x-required-for-codes` says when.
@@ -374,6 +409,8 @@ function responses(op: OperationSpec) {
       };
     }
     if (status === 429) headers['Retry-After'] = { $ref: '#/components/headers/RetryAfter' };
+    if (codes.some((c) => RESOURCE_401.has(c) || c === 'dpop_required'))
+      headers['DPoP-Nonce'] = { $ref: '#/components/headers/DPoPNonce' };
     if (op.path === '/refresh' && status === 401)
       headers['Set-Cookie'] = { $ref: '#/components/headers/SetCookie' };
     out[String(status)] = {
@@ -391,7 +428,10 @@ function responses(op: OperationSpec) {
 
 const SECURITY: Record<Security, Record<string, string[]>[]> = {
   none: [],
-  bearer: [{ bearerAuth: [], fingerprintCookie: [] }],
+  bearer: [
+    { bearerAuth: [], fingerprintCookie: [] },
+    { dpopAuth: [], fingerprintCookie: [] },
+  ],
   refresh: [{ refreshCookie: [], fingerprintCookie: [] }],
 };
 
@@ -412,7 +452,8 @@ export function buildOpenApiDocument(
       ],
       security: SECURITY[op.security],
     };
-    if (op.parameters) operation.parameters = op.parameters;
+    const parameters = [...(op.parameters ?? []), ...(takesDPoP(op) ? [DPOP_PARAMETER] : [])];
+    if (parameters.length > 0) operation.parameters = parameters;
     if (op.body)
       operation.requestBody = {
         required: op.body.optional !== true,
@@ -453,6 +494,12 @@ export function buildOpenApiDocument(
           bearerFormat: 'JWT',
           description: 'The access token (typ at+jwt); valid only with the fingerprint cookie.',
         },
+        dpopAuth: {
+          type: 'http',
+          scheme: 'DPoP',
+          description:
+            'A DPoP-bound access token (RFC 9449: `tokenType` DPoP, claim cnf.jkt) as `Authorization: DPoP <token>`, with a `DPoP` proof header for this method and URL whose `ath` is the token’s SHA-256, made with the bound key; valid only with the fingerprint cookie.',
+        },
         fingerprintCookie: {
           type: 'apiKey',
           in: 'cookie',
@@ -470,6 +517,11 @@ export function buildOpenApiDocument(
       headers: {
         SetCookie: {
           description: 'The refresh, fingerprint and session-hint cookies (set or cleared).',
+          schema: { type: 'string' },
+        },
+        DPoPNonce: {
+          description:
+            'A server-provided DPoP nonce (RFC 9449 §8), sent when `dpop.nonce` is configured: the next proof carries it as its `nonce` claim.',
           schema: { type: 'string' },
         },
         RetryAfter: {

@@ -6,6 +6,7 @@ import { baseHeaders, problemReply, respond } from '../http/reply.js';
 import type { RequestContext } from '../http/request.js';
 import type { Route } from '../http/router.js';
 import { refreshSession } from '../refresh-rotation.js';
+import { addNonceHeader } from '../dpop/check.js';
 import type { AuthRuntime } from '../runtime.js';
 import { EmptyBodySchema, parseBody } from '../schemas.js';
 import { rethrowRateLimited } from './route-events.js';
@@ -37,7 +38,9 @@ export function refreshRoutes(rt: AuthRuntime): Route[] {
               fingerprint: readCookie(ctx.request, config.cookies.fingerprintName),
               context: ctx,
             });
-            return respond(ctx, 200, result.tokens, result.setCookies);
+            const reply = respond(ctx, 200, result.tokens, result.setCookies);
+            await addNonceHeader(rt.dpop, reply.headers, config.now());
+            return reply;
           } catch (err) {
             // A refused refresh clears the cookies that cannot work any more.
             if (

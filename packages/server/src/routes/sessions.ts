@@ -22,7 +22,7 @@ export function sessionRoutes(rt: AuthRuntime): Route[] {
           respond(
             ctx,
             200,
-            await getCurrentSession(rt, await authenticateRequest(rt, ctx.request)),
+            await getCurrentSession(rt, await authenticateRequest(rt, ctx.request, {}, ctx.tls)),
           ),
       },
     },
@@ -31,9 +31,13 @@ export function sessionRoutes(rt: AuthRuntime): Route[] {
       bearer: true,
       methods: {
         GET: async (ctx) =>
-          respond(ctx, 200, await listSessions(rt, await authenticateRequest(rt, ctx.request))),
+          respond(
+            ctx,
+            200,
+            await listSessions(rt, await authenticateRequest(rt, ctx.request, {}, ctx.tls)),
+          ),
         DELETE: async (ctx) => {
-          const identity = await authenticateRequest(rt, ctx.request);
+          const identity = await authenticateRequest(rt, ctx.request, {}, ctx.tls);
           const scope = new URL(ctx.request.url).searchParams.getAll('scope');
           if (scope.length !== 1 || scope[0] !== 'others')
             throw new EvrmoreAuthError('invalid_request', {
@@ -49,7 +53,7 @@ export function sessionRoutes(rt: AuthRuntime): Route[] {
       bearer: true,
       methods: {
         DELETE: async (ctx, [id]) => {
-          const identity = await authenticateRequest(rt, ctx.request);
+          const identity = await authenticateRequest(rt, ctx.request, {}, ctx.tls);
           await revokeSession(rt, identity, id!, ctx);
           return respond(ctx, 204, null);
         },

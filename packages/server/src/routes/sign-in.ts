@@ -5,6 +5,7 @@ import type { Route } from '../http/router.js';
 import type { AuthRuntime } from '../runtime.js';
 import { parseBody, VerifyBodySchema } from '../schemas.js';
 import { signIn } from '../sign-in.js';
+import { addNonceHeader } from '../dpop/check.js';
 import { rethrowSignInFailure } from './route-events.js';
 
 export function signInRoutes(rt: AuthRuntime): Route[] {
@@ -22,7 +23,9 @@ export function signInRoutes(rt: AuthRuntime): Route[] {
             submitted = message;
             const result = await signIn(rt, { message, signature, context: ctx });
             const body = 'mfaRequired' in result ? result.mfaRequired : result.tokens;
-            return respond(ctx, 200, body, result.setCookies);
+            const reply = respond(ctx, 200, body, result.setCookies);
+            await addNonceHeader(rt.dpop, reply.headers, rt.config.now());
+            return reply;
           } catch (err) {
             return rethrowSignInFailure(rt, ctx, err, submitted);
           }

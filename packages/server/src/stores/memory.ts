@@ -119,7 +119,7 @@ const MEMORY_STORE_OPTIONS = factoryOptions({
   now: v.optional(fn<() => number>(), () => Date.now),
 });
 
-const copySession = (s: SessionRecord): SessionRecord => ({ ...s });
+const copySession = (s: SessionRecord): SessionRecord => ({ ...s, dpopJkt: s.dpopJkt ?? null });
 const copyMfa = (m: MfaRecord): MfaRecord => ({ ...m, backupCodeHashes: [...m.backupCodeHashes] });
 
 /**

@@ -110,4 +110,12 @@ CREATE INDEX sessions_idle_expires_at ON ${s}.sessions (idle_expires_at);
 CREATE INDEX sessions_revoked_at ON ${s}.sessions (revoked_at) WHERE revoked_at IS NOT NULL;
 `,
   },
+  {
+    version: 3,
+    name: 'DPoP-bound sessions',
+    // dpop_jkt: the RFC 7638 thumbprint of the key the session is bound to (NULL: unbound).
+    sql: (s) => `
+ALTER TABLE ${s}.sessions ADD COLUMN dpop_jkt text;
+`,
+  },
 ];

@@ -408,7 +408,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           await c.query(
             `INSERT INTO ${S}.sessions (${SESSION_COLUMNS.join(', ')})
              VALUES (${SESSION_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
-            SESSION_FIELDS.map((f) => s[f]),
+            SESSION_FIELDS.map((f) => s[f] ?? null),
           );
           await c.query(
             `INSERT INTO ${S}.refresh_tokens (hash, session_id, created_at) VALUES ($1, $2, $3)`,

@@ -179,7 +179,10 @@ function flatToObject(flat: string[]): Record<string, string> {
 
 /** The session's non-null fields as a flat field/value list (HSET's arguments). */
 function sessionFields(s: SessionRecord): string[] {
-  return SESSION_FIELDS.flatMap((f) => (s[f] === null ? [] : [f, String(s[f])]));
+  return SESSION_FIELDS.flatMap((f) => {
+    const value = s[f];
+    return value === null || value === undefined ? [] : [f, String(value)];
+  });
 }
 
 const retention = (fallback: number) =>

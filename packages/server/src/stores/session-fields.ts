@@ -15,6 +15,7 @@ export const SESSION_FIELDS = [
   'ip',
   'revokedAt',
   'revokedReason',
+  'dpopJkt',
 ] as const satisfies readonly (keyof SessionRecord)[];
 
 /** One field of a stored session. */
@@ -52,5 +53,6 @@ export function decodeSession(
     fingerprintHash: text('fingerprintHash') ?? '',
     revokedAt: revokedAt === null ? null : Number(revokedAt),
     revokedReason: text('revokedReason'),
+    dpopJkt: text('dpopJkt'),
   };
 }
