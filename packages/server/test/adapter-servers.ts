@@ -59,9 +59,11 @@ export async function start(name: AdapterName, auth: EvrmoreAuth): Promise<Runni
         const path = new URL(req.url).pathname;
         if (path === '/api/me' || path === '/api/admin') {
           try {
+            // the peer address: with trustedProxies as a list it decides x-forwarded-proto (DPoP htu)
+            const ip = env.incoming.socket.remoteAddress ?? null;
             const id = await auth.authenticate(
               req,
-              path === '/api/admin' ? { permissions: ['admin'] } : {},
+              path === '/api/admin' ? { permissions: ['admin'], ip } : { ip },
             );
             return Response.json({ address: id.address, sessionId: id.sessionId });
           } catch (err) {

@@ -439,3 +439,62 @@ describe('DPoP off', () => {
     expect(await calculateJwkThumbprint(await exportJWK(key.publicKey))).toBeTypeOf('string');
   });
 });
+
+describe('DPoP on Redis: two instances, two store clients, one Redis', () => {
+  it("a proof used on one instance is refused on the other; either instance's nonce works on both", async () => {
+    const { Redis } = await import('ioredis');
+    const { createRedisStore } = await import('../stores/redis.js');
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const keyPrefix = `evrauth-test-dpop-${process.pid}-${Date.now()}:`;
+    const clock = { t: Date.now() };
+    const now = (): number => clock.t;
+    const storeA = createRedisStore({ url, keyPrefix, now });
+    const storeB = createRedisStore({ url, keyPrefix, now });
+    const admin = new Redis(url);
+    const dpop: DPoPConfig = { mode: 'required', nonce: { secret: 'r'.repeat(32) } };
+    try {
+      const a = await createHarness({ store: storeA as never, now, dpop });
+      const b = await createHarness({ store: storeB as never, now, dpop });
+      const key = await DPoP.generateKeyPair('ES256');
+      // The nonce comes from A's refusal; B accepts it.
+      const refused = await signIn(a, (htu) => DPoP.generateProof(key, htu, 'POST'));
+      expect((await problem(refused.res)).code).toBe('use_dpop_nonce');
+      const nonce = refused.res.headers.get('dpop-nonce')!;
+      const s = await signIn(b, (htu) => DPoP.generateProof(key, htu, 'POST', nonce));
+      expect(s.res.status).toBe(200);
+      expect(s.tokens.tokenType).toBe('DPoP');
+
+      const proof = await DPoP.generateProof(
+        key,
+        `${BASE}/session`,
+        'GET',
+        nonce,
+        s.tokens.accessToken,
+      );
+      const call = (h: Harness) =>
+        h.request('GET', '/auth/session', {
+          headers: { authorization: `DPoP ${s.tokens.accessToken}`, cookie: s.cookie, dpop: proof },
+        });
+      expect((await call(a)).status).toBe(200);
+      const replayed = await call(b);
+      expect(replayed.status).toBe(401);
+      expect((await problem(replayed)).code).toBe('dpop_proof_invalid');
+      // A refresh on A of the session bound on B: another key is refused there too.
+      const other = await DPoP.generateKeyPair('ES256');
+      const res = await a.request('POST', '/auth/refresh', {
+        headers: {
+          cookie: `${s.cookie}; ${s.refresh}`,
+          'x-requested-with': 'evrmore-auth',
+          dpop: await DPoP.generateProof(other, `${BASE}/refresh`, 'POST', nonce),
+        },
+      });
+      expect((await problem(res)).code).toBe('dpop_key_mismatch');
+    } finally {
+      await storeA.close?.();
+      await storeB.close?.();
+      const keys = await admin.keys(`${keyPrefix}*`);
+      if (keys.length > 0) await admin.del(...keys);
+      admin.disconnect();
+    }
+  });
+});
