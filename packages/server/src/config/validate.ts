@@ -83,6 +83,19 @@ export function integer(min: number, max?: number, message = integerMessage(min,
 }
 
 /**
+ * An optional positive integer option (`must be a positive integer`) with its default: the caps
+ * and intervals of the stores.
+ *
+ * @example
+ * ```ts
+ * factoryOptions({ maxSessions: positiveInteger(100_000) })
+ * ```
+ */
+export function positiveInteger(fallback: number) {
+  return v.optional(integer(1, undefined, 'must be a positive integer'), fallback);
+}
+
+/**
  * A function of type `F` (`must be a function`, or `message`). As a default, wrap a function in
  * another (`v.optional(fn(), () => Date.now)`): valibot calls a function default to get the value.
  */

@@ -14,7 +14,7 @@ import {
   type SessionRecord,
 } from '../store.js';
 import * as v from 'valibot';
-import { factoryOptions, fn, integer, parseOptions } from '../config/validate.js';
+import { factoryOptions, fn, parseOptions, positiveInteger } from '../config/validate.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 
 /**
@@ -108,14 +108,12 @@ interface Family {
   blobs: Set<string>;
 }
 
-const positive = (fallback: number) =>
-  v.optional(integer(1, undefined, 'must be a positive integer'), fallback);
 /** {@link MemoryStoreOptions} with their defaults. */
 const MEMORY_STORE_OPTIONS = factoryOptions({
-  maxChallenges: positive(100_000),
-  maxSessions: positive(100_000),
-  maxOnce: positive(100_000),
-  sweepIntervalMs: positive(60_000),
+  maxChallenges: positiveInteger(100_000),
+  maxSessions: positiveInteger(100_000),
+  maxOnce: positiveInteger(100_000),
+  sweepIntervalMs: positiveInteger(60_000),
   now: v.optional(fn<() => number>(), () => Date.now),
 });
 

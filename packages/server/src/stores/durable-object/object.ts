@@ -11,7 +11,7 @@
 //
 // Bounded: see ops.ts (an expiry index swept by the object's alarm, and caps).
 import * as v from 'valibot';
-import { factoryOptions, integer, parseOptions } from '../../config/validate.js';
+import { factoryOptions, parseOptions, positiveInteger } from '../../config/validate.js';
 import type { DurableObjectStateLike } from './cloudflare-types.js';
 import { indexTime } from './keys.js';
 import { HANDLERS, READS, type Handler } from './operations.js';
@@ -59,14 +59,12 @@ export interface EvrmoreAuthStoreObjectOptions {
   sweepIntervalMs?: number;
 }
 
-const positive = (fallback: number) =>
-  v.optional(integer(1, undefined, 'must be a positive integer'), fallback);
 const OBJECT_OPTIONS = factoryOptions({
-  maxChallenges: positive(100_000),
-  maxSessions: positive(100_000),
-  maxOnce: positive(100_000),
-  maxRateLimitKeys: positive(100_000),
-  sweepIntervalMs: positive(60_000),
+  maxChallenges: positiveInteger(100_000),
+  maxSessions: positiveInteger(100_000),
+  maxOnce: positiveInteger(100_000),
+  maxRateLimitKeys: positiveInteger(100_000),
+  sweepIntervalMs: positiveInteger(60_000),
 });
 
 const json = (status: number, body: unknown) =>
