@@ -6,11 +6,12 @@ export default defineConfig({
     'react/index': 'src/react/index.ts',
     'signers/local-key': 'src/signers/local-key.ts',
     ky: 'src/ky.ts',
+    'dpop/index': 'src/dpop/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'es2022',
-  external: ['react', 'ky'],
+  external: ['react', 'ky', 'dpop'],
 });

@@ -1,4 +1,5 @@
-// `auth.fetch`: the bearer token on requests to allowed origins, one refresh and one retry on 401.
+// `auth.fetch`: the access token (with a DPoP proof for a DPoP token) on requests to allowed
+// origins, one refresh and one retry on 401.
 import { EvrmoreAuthClientError } from './errors.js';
 import type { Refresher } from './refresher.js';
 import type { AuthStore } from './state.js';
@@ -30,15 +31,19 @@ export function createAuthFetch(
       );
     }
     const original = input instanceof Request ? new Request(input, init) : new Request(url, init);
-    const attempt = (token: string | null): Request => {
+    const attempt = (token: string | null): Promise<Response> => {
       const headers = new Headers(original.headers);
-      if (token !== null) headers.set('authorization', `Bearer ${token}`);
-      return new Request(original.clone(), { headers, credentials: 'include' });
+      // The scheme the server gave the token held.
+      const scheme = store.state.tokenType ?? 'Bearer';
+      if (token !== null) headers.set('authorization', `${scheme} ${token}`);
+      const request = new Request(original.clone(), { headers, credentials: 'include' });
+      return scheme === 'DPoP' ? transport.sendProved(request, token) : transport.send(request);
     };
     const token = await refresher.getAccessToken();
-    const response = await transport.send(attempt(token));
+    const response = await attempt(token);
     if (response.status !== 401 || token === null) return response;
-    // A wrong MFA code is a 401 about the code, not the token: no refresh, no second attempt.
+    // A wrong MFA code is a 401 about the code, not the token, and a DPoP error is about the proof
+    // (the DPoP key answered its nonce retry already): no refresh, no second attempt.
     const problem = await response
       .clone()
       .json()
@@ -46,11 +51,11 @@ export function createAuthFetch(
         (b: { code?: unknown } | null) => b?.code,
         () => undefined,
       );
-    if (problem === 'mfa_invalid') return response;
+    if (problem === 'mfa_invalid' || /dpop/.test(String(problem))) return response;
     // One refresh (shared with every concurrent caller that saw the same token), one retry.
     const current = store.accessToken;
     const next = current !== null && current !== token ? current : await refresher.refresh();
     if (next === null || next === token) return response;
-    return transport.send(attempt(next));
+    return attempt(next);
   };
 }

@@ -4,6 +4,7 @@
 import { evrmore, type Network, type SessionInfo, type SessionsResponse } from '@evrmore-auth/core';
 import type { BackoffOptions } from './backoff.js';
 import { createAuthFetch } from './auth-fetch.js';
+import type { DpopKeySource } from './dpop-key-source.js';
 import { EvrmoreAuthClientError } from './errors.js';
 import { createRefresher, type ClientTimers } from './refresher.js';
 import { createSignInFlow, type SignInOptions } from './sign-in.js';
@@ -52,10 +53,20 @@ export interface AuthClientOptions {
    */
   expectedUri?: string;
   /**
-   * Origins `auth.fetch` may send the bearer token to, besides `baseUrl`'s and the page's.
+   * Origins `auth.fetch` may send the access token to (with a DPoP proof, for a DPoP token),
+   * besides `baseUrl`'s and the page's. Requests to any other origin are refused.
    * @default []
    */
   allowedOrigins?: string[];
+  /**
+   * A DPoP key (RFC 9449) from `@evrmore-auth/client/dpop` (`browserDpopKey()`,
+   * `memoryDpopKey()`): sign-in, MFA and refresh send a proof, so a server with DPoP on issues
+   * tokens bound to the key (`tokenType: 'DPoP'`), and `auth.fetch` sends such a token as
+   * `Authorization: DPoP …` with a proof, to the same origins as a bearer token
+   * (`allowedOrigins`). Rotated when this tab signs out.
+   * @default none (bearer tokens)
+   */
+  dpop?: DpopKeySource;
   /**
    * Refresh this long before the access token expires, ms (capped at half the token lifetime).
    * @default 60000
@@ -150,7 +161,10 @@ export interface AuthClient {
   signOut(): Promise<void>;
   /** A valid access token (refreshing first when it is about to expire), or `null` when signed out. */
   getAccessToken(): Promise<string | null>;
-  /** `fetch` with the bearer token and credentials; on a 401 it refreshes once and retries once. */
+  /**
+   * `fetch` with the access token (`Bearer`, or `DPoP` with a proof) and credentials; on a 401 it
+   * refreshes once and retries once.
+   */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** Obtain a new access token now (single-flight: concurrent callers share one request). */
   refresh(): Promise<string | null>;
@@ -267,10 +281,15 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           lockTimeoutMs,
         });
 
+  // Not checked here (the type says what it is; a wrong value fails at the first proof): every
+  // byte of this entry counts against the core bundle's budget.
+  const dpop = options.dpop ?? null;
+
   const store = createAuthStore();
   const transport = createTransport(
     baseUrl,
     options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    dpop,
   );
   const refresher = createRefresher({
     store,
@@ -282,6 +301,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     backoff: options.backoff ?? {},
     now,
     random: options.random ?? Math.random,
+    dpop,
     timers: options.timers ?? {
       setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
       clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),

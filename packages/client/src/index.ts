@@ -3,7 +3,15 @@
 export { createAuthClient } from './client.js';
 export type { AuthClient, AuthClientOptions, ClientTimers, SignInOptions } from './client.js';
 export type { BackoffOptions } from './backoff.js';
-export type { AuthState, AuthStatus, AuthReason, SignedOutReason, AuthListener } from './state.js';
+export type {
+  AuthState,
+  AuthStatus,
+  AuthReason,
+  SignedOutReason,
+  AuthListener,
+  TokenType,
+} from './state.js';
+export type { DpopKeySource } from './dpop-key-source.js';
 export { EvrmoreAuthClientError } from './errors.js';
 export type { ClientErrorCode, EvrmoreAuthClientErrorOptions } from './errors.js';
 export { EvrmoreAuthError } from '@evrmore-auth/core';

@@ -9,8 +9,9 @@ import {
   type TokenResponse,
 } from '@evrmore-auth/core';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
+import type { DpopKeySource } from './dpop-key-source.js';
 import { EvrmoreAuthClientError } from './errors.js';
-import type { AuthStore, SignedOutReason } from './state.js';
+import type { AuthStore, SignedOutReason, TokenType } from './state.js';
 import type { TabMessage, TabSync } from './tab-sync.js';
 import { asTokenResponse, type Transport } from './transport.js';
 
@@ -55,6 +56,8 @@ export interface RefresherOptions {
   now: () => number;
   random: () => number;
   timers: ClientTimers;
+  /** The DPoP key: rotated when this tab signs out, reloaded when another tab did. */
+  dpop: DpopKeySource | null;
 }
 
 /** The token lifecycle of one client. */
@@ -110,8 +113,13 @@ export function createRefresher(options: RefresherOptions): Refresher {
   };
 
   /** Hold new tokens (no listener call: may run under the lock) and schedule the next refresh. */
-  const adopt = (token: string, expiry: number, session: SessionInfo): void => {
-    store.storeTokens(token, expiry, session);
+  const adopt = (
+    token: string,
+    expiry: number,
+    session: SessionInfo,
+    tokenType: TokenType,
+  ): void => {
+    store.storeTokens(token, expiry, session, tokenType);
     // A peer's announced refresh (if any) is over: it delivered these tokens, or we did.
     peerRefreshUntil = 0;
     for (const wake of tokenWaiters) wake();
@@ -120,12 +128,16 @@ export function createRefresher(options: RefresherOptions): Refresher {
   };
   const adoptAnswer = (body: TokenResponse): void => {
     const expiry = now() + body.expiresIn * 1000;
-    adopt(body.accessToken, expiry, body.session);
+    // The scheme follows the server's answer: a server with DPoP off issues Bearer tokens even to a
+    // client that sent a proof.
+    const tokenType = (body.tokenType as string) === 'DPoP' ? 'DPoP' : 'Bearer';
+    adopt(body.accessToken, expiry, body.session, tokenType);
     sync?.post({
       type: 'tokens',
       accessToken: body.accessToken,
       expiresAtMs: expiry,
       session: body.session,
+      tokenType,
     });
   };
   const forget = (
@@ -134,7 +146,12 @@ export function createRefresher(options: RefresherOptions): Refresher {
     error: Error | null = null,
   ): void => {
     clearTimer();
-    if (broadcast) sync?.post({ type: 'signed-out', reason });
+    if (broadcast) {
+      sync?.post({ type: 'signed-out', reason });
+      // A new key for the next session: a token or refresh cookie of this one that leaked stays
+      // useless. Proofs wait for the new key.
+      void options.dpop?.rotate();
+    }
     store.forget(reason, error);
   };
 
@@ -146,10 +163,18 @@ export function createRefresher(options: RefresherOptions): Refresher {
     }
     if (message.type === 'tokens') {
       if (message.accessToken === store.accessToken) return;
-      adopt(message.accessToken, message.expiresAtMs, message.session);
+      adopt(
+        message.accessToken,
+        message.expiresAtMs,
+        message.session,
+        message.tokenType ?? 'Bearer',
+      );
       store.notify();
-    } else if (store.accessToken !== null || store.state.status !== 'signed-out') {
-      forget('other-tab', false);
+    } else {
+      // The other tab rotated the key the tabs share: read the new one at the next proof.
+      options.dpop?.reload();
+      if (store.accessToken !== null || store.state.status !== 'signed-out')
+        forget('other-tab', false);
     }
   });
 
@@ -167,7 +192,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
   const postRefresh = async (): Promise<TokenResponse> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        const response = await transport.send(
+        const response = await transport.sendProved(
           transport.jsonRequest(
             'POST',
             '/refresh',

@@ -150,7 +150,7 @@ export function createSignInFlow(options: SignInFlowOptions): SignInFlow {
       );
       const body = await abortable(
         transport
-          .send(
+          .sendProved(
             transport.jsonRequest(
               'POST',
               '/verify',
@@ -188,7 +188,7 @@ export function createSignInFlow(options: SignInFlowOptions): SignInFlow {
     const methods: MfaMethod[] = [...(store.state.mfaMethods ?? [])];
     try {
       const body = await transport.readJson<unknown>(
-        await transport.send(
+        await transport.sendProved(
           transport.jsonRequest('POST', '/mfa/verify', { mfaToken, code: code.trim() }),
         ),
       );

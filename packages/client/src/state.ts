@@ -100,7 +100,23 @@ export interface AuthState {
   readonly error: Error | null;
   /** Second-factor methods offered, in `mfa-required`. */
   readonly mfaMethods: readonly MfaMethod[] | null;
+  /**
+   * The scheme of the access token held, as the server answered: `DPoP` when it is bound to the
+   * client's DPoP key (see the `dpop` option), else `Bearer`; `null` while no token is held.
+   */
+  readonly tokenType: TokenType | null;
 }
+
+/**
+ * The scheme of an access token: `Bearer`, or `DPoP` for a token bound to the client's DPoP key
+ * (RFC 9449), sent as `Authorization: DPoP <token>` with a proof.
+ *
+ * @example
+ * ```ts
+ * const bound = auth.getState().tokenType === 'DPoP';
+ * ```
+ */
+export type TokenType = 'Bearer' | 'DPoP';
 
 /**
  * A state listener; called after every change, never while the cross-tab lock is held.
@@ -121,6 +137,7 @@ const SIGNED_OUT: AuthState = Object.freeze({
   reason: null,
   error: null,
   mfaMethods: null,
+  tokenType: null,
 });
 
 /**
@@ -146,7 +163,7 @@ export interface AuthStore {
   /** Replace part of the snapshot and notify (deferred while the lock is held). */
   set(patch: Partial<AuthState>): AuthState;
   /** Hold new tokens and the signed-in snapshot; listeners are told at the next `notify()`. */
-  storeTokens(token: string, expiresAtMs: number, session: SessionInfo): void;
+  storeTokens(token: string, expiresAtMs: number, session: SessionInfo, tokenType: TokenType): void;
   /** Forget the tokens and go signed-out with `reason` (notifies). */
   forget(reason: SignedOutReason, error?: Error | null): void;
   /** Tell the listeners about the current snapshot, unless the cross-tab lock is held. */
@@ -195,7 +212,7 @@ export function createAuthStore(): AuthStore {
       store.notify();
       return state;
     },
-    storeTokens(token, expiry, session) {
+    storeTokens(token, expiry, session, type) {
       accessToken = token;
       expiresAtMs = expiry;
       generation++;
@@ -208,6 +225,7 @@ export function createAuthStore(): AuthStore {
         reason: null,
         error: null,
         mfaMethods: null,
+        tokenType: type,
       });
       pendingNotify = true;
     },
@@ -224,6 +242,7 @@ export function createAuthStore(): AuthStore {
         reason,
         error,
         mfaMethods: null,
+        tokenType: null,
       });
     },
     notify() {

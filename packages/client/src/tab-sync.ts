@@ -20,6 +20,8 @@ export type TabMessage =
       /** Absolute expiry, ms since the epoch (sender's clock). */
       expiresAtMs: number;
       session: SessionInfo;
+      /** The token's scheme (`Bearer` when absent: a tab of an older version). */
+      tokenType?: 'Bearer' | 'DPoP';
     }
   | { type: 'signed-out'; reason: string }
   /** Sent before a refresh when Web Locks are missing, so other tabs wait for its result. */

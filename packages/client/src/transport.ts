@@ -1,6 +1,7 @@
 // HTTP to the auth routes: one request builder, one way to read an answer, one way to turn a
 // problem+json answer into an error.
 import { EvrmoreAuthError, isErrorCode, type TokenResponse } from '@evrmore-auth/core';
+import type { DpopKeySource } from './dpop-key-source.js';
 import { EvrmoreAuthClientError } from './errors.js';
 
 /** Whether `err` is a `fetch` (or `AbortSignal`) abort. */
@@ -74,6 +75,11 @@ export interface Transport {
   endpoint(path: string): string;
   /** Send a request; a failed `fetch` becomes `network_error`, an abort is rethrown as is. */
   send(request: Request): Promise<Response>;
+  /**
+   * `send` with a DPoP proof when the client has a DPoP key (`ath` of `accessToken` when given),
+   * else plain `send`.
+   */
+  sendProved(request: Request, accessToken?: string | null): Promise<Response>;
   /** A JSON request to an auth route, with `credentials: 'include'` (the refresh cookie). */
   jsonRequest(
     method: string,
@@ -86,21 +92,28 @@ export interface Transport {
   readJson<T>(response: Response): Promise<T>;
 }
 
-/** Create the transport to `baseUrl` (no trailing slash) through `fetch`. */
-export function createTransport(baseUrl: string, fetch: typeof globalThis.fetch): Transport {
+/** Create the transport to `baseUrl` (no trailing slash) through `fetch`, with DPoP proofs from `dpop`. */
+export function createTransport(
+  baseUrl: string,
+  fetch: typeof globalThis.fetch,
+  dpop: DpopKeySource | null = null,
+): Transport {
   const endpoint = (path: string): string => `${baseUrl}${path}`;
+  const send = async (request: Request): Promise<Response> => {
+    try {
+      return await fetch(request);
+    } catch (err) {
+      if (isAbort(err)) throw err;
+      throw new EvrmoreAuthClientError('network_error', 'the request could not be sent', {
+        cause: err,
+      });
+    }
+  };
   return {
     endpoint,
-    async send(request) {
-      try {
-        return await fetch(request);
-      } catch (err) {
-        if (isAbort(err)) throw err;
-        throw new EvrmoreAuthClientError('network_error', 'the request could not be sent', {
-          cause: err,
-        });
-      }
-    },
+    send,
+    sendProved: (request, accessToken = null) =>
+      dpop ? dpop.send(request, accessToken, send) : send(request),
     jsonRequest(method, path, body, headers, signal) {
       const h = new Headers(headers);
       h.set('accept', 'application/json');

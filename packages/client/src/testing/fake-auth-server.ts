@@ -9,6 +9,7 @@ import {
   type ErrorCode,
   type SessionInfo,
 } from '@evrmore-auth/core';
+import { base64url, calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWTPayload } from 'jose';
 import type { BroadcastChannelLike, LockManagerLike } from '../tab-sync.js';
 
 export const ORIGIN = 'https://app.test';
@@ -24,6 +25,25 @@ export interface FakeServerOptions {
   expiresIn?: number;
   mfaCode?: string;
 }
+
+/** A DPoP proof the fake server received, verified independently of the client (jose). */
+export interface ReceivedProof {
+  method: string;
+  url: string;
+  payload: JWTPayload & { htm?: string; htu?: string; ath?: string; nonce?: string };
+  /** RFC 7638 thumbprint of the proof's embedded `jwk`. */
+  jkt: string;
+}
+
+/** A problem+json answer with a DPoP code (not in core's ErrorCode list). */
+function dpopProblem(code: string, status: number, headers: Record<string, string> = {}): Response {
+  return HttpResponse.json(
+    { type: `https://evrmore-auth.dev/errors/${code}`, title: code, status, code },
+    { status, headers: { 'content-type': 'application/problem+json', ...headers } },
+  );
+}
+
+const b64url = (bytes: ArrayBuffer): string => base64url.encode(new Uint8Array(bytes));
 
 function problem(code: ErrorCode, status?: number): Response {
   const p = new EvrmoreAuthError(code).toProblem();
@@ -55,7 +75,21 @@ export function createFakeServer(options: FakeServerOptions = {}) {
     mfaEnrolled: false,
     deleted: [] as string[],
     apiAuthHeaders: [] as (string | null)[],
+    /** Every DPoP proof received (verified with jose's EmbeddedJWK, typ dpop+jwt). */
+    proofs: [] as ReceivedProof[],
+    /** When set, a proof without this nonce is answered use_dpop_nonce with it. */
+    dpopNonce: null as string | null,
+    /** A nonce sent in `DPoP-Nonce` on every successful answer (a server rotating its nonce). */
+    advertiseNonce: null as string | null,
+    /** use_dpop_nonce answers given. */
+    nonceRefusals: 0,
+    /** A server with DPoP off: proofs are ignored, tokens are Bearer. */
+    dpopOff: false,
+    /** The key thumbprint the refresh family is bound to (DPoP sign-in), or null. */
+    familyJkt: null as string | null,
   };
+  /** Access tokens bound to a key: token → jkt. */
+  const boundTokens = new Map<string, string>();
   const session: SessionInfo = {
     id: 'sess-1',
     address: privateKeyToAddress('42'.repeat(32)),
@@ -65,14 +99,15 @@ export function createFakeServer(options: FakeServerOptions = {}) {
     userAgent: null,
     ip: null,
   };
-  const issue = (): Response => {
+  const issue = (jkt: string | null = null): Response => {
     const accessToken = `at-${++tokenCounter}`;
     validTokens.add(accessToken);
+    if (jkt !== null) boundTokens.set(accessToken, jkt);
     state.hasRefreshCookie = true;
     const expiresIn = options.expiresIn ?? 900;
     return HttpResponse.json({
       accessToken,
-      tokenType: 'Bearer',
+      tokenType: jkt !== null ? 'DPoP' : 'Bearer',
       expiresIn,
       expiresAt: new Date(Date.UTC(2026, 0, 1) + expiresIn * 1000).toISOString(),
       session,
@@ -80,12 +115,76 @@ export function createFakeServer(options: FakeServerOptions = {}) {
   };
   const bearer = (request: Request): string | null => {
     const h = request.headers.get('authorization');
-    return h?.startsWith('Bearer ') ? h.slice(7) : null;
+    return h?.startsWith('Bearer ') || h?.startsWith('DPoP ') ? h.slice(h.indexOf(' ') + 1) : null;
   };
-  const authed = (request: Request): Response | null => {
+  /**
+   * Check the request's DPoP proof (none: `null`): signature and typ with jose, htm, htu, the
+   * nonce when one is required, `ath` of `accessToken`. A refusal is a Response; `resource`
+   * picks the resource-server form of use_dpop_nonce (401 + WWW-Authenticate).
+   */
+  const checkProof = async (
+    request: Request,
+    accessToken: string | null,
+    resource: boolean,
+  ): Promise<{ jkt: string } | Response | null> => {
+    const proof = request.headers.get('dpop');
+    if (proof === null || state.dpopOff) return null;
+    let received: ReceivedProof;
+    try {
+      const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, {
+        typ: 'dpop+jwt',
+        algorithms: ['ES256'],
+      });
+      received = {
+        method: request.method,
+        url: request.url,
+        payload,
+        jkt: await calculateJwkThumbprint(protectedHeader.jwk!),
+      };
+    } catch {
+      return dpopProblem('dpop_proof_invalid', resource ? 401 : 400);
+    }
+    state.proofs.push(received);
+    const url = new URL(request.url);
+    const { htm, htu, ath, nonce } = received.payload;
+    if (htm !== request.method || htu !== `${url.origin}${url.pathname}`)
+      return dpopProblem('dpop_proof_invalid', resource ? 401 : 400);
+    if (state.dpopNonce !== null && nonce !== state.dpopNonce) {
+      state.nonceRefusals++;
+      return dpopProblem('use_dpop_nonce', resource ? 401 : 400, {
+        'dpop-nonce': state.dpopNonce,
+        ...(resource ? { 'www-authenticate': 'DPoP error="use_dpop_nonce"' } : {}),
+      });
+    }
+    if (accessToken !== null) {
+      const hash = b64url(
+        await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken)),
+      );
+      if (ath !== hash) return dpopProblem('dpop_proof_invalid', 401);
+    }
+    return { jkt: received.jkt };
+  };
+  const withNonce = (response: Response): Response => {
+    if (state.advertiseNonce !== null) response.headers.set('dpop-nonce', state.advertiseNonce);
+    return response;
+  };
+  /** A token endpoint's proof check: the key's thumbprint, null without a proof, or a refusal. */
+  const tokenProof = async (request: Request): Promise<string | null | Response> => {
+    const checked = await checkProof(request, null, false);
+    return checked instanceof Response ? checked : (checked?.jkt ?? null);
+  };
+  const authed = async (request: Request): Promise<Response | null> => {
     const token = bearer(request);
     if (token === null) return problem('token_missing');
     if (!validTokens.has(token)) return problem('token_expired');
+    const jkt = boundTokens.get(token);
+    if (jkt === undefined) return null;
+    // A DPoP-bound token: the DPoP scheme and a proof by the same key, with its ath.
+    if (!request.headers.get('authorization')!.startsWith('DPoP ')) return problem('token_invalid');
+    const checked = await checkProof(request, token, true);
+    if (checked instanceof Response) return checked;
+    if (checked === null) return dpopProblem('dpop_required', 401);
+    if (checked.jkt !== jkt) return dpopProblem('dpop_key_mismatch', 401);
     return null;
   };
 
@@ -113,6 +212,8 @@ export function createFakeServer(options: FakeServerOptions = {}) {
     }),
     http.post(`${BASE}/verify`, async ({ request }) => {
       state.verifyCount++;
+      const jkt = await tokenProof(request);
+      if (jkt instanceof Response) return jkt;
       const body = (await request.json()) as { message: string; signature: string };
       const address = challenges.get(body.message);
       if (address === undefined) return problem('challenge_unknown');
@@ -122,15 +223,19 @@ export function createFakeServer(options: FakeServerOptions = {}) {
       session.address = address;
       if (state.mfaEnrolled)
         return HttpResponse.json({ mfaRequired: true, mfaToken: 'mfa-1', methods: ['totp'] });
-      return issue();
+      state.familyJkt = jkt;
+      return withNonce(issue(jkt));
     }),
     http.post(`${BASE}/mfa/verify`, async ({ request }) => {
+      const jkt = await tokenProof(request);
+      if (jkt instanceof Response) return jkt;
       const body = (await request.json()) as { mfaToken: string; code: string };
       if (body.mfaToken !== 'mfa-1' || body.code !== (options.mfaCode ?? '123456'))
         return problem('mfa_invalid');
-      return issue();
+      state.familyJkt = jkt;
+      return withNonce(issue(jkt));
     }),
-    http.post(`${BASE}/refresh`, ({ request }) => {
+    http.post(`${BASE}/refresh`, async ({ request }) => {
       state.refreshCount++;
       state.refreshHeaders.push(request.headers);
       if (state.refreshNetworkFailures > 0) {
@@ -139,21 +244,28 @@ export function createFakeServer(options: FakeServerOptions = {}) {
       }
       if (state.refreshProblem) return problem(state.refreshProblem);
       if (!state.hasRefreshCookie) return problem('refresh_invalid');
-      return issue();
+      const jkt = await tokenProof(request);
+      if (jkt instanceof Response) return jkt;
+      if (state.familyJkt !== null && jkt !== state.familyJkt)
+        return dpopProblem('dpop_key_mismatch', 400);
+      return withNonce(issue(state.familyJkt));
     }),
-    http.post(`${BASE}/logout`, ({ request }) => {
+    http.post(`${BASE}/logout`, async ({ request }) => {
       state.logoutCount++;
-      const denied = authed(request);
+      const denied = await authed(request);
       if (denied) return denied;
       validTokens.clear();
       state.hasRefreshCookie = false;
       return new HttpResponse(null, { status: 204 });
     }),
-    http.get(`${BASE}/session`, ({ request }) => authed(request) ?? HttpResponse.json(session)),
+    http.get(
+      `${BASE}/session`,
+      async ({ request }) => (await authed(request)) ?? HttpResponse.json(session),
+    ),
     http.get(
       `${BASE}/sessions`,
-      ({ request }) =>
-        authed(request) ??
+      async ({ request }) =>
+        (await authed(request)) ??
         HttpResponse.json({
           sessions: [
             { ...session, current: true },
@@ -161,23 +273,26 @@ export function createFakeServer(options: FakeServerOptions = {}) {
           ],
         }),
     ),
-    http.delete(`${BASE}/sessions/:id`, ({ request, params }) => {
-      const denied = authed(request);
+    http.delete(`${BASE}/sessions/:id`, async ({ request, params }) => {
+      const denied = await authed(request);
       if (denied) return denied;
       state.deleted.push(String(params.id));
       return new HttpResponse(null, { status: 204 });
     }),
-    http.delete(`${BASE}/sessions`, ({ request }) => {
-      const denied = authed(request);
+    http.delete(`${BASE}/sessions`, async ({ request }) => {
+      const denied = await authed(request);
       if (denied) return denied;
       state.deleted.push(`scope=${new URL(request.url).searchParams.get('scope')}`);
       return new HttpResponse(null, { status: 204 });
     }),
-    http.all(API, ({ request }) => {
+    http.all(API, async ({ request }) => {
       state.apiCount++;
       state.apiAuthHeaders.push(request.headers.get('authorization'));
       if (state.apiAlways401) return problem('token_invalid');
-      return authed(request) ?? HttpResponse.json({ ok: true, token: bearer(request) });
+      return (
+        (await authed(request)) ??
+        withNonce(HttpResponse.json({ ok: true, token: bearer(request) }))
+      );
     }),
   ];
 
@@ -186,6 +301,8 @@ export function createFakeServer(options: FakeServerOptions = {}) {
     state,
     /** Invalidate every access token issued so far (as if they expired server-side). */
     expireAccessTokens: () => validTokens.clear(),
+    /** The key thumbprint an access token is bound to, if any. */
+    boundTo: (token: string) => boundTokens.get(token) ?? null,
   };
 }
 
