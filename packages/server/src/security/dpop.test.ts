@@ -15,7 +15,9 @@ import { describe, expect, it } from 'vitest';
 import { createHarness, cookieValue, problem, wallet, type Harness } from '../../test/harness.js';
 import { createMemoryStore } from '../stores/memory.js';
 import type { DPoPConfig } from '../dpop/config.js';
+import { Secret } from 'otpauth';
 import { createEvrmoreAuth } from '../create-auth.js';
+import { generateTotpCode } from '../mfa/totp.js';
 
 const BASE = 'https://app.example.com/auth';
 const ALGS = 'algs="ES256 EdDSA"';
@@ -258,6 +260,64 @@ describe('DPoP at the token endpoints', () => {
     });
     expect(res.status).toBe(200);
     expect(((await res.json()) as TokenResponse).tokenType).toBe('Bearer');
+  });
+});
+
+describe('DPoP at /mfa/verify', () => {
+  it('binds the second step; a missing nonce spends neither the mfa token nor the code', async () => {
+    const h = await createHarness({
+      dpop: { mode: 'allowed', nonce: { secret: 'm'.repeat(32) } },
+      mfa: {
+        encryptionKeys: [
+          {
+            id: 'k1',
+            key: btoa(
+              String.fromCharCode(...Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 255)),
+            ),
+          },
+        ],
+      },
+    });
+    h.clock.t = Date.now();
+    // Enrol with a bearer session (no proof: fine in mode allowed).
+    const enrolled = await h.signIn();
+    const setup = await h.request('POST', '/auth/mfa/totp/setup', {
+      headers: enrolled.authHeaders,
+      body: {},
+    });
+    const secret = Secret.fromBase32(((await setup.json()) as { secret: string }).secret).bytes;
+    const enable = await h.request('POST', '/auth/mfa/totp/enable', {
+      headers: enrolled.authHeaders,
+      body: { code: generateTotpCode(secret, h.clock.t) },
+    });
+    expect(enable.status).toBe(200);
+    h.tick(30_000); // the next TOTP step (a step is accepted once)
+
+    const w = wallet();
+    const { message } = await h.challenge(w);
+    const step1 = await h.request('POST', '/auth/verify', {
+      body: { message, signature: w.sign(message) },
+    });
+    const { mfaToken } = (await step1.json()) as { mfaToken: string };
+    const key = await DPoP.generateKeyPair('ES256');
+    const body = { mfaToken, code: generateTotpCode(secret, h.clock.t) };
+    const noNonce = await h.request('POST', '/auth/mfa/verify', {
+      body,
+      headers: { dpop: await DPoP.generateProof(key, `${BASE}/mfa/verify`, 'POST') },
+    });
+    expect(noNonce.status).toBe(400);
+    expect((await problem(noNonce)).code).toBe('use_dpop_nonce');
+    const nonce = noNonce.headers.get('dpop-nonce')!;
+    const ok = await h.request('POST', '/auth/mfa/verify', {
+      body,
+      headers: { dpop: await DPoP.generateProof(key, `${BASE}/mfa/verify`, 'POST', nonce) },
+    });
+    expect(ok.status).toBe(200);
+    const tokens = (await ok.json()) as TokenResponse;
+    expect(tokens.tokenType).toBe('DPoP');
+    expect((decodeJwt(tokens.accessToken) as { cnf: { jkt: string } }).cnf.jkt).toBe(
+      await DPoP.calculateThumbprint(key.publicKey),
+    );
   });
 });
 
