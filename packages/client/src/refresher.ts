@@ -42,6 +42,9 @@ const SIGN_OUT_CODES: ReadonlySet<string> = new Set<SignedOutReason>([
   'token_invalid',
   'token_expired',
   'fingerprint_mismatch',
+  // The session is bound to a DPoP key this client no longer has (storage cleared): no refresh
+  // can ever succeed.
+  'dpop_key_mismatch',
 ]);
 
 /** What the refresher needs from the client (validated options and the shared parts). */

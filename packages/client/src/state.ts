@@ -28,7 +28,9 @@ export type AuthStatus =
  *   see `sessionHintCookie`).
  * - `aborted`: `signIn` was aborted through its `signal` while no session was held.
  * - a server code: the session ended on the server (`refresh_reused`, `token_revoked`,
- *   `refresh_invalid`, `token_missing`, `token_invalid`, `token_expired`, `fingerprint_mismatch`).
+ *   `refresh_invalid`, `token_missing`, `token_invalid`, `token_expired`, `fingerprint_mismatch`),
+ *   or cannot be refreshed by this client (`dpop_key_mismatch`: bound to a DPoP key it no longer
+ *   holds).
  *
  * @example
  * ```ts
@@ -46,7 +48,8 @@ export type SignedOutReason =
   | 'token_missing'
   | 'token_invalid'
   | 'token_expired'
-  | 'fingerprint_mismatch';
+  | 'fingerprint_mismatch'
+  | 'dpop_key_mismatch';
 
 /**
  * Every `reason` the client puts in its state:

@@ -240,6 +240,28 @@ describe('DPoP keys', () => {
     expect(fake.boundTo((await client.getAccessToken())!)).toBe(second);
   });
 
+  it('a refresh refused with dpop_key_mismatch (the key was lost) signs out', async () => {
+    const indexedDB = new IDBFactory();
+    const { client, fake } = setup(browserDpopKey({ indexedDB }));
+    await client.signIn();
+    // Site data cleared: a new page load makes a new key, the session is bound to the old one.
+    const reloaded = createAuthClient({
+      baseUrl: BASE,
+      signer: localKeySigner({ privateKey: KEY }),
+      dpop: browserDpopKey({ indexedDB: new IDBFactory() }),
+      tabSync: false,
+      restore: false,
+      document: null,
+      window: null,
+    });
+    expect(await reloaded.refresh()).toBeNull();
+    expect(reloaded.getState()).toMatchObject({
+      status: 'signed-out',
+      reason: 'dpop_key_mismatch',
+    });
+    expect(fake.state.refreshCount).toBe(1);
+  });
+
   it('memoryDpopKey makes a non-extractable private key', async () => {
     const key = memoryDpopKey();
     const proof = await key.proof('GET', 'https://x.test/');
