@@ -10,6 +10,7 @@ export default defineConfig({
     'stores/redis': 'src/stores/redis.ts',
     'stores/postgres': 'src/stores/postgres.ts',
     cloudflare: 'src/cloudflare.ts',
+    resource: 'src/resource.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

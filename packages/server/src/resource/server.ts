@@ -1,0 +1,195 @@
+// A resource server: an API on another origin (no cookies) accepting the auth server's
+// DPoP-bound access tokens. The key binding is the sender constraint there, so a token without
+// `cnf.jkt` is refused: on another origin it would be a plain bearer token again.
+import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { AuthenticateOptions, AuthenticateRequest, AuthIdentity } from '../authenticate.js';
+import type { ExtraClaims } from '../config.js';
+import { timingSafeEqualString } from '../crypto.js';
+import { currentNonce, readProof, spendProof } from '../dpop/check.js';
+import { resolveDPoPConfig, type ResolvedDPoPConfig } from '../dpop/config.js';
+import { DPoPError, dpopChallenge } from '../dpop/errors.js';
+import { createDPoPRuntime, type DPoPRuntime } from '../dpop/runtime.js';
+import { problemReply, toResponse } from '../http/reply.js';
+import { requestIsHttps, resolveTrustedProxies } from '../proxy.js';
+import { isLive } from '../store.js';
+import { parseResourceServerOptions, type ResourceServerOptions } from './options.js';
+import { verifyResourceToken } from './token.js';
+
+/**
+ * A resource server made by {@link createResourceServer}.
+ *
+ * @example
+ * ```ts
+ * app.get('/api/notes', async (c) => {
+ *   try {
+ *     const { address } = await api.authenticate(c.req.raw);
+ *     return c.json(await notesOf(address));
+ *   } catch (err) {
+ *     return api.errorResponse(err);
+ *   }
+ * });
+ * ```
+ */
+export interface ResourceServer<Claims extends object = ExtraClaims> {
+  /**
+   * Verify `Authorization: DPoP <token>` and its `DPoP` proof: the token with the JWKS (issuer,
+   * audience, times, `cnf.jkt`), the proof with the auth server's checks (`htm`, `htu` of this
+   * request, `iat`, `ath`, nonce, the key is the token's), the proof's `jti` spent in the shared
+   * store, and with `sessionCheck` the session's liveness. No fingerprint cookie: none reaches
+   * another origin. Throws `EvrmoreAuthError` `token_missing`, `token_invalid` (a token sent as
+   * `Bearer`, or one without `cnf.jkt`), `token_expired`, `token_revoked`, `dpop_proof_invalid`,
+   * `use_dpop_nonce`, `dpop_key_mismatch`, `insufficient_scope` or `unavailable` (503: the store
+   * or the JWKS is unreachable).
+   */
+  authenticate(
+    request: AuthenticateRequest & { method: string; url: string },
+    options?: AuthenticateOptions,
+  ): Promise<AuthIdentity<Claims>>;
+  /**
+   * The problem+json `Response` of an error of {@link ResourceServer.authenticate}, with RFC 9449
+   * §7.1's `WWW-Authenticate: DPoP error="…", algs="…"` and `DPoP-Nonce` when nonces are on. Any
+   * other error is a 500 without its message (logged with `console.error`).
+   */
+  errorResponse(error: unknown): Response;
+  /** The proof rules in force. */
+  readonly dpop: ResolvedDPoPConfig;
+}
+
+/**
+ * Create a resource server: authenticate requests to an API on another origin than the auth
+ * server with DPoP-bound access tokens (PROTOCOL.md §9). Share the auth server's store so a proof
+ * is spent once across every service, and `sessionCheck: true` to see sign-outs before the token
+ * expires.
+ *
+ * @example
+ * ```ts
+ * import { createResourceServer } from '@evrmore-auth/server/resource';
+ * import { redisStore } from '@evrmore-auth/server/redis';
+ *
+ * const api = createResourceServer({
+ *   issuer: 'https://app.example.com',
+ *   audience: 'https://app.example.com',
+ *   jwks: new URL('https://app.example.com/auth/jwks.json'),
+ *   store: redisStore({ client: redis }),
+ *   sessionCheck: true,
+ * });
+ * const identity = await api.authenticate(request); // a fetch Request
+ * ```
+ */
+export function createResourceServer<Claims extends object = ExtraClaims>(
+  options: ResourceServerOptions,
+): ResourceServer<Claims> {
+  const o = parseResourceServerOptions(options);
+  const resolved = resolveProofRules(o.dpop);
+  const trusted = resolveTrustedProxies(o.trustedProxies, 'createResourceServer: trustedProxies');
+  const now = o.now ?? Date.now;
+  const jwks: JWTVerifyGetKey = o.jwks instanceof URL ? createRemoteJWKSet(o.jwks) : o.jwks;
+  const { store } = o;
+  const dpop: DPoPRuntime = createDPoPRuntime(resolved, store, o.clockToleranceSeconds);
+  const { algorithms } = resolved.config;
+
+  const refuse = (code: 'token_invalid' | 'dpop_key_mismatch', detail: string): DPoPError =>
+    new DPoPError(code, { resource: true, detail });
+
+  return {
+    dpop: resolved.config,
+    async authenticate(request, authOptions = {}) {
+      const header = request.headers.get('authorization');
+      if (header === null || header.trim() === '') throw new EvrmoreAuthError('token_missing');
+      const m = /^(Bearer|DPoP) +([^\s]+) *$/i.exec(header);
+      if (!m) throw refuse('token_invalid', 'the Authorization header is malformed');
+      if (m[1]!.length !== 4)
+        throw refuse(
+          'token_invalid',
+          'this API accepts DPoP-bound tokens only: Authorization: DPoP with a proof',
+        );
+      const token = m[2]!;
+      const t = now();
+      const claims = await verifyResourceToken(token, jwks, {
+        issuer: o.issuer,
+        audience: o.audience,
+        clockToleranceSeconds: o.clockToleranceSeconds,
+        now: t,
+      });
+      const jkt = claims.cnf?.jkt;
+      if (jkt === undefined) throw refuse('token_invalid', 'the token is not DPoP-bound');
+      const tls = requestIsHttps(request, authOptions.ip, trusted);
+      const clock = { now: t, clockToleranceSeconds: o.clockToleranceSeconds };
+      const proof = await readProof(
+        dpop,
+        { method: request.method, url: request.url, headers: request.headers, tls },
+        clock,
+        { accessToken: token },
+      );
+      if (proof === null)
+        throw new DPoPError('dpop_proof_invalid', {
+          resource: true,
+          detail: 'a DPoP proof is required with a DPoP-bound token',
+          nonce: await currentNonce(dpop, t),
+        });
+      if (!timingSafeEqualString(proof.jkt, jkt))
+        throw refuse(
+          'dpop_key_mismatch',
+          'the proof was made with another key than the token is bound to',
+        );
+      await spendProof(dpop, proof, true, t);
+      if (o.sessionCheck) {
+        const session = await store.getSession(claims.sid);
+        if (session !== null && (session.address !== claims.sub || session.dpopJkt !== jkt))
+          throw new EvrmoreAuthError('token_invalid');
+        if (!isLive(session, t)) throw new EvrmoreAuthError('token_revoked');
+      }
+      const required = authOptions.permissions ?? [];
+      if (required.length > 0) {
+        const granted = Array.isArray(claims.permissions) ? (claims.permissions as unknown[]) : [];
+        if (!required.every((p) => granted.includes(p)))
+          throw new EvrmoreAuthError('insufficient_scope');
+      }
+      return {
+        address: claims.sub,
+        sessionId: claims.sid,
+        claims: claims as AuthIdentity<Claims>['claims'],
+      };
+    },
+    errorResponse(error) {
+      const headers: Record<string, string> = { 'cache-control': 'no-store' };
+      if (!(error instanceof EvrmoreAuthError)) {
+        console.error('evrmore-auth resource server: internal error', error);
+        headers['content-type'] = 'application/problem+json';
+        return new Response(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'Internal server error',
+            status: 500,
+            code: 'internal_error',
+          }),
+          { status: 500, headers },
+        );
+      }
+      if (error instanceof DPoPError && error.nonce !== undefined)
+        headers['dpop-nonce'] = error.nonce;
+      const challenge = dpopChallenge(error, algorithms);
+      if (challenge !== undefined) headers['www-authenticate'] = challenge;
+      return toResponse(problemReply(error, headers));
+    },
+  };
+}
+
+/** The proof rules: the auth server's `dpop` option in mode `required`. */
+function resolveProofRules(value: unknown): NonNullable<ReturnType<typeof resolveDPoPConfig>> {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value)))
+    throw new TypeError(
+      'createResourceServer: dpop must be an object { algorithms?, proofMaxAgeSeconds?, nonce? }',
+    );
+  try {
+    return resolveDPoPConfig({ ...(value ?? {}), mode: 'required' })!;
+  } catch (err) {
+    // The shared validator names the auth server's constructor.
+    if (err instanceof TypeError && err.message.startsWith('createEvrmoreAuth'))
+      throw new TypeError(`createResourceServer${err.message.slice('createEvrmoreAuth'.length)}`, {
+        cause: err,
+      });
+    throw err;
+  }
+}

@@ -1,0 +1,87 @@
+// The access token at a resource server: the auth server's JWT, verified with jose against its
+// JWKS (the resource server holds no key of its own).
+import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { AccessTokenClaims } from '../config.js';
+
+/** What the auth server signs with, public-key algorithms only (an HS256 key is no JWKS's). */
+const ALGORITHMS = ['EdDSA', 'Ed25519', 'ES256'];
+
+/** Headers a token of ours never has: keys or key locations chosen by the sender. */
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256', 'crit', 'b64'];
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** Refusals about the token itself (jose's messages are not sent). */
+const INVALID = new Set([
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  'ERR_JWS_INVALID',
+  'ERR_JWT_INVALID',
+  'ERR_JWT_CLAIM_VALIDATION_FAILED',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JOSE_NOT_SUPPORTED',
+]);
+
+/**
+ * Verify an access token with the auth server's keys: header `typ: at+jwt`, `iss`, `aud`, times,
+ * the claims the auth server always sets, and `cnf` (one `jkt`) when present. Throws
+ * `EvrmoreAuthError` `token_invalid` or `token_expired`, or `unavailable` (503) when the JWKS
+ * cannot be fetched: a resource server that cannot learn the keys fails closed.
+ */
+export async function verifyResourceToken(
+  token: string,
+  jwks: JWTVerifyGetKey,
+  options: { issuer: string; audience: string; clockToleranceSeconds: number; now: number },
+): Promise<AccessTokenClaims> {
+  const invalid = (cause?: unknown): EvrmoreAuthError =>
+    new EvrmoreAuthError('token_invalid', cause === undefined ? {} : { cause });
+  if (token.length > 8192 || !COMPACT_JWS.test(token)) throw invalid();
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch (err) {
+    throw invalid(err);
+  }
+  if (FORBIDDEN_HEADERS.some((h) => Object.hasOwn(header, h))) throw invalid();
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, jwks, {
+      algorithms: ALGORITHMS,
+      issuer: options.issuer,
+      audience: options.audience,
+      typ: 'at+jwt',
+      clockTolerance: options.clockToleranceSeconds,
+      currentDate: new Date(options.now),
+      requiredClaims: ['sub', 'sid', 'jti', 'iat', 'nbf', 'exp', 'fgp'],
+    }));
+  } catch (err) {
+    if (err instanceof errors.JWTExpired)
+      throw new EvrmoreAuthError('token_expired', { cause: err });
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && INVALID.has(code)) throw invalid(err);
+    // A JWKS timeout, a network error or a bad JWKS answer: not the caller's fault.
+    throw new EvrmoreAuthError('unavailable', {
+      detail: 'the auth server keys could not be loaded',
+      cause: err,
+    });
+  }
+  if (
+    typeof payload.sub !== 'string' ||
+    typeof payload.sid !== 'string' ||
+    typeof payload.fgp !== 'string'
+  )
+    throw invalid();
+  if (payload.cnf !== undefined) {
+    const cnf = payload.cnf as { jkt?: unknown } | null;
+    if (
+      typeof cnf !== 'object' ||
+      cnf === null ||
+      typeof cnf.jkt !== 'string' ||
+      Object.keys(cnf).length !== 1
+    )
+      throw invalid();
+  }
+  return payload as AccessTokenClaims;
+}
