@@ -62,6 +62,7 @@ export async function readProof(
       clockToleranceSeconds: clock.clockToleranceSeconds,
       now: clock.now,
       accessToken: resource?.accessToken,
+      keys: dpop.keys,
     });
   } catch (err) {
     if (err instanceof ProofError) return fail(err.reason);

@@ -1,7 +1,8 @@
 // Verifying a DPoP proof JWT (RFC 9449 §4.3) with jose: the JWS under its embedded public key,
 // then every claim the request pins down.
-import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
-import { sha256Base64Url, timingSafeEqualString } from '../crypto.js';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { sha256Base64Url, sha256Base64UrlSync, timingSafeEqualString } from '../crypto.js';
+import type { ProofKeys } from './proof-keys.js';
 import { normaliseHtu } from './htu.js';
 
 /** A proof that checked out: its key's thumbprint and its `jti` (for the replay check). */
@@ -27,6 +28,8 @@ export interface ProofExpectations {
   now: number;
   /** The access token, at a protected resource: `ath` must be its SHA-256. */
   accessToken?: string | undefined;
+  /** Where the proof's `jwk` is imported (once per key). */
+  keys: ProofKeys;
 }
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -50,19 +53,29 @@ export async function verifyProof(
 ): Promise<VerifiedProof & { nonce: unknown }> {
   // One header value: a repeated DPoP header arrives joined with ", " and fails here.
   if (proof.length > 4096 || !COMPACT_JWS.test(proof)) throw new ProofError('malformed proof');
-  let payload: Record<string, unknown>;
-  let jwk: JWK;
+  // The header is read first for its key; jose then verifies the JWS (typ, alg allow-list,
+  // signature, iat) under that key, as EmbeddedJWK would, without importing it on every request.
+  let header: Record<string, unknown>;
   try {
-    const result = await jwtVerify(proof, EmbeddedJWK, {
+    header = decodeProtectedHeader(proof) as Record<string, unknown>;
+  } catch {
+    throw new ProofError('the proof is not a valid dpop+jwt');
+  }
+  const alg = header.alg;
+  if (typeof alg !== 'string' || !expect.algorithms.includes(alg))
+    throw new ProofError('the proof alg is not accepted');
+  const key = await expect.keys.get(header.jwk, alg);
+  if (key === null) throw new ProofError('the proof jwk is not a public key for its alg');
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(proof, key.key, {
       typ: 'dpop+jwt',
-      algorithms: expect.algorithms,
+      algorithms: [alg],
       maxTokenAge: expect.maxAgeSeconds,
       clockTolerance: expect.clockToleranceSeconds,
       currentDate: new Date(expect.now),
       requiredClaims: ['jti', 'htm', 'htu', 'iat'],
-    });
-    payload = result.payload as Record<string, unknown>;
-    jwk = result.protectedHeader.jwk!;
+    }));
   } catch (err) {
     throw new ProofError(proofFailure(err));
   }
@@ -73,17 +86,12 @@ export async function verifyProof(
   if (typeof htu !== 'string' || normaliseHtu(htu) !== expect.htu)
     throw new ProofError('the proof is for another URL');
   if (expect.accessToken !== undefined) {
-    const hash = await sha256Base64Url(expect.accessToken);
+    const hash =
+      sha256Base64UrlSync(expect.accessToken) ?? (await sha256Base64Url(expect.accessToken));
     if (typeof ath !== 'string' || !timingSafeEqualString(ath, hash))
       throw new ProofError('the proof ath does not match the access token');
   }
-  let jkt: string;
-  try {
-    jkt = await calculateJwkThumbprint(jwk, 'sha256');
-  } catch {
-    throw new ProofError('the proof key has no thumbprint');
-  }
-  return { jkt, jti, nonce: payload.nonce };
+  return { jkt: key.jkt, jti, nonce: payload.nonce };
 }
 
 /** A safe reason for jose's refusal (its messages are not sent). */

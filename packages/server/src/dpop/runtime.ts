@@ -2,6 +2,7 @@
 import type { AuthStore } from '../store.js';
 import type { ResolvedDPoPConfig } from './config.js';
 import { createDPoPNonces, type DPoPNonces } from './nonce.js';
+import { createProofKeys, type ProofKeys } from './proof-keys.js';
 import { createProofReplayCache, type ProofReplayCache } from './replay.js';
 
 /** DPoP's part of the runtime (`AuthRuntime.dpop`); `null` there when DPoP is off. */
@@ -10,6 +11,8 @@ export interface DPoPRuntime {
   /** `null` when nonces are off. */
   nonces: DPoPNonces | null;
   replay: ProofReplayCache;
+  /** Proof keys imported recently (bounded). */
+  keys: ProofKeys;
 }
 
 /** Build DPoP's runtime. A proof is replayable only while its `iat` is accepted: from
@@ -25,5 +28,6 @@ export function createDPoPRuntime(
     config: resolved.config,
     nonces: resolved.nonceSecret === null ? null : createDPoPNonces(resolved.nonceSecret),
     replay: createProofReplayCache(store, window),
+    keys: createProofKeys(),
   };
 }
