@@ -2,7 +2,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setupServer } from 'msw/node';
 import { http, HttpResponse } from 'msw';
 import { IDBFactory } from 'fake-indexeddb';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from 'jose';
+import {
+  calculateJwkThumbprint,
+  decodeJwt,
+  decodeProtectedHeader,
+  EmbeddedJWK,
+  jwtVerify,
+} from 'jose';
 import { createAuthClient, type AuthClientOptions } from '../client.js';
 import { localKeySigner } from '../signers/local-key.js';
 import {
@@ -150,6 +156,22 @@ describe('DPoP nonces', () => {
     fake.state.dpopNonce = 'n-next';
     expect((await client.fetch(API)).status).toBe(200);
     expect(fake.state.nonceRefusals).toBe(0);
+  });
+
+  it('remembers nonces of at most 16 origins, and only well-formed ones', async () => {
+    const key = memoryDpopKey();
+    const answer = (nonce: string) => async () =>
+      new Response(null, { status: 204, headers: { 'dpop-nonce': nonce } });
+    const nonceOf = async (url: string) =>
+      decodeJwt(await key.proof('GET', url)).nonce as string | undefined;
+    for (let i = 0; i < 20; i++)
+      await key.send(new Request(`https://o${i}.test/x`), null, answer(`n${i}`));
+    expect(await nonceOf('https://o19.test/y')).toBe('n19');
+    expect(await nonceOf('https://o4.test/y')).toBe('n4');
+    expect(await nonceOf('https://o3.test/y')).toBeUndefined();
+    await key.send(new Request('https://o19.test/x'), null, answer('bad "nonce"'));
+    await key.send(new Request('https://o19.test/x'), null, answer('n'.repeat(1025)));
+    expect(await nonceOf('https://o19.test/y')).toBe('n19');
   });
 
   it('a second use_dpop_nonce is an error, not a loop', async () => {
