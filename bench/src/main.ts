@@ -6,6 +6,7 @@ import os from 'node:os';
 import { authRouteSection } from './auth-route.js';
 import { bundleSizeSection } from './bundle-size.js';
 import { coldStartSection } from './cold-start.js';
+import { dpopReplaySection, dpopSection } from './dpop.js';
 import { eventLoopSection } from './event-loop.js';
 import { memorySection } from './memory.js';
 import { runtimesSection } from './runtimes.js';
@@ -20,6 +21,8 @@ const sections: BenchSection[] = [
   runtimesSection,
   eventLoopSection,
   authRouteSection,
+  dpopSection,
+  dpopReplaySection,
   memorySection,
   coldStartSection,
   bundleSizeSection,
