@@ -36,7 +36,7 @@ function parseTime(value: string | undefined): number {
 }
 
 /**
- * Check a signed challenge: parse (`invalid_message`), consume the nonce atomically before any
+ * Check a signed challenge (the caller has spent the per-IP `verify` budget): parse (`invalid_message`), consume the nonce atomically before any
  * signature work (`challenge_unknown`, `challenge_expired`), compare byte for byte
  * (`message_mismatch`), check domain/URI/chain/address/times against what was issued, then verify
  * the signature (`invalid_signature_encoding`, `invalid_signature`, `wrong_network`). Returns the
@@ -54,7 +54,6 @@ export async function verifySignedChallenge(
 ): Promise<{ address: string; fields: SignInMessageFields }> {
   const { message, signature, context } = options;
   const { config } = rt;
-  await rt.rateLimits.check('verify', { ip: context.ip });
   let fields: SignInMessageFields;
   try {
     fields = parseSignInMessage(message);
@@ -224,8 +223,9 @@ export async function signIn(
   rt: AuthRuntime,
   options: SignInOptions,
 ): Promise<SignInResult | MfaPendingResult> {
-  // The proof is checked before the challenge is spent, so a `use_dpop_nonce` answer can be
-  // retried with the same signed message.
+  await rt.rateLimits.check('verify', { ip: options.context.ip });
+  // The proof is checked past the per-IP budget and before the challenge is spent, so a
+  // `use_dpop_nonce` answer can be retried with the same signed message.
   const dpopProof = await readTokenRequestProof(rt.dpop, proofRequestOf(options.context), {
     now: rt.config.now(),
     clockToleranceSeconds: rt.config.clockToleranceSeconds,

@@ -355,14 +355,14 @@ export async function verifyMfaSignIn(
 ): Promise<SignInResult> {
   requireMfa(rt);
   const { context } = options;
-  // The DPoP proof is checked before the mfa token and the code are spent (a `use_dpop_nonce`
-  // answer can be retried).
+  // A stranger's guessed tokens spend the stranger's per-IP budget before any store work.
+  await checkLimits(rt, { context });
+  // The DPoP proof is checked past the per-IP budget, before the mfa token and the code are
+  // spent (a `use_dpop_nonce` answer can be retried).
   const dpopProof = await readTokenRequestProof(rt.dpop, proofRequestOf(context), {
     now: rt.config.now(),
     clockToleranceSeconds: rt.config.clockToleranceSeconds,
   });
-  // A stranger's guessed tokens spend the stranger's per-IP budget before any store work.
-  await checkLimits(rt, { context });
   let taken: Awaited<ReturnType<typeof takeMfaToken>>;
   try {
     taken = await takeMfaToken(rt, { token: options.mfaToken, context });

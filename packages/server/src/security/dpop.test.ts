@@ -263,6 +263,24 @@ describe('DPoP at the token endpoints', () => {
   });
 });
 
+describe('DPoP and the rate limits', () => {
+  it('proofs at /verify are checked past the per-IP budget: a flood of bad proofs gets 429', async () => {
+    const h = await createHarness({ dpop: { mode: 'allowed' }, rateLimits: {} });
+    const key = await generateKeyPair('ES256');
+    const proof = await craft(key, { htm: 'GET', htu: `${BASE}/verify` }, {}, h.clock.t);
+    const codes: string[] = [];
+    for (let i = 0; i < 31; i++) {
+      const res = await h.request('POST', '/auth/verify', {
+        body: { message: 'm', signature: 's' },
+        headers: { dpop: proof },
+      });
+      codes.push((await problem(res)).code);
+    }
+    expect(codes.slice(0, 30).every((c) => c === 'dpop_proof_invalid')).toBe(true);
+    expect(codes[30]).toBe('rate_limited');
+  });
+});
+
 describe('DPoP at /mfa/verify', () => {
   it('binds the second step; a missing nonce spends neither the mfa token nor the code', async () => {
     const h = await createHarness({
