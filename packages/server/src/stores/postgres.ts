@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient declaration (no module to import): programs that compile this file through an import (bench, tests) need it too
 /// <reference path="./rate-limiter-flexible-files.d.ts" />
 // Postgres store: durable sessions, refresh-token families, MFA data, challenges and rate limits
 // shared by every server instance using one database.

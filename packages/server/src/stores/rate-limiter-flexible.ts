@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient declaration (no module to import): programs that compile this file through an import (bench, tests) need it too
 /// <reference path="./rate-limiter-flexible-files.d.ts" />
 // rate-limiter-flexible's classes by deep path, one file each. The package's index requires every
 // backend it supports (Mongo, MySQL, DynamoDB, Prisma, Etcd, cluster, ...), so importing from it

@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient declaration (no module to import): programs that compile this file through an import (bench, tests) need it too
 /// <reference path="./rate-limiter-flexible-files.d.ts" />
 // Redis store: every server instance sharing one Redis (or Redis Cluster) sees the same
 // challenges, sessions, refresh-token families, revocations, MFA data and rate-limit counters.
