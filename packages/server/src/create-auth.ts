@@ -19,7 +19,7 @@ import { createEventSink } from './events.js';
 import { createErrorReply, type ErrorReplier, type ErrorReplyOptions } from './http/error-reply.js';
 import { toResponse, type Reply } from './http/reply.js';
 import { makeContext, newRequestId, type HandlerContext } from './http/request-context.js';
-import { fromWebRequest, type AuthRequest, type HeaderReader } from './http/request.js';
+import { fromWebRequest, type AuthRequest } from './http/request.js';
 import { createRouter } from './http/router.js';
 import { generateEphemeralKeys, loadKeys, toJwks, type LoadedKey } from './keys.js';
 import { resolveMfaConfig } from './mfa/config.js';
