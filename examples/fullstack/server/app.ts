@@ -11,23 +11,26 @@ export interface AppOptions {
   auth: EvrmoreAuth;
   /** The page's origin, e.g. http://localhost:5173. */
   origin: string;
+  /** The API on the second origin the page may call (server/api.ts), e.g. http://localhost:5174. */
+  apiOrigin: string;
 }
 
-export function createApp({ auth, origin }: AppOptions) {
+export function createApp({ auth, origin, apiOrigin }: AppOptions) {
   const app = new Hono<{ Variables: EvrmoreAuthVariables }>();
   const https = origin.startsWith('https://');
 
   // Headers of the page and its assets.
   const pageHeaders = secureHeaders({
-    // CSP: scripts, styles, images and API calls only from this origin. Vite emits external
-    // files (no inline script or style), so neither 'unsafe-inline' nor nonces are needed; the QR
-    // code is drawn on a <canvas>, so no data: images either.
+    // CSP: scripts, styles, images and API calls only from this origin, and calls to the API on
+    // the second origin. Vite emits external files (no inline script or style), so neither
+    // 'unsafe-inline' nor nonces are needed; the QR code is drawn on a <canvas>, so no data:
+    // images either.
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'"],
       styleSrc: ["'self'"],
       imgSrc: ["'self'"],
-      connectSrc: ["'self'"],
+      connectSrc: ["'self'", apiOrigin],
       objectSrc: ["'none'"],
       baseUri: ["'none'"],
       formAction: ["'self'"],

@@ -27,8 +27,10 @@ function mfaKey(env: NodeJS.ProcessEnv, persistent: boolean): string {
 export interface DemoAuthOptions {
   /** The page's origin, e.g. http://localhost:5173. */
   origin: string;
-  /** `undefined`: the server's bounded in-memory store. */
-  store: AuthStore | undefined;
+  /** The store (the memory store by default). */
+  store: AuthStore;
+  /** Whether the store outlives the process (Redis, Postgres): MFA then needs a fixed key. */
+  persistent: boolean;
   /** Access-token lifetime in seconds. */
   accessTokenTtl: number;
 }
@@ -69,7 +71,7 @@ const consoleLogger: PinoLikeLogger = {
   },
 };
 
-export function createDemoAuth({ origin, store, accessTokenTtl }: DemoAuthOptions) {
+export function createDemoAuth({ origin, store, persistent, accessTokenTtl }: DemoAuthOptions) {
   return createEvrmoreAuth({
     // What the user signs: "localhost:5173 wants you to sign in…" and "URI: http://localhost:5173".
     // The client refuses to sign a message naming any other site (phishing defence).
@@ -93,9 +95,12 @@ export function createDemoAuth({ origin, store, accessTokenTtl }: DemoAuthOption
       greeting: `gm ${address.slice(0, 6)}`,
     }),
     logger: consoleLogger,
+    // DPoP (RFC 9449): a sign-in with a proof gets tokens bound to the browser's key, usable only
+    // with that key's proofs, here and at the API on the other origin (server/api.ts).
+    dpop: { mode: 'allowed' },
     // Two-factor authentication (TOTP + backup codes); secrets are stored encrypted.
     mfa: {
-      encryptionKeys: [{ id: 'demo', key: mfaKey(process.env, store !== undefined) }],
+      encryptionKeys: [{ id: 'demo', key: mfaKey(process.env, persistent) }],
       issuer: 'evrmore-auth demo',
     },
   });

@@ -7,12 +7,14 @@ import { build } from 'vite';
 export const webDist = fileURLToPath(new URL('../dist/', import.meta.url));
 const webRoot = fileURLToPath(new URL('../web/', import.meta.url));
 
-/** Build web/ into dist/ (index.html, hashed assets/, favicon). */
-export async function buildWeb(): Promise<void> {
+/** Build web/ into dist/ (index.html, hashed assets/, favicon); `apiOrigin` is the second
+ *  origin's URL the page calls (`__API_ORIGIN__` in web/main.ts). */
+export async function buildWeb(apiOrigin: string): Promise<void> {
   await build({
     root: webRoot,
     configFile: false,
     logLevel: 'warn',
+    define: { __API_ORIGIN__: JSON.stringify(apiOrigin) },
     build: {
       outDir: webDist,
       emptyOutDir: true,

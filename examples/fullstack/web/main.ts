@@ -7,6 +7,7 @@ import {
   type SessionInfo,
   type Signer,
 } from '@evrmore-auth/client';
+import { browserDpopKey } from '@evrmore-auth/client/dpop';
 import { isErrorCode } from '@evrmore-auth/core';
 import QRCode from 'qrcode';
 import { errorCode, friendlyError, signedOutMessage } from './messages.js';
@@ -92,7 +93,17 @@ const signer: Signer = {
 const manualAddress = $<HTMLInputElement>('#manual-address');
 const manual = manualWallet(confirm, () => manualAddress.value.trim());
 
-const auth = createAuthClient({ baseUrl: '/auth', signer });
+/** The API on the second origin (server/api.ts), set by the build (server/build-web.ts). */
+declare const __API_ORIGIN__: string;
+
+// DPoP: a non-extractable key in IndexedDB signs a proof for every token request and API call, so
+// the tokens are bound to this browser; `allowedOrigins` lists the other origin that gets them.
+const auth = createAuthClient({
+  baseUrl: '/auth',
+  signer,
+  dpop: browserDpopKey(),
+  allowedOrigins: [__API_ORIGIN__],
+});
 
 function showDemoWallet(): void {
   byTestId('demo-address').textContent = demo.address;
@@ -189,6 +200,18 @@ $<HTMLButtonElement>('#call-profile').addEventListener('click', (e) =>
   action(e.currentTarget as HTMLButtonElement, async () => {
     const out = byTestId('profile-response');
     const res = await auth.fetch('/api/profile');
+    const body: unknown = await res.json().catch(() => null);
+    out.textContent = `HTTP ${res.status}\n${JSON.stringify(body, null, 2)}`;
+    out.dataset.status = String(res.status);
+    show(out, true);
+  }),
+);
+
+// A call to the API on the second origin: Authorization: DPoP <token> and a proof for its URL.
+$<HTMLButtonElement>('#call-notes').addEventListener('click', (e) =>
+  action(e.currentTarget as HTMLButtonElement, async () => {
+    const out = byTestId('notes-response');
+    const res = await auth.fetch(`${__API_ORIGIN__}/api/notes`);
     const body: unknown = await res.json().catch(() => null);
     out.textContent = `HTTP ${res.status}\n${JSON.stringify(body, null, 2)}`;
     out.dataset.status = String(res.status);
