@@ -43,7 +43,12 @@ const auth = createEvrmoreAuth({
   backend: nativeBackend,
   rateLimits: { enabled: false },
   clockToleranceSeconds: options.clockToleranceSeconds,
-  dpop: { mode: 'allowed', proofMaxAgeSeconds: options.proofMaxAgeSeconds },
+  dpop: {
+    mode: 'allowed',
+    proofMaxAgeSeconds: options.proofMaxAgeSeconds,
+    // Ed25519 too: panva's dpop names Ed25519 proofs by the fully-specified alg `Ed25519`.
+    algorithms: ['ES256', 'EdDSA', 'Ed25519'],
+  },
 });
 await auth.ready();
 
