@@ -278,6 +278,37 @@ describe('createResourceServer over HTTP (auth server and API on two origins, on
     expect((await problemOf(res)).code).toBe('unavailable');
   });
 
+  it('with nonces on: 401 use_dpop_nonce carrying DPoP-Nonce, then accepted with that nonce', async () => {
+    const key = await DPoP.generateKeyPair('ES256');
+    const s = await signIn(key);
+    const token = s.tokens.accessToken;
+    const api = createResourceServer({
+      issuer: auth.config.issuer,
+      audience: auth.config.audience,
+      jwks: new URL(`${authOrigin}/auth/jwks.json`),
+      store: apiStore,
+      dpop: { nonce: { secret: 'n'.repeat(32) } },
+    });
+    const url = `${apiOrigin}/nonce`;
+    const request = async (nonce?: string) =>
+      new Request(url, {
+        headers: {
+          authorization: `DPoP ${token}`,
+          dpop: await DPoP.generateProof(key, url, 'GET', nonce, token),
+        },
+      });
+    const refused = api.errorResponse(
+      await api.authenticate(await request()).catch((e: unknown) => e),
+    );
+    expect(refused.status).toBe(401);
+    expect((await problemOf(refused)).code).toBe('use_dpop_nonce');
+    expect(refused.headers.get('www-authenticate')).toBe(`DPoP error="use_dpop_nonce", ${ALGS}`);
+    const nonce = refused.headers.get('dpop-nonce');
+    expect(nonce).toMatch(/^[0-9a-z]+\.[\w-]+$/);
+    const identity = await api.authenticate(await request(nonce!));
+    expect(identity.address).toBe(s.address);
+  });
+
   it('bad options are TypeErrors naming the option', () => {
     const base = {
       issuer: 'i',
