@@ -4,7 +4,7 @@
 //   GET /me   behind requireAuth: a bearer token with its fingerprint cookie, or a DPoP-bound
 //             token with its cookie and a proof, on the same route of the same instance.
 // `{ stats: true }` over IPC answers the proof-replay cache's live entries (the memory store's
-// `ea:dpop` limiter) and the process's RSS and heap.
+// `ea:dpop` limiter), the process's RSS and heap, and its CPU time so far (user + system, µs).
 import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -63,6 +63,7 @@ process.on('message', (m: { stats?: boolean }) => {
   if (!m?.stats) return;
   const storage = replay?._memoryStorage?._storage;
   const { rss, heapUsed } = process.memoryUsage();
-  process.send!({ stats: { entries: storage?.size ?? -1, rss, heapUsed } });
+  const { user, system } = process.cpuUsage();
+  process.send!({ stats: { entries: storage?.size ?? -1, rss, heapUsed, cpu: user + system } });
 });
 process.on('SIGTERM', () => process.exit(0));
