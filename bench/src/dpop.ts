@@ -34,7 +34,14 @@ interface DPoPServer {
 
 async function startDPoPServer(options: DPoPServeOptions): Promise<DPoPServer> {
   const child = fork(new URL('./dpop-serve.ts', import.meta.url).pathname, [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it exits.
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : []),
+    ],
     env: { ...process.env, BENCH_DPOP_SERVE: JSON.stringify(options), NODE_ENV: 'development' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
