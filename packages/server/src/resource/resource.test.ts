@@ -3,6 +3,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { TokenResponse } from '@evrmore-auth/core';
 import * as DPoP from 'dpop';
+import { createLocalJWKSet } from 'jose';
 import { Hono } from 'hono';
 import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookieValue, edJwk, wallet } from '../../test/harness.js';
 import { createEvrmoreAuth, type EvrmoreAuth } from '../create-auth.js';
 import { createRedisStore } from '../stores/redis.js';
+import { createMemoryStore } from '../stores/memory.js';
+import type { AuthStore } from '../store.js';
 import { createResourceServer } from '../resource.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -307,6 +310,43 @@ describe('createResourceServer over HTTP (auth server and API on two origins, on
     expect(nonce).toMatch(/^[0-9a-z]+\.[\w-]+$/);
     const identity = await api.authenticate(await request(nonce!));
     expect(identity.address).toBe(s.address);
+  });
+
+  it('a store outage at the replay check is 503 unavailable (fail closed); a local JWKS works too', async () => {
+    const key = await DPoP.generateKeyPair('ES256');
+    const s = await signIn(key);
+    const token = s.tokens.accessToken;
+    const memory = createMemoryStore();
+    let down = false;
+    const flaky: AuthStore = {
+      ...memory,
+      createRateLimiter(o) {
+        const limiter = memory.createRateLimiter(o);
+        const consume = limiter.consume.bind(limiter);
+        limiter.consume = (k, points) =>
+          down ? Promise.reject(new Error('ECONNRESET')) : consume(k, points);
+        return limiter;
+      },
+    };
+    const api = createResourceServer({
+      issuer: auth.config.issuer,
+      audience: auth.config.audience,
+      jwks: createLocalJWKSet(await auth.jwks()),
+      store: flaky,
+    });
+    const url = `${apiOrigin}/local`;
+    const request = async () =>
+      new Request(url, {
+        headers: {
+          authorization: `DPoP ${token}`,
+          dpop: await DPoP.generateProof(key, url, 'GET', undefined, token),
+        },
+      });
+    expect((await api.authenticate(await request())).address).toBe(s.address);
+    down = true;
+    const res = api.errorResponse(await api.authenticate(await request()).catch((e: unknown) => e));
+    expect(res.status).toBe(503);
+    expect((await problemOf(res)).code).toBe('unavailable');
   });
 
   it('bad options are TypeErrors naming the option', () => {
