@@ -36,10 +36,13 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     const port = await freePort();
+    // The demo's second origin (the DPoP API) defaults to PORT + 1, which may be taken here.
+    const apiPort = await freePort();
     [demo, browser] = await Promise.all([
       // The README's default run: the memory store, whatever the caller's environment says.
       startDemo({
         PORT: String(port),
+        API_PORT: String(apiPort),
         ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL),
         REDIS_URL: '',
         DATABASE_URL: '',
