@@ -8,8 +8,7 @@ import { isLive } from './store.js';
 import { verifyAccessToken } from './tokens.js';
 import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
 import { requestIsHttps } from './proxy.js';
-import { timingSafeEqualString } from './crypto.js';
-import { readProof, spendProof } from './dpop/check.js';
+import { checkBoundProof } from './dpop/check.js';
 import { DPoPError } from './dpop/errors.js';
 
 /**
@@ -155,7 +154,7 @@ async function checkResourceProof(
   jkt: string | null,
   now: number,
 ): Promise<void> {
-  const refuse = (code: 'token_invalid' | 'dpop_key_mismatch', detail: string): DPoPError =>
+  const refuse = (code: 'token_invalid', detail: string): DPoPError =>
     new DPoPError(code, { resource: true, detail });
   const { dpop } = rt;
   if (jkt === null) throw refuse('token_invalid', 'a bearer token is sent as Bearer, not DPoP');
@@ -176,23 +175,11 @@ async function checkResourceProof(
       options.ip,
       rt.config.trustedProxies,
     );
-  const clock = { now, clockToleranceSeconds: rt.config.clockToleranceSeconds };
-  const proof = await readProof(
+  await checkBoundProof(
     dpop,
     { method: request.method, url: request.url, headers: request.headers, tls },
-    clock,
-    { accessToken: token },
+    { now, clockToleranceSeconds: rt.config.clockToleranceSeconds },
+    token,
+    jkt,
   );
-  if (proof === null)
-    throw new DPoPError('dpop_proof_invalid', {
-      resource: true,
-      detail: 'a DPoP proof is required with a DPoP-bound token',
-      nonce: dpop.nonces === null ? undefined : await dpop.nonces.current(now),
-    });
-  if (!timingSafeEqualString(proof.jkt, jkt))
-    throw refuse(
-      'dpop_key_mismatch',
-      'the proof was made with another key than the token is bound to',
-    );
-  await spendProof(dpop, proof, true, now);
 }

@@ -112,21 +112,7 @@ export async function verifyAccessToken(
   token: string,
   options: VerifyAccessTokenOptions,
 ): Promise<AccessTokenClaims> {
-  const invalid = (cause?: unknown): EvrmoreAuthError =>
-    new EvrmoreAuthError('token_invalid', cause === undefined ? {} : { cause });
-  if (
-    typeof token !== 'string' ||
-    token.length > 8192 ||
-    !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)
-  )
-    throw invalid();
-  let header: Record<string, unknown>;
-  try {
-    header = decodeProtectedHeader(token) as Record<string, unknown>;
-  } catch (err) {
-    throw invalid(err);
-  }
-  if (FORBIDDEN_HEADERS.some((h) => Object.hasOwn(header, h))) throw invalid();
+  const header = readTokenHeader(token);
   if (header.typ !== 'at+jwt') throw invalid();
   const key =
     typeof header.kid === 'string' ? options.keys.find((k) => k.kid === header.kid) : undefined;
@@ -140,13 +126,45 @@ export async function verifyAccessToken(
       typ: 'at+jwt',
       clockTolerance: options.clockToleranceSeconds,
       currentDate: new Date(options.now),
-      requiredClaims: ['sub', 'sid', 'jti', 'iat', 'nbf', 'exp', 'fgp'],
+      requiredClaims: REQUIRED_CLAIMS,
     }));
   } catch (err) {
     if (err instanceof errors.JWTExpired)
       throw new EvrmoreAuthError('token_expired', { cause: err });
     throw invalid(err);
   }
+  return accessTokenClaims(payload);
+}
+
+const invalid = (cause?: unknown): EvrmoreAuthError =>
+  new EvrmoreAuthError('token_invalid', cause === undefined ? {} : { cause });
+
+/** The claims every access token of ours carries (jose's `requiredClaims`). */
+export const REQUIRED_CLAIMS = ['sub', 'sid', 'jti', 'iat', 'nbf', 'exp', 'fgp'];
+
+/**
+ * The protected header of `token`, a compact JWS of at most 8 KiB without any header that names
+ * a key or key location chosen by the sender; else `token_invalid`.
+ */
+export function readTokenHeader(token: unknown): Record<string, unknown> {
+  if (
+    typeof token !== 'string' ||
+    token.length > 8192 ||
+    !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)
+  )
+    throw invalid();
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch (err) {
+    throw invalid(err);
+  }
+  if (FORBIDDEN_HEADERS.some((h) => Object.hasOwn(header, h))) throw invalid();
+  return header;
+}
+
+/** A verified payload as {@link AccessTokenClaims}, once its claims have the types we issue. */
+export function accessTokenClaims(payload: JWTPayload): AccessTokenClaims {
   if (
     typeof payload.sub !== 'string' ||
     typeof payload.sid !== 'string' ||

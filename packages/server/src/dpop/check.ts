@@ -1,5 +1,6 @@
 // The DPoP checks of a request: a token request's proof (POST /verify, /mfa/verify, /refresh)
 // and a protected resource's (authenticate).
+import { timingSafeEqualString } from '../crypto.js';
 import type { HeaderReader } from '../http/request.js';
 import { expectedHtu } from './htu.js';
 import { DPoPError } from './errors.js';
@@ -89,6 +90,32 @@ export async function spendProof(
     detail: 'the proof was already used',
     nonce: await currentNonce(dpop, now),
   });
+}
+
+/**
+ * A protected resource's proof for a token bound to `jkt`: present and valid for this request and
+ * token, made with the bound key, and spent (its `jti` cannot be used again).
+ */
+export async function checkBoundProof(
+  dpop: DPoPRuntime,
+  request: ProofRequest,
+  clock: ProofClock,
+  token: string,
+  jkt: string,
+): Promise<void> {
+  const proof = await readProof(dpop, request, clock, { accessToken: token });
+  if (proof === null)
+    throw new DPoPError('dpop_proof_invalid', {
+      resource: true,
+      detail: 'a DPoP proof is required with a DPoP-bound token',
+      nonce: await currentNonce(dpop, clock.now),
+    });
+  if (!timingSafeEqualString(proof.jkt, jkt))
+    throw new DPoPError('dpop_key_mismatch', {
+      resource: true,
+      detail: 'the proof was made with another key than the token is bound to',
+    });
+  await spendProof(dpop, proof, true, clock.now);
 }
 
 /**

@@ -5,8 +5,7 @@ import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import type { AuthenticateOptions, AuthenticateRequest, AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
-import { timingSafeEqualString } from '../crypto.js';
-import { currentNonce, readProof, spendProof } from '../dpop/check.js';
+import { checkBoundProof } from '../dpop/check.js';
 import { resolveDPoPConfig, type ResolvedDPoPConfig } from '../dpop/config.js';
 import { DPoPError, dpopChallenge } from '../dpop/errors.js';
 import { createDPoPRuntime, type DPoPRuntime } from '../dpop/runtime.js';
@@ -89,7 +88,7 @@ export function createResourceServer<Claims extends object = ExtraClaims>(
   const dpop: DPoPRuntime = createDPoPRuntime(resolved, store, o.clockToleranceSeconds);
   const { algorithms } = resolved.config;
 
-  const refuse = (code: 'token_invalid' | 'dpop_key_mismatch', detail: string): DPoPError =>
+  const refuse = (code: 'token_invalid', detail: string): DPoPError =>
     new DPoPError(code, { resource: true, detail });
 
   return {
@@ -115,25 +114,13 @@ export function createResourceServer<Claims extends object = ExtraClaims>(
       const jkt = claims.cnf?.jkt;
       if (jkt === undefined) throw refuse('token_invalid', 'the token is not DPoP-bound');
       const tls = requestIsHttps(request, authOptions.ip, trusted);
-      const clock = { now: t, clockToleranceSeconds: o.clockToleranceSeconds };
-      const proof = await readProof(
+      await checkBoundProof(
         dpop,
         { method: request.method, url: request.url, headers: request.headers, tls },
-        clock,
-        { accessToken: token },
+        { now: t, clockToleranceSeconds: o.clockToleranceSeconds },
+        token,
+        jkt,
       );
-      if (proof === null)
-        throw new DPoPError('dpop_proof_invalid', {
-          resource: true,
-          detail: 'a DPoP proof is required with a DPoP-bound token',
-          nonce: await currentNonce(dpop, t),
-        });
-      if (!timingSafeEqualString(proof.jkt, jkt))
-        throw refuse(
-          'dpop_key_mismatch',
-          'the proof was made with another key than the token is bound to',
-        );
-      await spendProof(dpop, proof, true, t);
       if (o.sessionCheck) {
         const session = await store.getSession(claims.sid);
         if (session !== null && (session.address !== claims.sub || session.dpopJkt !== jkt))
