@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../scale/cluster.js';
 
@@ -14,12 +16,24 @@ export { freePort };
 const bin = (path: string): string =>
   fileURLToPath(new URL(`../node_modules/${path}`, import.meta.url));
 
+/** `file` in the package `platformPackage`, resolved from the package `from`. */
+function platformBinary(from: string, platformPackage: string, file: string): string {
+  try {
+    const require = createRequire(bin(`${from}/package.json`));
+    return join(dirname(require.resolve(`${platformPackage}/package.json`)), file);
+  } catch {
+    return bin(`${platformPackage}/${file}`); // not installed: `installed()` says so
+  }
+}
+
 /** Each runtime's binary. `node20` is the Node running the tests (the project's minimum, 20.19). */
 export const BINARIES = {
   node20: process.execPath,
   node22: bin('node22/bin/node'),
   node24: bin('node24/bin/node'),
-  bun: bin('.bin/bun'),
+  // Bun's binary is in its platform package (an optional dependency of `bun`), where pnpm put it:
+  // bun's postinstall, which would move it into `bun/bin`, does not run (pnpm-workspace.yaml).
+  bun: platformBinary('bun', `@oven/bun-${process.platform}-${process.arch}`, 'bin/bun'),
   deno: bin('.bin/deno'),
   workerd: bin('.bin/workerd'),
 } as const;
