@@ -1,27 +1,14 @@
 // Two tabs of one origin in headless Chromium against the real server handler: one refresh request
 // per expiry for both tabs, a reload restores the session, sign-out in one tab signs out the other.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 import { startApp } from './app-server.js';
 import { createRealAuth } from '../client-server/real-server.js';
 
-function chromiumPath(): string | undefined {
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const executablePath = chromiumPath();
-const skip = executablePath === undefined && process.env.CI !== 'true';
-if (skip)
-  console.log(
-    'SKIP: chromium is not installed (apt-get install -y chromium); browser test skipped',
-  );
+const skip = skipWithoutChromium('multi-tab browser test');
 
 const OUT = fileURLToPath(new URL('../../test-output/browser/', import.meta.url));
 /** Access-token lifetime on the server for this test, seconds (the server's minimum). */
@@ -61,17 +48,7 @@ describe.skipIf(skip)('multi-tab in headless Chromium', () => {
   beforeAll(async () => {
     mkdirSync(OUT, { recursive: true });
     app = await startApp((origin) => createRealAuth({ origin, accessTokenTtlSeconds: ACCESS_TTL }));
-    browser = await chromium.launch({
-      executablePath: executablePath ?? '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext();
     tab1 = await context.newPage();
     tab2 = await context.newPage();

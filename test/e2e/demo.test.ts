@@ -1,27 +1,17 @@
 // End-to-end test of examples/fullstack in headless Chromium: the demo is started with the
 // README's command and driven like a person would, one screenshot per step in test-output/e2e/.
 
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatePrivateKey, privateKeyToAddress, signMessage } from '@evrmore-auth/core';
 import * as OTPAuth from 'otpauth';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 import { freePort, repoRoot, startDemo, type RunningDemo } from './demo-process.js';
 import { watchPage, type PageWatch } from './page-watch.js';
 
-function findChromium(): string | null {
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-const chromiumPath = findChromium();
-const skip = chromiumPath === null && process.env.CI !== 'true';
-if (skip)
-  console.log('SKIP: demo end-to-end test: chromium is not installed (apt-get install chromium)');
+const skip = skipWithoutChromium('demo end-to-end test');
 
 const shots = join(repoRoot, 'test-output', 'e2e');
 /** Access tokens live this long in the demo under test, so the auto-refresh shows within seconds. */
@@ -47,17 +37,7 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
         REDIS_URL: '',
         DATABASE_URL: '',
       }),
-      chromium.launch({
-        executablePath: chromiumPath ?? 'chromium',
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-        ],
-      }),
+      launchChromium(),
     ]);
   }, 180_000);
 

@@ -4,25 +4,15 @@
 // calls to the auth origin and to the API origin are refused, and A carries on. Screenshots in
 // test-output/e2e/dpop-*.png.
 
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
 import { freePort, repoRoot, startDemo, type RunningDemo } from './demo-process.js';
 import { watchPage } from './page-watch.js';
 
-function findChromium(): string | null {
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-const chromiumPath = findChromium();
-const skip = chromiumPath === null && process.env.CI !== 'true';
-if (skip)
-  console.log('SKIP: DPoP browser test: chromium is not installed (apt-get install chromium)');
+const skip = skipWithoutChromium('DPoP browser test');
 
 const shots = join(repoRoot, 'test-output', 'e2e');
 
@@ -52,17 +42,7 @@ describe.skipIf(skip)(
           REDIS_URL: '',
           DATABASE_URL: '',
         }),
-        chromium.launch({
-          executablePath: chromiumPath ?? 'chromium',
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--no-first-run',
-          ],
-        }),
+        launchChromium(),
       ]);
     }, 180_000);
 
