@@ -28,7 +28,8 @@ export type AuthEventType =
   | 'mfa.succeeded'
   | 'mfa.failed'
   | 'mfa.backup_code_used'
-  | 'mfa.backup_codes_low';
+  | 'mfa.backup_codes_low'
+  | 'dpop.key_mismatch';
 
 /**
  * One audit event. Carries who and what, never a credential.
@@ -137,6 +138,7 @@ const WARN_TYPES = new Set<AuthEventType>([
   'anomaly.failed_signins',
   'mfa.failed',
   'mfa.backup_codes_low',
+  'dpop.key_mismatch',
 ]);
 
 /** `detail` keys that could name a credential; such entries never leave the sink. */

@@ -92,7 +92,16 @@ export async function refreshSession(
     clockToleranceSeconds: config.clockToleranceSeconds,
   });
   const bound = current.dpopJkt ?? null;
-  if (bound !== null && (dpopProof === null || !timingSafeEqualString(dpopProof.jkt, bound)))
+  if (bound !== null && (dpopProof === null || !timingSafeEqualString(dpopProof.jkt, bound))) {
+    // Both cookies of a bound session without its key: most likely copied off the browser.
+    rt.events.emit({
+      type: 'dpop.key_mismatch',
+      ...eventBase(context),
+      address: current.address,
+      sessionId,
+      code: 'dpop_key_mismatch',
+      detail: { route: 'refresh', proof: dpopProof !== null },
+    });
     throw new DPoPError('dpop_key_mismatch', {
       resource: false,
       detail:
@@ -100,6 +109,7 @@ export async function refreshSession(
           ? 'the session is bound to a DPoP key: send a proof made with it'
           : 'the proof was made with another key than the session is bound to',
     });
+  }
   if (dpopProof !== null && rt.dpop !== null) await spendProof(rt.dpop, dpopProof, false, now);
 
   const claims = await loadClaims(rt, {

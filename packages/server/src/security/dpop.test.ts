@@ -236,6 +236,14 @@ describe('DPoP at the token endpoints', () => {
       expect(res.status).toBe(401);
       expect((await problem(res)).code).toBe('dpop_key_mismatch');
     }
+    // Each refusal is an audit event (warn level): the session's cookies used without its key.
+    const mismatches = h.events.filter((e) => e.type === 'dpop.key_mismatch');
+    expect(mismatches.map((e) => e.detail)).toEqual([
+      { route: 'refresh', proof: true },
+      { route: 'refresh', proof: false },
+    ]);
+    expect(mismatches[0]).toMatchObject({ code: 'dpop_key_mismatch', address: wallet().address });
+    expect(mismatches[0]!.sessionId).toEqual(expect.any(String));
     const ok = await h.request('POST', '/auth/refresh', {
       headers: { ...headers, dpop: await DPoP.generateProof(key, `${BASE}/refresh`, 'POST') },
     });
