@@ -1,6 +1,13 @@
 // Access tokens: fingerprinted JWTs (typ at+jwt) signed and verified with jose.
 import { EvrmoreAuthError } from '@evrmore-auth/core';
-import { SignJWT, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import {
+  SignJWT,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyOptions,
+} from 'jose';
 import { RESERVED_CLAIMS, type AccessTokenClaims, type ExtraClaims } from './config.js';
 import {
   randomToken,
@@ -113,34 +120,50 @@ export async function verifyAccessToken(
   options: VerifyAccessTokenOptions,
 ): Promise<AccessTokenClaims> {
   const header = readTokenHeader(token);
-  if (header.typ !== 'at+jwt') throw invalid();
+  if (header.typ !== 'at+jwt') throw tokenInvalid();
   const key =
     typeof header.kid === 'string' ? options.keys.find((k) => k.kid === header.kid) : undefined;
-  if (!key || header.alg !== key.alg) throw invalid();
+  if (!key || header.alg !== key.alg) throw tokenInvalid();
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, key.verifyKey, {
       algorithms: [key.alg],
-      issuer: options.issuer,
-      audience: options.audience,
-      typ: 'at+jwt',
-      clockTolerance: options.clockToleranceSeconds,
-      currentDate: new Date(options.now),
-      requiredClaims: REQUIRED_CLAIMS,
+      ...accessTokenVerifyOptions(options),
     }));
   } catch (err) {
     if (err instanceof errors.JWTExpired)
       throw new EvrmoreAuthError('token_expired', { cause: err });
-    throw invalid(err);
+    throw tokenInvalid(err);
   }
   return accessTokenClaims(payload);
 }
 
-const invalid = (cause?: unknown): EvrmoreAuthError =>
+/** `token_invalid`, keeping jose's error as `cause` (for logs; never sent). */
+export const tokenInvalid = (cause?: unknown): EvrmoreAuthError =>
   new EvrmoreAuthError('token_invalid', cause === undefined ? {} : { cause });
 
 /** The claims every access token of ours carries (jose's `requiredClaims`). */
-export const REQUIRED_CLAIMS = ['sub', 'sid', 'jti', 'iat', 'nbf', 'exp', 'fgp'];
+const REQUIRED_CLAIMS = ['sub', 'sid', 'jti', 'iat', 'nbf', 'exp', 'fgp'];
+
+/**
+ * What jose checks of every access token besides the key and algorithm: issuer, audience, `typ`
+ * `at+jwt`, times with the clock tolerance, and the claims we always set.
+ */
+export function accessTokenVerifyOptions(options: {
+  issuer: string;
+  audience: string;
+  clockToleranceSeconds: number;
+  now: number;
+}): JWTVerifyOptions {
+  return {
+    issuer: options.issuer,
+    audience: options.audience,
+    typ: 'at+jwt',
+    clockTolerance: options.clockToleranceSeconds,
+    currentDate: new Date(options.now),
+    requiredClaims: REQUIRED_CLAIMS,
+  };
+}
 
 /**
  * The protected header of `token`, a compact JWS of at most 8 KiB without any header that names
@@ -152,14 +175,14 @@ export function readTokenHeader(token: unknown): Record<string, unknown> {
     token.length > 8192 ||
     !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)
   )
-    throw invalid();
+    throw tokenInvalid();
   let header: Record<string, unknown>;
   try {
     header = decodeProtectedHeader(token) as Record<string, unknown>;
   } catch (err) {
-    throw invalid(err);
+    throw tokenInvalid(err);
   }
-  if (FORBIDDEN_HEADERS.some((h) => Object.hasOwn(header, h))) throw invalid();
+  if (FORBIDDEN_HEADERS.some((h) => Object.hasOwn(header, h))) throw tokenInvalid();
   return header;
 }
 
@@ -170,7 +193,7 @@ export function accessTokenClaims(payload: JWTPayload): AccessTokenClaims {
     typeof payload.sid !== 'string' ||
     typeof payload.fgp !== 'string'
   )
-    throw invalid();
+    throw tokenInvalid();
   // A DPoP binding is one thumbprint; anything else under `cnf` is not a token of ours.
   if (payload.cnf !== undefined) {
     const cnf = payload.cnf as { jkt?: unknown } | null;
@@ -180,7 +203,7 @@ export function accessTokenClaims(payload: JWTPayload): AccessTokenClaims {
       typeof cnf.jkt !== 'string' ||
       Object.keys(cnf).length !== 1
     )
-      throw invalid();
+      throw tokenInvalid();
   }
   return payload as AccessTokenClaims;
 }

@@ -1,5 +1,6 @@
 // Stateless DPoP nonces (RFC 9449 §8): HMAC-SHA256 of a 5-minute time step under a secret every
 // instance shares, so any instance accepts any instance's nonce and nothing is stored.
+import { bytesToBase64Url } from '@evrmore-auth/core';
 import { timingSafeEqualString } from '../crypto.js';
 
 /** Length of a nonce's time step, seconds. A nonce is accepted in its step and the next. */
@@ -12,12 +13,6 @@ export interface DPoPNonces {
   /** Whether `nonce` is the current or the previous step's nonce. */
   check(nonce: unknown, now: number): Promise<boolean>;
 }
-
-const toBase64Url = (bytes: ArrayBuffer): string => {
-  let s = '';
-  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-};
 
 /** The nonces of `secret` (its UTF-8 bytes are the HMAC key). */
 export function createDPoPNonces(secret: string): DPoPNonces {
@@ -40,7 +35,7 @@ export function createDPoPNonces(secret: string): DPoPNonces {
           k,
           new TextEncoder().encode(`evrmore-auth dpop-nonce ${step}`),
         );
-        return `${step.toString(36)}.${toBase64Url(mac)}`;
+        return `${step.toString(36)}.${bytesToBase64Url(new Uint8Array(mac))}`;
       });
       for (const old of made.keys()) if (old < step - 1) made.delete(old);
       made.set(step, nonce);

@@ -3,7 +3,12 @@
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AccessTokenClaims } from '../config.js';
-import { accessTokenClaims, readTokenHeader, REQUIRED_CLAIMS } from '../tokens.js';
+import {
+  accessTokenClaims,
+  accessTokenVerifyOptions,
+  tokenInvalid,
+  readTokenHeader,
+} from '../tokens.js';
 
 /** What the auth server signs with, public-key algorithms only (an HS256 key is no JWKS's). */
 const ALGORITHMS = ['EdDSA', 'Ed25519', 'ES256'];
@@ -31,25 +36,18 @@ export async function verifyResourceToken(
   jwks: JWTVerifyGetKey,
   options: { issuer: string; audience: string; clockToleranceSeconds: number; now: number },
 ): Promise<AccessTokenClaims> {
-  const invalid = (cause?: unknown): EvrmoreAuthError =>
-    new EvrmoreAuthError('token_invalid', cause === undefined ? {} : { cause });
   readTokenHeader(token);
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, jwks, {
       algorithms: ALGORITHMS,
-      issuer: options.issuer,
-      audience: options.audience,
-      typ: 'at+jwt',
-      clockTolerance: options.clockToleranceSeconds,
-      currentDate: new Date(options.now),
-      requiredClaims: REQUIRED_CLAIMS,
+      ...accessTokenVerifyOptions(options),
     }));
   } catch (err) {
     if (err instanceof errors.JWTExpired)
       throw new EvrmoreAuthError('token_expired', { cause: err });
     const code = (err as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && INVALID.has(code)) throw invalid(err);
+    if (typeof code === 'string' && INVALID.has(code)) throw tokenInvalid(err);
     // A JWKS timeout, a network error or a bad JWKS answer: not the caller's fault.
     throw new EvrmoreAuthError('unavailable', {
       detail: 'the auth server keys could not be loaded',
