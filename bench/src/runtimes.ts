@@ -11,6 +11,7 @@ import { evrmore, privateKeyToAddress } from '@evrmore-auth/core';
 import {
   BINARIES,
   installed,
+  SECP256K1_ADDON_DIR,
   startServer,
   type RuntimeName,
   type ServerProcess,
@@ -25,10 +26,6 @@ const ROUNDS = 3;
 const SIGNINS = 600;
 const here = (file: string): string =>
   fileURLToPath(new URL(`./runtimes/${file}`, import.meta.url));
-/** The secp256k1 addon's folder: Deno loads it only with FFI permission, scoped to it. */
-const ADDON = fileURLToPath(
-  new URL('../../node_modules/.pnpm/secp256k1@5.0.2/node_modules/secp256k1/', import.meta.url),
-);
 
 interface Target {
   name: string;
@@ -72,7 +69,7 @@ const TARGETS: Target[] = [
   processTarget('Bun', 'bun', ['--no-install', 'run', here('serve-bun.mjs')]),
   processTarget('Deno, --allow-ffi (addon)', 'deno', [
     ...DENO,
-    `--allow-ffi=${ADDON}`,
+    `--allow-ffi=${SECP256K1_ADDON_DIR}`,
     here('serve-deno.mjs'),
   ]),
   processTarget('Deno, no FFI', 'deno', [...DENO, here('serve-deno.mjs')]),

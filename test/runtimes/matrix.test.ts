@@ -7,15 +7,21 @@
 // fails under CI=true, else the runtime is skipped with a `SKIP:` line.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_CONTRACT, type ContractTarget } from './http-contract.js';
-import { BINARIES, installed, QUIET_ENV, startServer, type RuntimeName } from './processes.js';
+import {
+  BINARIES,
+  installed,
+  QUIET_ENV,
+  SECP256K1_ADDON_DIR,
+  startServer,
+  type RuntimeName,
+} from './processes.js';
 import { bundleWorker, startWorkerd, type WorkerdProcess } from './workerd.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,13 +36,6 @@ const vectorFile = (name: string): { vectors: unknown[] } =>
   JSON.parse(readFileSync(join(ROOT, 'test/vectors', name), 'utf8')) as { vectors: unknown[] };
 const SHARED_COUNT = vectorFile('evrmore-signed-messages.json').vectors.length;
 const ORACLE_COUNT = vectorFile('oracle-generated.json').vectors.length;
-
-/** The directory holding the secp256k1 addon (Deno's --allow-ffi is scoped to it). */
-const ADDON_DIR = dirname(
-  realpathSync(
-    createRequire(join(ROOT, 'packages/core/package.json')).resolve('secp256k1/package.json'),
-  ),
-);
 
 const jwk = {
   ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }),
@@ -251,8 +250,8 @@ const VARIANTS: Variant[] = [
     'deno (--allow-ffi for the secp256k1 addon)',
     'deno',
     /^deno 2\./,
-    [...DENO_SERVER, `--allow-ffi=${ADDON_DIR}`, 'deno.ts'],
-    [...DENO_RUN, '--allow-env', '--allow-read', `--allow-ffi=${ADDON_DIR}`],
+    [...DENO_SERVER, `--allow-ffi=${SECP256K1_ADDON_DIR}`, 'deno.ts'],
+    [...DENO_RUN, '--allow-env', '--allow-read', `--allow-ffi=${SECP256K1_ADDON_DIR}`],
   ),
   workerdVariant(false),
   workerdVariant(true),

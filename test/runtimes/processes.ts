@@ -4,7 +4,7 @@
 // in every child's environment, so nothing is fetched at run time.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { connect } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -37,6 +37,18 @@ export const BINARIES = {
   deno: bin('.bin/deno'),
   workerd: bin('.bin/workerd'),
 } as const;
+
+/**
+ * The folder of the `secp256k1` native addon the server loads (core's dependency): Deno loads it
+ * only with FFI permission, scoped to this folder.
+ */
+export const SECP256K1_ADDON_DIR = dirname(
+  realpathSync(
+    createRequire(
+      fileURLToPath(new URL('../../packages/core/package.json', import.meta.url)),
+    ).resolve('secp256k1/package.json'),
+  ),
+);
 
 /** A runtime of the matrix. */
 export type RuntimeName = keyof typeof BINARIES;
