@@ -3,6 +3,8 @@
 // cookie, server-side refresh with Set-Cookie forwarded, rotation and reuse detection, revocation,
 // logout, store outage, and the CSRF rule for every unsafe method.
 import type { TokenResponse } from '@evrmore-auth/core';
+import { Hono } from 'hono';
+import * as ho from './hono.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvrmoreAuth } from '../create-auth.js';
 import { StoreUnavailableError, type AuthStore } from '../store.js';
@@ -252,8 +254,6 @@ describe.each(ADAPTERS)('cookie mode through %s', (name) => {
 
 describe('Hono requireAuth off Node (app.request): getIp feeds the server-side refresh', () => {
   it('in production the refresh needs the client IP: 500 without it, 200 with getIp', async () => {
-    const { Hono } = await import('hono');
-    const ho = await import('./hono.js');
     const clock = { t: Date.now() };
     const auth = await createTestAuth({
       sessionCookie: true,
