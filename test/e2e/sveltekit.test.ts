@@ -23,7 +23,9 @@ const shots = join(repoRoot, 'test-output', 'sveltekit');
 const ADDRESS = /\bE[1-9A-HJ-NP-Za-km-z]{33}\b/;
 
 /** The production server (`node build/index.js`, the example's `start`), its own process group. */
-async function startApp(port: number): Promise<{ url: string; stop(): Promise<void>; log(): string }> {
+async function startApp(
+  port: number,
+): Promise<{ url: string; stop(): Promise<void>; log(): string }> {
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(process.execPath, ['build/index.js'], {
     cwd: exampleDir,
@@ -110,11 +112,15 @@ describe.skipIf(skip)('SvelteKit example in Chromium', () => {
     mkdirSync(shots, { recursive: true });
     // The example's `build` script: vite build with @sveltejs/adapter-node (the packages were
     // built by the root `pnpm test`).
-    const build = run(process.execPath, [join(exampleDir, 'node_modules/vite/bin/vite.js'), 'build'], {
-      cwd: exampleDir,
-      env: { ...process.env, NO_COLOR: '1' },
-      maxBuffer: 32 * 1024 * 1024,
-    });
+    const build = run(
+      process.execPath,
+      [join(exampleDir, 'node_modules/vite/bin/vite.js'), 'build'],
+      {
+        cwd: exampleDir,
+        env: { ...process.env, NO_COLOR: '1' },
+        maxBuffer: 32 * 1024 * 1024,
+      },
+    );
     const [, port, chromium] = await Promise.all([build, freePort(), launchChromium()]);
     browser = chromium;
     app = await startApp(port);
@@ -249,7 +255,9 @@ describe.skipIf(skip)('SvelteKit example in Chromium', () => {
         attacker.waitForResponse((r) => r.url().startsWith(`${app.url}/account`)),
         attacker.click('#submit'),
       ]);
+      // SvelteKit's own check refuses a cross-origin form content type before any hook runs
       expect(response.status(), origin.url).toBe(403);
+      expect(await response.text()).toContain('Cross-site POST form submissions are forbidden');
       await attacker.waitForLoadState();
       await shot(attacker, `07-cross-origin-form-refused-${new URL(origin.url).hostname}.png`);
 
@@ -261,6 +269,9 @@ describe.skipIf(skip)('SvelteKit example in Chromium', () => {
       // same site: the cookies travelled and the hook's Origin check refused it (403
       // csrf_rejected); cross-site: no cookies, so no session (401)
       expect(blob.status(), origin.url).toBe(origin === sameSite ? 403 : 401);
+      expect(await blob.headerValue('content-type')).toContain('application/problem+json');
+      const code = ((await blob.json()) as { code: string }).code;
+      expect(code).toBe(origin === sameSite ? 'csrf_rejected' : 'token_missing');
     }
     await attacker.close();
 

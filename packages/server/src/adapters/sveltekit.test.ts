@@ -181,7 +181,10 @@ describe('evrmoreAuthHandle', () => {
     await s.signIn(jar);
     const form = { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() };
     for (const origin of ['https://evil.example', 'http://app.example.com', 'null']) {
-      const r = await s.run('POST', '/account?/note', { headers: { ...form, origin }, body: 'n=1' });
+      const r = await s.run('POST', '/account?/note', {
+        headers: { ...form, origin },
+        body: 'n=1',
+      });
       expect(r.res.status, origin).toBe(403);
       expect((await problem(r.res)).code).toBe('csrf_rejected');
       expect(r.resolved).toBe(false);
@@ -273,7 +276,9 @@ describe('evrmoreAuthHandle', () => {
     await s.signIn(jar);
     const spy = vi.spyOn(s.h.store, 'getSession').mockRejectedValue(new StoreUnavailableError());
     try {
-      const { res, resolved } = await s.run('GET', '/', { headers: { ...html, cookie: jar.header() } });
+      const { res, resolved } = await s.run('GET', '/', {
+        headers: { ...html, cookie: jar.header() },
+      });
       expect(res.status).toBe(503);
       expect(resolved).toBe(false);
     } finally {
