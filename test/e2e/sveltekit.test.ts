@@ -134,7 +134,9 @@ describe.skipIf(skip)('SvelteKit example in Chromium', () => {
   }, 30_000);
 
   /** A new browser (own cookies); `satoriFor` injects a Satori GO that signs with that key. */
-  async function newBrowser(satoriFor?: string): Promise<{ context: BrowserContext; page: Page }> {
+  async function newBrowser(
+    satoriFor?: Uint8Array,
+  ): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
     contexts.push(context);
     if (satoriFor !== undefined) {
