@@ -224,9 +224,30 @@ describe.skipIf(skip)('SvelteKit example in Chromium', () => {
     expect(cookie?.httpOnly).toBe(true);
     expect(cookie?.sameSite).toBe('Lax');
 
+    // Every status the page shows from the first parsed byte on, to see that hydration and the
+    // client's restore never flash "signed out" (authStore's `initial`).
+    await context.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { __statuses: string[] }).__statuses = seen;
+      new MutationObserver(() => {
+        const status = document
+          .querySelector('[data-testid="status"]')
+          ?.getAttribute('data-status');
+        if (status && seen.at(-1) !== status) seen.push(status);
+      }).observe(document, { subtree: true, childList: true, attributes: true });
+    });
+    const restored = page.waitForResponse(
+      (r) => r.url() === `${app.url}/auth/refresh` && r.request().method() === 'POST',
+    );
     const home = await html(page, '/');
     expect(home).toContain('data-status="signed-in"');
     expect(home).toContain(demoAddress);
+    expect((await restored).status()).toBe(200); // the browser's client restored its token
+    await testId(page, 'sign-out').waitFor();
+    const statuses = await page.evaluate(
+      () => (window as unknown as { __statuses: string[] }).__statuses,
+    );
+    expect(statuses).toEqual(['signed-in']);
     await shot(page, '04-reload-signed-in.png');
     // and the protected page renders on the server for this browser
     const account = await html(page, '/account');
