@@ -94,7 +94,7 @@ function unsettled(state: AuthState): boolean {
  * session) a client that restores one still moves the store to `signed-in`.
  *
  * @example
- * ```svelte
+ * ```html
  * <!-- src/routes/+layout.svelte; +layout.server.ts returns { auth: locals.auth } -->
  * <script lang="ts">
  *   import { browser } from '$app/environment';
