@@ -286,7 +286,7 @@ describe('evrmoreAuthHandle', () => {
     }
   });
 
-  it('skips the session lookup for a request without cookies (webhooks, assets)', async () => {
+  it('skips the session lookup for a request without auth cookies (webhooks)', async () => {
     const s = await setup();
     const spy = vi.spyOn(s.h.auth, 'getSession');
     const hook = await s.run('POST', '/webhook', {
@@ -295,6 +295,12 @@ describe('evrmoreAuthHandle', () => {
     });
     expect(hook.resolved).toBe(true);
     expect(hook.event.locals.auth).toBeNull();
+    // other cookies are no credential either: a cross-site post carrying them is the app's
+    const other = await s.run('POST', '/webhook', {
+      headers: { cookie: 'theme=dark; evrmore_auth_hint=1', origin: 'https://partner.example' },
+      body: '{}',
+    });
+    expect(other.resolved).toBe(true);
     expect(spy).not.toHaveBeenCalled();
   });
 
@@ -313,6 +319,10 @@ describe('evrmoreAuthHandle', () => {
 
   it('validates its arguments at start-up', async () => {
     const s = await setup();
+    const bearerOnly = await createHarness();
+    expect(() => evrmoreAuthHandle(bearerOnly.auth)).toThrow(
+      'evrmoreAuthHandle: the auth needs cookie sessions: createEvrmoreAuth({ sessionCookie: true, … })',
+    );
     expect(() => evrmoreAuthHandle({} as never)).toThrow(
       'evrmoreAuthHandle: pass the object createEvrmoreAuth returned',
     );

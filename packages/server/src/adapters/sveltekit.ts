@@ -10,6 +10,7 @@ import type { AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
 import { options as objectOptions, parseOptions } from '../config/validate.js';
 import type { EvrmoreAuth } from '../create-auth.js';
+import { readCookie } from '../http/cookies.js';
 
 /**
  * Which paths need a signed-in user: path prefixes (`'/account'` guards `/account` and everything
@@ -142,7 +143,8 @@ function withCookies(response: Response, setCookie: readonly string[]): Response
  *    `event.locals.auth` (an `AuthIdentity`, or `null` when signed out). An expired session
  *    cookie is refreshed on the server (refresh-token rotation, reuse detection) and the new
  *    `Set-Cookie` values are added to the response, as are the clearing cookies of a session that
- *    ended. A request without any cookie skips the lookup (`locals.auth = null`);
+ *    ended. A request without a session or refresh cookie skips the lookup (`locals.auth = null`):
+ *    with no credential it carries, there is nothing to forge (webhooks keep working);
  * 3. refuses a cookie-authenticated unsafe request (`POST`/`PUT`/`PATCH`/`DELETE`: form actions,
  *    endpoints) whose `Origin` is not one of the auth's `allowedOrigins`: 403 problem+json
  *    (`csrf_rejected`). SvelteKit's own `csrf.checkOrigin` covers form content types only; this
@@ -193,6 +195,16 @@ export function evrmoreAuthHandle<Claims extends ExtraClaims = ExtraClaims>(
     typeof (auth as Partial<EvrmoreAuth<Claims>>).getSession !== 'function'
   )
     throw new TypeError('evrmoreAuthHandle: pass the object createEvrmoreAuth returned');
+  const cookieMode = auth.config.sessionCookie;
+  if (cookieMode === null)
+    throw new TypeError(
+      'evrmoreAuthHandle: the auth needs cookie sessions: createEvrmoreAuth({ sessionCookie: true, … })',
+    );
+  const sessionName = cookieMode.name;
+  const refreshName = auth.config.cookies.refreshName;
+  /** Whether the request carries a session or refresh cookie (the only ambient credentials). */
+  const hasAuthCookie = (request: Request): boolean =>
+    !!readCookie(request, sessionName) || !!readCookie(request, refreshName);
   const parsed = parseOptions('evrmoreAuthHandle', SCHEMA, options);
   const isProtected = matcher(parsed.protect);
   const getIp = parsed.getIp ?? defaultIp;
@@ -206,7 +218,7 @@ export function evrmoreAuthHandle<Claims extends ExtraClaims = ExtraClaims>(
 
     let identity: AuthIdentity<Claims> | null = null;
     let setCookie: string[] = [];
-    if (event.request.headers.has('cookie')) {
+    if (hasAuthCookie(event.request)) {
       try {
         ({ identity, setCookie } = await auth.getSession(event.request, { ip }));
       } catch (err) {
