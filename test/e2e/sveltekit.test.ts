@@ -431,6 +431,13 @@ describe.skipIf(skip)('SvelteKit example in Chromium', () => {
     await page.waitForURL(`${app.url}/`);
     await expect.poll(() => testId(page, 'status').getAttribute('data-status')).toBe('signed-out');
     await shot(page, '10-signed-out.png');
+    // a client-side navigation to the protected page (its __data.json request) goes to sign-in
+    const [data] = await Promise.all([
+      page.waitForResponse((r) => r.url().startsWith(`${app.url}/account/__data.json`)),
+      testId(page, 'nav-account').click(),
+    ]);
+    await page.waitForURL(`${app.url}/signin?redirectTo=%2Faccount`);
+    expect(data.status()).toBe(200); // SvelteKit's JSON redirect, made from the hook's 303
 
     const res = await second.goto(`${app.url}/`);
     const body = await res!.text();
