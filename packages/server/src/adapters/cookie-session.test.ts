@@ -3,6 +3,8 @@
 // cookie, server-side refresh with Set-Cookie forwarded, rotation and reuse detection, revocation,
 // logout, store outage, and the CSRF rule for every unsafe method.
 import type { TokenResponse } from '@evrmore-auth/core';
+import { Hono } from 'hono';
+import * as ho from './hono.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvrmoreAuth } from '../create-auth.js';
 import { StoreUnavailableError, type AuthStore } from '../store.js';
@@ -247,5 +249,49 @@ describe.each(ADAPTERS)('cookie mode through %s', (name) => {
     });
     expect(me.status).toBe(401);
     expect(((await me.json()) as { code: string }).code).toBe('token_missing');
+  });
+});
+
+describe('Hono requireAuth off Node (app.request): getIp feeds the server-side refresh', () => {
+  it('in production the refresh needs the client IP: 500 without it, 200 with getIp', async () => {
+    const clock = { t: Date.now() };
+    const auth = await createTestAuth({
+      sessionCookie: true,
+      production: true,
+      now: () => clock.t,
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    const app = new Hono<{ Variables: ho.EvrmoreAuthVariables }>();
+    app.use(ho.evrmoreAuth(auth, { getIp: () => '198.51.100.7' }));
+    app.get('/without', ho.requireAuth(auth), (c) => c.json({ a: c.get('auth').address }));
+    app.get('/with', ho.requireAuth(auth, { getIp: () => '198.51.100.7' }), (c) =>
+      c.json({ a: c.get('auth').address }),
+    );
+    const w = wallet('88');
+    const post = (path: string, body: unknown) =>
+      app.request(`${ORIGIN}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: ORIGIN },
+        body: JSON.stringify(body),
+      });
+    const { message } = (await (await post('/auth/challenge', { address: w.address })).json()) as {
+      message: string;
+    };
+    const vf = await post('/auth/verify', { message, signature: w.sign(message) });
+    expect(vf.status).toBe(200);
+    const jar = new CookieJar().apply(vf);
+    clock.t += 931_000;
+    jar.delete(SESSION);
+    const without = await app.request(`${ORIGIN}/without`, {
+      headers: { cookie: jar.header('/') },
+    });
+    expect(without.status).toBe(500);
+    const withIp = await app.request(`${ORIGIN}/with`, { headers: { cookie: jar.header('/') } });
+    expect(withIp.status).toBe(200);
+    expect(await withIp.json()).toEqual({ a: w.address });
+    expect(cookieAttributes(withIp)[SESSION]).toContain('HttpOnly');
+    expect(() => ho.requireAuth(auth, { getIp: 'x' as never })).toThrow(
+      'requireAuth: getIp must be a function',
+    );
   });
 });

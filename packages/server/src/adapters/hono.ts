@@ -110,10 +110,11 @@ export function evrmoreAuth(auth: EvrmoreAuth, options: HonoAuthOptions = {}): M
  *
  * @example
  * ```ts
- * const options: RequireAuthOptions = { permissions: ['posts:write'] };
+ * // getIp: the client IP for cookie mode's server-side refresh (its rate limit) off Node
+ * const options: RequireAuthOptions = { permissions: ['posts:write'], getIp: (c) => c.req.header('cf-connecting-ip') ?? null };
  * ```
  */
-export type RequireAuthOptions = AuthenticateOptions;
+export type RequireAuthOptions = AuthenticateOptions & HonoAuthOptions;
 
 /**
  * Hono middleware for the application's own routes: puts the verified identity in
@@ -141,6 +142,8 @@ export function requireAuth<Claims extends ExtraClaims = ExtraClaims>(
 }> {
   if (!auth || typeof auth.authenticate !== 'function')
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
+  if (options.getIp !== undefined && typeof options.getIp !== 'function')
+    throw new TypeError('requireAuth: getIp must be a function');
   const { runtime, errorReply } = internalsOf(auth as unknown as EvrmoreAuth);
   return async (c, next) => {
     const incoming = nodeIncoming(c, false);
@@ -149,7 +152,10 @@ export function requireAuth<Claims extends ExtraClaims = ExtraClaims>(
     const { identity, setCookie, error } = await guardRequest(
       runtime,
       { headers, method: c.req.method, url: c.req.url },
-      { ...options, ip: incoming ? nodeSocketIp(c) : null },
+      {
+        ...(options.permissions ? { permissions: options.permissions } : {}),
+        ip: options.getIp ? (options.getIp(c) ?? null) : incoming ? nodeSocketIp(c) : null,
+      },
     );
     if (identity === null) {
       // The cookies go in when the Response is made (@hono/node-server's Response would drop
@@ -160,6 +166,8 @@ export function requireAuth<Claims extends ExtraClaims = ExtraClaims>(
     }
     c.set('auth', identity as AuthIdentity<Claims>);
     await next();
-    for (const cookie of setCookie) c.res.headers.append('set-cookie', cookie);
+    // Through Hono's own header API (it re-makes a finalized response), not c.res.headers:
+    // a runtime's Response (@hono/node-server's) may not keep headers appended afterwards.
+    for (const cookie of setCookie) c.header('set-cookie', cookie, { append: true });
   };
 }
