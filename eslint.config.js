@@ -10,6 +10,8 @@ export default tseslint.config(
       '**/test-output/**',
       'bench/results/**',
       'examples/*/dist/**',
+      'examples/*/.svelte-kit/**',
+      'examples/*/build/**',
       'docs/api/**',
     ],
   },

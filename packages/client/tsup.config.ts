@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'react/index': 'src/react/index.ts',
+    'svelte/index': 'src/svelte/index.ts',
     'signers/local-key': 'src/signers/local-key.ts',
     ky: 'src/ky.ts',
     'dpop/index': 'src/dpop/index.ts',
