@@ -10,6 +10,7 @@ import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
 import { requestIsHttps } from './proxy.js';
 import { checkBoundProof } from './dpop/check.js';
 import { DPoPError } from './dpop/errors.js';
+import { recordActivity } from './session-policy.js';
 
 /**
  * The verified caller. `Claims` is the application's extra claims type (see
@@ -132,6 +133,10 @@ export async function authenticateRequest(
     throw new EvrmoreAuthError('token_invalid');
   if (!isLive(session, now)) throw new EvrmoreAuthError('token_revoked');
   if (session.fingerprintHash !== claims.fgp) throw new EvrmoreAuthError('fingerprint_mismatch');
+  // Activity (lastSeenAt, and the idle end with sessionPolicy.idleTimeoutSeconds): a store write
+  // at most once per session per interval, nothing on the other requests.
+  const touched = recordActivity(rt, session, now);
+  if (touched !== undefined) await touched;
   const required = options.permissions ?? [];
   if (required.length > 0) {
     const granted = Array.isArray(claims.permissions) ? (claims.permissions as unknown[]) : [];

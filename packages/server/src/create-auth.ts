@@ -33,6 +33,7 @@ import { signIn, type SignInResult } from './sign-in.js';
 import { createMemoryStore } from './stores/memory.js';
 import { createDPoPRuntime } from './dpop/runtime.js';
 import { createPerformanceCaches, forgetRevokedSessions } from './token-cache.js';
+import { createActivityTracker } from './session-policy.js';
 
 export type { HandlerContext } from './http/request-context.js';
 
@@ -197,6 +198,7 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       randomBytes: resolved.randomBytes,
     }),
     caches,
+    activity: createActivityTracker(),
     dpop:
       resolved.dpop === null
         ? null

@@ -39,11 +39,13 @@ export {
   type AuthStore,
   type ChallengeRecord,
   type ChallengeStore,
+  type CreateSessionResult,
   type MfaRecord,
   type MfaStore,
   type RateLimiterOptions,
   type RotateRefreshInput,
   type RotateRefreshResult,
+  type SessionLimit,
   type SessionRecord,
   type SessionStore,
 } from './store.js';

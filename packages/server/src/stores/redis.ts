@@ -24,8 +24,10 @@ import {
   isLive,
   type AuthStore,
   type ChallengeRecord,
+  type CreateSessionResult,
   type MfaRecord,
   type RotateRefreshResult,
+  type SessionLimit,
   type SessionRecord,
 } from '../store.js';
 import * as v from 'valibot';
@@ -37,7 +39,7 @@ import { redisKeys } from './redis-keys.js';
 import {
   CREATE_SESSION,
   GET_MFA,
-  INDEX_SESSION,
+  ADMIT_SESSION,
   PUT_MFA,
   REVOKE_SESSION,
   ROTATE_REFRESH,
@@ -153,9 +155,9 @@ const NEW_LOOKUP_TTL_MS = 31 * 24 * 3600 * 1000;
 interface ScriptClient {
   evrauthRotate(...args: (string | number)[]): Promise<unknown[]>;
   evrauthCreateSession(...args: (string | number)[]): Promise<number>;
-  evrauthIndexSession(...args: (string | number)[]): Promise<number>;
+  evrauthAdmitSession(...args: (string | number)[]): Promise<[number, ...string[]]>;
   evrauthRevoke(...args: (string | number)[]): Promise<[number, ...string[]]>;
-  evrauthTouch(...args: (string | number)[]): Promise<number>;
+  evrauthTouch2(...args: (string | number)[]): Promise<string[]>;
   evrauthPutMfa(...args: (string | number)[]): Promise<number>;
   evrauthGetMfa(...args: (string | number)[]): Promise<[string[], string[]]>;
   evrauthUseTotpStep(...args: (string | number)[]): Promise<number>;
@@ -164,9 +166,9 @@ interface ScriptClient {
 const SCRIPTS: Record<keyof ScriptClient, { numberOfKeys: number; lua: string }> = {
   evrauthRotate: { numberOfKeys: 3, lua: ROTATE_REFRESH },
   evrauthCreateSession: { numberOfKeys: 1, lua: CREATE_SESSION },
-  evrauthIndexSession: { numberOfKeys: 1, lua: INDEX_SESSION },
+  evrauthAdmitSession: { numberOfKeys: 2, lua: ADMIT_SESSION },
   evrauthRevoke: { numberOfKeys: 3, lua: REVOKE_SESSION },
-  evrauthTouch: { numberOfKeys: 1, lua: TOUCH_SESSION },
+  evrauthTouch2: { numberOfKeys: 2, lua: TOUCH_SESSION },
   evrauthPutMfa: { numberOfKeys: 2, lua: PUT_MFA },
   evrauthGetMfa: { numberOfKeys: 2, lua: GET_MFA },
   evrauthUseTotpStep: { numberOfKeys: 1, lua: USE_TOTP_STEP },
@@ -306,7 +308,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }
 
   async function revokeOne(id: string, at: number, reason: string, onlyLive: boolean) {
-    const [done, ...hashes] = await sc.evrauthRevoke(
+    const [done, address, ...hashes] = await sc.evrauthRevoke(
       k.session(id),
       k.graceBlobs(id),
       k.history(id),
@@ -316,8 +318,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       revokedRetentionMs,
     );
     if (done !== 1) return false;
+    // Out of the address's live ledger, so the session cap no longer counts it.
+    if (address) await client.zrem(k.addressLive(address), id);
     await tidyLookups(hashes, revokedRetentionMs);
     return true;
+  }
+
+  /** Move a session's end of life in its address's ledger (only while the ledger holds it). */
+  async function moveLedger(address: string, id: string, liveUntil: number): Promise<void> {
+    await client.zadd(k.addressLive(address), 'XX', 'GT', liveUntil, id);
   }
 
   const store: RedisStore = {
@@ -340,9 +349,22 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         return raw === null ? null : (JSON.parse(raw) as ChallengeRecord);
       }),
 
-    createSession: (session: SessionRecord, refreshHash: string) =>
-      run(async () => {
+    createSession: (session: SessionRecord, refreshHash: string, limit?: SessionLimit) =>
+      run(async (): Promise<CreateSessionResult> => {
         const life = ttl(session.expiresAt);
+        // The cap is decided first, on the address's slot, before anything else is written.
+        const [admitted, ...evicted] = await sc.evrauthAdmitSession(
+          k.addressSessions(session.address),
+          k.addressLive(session.address),
+          session.createdAt,
+          limit?.max ?? 0,
+          limit?.onLimit ?? 'evict-oldest',
+          session.id,
+          session.createdAt,
+          Math.min(session.expiresAt, session.idleExpiresAt),
+          life,
+        );
+        if (admitted !== 1) return { created: false, evicted: [] };
         await sc.evrauthCreateSession(
           k.session(session.id),
           ttl(Math.min(session.expiresAt, session.idleExpiresAt)),
@@ -351,12 +373,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
           refreshHash,
         );
         await client.set(k.refresh(refreshHash), session.id, 'PX', life);
-        await sc.evrauthIndexSession(
-          k.addressSessions(session.address),
-          session.createdAt,
-          session.id,
-          life,
-        );
+        for (const id of evicted) await revokeOne(id, session.createdAt, 'session_limit', false);
+        return { created: true, evicted };
       }),
 
     getSession: (id: string) => run(() => loadSession(id)),
@@ -377,9 +395,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         return live.sort((a, b) => b.createdAt - a.createdAt);
       }),
 
-    touchSession: (id: string, lastSeenAt: number) =>
+    touchSession: (id: string, lastSeenAt: number, idleExpiresAt?: number) =>
       run(async () => {
-        await sc.evrauthTouch(k.session(id), lastSeenAt);
+        const [address, liveUntil] = await sc.evrauthTouch2(
+          k.session(id),
+          k.history(id),
+          lastSeenAt,
+          idleExpiresAt ?? '',
+        );
+        if (address !== undefined && liveUntil !== undefined)
+          await moveLedger(address, id, Number(liveUntil));
       }),
 
     revokeSession: (id: string, at: number, reason: string) =>
@@ -421,12 +446,18 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const session = fields ? decodeSession((f) => fields[f]) : null;
         if (kind === 'rotated' && session) {
           await client.pexpire(k.refresh(input.newHash), ttl(session.expiresAt));
+          await moveLedger(
+            session.address,
+            session.id,
+            Math.min(session.expiresAt, session.idleExpiresAt),
+          );
           await tidyLookups(reply[2] as string[], null);
           return { kind, session };
         }
         await client.del(k.refresh(input.newHash));
         if (kind === 'grace' && session) return { kind, session, graceBlob: String(reply[2]) };
         if (kind === 'reused' && session) {
+          await client.zrem(k.addressLive(session.address), session.id);
           await tidyLookups(reply[2] as string[], revokedRetentionMs);
           return { kind, session };
         }
