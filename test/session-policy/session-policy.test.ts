@@ -199,9 +199,7 @@ await onEveryStore('session policy', (kind) => {
     const mine = listed.find((s) => s.id === active.sessionId)!;
     expect(mine.lastSeenAt).toBe(new Date(now).toISOString());
     expect(mine.ip).toBe(VICTIM_IP);
-    expect(listed.map((s) => s.id).sort()).toEqual(
-      [active.sessionId, refreshing.sessionId].sort(),
-    );
+    expect(listed.map((s) => s.id).sort()).toEqual([active.sessionId, refreshing.sessionId].sort());
     expect(Date.parse(mine.createdAt as string)).toBe(signedInAt);
 
     // 601 s of inactivity ends the active one too
