@@ -24,6 +24,7 @@ export type {
   RegisteredClaims,
 } from './authenticate.js';
 export type { DPoPConfig, ResolvedDPoPConfig } from './dpop/config.js';
+export type { ResolvedSessionPolicy, SessionPolicyConfig } from './session-policy.js';
 export type { SignInResult } from './sign-in.js';
 export type { RefreshResult } from './refresh-rotation.js';
 export type { MfaPendingResult } from './mfa/mfa-token.js';
