@@ -4,6 +4,7 @@ import { createEvrmoreAuth, internalsOf } from './create-auth.js';
 import { recordActivity } from './session-policy.js';
 import type { AuthStore, SessionRecord } from './store.js';
 import { createMemoryStore } from './stores/memory.js';
+import { createHarness, wallet } from '../test/harness.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -150,5 +151,67 @@ describe('recordActivity', () => {
     await expect(recordActivity(rt, t.session, t.at())).rejects.toThrow('down');
     fail = false;
     await expect(recordActivity(rt, t.session, t.at())).resolves.toBeUndefined();
+  });
+});
+
+describe('session policy through the handler', () => {
+  it('an eviction is seen at once by authenticate on this instance, even with a session cache', async () => {
+    const h = await createHarness({
+      sessionCheck: { maxStalenessMs: 60_000 },
+      sessionPolicy: { maxSessionsPerAddress: 1 },
+    });
+    const w = wallet('7');
+    const first = await h.signIn(w);
+    // cached as live now
+    await h.auth.authenticate({ headers: new Headers(first.authHeaders) });
+    const second = await h.signIn(w);
+    await expect(
+      h.auth.authenticate({ headers: new Headers(first.authHeaders) }),
+    ).rejects.toMatchObject({
+      code: 'token_revoked',
+    });
+    await expect(
+      h.auth.authenticate({ headers: new Headers(second.authHeaders) }),
+    ).resolves.toMatchObject({
+      sessionId: second.tokens.session.id,
+    });
+  });
+
+  it('refuse: 409 session_limit_reached as the OpenAPI document says, no cookies, a signin.failed event', async () => {
+    const h = await createHarness({
+      sessionPolicy: { maxSessionsPerAddress: 1, onLimit: 'refuse' },
+    });
+    const w = wallet('8');
+    await h.signIn(w);
+    const { message } = await h.challenge(w);
+    const res = await h.request('POST', '/auth/verify', {
+      body: { message, signature: w.sign(message) },
+    });
+    expect(res.status).toBe(409);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(await res.json()).toMatchObject({ code: 'session_limit_reached', status: 409 });
+    expect(h.events.at(-1)).toMatchObject({
+      type: 'signin.failed',
+      address: w.address,
+      code: 'session_limit_reached',
+    });
+  });
+
+  it('a custom store whose createSession returns nothing cannot be used with a cap', async () => {
+    const memory = createMemoryStore();
+    const store = Object.assign(Object.create(memory) as AuthStore, {
+      createSession: async (...args: Parameters<AuthStore['createSession']>) => {
+        await memory.createSession(...args);
+      },
+    });
+    const h = await createHarness({ store, sessionPolicy: { maxSessionsPerAddress: 2 } });
+    const { message } = await h.challenge(wallet('9'));
+    const res = await h.request('POST', '/auth/verify', {
+      body: { message, signature: wallet('9').sign(message) },
+    });
+    expect(res.status).toBe(500);
+    // without a cap the same store works as before
+    const plain = await createHarness({ store });
+    await expect(plain.signIn(wallet('9'))).resolves.toBeDefined();
   });
 });
