@@ -2,6 +2,7 @@
 // production mode, the Hono adapter, a real store): the per-address cap with evict-oldest and
 // refuse, under concurrent sign-ins, and the idle timeout measured on authenticated requests and
 // refreshes with an injected clock, on the memory, Redis and Postgres stores.
+import { generateKeyPairSync } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { AuthStore } from '@evrmore-auth/server';
 import {
@@ -60,6 +61,15 @@ async function concurrentSignIns(server: AbuseServer, wallet: Wallet, n: number)
     ),
   );
 }
+
+/** One signing key for servers that must accept each other's tokens (instances of one service). */
+const sharedKeys = [
+  {
+    kid: 'shared-1',
+    alg: 'EdDSA' as const,
+    privateKey: generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as never,
+  },
+];
 
 const sessionOf = (r: { body: Record<string, unknown>; cookies: Record<string, string> }) => ({
   accessToken: r.body.accessToken as string,
@@ -127,7 +137,7 @@ await onEveryStore('session policy', (kind) => {
 
   it('refuse: of 3 simultaneous sign-ins at a cap of 2 with 1 live, exactly 2 are 409 session_limit_reached', async () => {
     const { server } = await start({
-      config: { sessionPolicy: { maxSessionsPerAddress: 2, onLimit: 'refuse' } },
+      config: { keys: sharedKeys, sessionPolicy: { maxSessionsPerAddress: 2, onLimit: 'refuse' } },
     });
     const wallet = newWallet();
     const live = await signedIn(server, wallet);
@@ -143,6 +153,54 @@ await onEveryStore('session policy', (kind) => {
     expect((await listSessions(server, live)).body.sessions).toHaveLength(2);
     expect((await signOut(server, VICTIM_IP, live)).status).toBe(204);
     expect((await signIn(server, VICTIM_IP, wallet)).verify?.status).toBe(200);
+  });
+
+  it('two server instances on one store: 6 simultaneous sign-ins split across them at a cap of 2 (refuse): exactly 2 win', async () => {
+    const one = await start({
+      config: { keys: sharedKeys, sessionPolicy: { maxSessionsPerAddress: 2, onLimit: 'refuse' } },
+    });
+    const two = await start({
+      config: { keys: sharedKeys, sessionPolicy: { maxSessionsPerAddress: 2, onLimit: 'refuse' } },
+      wrap: () => one.made.store,
+    });
+    const wallet = newWallet();
+    const servers = [one.server, two.server];
+    // each challenge on one instance, its verify on the other, all at once
+    const messages = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const c = await send(servers[i % 2]!, VICTIM_IP, 'POST', '/auth/challenge', {
+          body: { address: wallet.address },
+        });
+        return c.body.message as string;
+      }),
+    );
+    const replies = await Promise.all(
+      messages.map((message, i) =>
+        send(servers[(i + 1) % 2]!, VICTIM_IP, 'POST', '/auth/verify', {
+          body: { message, signature: wallet.sign(message) },
+        }),
+      ),
+    );
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 409, 409, 409, 409]);
+    const winner = sessionOf(replies.find((r) => r.status === 200)!);
+    expect((await listSessions(one.server, winner)).body.sessions).toHaveLength(2);
+  });
+
+  it('two server instances on one store: a sign-in on one evicts a session the other one then refuses at once', async () => {
+    const one = await start({
+      config: { keys: sharedKeys, sessionPolicy: { maxSessionsPerAddress: 1 } },
+    });
+    const two = await start({
+      config: { keys: sharedKeys, sessionPolicy: { maxSessionsPerAddress: 1 } },
+      wrap: () => one.made.store,
+    });
+    const wallet = newWallet();
+    const first = await signedIn(one.server, wallet);
+    expect((await whoAmI(two.server, first)).status).toBe(200);
+    const second = await signedIn(two.server, wallet);
+    expect(code(await whoAmI(one.server, first))).toBe('token_revoked');
+    expect(code(await whoAmI(two.server, first))).toBe('token_revoked');
+    expect((await whoAmI(one.server, second)).status).toBe(200);
   });
 
   it('idle timeout: authenticated requests and refreshes keep a session alive, inactivity ends it (frozen clock)', async () => {

@@ -95,8 +95,13 @@ local rec, family = revoke(s, g, h, ARGV[3], 'refresh_reused', tonumber(ARGV[10]
 return {'reused', rec, family}
 `;
 
-/** Create a session. KEYS: session. ARGV: ttlMs, then field/value pairs. */
+/**
+ * Create a session. KEYS: session. ARGV: ttlMs, then field/value pairs. Returns 0 (nothing
+ * written) when the session was revoked before it was written: the session cap evicted it between
+ * its admission and this call (see REVOKE_SESSION's tombstone).
+ */
 export const CREATE_SESSION = `
+if redis.call('HEXISTS', KEYS[1], 'revokedAt') == 1 then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -148,12 +153,20 @@ return {1, unpack(evicted)}
 
 /**
  * Revoke. KEYS: session, grace blobs, history. ARGV: now, reason, onlyLive ('1': skip sessions
- * already expired at now), revokedRetentionMs. Returns {0} when this call did not revoke it, else
- * {1, hashes…}: the family's refresh hashes, whose lookups the caller shortens to the retention.
+ * already expired at now), revokedRetentionMs, tombstoneMs ('' for none). Returns {0} when this
+ * call did not revoke it, else {1, address, hashes…}: the family's refresh hashes, whose lookups
+ * the caller shortens to the retention. With tombstoneMs, a session not written yet (admitted by
+ * the session cap, then evicted by a concurrent sign-in before its own record was written) is
+ * revoked in advance: a revoked stub that CREATE_SESSION will not overwrite.
  */
 export const REVOKE_SESSION = `${SESSION_LUA}
 local s, g, h = KEYS[1], KEYS[2], KEYS[3]
-if redis.call('EXISTS', s) == 0 then return {0} end
+if redis.call('EXISTS', s) == 0 then
+  if ARGV[5] == nil or ARGV[5] == '' then return {0} end
+  redis.call('HSET', s, 'revokedAt', ARGV[1], 'revokedReason', ARGV[2])
+  redis.call('PEXPIRE', s, ARGV[5])
+  return {1, ''}
+end
 if redis.call('HEXISTS', s, 'revokedAt') == 1 then return {0} end
 if ARGV[3] == '1' then
   local now = tonumber(ARGV[1])

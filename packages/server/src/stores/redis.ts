@@ -149,6 +149,8 @@ export interface RedisStore extends AuthStore {
 }
 
 const DEFAULT_PREFIX = 'evrauth:';
+/** How long a session evicted before its record was written stays revoked in advance. */
+const TOMBSTONE_MS = 60_000;
 /** The lookup of a new refresh hash is written before rotation; this bounds an unused one. */
 const NEW_LOOKUP_TTL_MS = 31 * 24 * 3600 * 1000;
 
@@ -307,7 +309,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     ).catch(() => {});
   }
 
-  async function revokeOne(id: string, at: number, reason: string, onlyLive: boolean) {
+  async function revokeOne(
+    id: string,
+    at: number,
+    reason: string,
+    onlyLive: boolean,
+    tombstone = false,
+  ) {
     const [done, address, ...hashes] = await sc.evrauthRevoke(
       k.session(id),
       k.graceBlobs(id),
@@ -316,6 +324,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       reason,
       onlyLive ? '1' : '0',
       revokedRetentionMs,
+      tombstone ? TOMBSTONE_MS : '',
     );
     if (done !== 1) return false;
     // Out of the address's live ledger, so the session cap no longer counts it.
@@ -327,6 +336,20 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   /** Move a session's end of life in its address's ledger (only while the ledger holds it). */
   async function moveLedger(address: string, id: string, liveUntil: number): Promise<void> {
     await client.zadd(k.addressLive(address), 'XX', 'GT', liveUntil, id);
+  }
+
+  /** The session's record and its first refresh lookup (after the address admitted it). */
+  async function writeSession(session: SessionRecord, refreshHash: string, life: number) {
+    const written = await sc.evrauthCreateSession(
+      k.session(session.id),
+      ttl(Math.min(session.expiresAt, session.idleExpiresAt)),
+      ...sessionFields(session),
+      'cur',
+      refreshHash,
+    );
+    // Evicted by a concurrent sign-in before it was written: it stays revoked (no lookup needed).
+    if (written !== 1) return;
+    await client.set(k.refresh(refreshHash), session.id, 'PX', life);
   }
 
   const store: RedisStore = {
@@ -365,15 +388,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
           life,
         );
         if (admitted !== 1) return { created: false, evicted: [] };
-        await sc.evrauthCreateSession(
-          k.session(session.id),
-          ttl(Math.min(session.expiresAt, session.idleExpiresAt)),
-          ...sessionFields(session),
-          'cur',
-          refreshHash,
-        );
-        await client.set(k.refresh(refreshHash), session.id, 'PX', life);
-        for (const id of evicted) await revokeOne(id, session.createdAt, 'session_limit', false);
+        try {
+          // The evicted first: the address never holds more live sessions than the cap.
+          for (const id of evicted)
+            await revokeOne(id, session.createdAt, 'session_limit', false, true);
+          await writeSession(session, refreshHash, life);
+        } catch (err) {
+          // Not created after all: out of the ledger (best effort), so it cannot hold a slot.
+          await client.zrem(k.addressLive(session.address), session.id).catch(() => {});
+          throw err;
+        }
         return { created: true, evicted };
       }),
 
