@@ -1,0 +1,291 @@
+// Next.js App Router adapter (`@evrmore-auth/server/next`): the `/auth/*` route handlers, `auth()`
+// for server components, route handlers and server actions, and the proxy (middleware) that
+// refreshes expired session cookies and guards paths. Built on the cookie-session mode
+// (`sessionCookie: true`, `auth.getSession()`).
+//
+// Next's modules are imported with their `.js` file names: the `next` package has no `exports`
+// map, so `next/server` (without the extension) does not resolve under Node's ESM loader.
+import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { decodeJwt } from 'jose';
+import { cookies, headers } from 'next/headers.js';
+import { redirect } from 'next/navigation.js';
+import { NextResponse, type NextRequest } from 'next/server.js';
+import type { AuthIdentity, AuthenticateRequest } from '../authenticate.js';
+import type { ExtraClaims } from '../config.js';
+import type { EvrmoreAuth } from '../create-auth.js';
+import { applySetCookie, parseSetCookie } from './next-cookies.js';
+
+// TODO(merge wt-cookie): import CookieSession and GetSessionOptions from the root.
+interface GetSessionOptions {
+  refresh?: boolean;
+  ip?: string | null;
+}
+interface CookieSession<Claims extends ExtraClaims> {
+  identity: AuthIdentity<Claims> | null;
+  setCookie: string[];
+}
+
+/**
+ * Options of {@link evrmoreAuthNext}.
+ *
+ * @example
+ * ```ts
+ * const options: NextAuthOptions = {
+ *   protect: { pages: ['/dashboard'], api: ['/api/notes'] },
+ *   signInPath: '/signin',
+ * };
+ * ```
+ */
+export interface NextAuthOptions {
+  /**
+   * The client IP of a request, for rate limits and audit events (Next does not expose the TCP
+   * peer to route handlers). Behind one proxy you trust, e.g. the last `x-forwarded-for` entry.
+   * @default none (`null`): configure `trustedProxies` or this in production, which refuses auth
+   * requests without a client IP
+   */
+  getIp?: (request: { headers: Headers }) => string | null | undefined;
+  /**
+   * Paths the {@link NextAuth.proxy} guards (a path matches a prefix when it equals it or
+   * continues with `/`). A signed-out request to a `pages` path is redirected to `signInPath`
+   * (with `?next=` the path it wanted); to an `api` path it gets a 401 problem+json.
+   * @default { pages: [], api: [] }
+   */
+  protect?: { pages?: string[]; api?: string[] };
+  /**
+   * Where signed-out visitors of protected pages are sent (the proxy and {@link NextAuth.requireAuth}).
+   * @default '/'
+   */
+  signInPath?: string;
+}
+
+/**
+ * What {@link evrmoreAuthNext} returns.
+ *
+ * @example
+ * ```ts
+ * // lib/auth.ts
+ * export const { handlers, auth, requireAuth, proxy } = evrmoreAuthNext(evrmore);
+ * ```
+ */
+export interface NextAuth<Claims extends ExtraClaims = ExtraClaims> {
+  /**
+   * Route handlers for every auth route: `app/auth/[...path]/route.ts` exports them (the folder
+   * is the auth's `basePath`).
+   */
+  handlers: {
+    /** `GET /auth/*` (sessions, JWKS, session). */
+    GET: (request: Request) => Promise<Response>;
+    /** `POST /auth/*` (challenge, verify, refresh, logout, MFA). */
+    POST: (request: Request) => Promise<Response>;
+    /** `DELETE /auth/*` (revoke sessions). */
+    DELETE: (request: Request) => Promise<Response>;
+    /** `OPTIONS /auth/*` (CORS preflight). */
+    OPTIONS: (request: Request) => Promise<Response>;
+  };
+  /**
+   * The signed-in identity of the current request, or `null`: in server components, route
+   * handlers and server actions (it reads `next/headers`). A request with a body (a server
+   * action, a form post, a route handler's POST) is held to the CSRF rule (its `Origin` must be
+   * allowed): a refused one throws `EvrmoreAuthError('csrf_rejected')` (403). Only there, where
+   * Next lets code set cookies, is an expired session refreshed (the new cookies set with
+   * `cookies().set`); a server component relies on the {@link NextAuth.proxy}, which refreshes
+   * before the page renders. Pass the `Request` in a route handler to use its method.
+   */
+  auth(request?: Request): Promise<AuthIdentity<Claims> | null>;
+  /**
+   * {@link NextAuth.auth} for pages that need a session: the identity, or a redirect (Next's
+   * `redirect()`) to `signInPath` with `?next=`.
+   */
+  requireAuth(next?: string): Promise<AuthIdentity<Claims>>;
+  /**
+   * The proxy (Next 16's `proxy.ts`; `middleware.ts` before): refreshes an expired session cookie
+   * server-side (the new cookies go to the browser and into this request, so the server
+   * components of the same request see the new session), refuses cross-site unsafe requests that
+   * carry the session cookie (403), and guards the `protect` paths.
+   */
+  proxy(request: NextRequest): Promise<Response>;
+}
+
+/** The facade with the cookie-session method (`sessionCookie` on). */
+type CookieAuth<Claims extends ExtraClaims> = EvrmoreAuth<Claims> & {
+  getSession(
+    request: Request | AuthenticateRequest,
+    options?: GetSessionOptions,
+  ): Promise<CookieSession<Claims>>;
+};
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Seconds before its `exp` a session cookie counts as expired in the proxy (clock skew, latency). */
+const EXPIRY_MARGIN_S = 5;
+
+function matches(path: string, prefixes: readonly string[]): boolean {
+  return prefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
+}
+
+function checkPaths(value: unknown, name: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || !p.startsWith('/')))
+    throw new TypeError(`evrmoreAuthNext: ${name} must be an array of paths starting with /`);
+  return value as string[];
+}
+
+function readCookie(cookieHeader: string | null, name: string): string | null {
+  for (const part of (cookieHeader ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+/** The session cookie's name, as the contract of `sessionCookie` defines it. */
+function sessionCookieName(auth: EvrmoreAuth): string {
+  const configured = (auth.config as { sessionCookie?: unknown }).sessionCookie;
+  if (configured && typeof configured === 'object') {
+    const name = (configured as { name?: unknown }).name;
+    if (typeof name === 'string' && name.length > 0) return name;
+  }
+  return auth.config.cookies.secure ? '__Host-evrmore-session' : 'evrmore-session';
+}
+
+/** Whether a JWT's `exp` is still `EXPIRY_MARGIN_S` ahead (decoded only, never trusted). */
+function unexpired(token: string, nowS: number): boolean {
+  try {
+    const { exp } = decodeJwt(token);
+    return typeof exp === 'number' && exp - EXPIRY_MARGIN_S > nowS;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Wires an auth instance (created with `sessionCookie: true`) into a Next.js App Router app.
+ * Create the auth once per process (a `globalThis` singleton: Next may load a module once per
+ * route bundle and once for the proxy, and the memory store and generated keys must be shared).
+ *
+ * @example
+ * ```ts
+ * // lib/auth.ts
+ * import { createEvrmoreAuth } from '@evrmore-auth/server';
+ * import { evrmoreAuthNext } from '@evrmore-auth/server/next';
+ *
+ * const g = globalThis as { evrmoreAuth?: ReturnType<typeof createEvrmoreAuth> };
+ * g.evrmoreAuth ??= createEvrmoreAuth({ domain: 'app.example.com', sessionCookie: true, keys });
+ * export const { handlers, auth, requireAuth, proxy } = evrmoreAuthNext(g.evrmoreAuth, {
+ *   protect: { pages: ['/dashboard'], api: ['/api'] },
+ *   signInPath: '/signin',
+ * });
+ *
+ * // app/auth/[...path]/route.ts
+ * export const { GET, POST, DELETE, OPTIONS } = handlers;
+ *
+ * // proxy.ts (middleware.ts before Next 16)
+ * export { proxy } from './lib/auth';
+ * export const config = { matcher: ['/((?!_next/|favicon.ico).*)'] };
+ *
+ * // app/page.tsx (a server component)
+ * const user = await auth();
+ * return <p>{user ? `Signed in as ${user.address}` : 'Signed out'}</p>;
+ * ```
+ */
+export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
+  auth: EvrmoreAuth<Claims>,
+  options: NextAuthOptions = {},
+): NextAuth<Claims> {
+  if (!auth || typeof auth.handler !== 'function')
+    throw new TypeError('evrmoreAuthNext: pass the object createEvrmoreAuth returned');
+  const cookieAuth = auth as CookieAuth<Claims>;
+  if (typeof cookieAuth.getSession !== 'function')
+    throw new TypeError('evrmoreAuthNext: this version of the server has no cookie sessions');
+  if (options.getIp !== undefined && typeof options.getIp !== 'function')
+    throw new TypeError('evrmoreAuthNext: getIp must be a function');
+  const getIp = (request: { headers: Headers }): string | null =>
+    options.getIp?.(request) ?? null;
+  const protectedPages = checkPaths(options.protect?.pages, 'protect.pages');
+  const protectedApi = checkPaths(options.protect?.api, 'protect.api');
+  const signInPath = options.signInPath ?? '/';
+  if (typeof signInPath !== 'string' || !signInPath.startsWith('/'))
+    throw new TypeError('evrmoreAuthNext: signInPath must be a path starting with /');
+  const base = auth.basePath;
+  const refreshName = auth.config.cookies.refreshName;
+  const sessionName = sessionCookieName(auth);
+
+  const route = (request: Request): Promise<Response> =>
+    auth.handler(request, { ip: getIp(request) });
+
+  const signInUrl = (next: string): string =>
+    next === signInPath ? signInPath : `${signInPath}?next=${encodeURIComponent(next)}`;
+
+  async function currentIdentity(request?: Request): Promise<AuthIdentity<Claims> | null> {
+    const h = request?.headers ?? (await headers());
+    // A server action (`next-action`), a form post or a route handler's POST: a request with a
+    // body, so unsafe (CSRF rule), and one where Next lets code set cookies.
+    const unsafe = request
+      ? !SAFE_METHODS.has(request.method.toUpperCase())
+      : h.get('next-action') !== null || h.get('content-type') !== null;
+    const session = await cookieAuth.getSession(
+      { headers: h, method: unsafe ? 'POST' : 'GET', ...(request ? { url: request.url } : {}) },
+      { refresh: unsafe, ip: getIp({ headers: h }) },
+    );
+    if (session.setCookie.length > 0) {
+      const jar = await cookies();
+      for (const value of session.setCookie) jar.set(parseSetCookie(value));
+    }
+    return session.identity;
+  }
+
+  async function proxy(request: NextRequest): Promise<Response> {
+    const path = request.nextUrl.pathname;
+    if (path === base || path.startsWith(`${base}/`)) return NextResponse.next();
+    const cookieHeader = request.headers.get('cookie');
+    const sessionToken = readCookie(cookieHeader, sessionName);
+    const refreshToken = readCookie(cookieHeader, refreshName);
+    const isPage = matches(path, protectedPages);
+    const isApi = matches(path, protectedApi);
+    const unsafe = !SAFE_METHODS.has(request.method.toUpperCase());
+    // Fast path: nothing to refresh, nothing guarded, nothing to check (a page's auth() verifies).
+    const fresh = sessionToken !== null && unexpired(sessionToken, Date.now() / 1000);
+    if (!isPage && !isApi && !unsafe && (fresh || refreshToken === null))
+      return NextResponse.next();
+    if (!isPage && !isApi && sessionToken === null && refreshToken === null)
+      return NextResponse.next();
+
+    let session: CookieSession<Claims>;
+    try {
+      session = await cookieAuth.getSession(request, { ip: getIp(request) });
+    } catch (err) {
+      return auth.errorResponse(err, request);
+    }
+    const forward = (response: Response): Response => {
+      for (const value of session.setCookie) response.headers.append('set-cookie', value);
+      return response;
+    };
+    if (session.identity === null && (isPage || isApi)) {
+      if (isApi)
+        return forward(
+          auth.errorResponse(
+            new EvrmoreAuthError('token_missing', { detail: 'sign in first' }),
+            request,
+          ),
+        );
+      const target = new URL(signInUrl(path + request.nextUrl.search), request.url);
+      return forward(NextResponse.redirect(target, 307));
+    }
+    if (session.setCookie.length === 0) return NextResponse.next();
+    const requestHeaders = new Headers(request.headers);
+    const cookie = applySetCookie(cookieHeader, session.setCookie);
+    if (cookie) requestHeaders.set('cookie', cookie);
+    else requestHeaders.delete('cookie');
+    return forward(NextResponse.next({ request: { headers: requestHeaders } }));
+  }
+
+  return {
+    handlers: { GET: route, POST: route, DELETE: route, OPTIONS: route },
+    auth: currentIdentity,
+    async requireAuth(next) {
+      const identity = await currentIdentity();
+      if (identity === null) redirect(signInUrl(next ?? signInPath));
+      return identity;
+    },
+    proxy,
+  };
+}
