@@ -4,7 +4,9 @@ import { applySetCookie, parseSetCookie } from './next-cookies.js';
 describe('parseSetCookie', () => {
   it('reads every attribute the server writes', () => {
     expect(
-      parseSetCookie('__Host-evrmore-session=eyJ.a.b; Path=/; Max-Age=900; HttpOnly; Secure; SameSite=Lax'),
+      parseSetCookie(
+        '__Host-evrmore-session=eyJ.a.b; Path=/; Max-Age=900; HttpOnly; Secure; SameSite=Lax',
+      ),
     ).toEqual({
       name: '__Host-evrmore-session',
       value: 'eyJ.a.b',

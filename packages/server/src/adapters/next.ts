@@ -198,8 +198,7 @@ export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
     throw new TypeError('evrmoreAuthNext: this version of the server has no cookie sessions');
   if (options.getIp !== undefined && typeof options.getIp !== 'function')
     throw new TypeError('evrmoreAuthNext: getIp must be a function');
-  const getIp = (request: { headers: Headers }): string | null =>
-    options.getIp?.(request) ?? null;
+  const getIp = (request: { headers: Headers }): string | null => options.getIp?.(request) ?? null;
   const protectedPages = checkPaths(options.protect?.pages, 'protect.pages');
   const protectedApi = checkPaths(options.protect?.api, 'protect.api');
   const signInPath = options.signInPath ?? '/';
