@@ -36,6 +36,7 @@ const MESSAGES: Record<string, string> = {
   unavailable: 'The service is temporarily unavailable (its storage is down). Try again shortly.',
   mfa_invalid: 'That code is not valid. Check the time on your phone, or use a backup code.',
   origin_forbidden: 'This page is not allowed to talk to the server (wrong origin).',
+  csrf_rejected: 'The request came from another site and was refused.',
   insufficient_scope: 'Your account is not allowed to do that.',
   payload_too_large: 'That input is too long.',
 };

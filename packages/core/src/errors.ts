@@ -55,6 +55,9 @@ export const ERROR_STATUS = {
   dpop_key_mismatch: 401,
   /** HTTP 403: the request Origin is not in allowedOrigins. */
   origin_forbidden: 403,
+  /** HTTP 403: a cookie-authenticated unsafe request (POST, PUT, PATCH, DELETE) came without an
+   *  allowed `Origin` (cross-site request forgery refused). */
+  csrf_rejected: 403,
   /** HTTP 403: the token lacks a required permission. */
   insufficient_scope: 403,
   /** HTTP 404: no such route. */
@@ -113,6 +116,7 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   dpop_required: 'A DPoP proof is required',
   dpop_key_mismatch: 'The DPoP proof was made with another key than the bound one',
   origin_forbidden: 'The request origin is not allowed',
+  csrf_rejected: 'Cross-site request refused',
   insufficient_scope: 'The token lacks the required permissions',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',

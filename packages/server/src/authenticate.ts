@@ -10,6 +10,7 @@ import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
 import { requestIsHttps } from './proxy.js';
 import { checkBoundProof } from './dpop/check.js';
 import { DPoPError } from './dpop/errors.js';
+import { checkCsrf } from './http/csrf.js';
 
 /**
  * The verified caller. `Claims` is the application's extra claims type (see
@@ -88,7 +89,9 @@ export interface AuthenticateRequest {
 
 /**
  * Verify `authorization: Bearer …` (or `DPoP …` with its proof, for a DPoP-bound token), the
- * fingerprint cookie and the session's liveness. Throws `EvrmoreAuthError` `token_missing`,
+ * fingerprint cookie and the session's liveness. In cookie mode (`sessionCookie`), a request
+ * without an `authorization` header is verified by its session cookie instead, after the CSRF
+ * rule (`csrf_rejected`); it is never refreshed here (`token_expired`). Throws `EvrmoreAuthError` `token_missing`,
  * `token_invalid`, `token_expired`, `fingerprint_mismatch`, `token_revoked`, `dpop_proof_invalid`,
  * `use_dpop_nonce`, `dpop_key_mismatch`, `insufficient_scope` or `unavailable`.
  *
@@ -105,13 +108,27 @@ export async function authenticateRequest(
   tls?: boolean,
 ): Promise<AuthIdentity> {
   const header = request.headers.get('authorization');
-  if (header === null || header.trim() === '') throw new EvrmoreAuthError('token_missing');
+  const { config } = rt;
+  if (header === null || header.trim() === '') {
+    // Cookie mode: without an Authorization header, the session cookie (CSRF rule first).
+    const token =
+      config.sessionCookie === null ? null : readCookie(request, config.sessionCookie.name);
+    if (token === null || token === '') throw new EvrmoreAuthError('token_missing');
+    checkCsrf(config, request);
+    const identity = await verifySessionCookie(
+      rt,
+      token,
+      readCookie(request, config.cookies.fingerprintName),
+      config.now(),
+    );
+    checkPermissions(identity, options.permissions);
+    return identity;
+  }
   const m = /^(Bearer|DPoP) +([^\s]+) *$/i.exec(header);
   if (!m) throw new EvrmoreAuthError('token_invalid');
   const dpopScheme = m[1]!.length === 4;
   if (dpopScheme && rt.dpop === null) throw new EvrmoreAuthError('token_invalid');
   const token = m[2]!;
-  const { config } = rt;
   const now = config.now();
   // The token, then its fingerprint cookie (`fingerprint_mismatch`), both skipped on a cache hit.
   const fingerprint = readCookie(request, config.cookies.fingerprintName);
@@ -127,18 +144,62 @@ export async function authenticateRequest(
   // A bound token only with its key's proof; the bearer path stays a property read.
   if (claims.cnf !== undefined || dpopScheme)
     await checkResourceProof(rt, request, { ...options, tls }, token, claims.cnf?.jkt ?? null, now);
+  await checkSessionLive(rt, claims, now);
+  const identity = { address: claims.sub, sessionId: claims.sid, claims };
+  checkPermissions(identity, options.permissions);
+  return identity;
+}
+
+/**
+ * Verify the session cookie's access token (cookie mode): signature, times, fingerprint cookie,
+ * session live in the store (exactly as for a bearer token; the same verified-token cache). A
+ * DPoP-bound token is never a session cookie (`token_invalid`). No CSRF check (the caller's).
+ *
+ * @example
+ * ```ts
+ * const identity = await verifySessionCookie(rt, token, fingerprint, rt.config.now());
+ * ```
+ */
+export async function verifySessionCookie(
+  rt: AuthRuntime,
+  token: string,
+  fingerprint: string | null,
+  now: number,
+): Promise<AuthIdentity> {
+  const { config } = rt;
+  const claims = await verifyAccessTokenCached(rt, token, fingerprint, now, async () =>
+    verifyAccessToken(token, {
+      keys: await rt.keys(),
+      issuer: config.issuer,
+      audience: config.audience,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      now,
+    }),
+  );
+  if (claims.cnf !== undefined) throw new EvrmoreAuthError('token_invalid');
+  await checkSessionLive(rt, claims, now);
+  return { address: claims.sub, sessionId: claims.sid, claims };
+}
+
+/** The token's session is the token's address's, live, and of the token's sign-in. */
+async function checkSessionLive(
+  rt: AuthRuntime,
+  claims: AuthIdentity['claims'],
+  now: number,
+): Promise<void> {
   const session = await getSessionForAuth(rt, claims.sid, now);
   if (session !== null && session.address !== claims.sub)
     throw new EvrmoreAuthError('token_invalid');
   if (!isLive(session, now)) throw new EvrmoreAuthError('token_revoked');
   if (session.fingerprintHash !== claims.fgp) throw new EvrmoreAuthError('fingerprint_mismatch');
-  const required = options.permissions ?? [];
-  if (required.length > 0) {
-    const granted = Array.isArray(claims.permissions) ? (claims.permissions as unknown[]) : [];
-    if (!required.every((p) => granted.includes(p)))
-      throw new EvrmoreAuthError('insufficient_scope');
-  }
-  return { address: claims.sub, sessionId: claims.sid, claims };
+}
+
+/** Every one of `required` is in the token's `permissions` claim, else `insufficient_scope`. */
+export function checkPermissions(identity: AuthIdentity, required: string[] | undefined): void {
+  if (required === undefined || required.length === 0) return;
+  const { permissions } = identity.claims;
+  const granted = Array.isArray(permissions) ? (permissions as unknown[]) : [];
+  if (!required.every((p) => granted.includes(p))) throw new EvrmoreAuthError('insufficient_scope');
 }
 
 /**

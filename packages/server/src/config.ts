@@ -102,6 +102,23 @@ export interface CookieConfig {
 }
 
 /**
+ * The session cookie of cookie mode ({@link EvrmoreAuthConfig.sessionCookie}): the access token
+ * in an HttpOnly cookie that server-side code reads (`auth.getSession`).
+ *
+ * @example
+ * ```ts
+ * const sessionCookie: SessionCookieConfig = { name: '__Host-my-session' };
+ * ```
+ */
+export interface SessionCookieConfig {
+  /**
+   * The cookie's name (a `__Host-`/`__Secure-` name needs `cookies.secure`).
+   * @default '__Host-evrmore-session' when `cookies.secure`, else 'evrmore-session'
+   */
+  name?: string;
+}
+
+/**
  * Configuration of {@link createEvrmoreAuth}.
  *
  * @example
@@ -196,6 +213,15 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
   openapi?: boolean;
   /** Names and the Secure flag of the auth cookies; see {@link CookieConfig}. */
   cookies?: CookieConfig;
+  /**
+   * Cookie sessions for server-rendered apps ("cookie mode"): `/verify`, `/mfa/verify` and
+   * `/refresh` also set the access token as an `HttpOnly; SameSite=Lax; Path=/` session cookie,
+   * the refresh cookie moves to `Path=/; SameSite=Lax` and the fingerprint cookie to
+   * `SameSite=Lax`, so `auth.getSession(request)` can read (and refresh) the session on any page.
+   * Bearer mode keeps working at the same time. See PROTOCOL.md §10.
+   * @default false (bearer mode only)
+   */
+  sessionCookie?: boolean | SessionCookieConfig;
   /** @default createMemoryStore() */
   store?: AuthStore;
   /**
@@ -313,6 +339,8 @@ export interface ResolvedConfig {
     /** The session hint cookie's name; `false`: not set. */
     hintName: string | false;
   };
+  /** Cookie mode (`sessionCookie`): the session cookie's name; `null`: bearer mode only. */
+  sessionCookie: { name: string } | null;
   /** Production mode: keys required, unknown client IPs refused. */
   production: boolean;
   /** DPoP settings (without the nonce secret); `null` when DPoP is off. */
@@ -494,6 +522,26 @@ const CONFIG = v.pipe(
       ),
       {},
     ),
+    sessionCookie: v.optional(
+      v.union(
+        [
+          boolean,
+          v.strictObject(
+            {
+              name: v.optional(
+                v.pipe(
+                  v.string('must be a valid cookie name'),
+                  v.regex(COOKIE_NAME, 'must be a valid cookie name'),
+                ),
+              ),
+            },
+            'must be true, false or { name }',
+          ),
+        ],
+        'must be true, false or { name }',
+      ),
+      false,
+    ),
     production: v.optional(boolean, detectProduction),
     claims: v.optional(fn<NonNullable<EvrmoreAuthConfig['claims']>>()),
     onEvent: v.optional(fn<NonNullable<EvrmoreAuthConfig['onEvent']>>()),
@@ -558,6 +606,21 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     throw new TypeError(
       'createEvrmoreAuth: cookies.fingerprintName, cookies.refreshName and cookies.hintName must differ',
     );
+  let sessionCookie: { name: string } | null = null;
+  if (c.sessionCookie !== false) {
+    const name =
+      (c.sessionCookie === true ? undefined : c.sessionCookie.name) ??
+      (secure ? '__Host-evrmore-session' : 'evrmore-session');
+    if (!secure && /^__(?:Host|Secure)-/.test(name))
+      throw new TypeError(
+        'createEvrmoreAuth: sessionCookie.name with a __Host-/__Secure- prefix needs cookies.secure',
+      );
+    if ([fingerprintName, refreshName, hintName].includes(name))
+      throw new TypeError(
+        'createEvrmoreAuth: sessionCookie.name must differ from the other cookie names',
+      );
+    sessionCookie = { name };
+  }
   return {
     domain: c.domain,
     uri,
@@ -584,6 +647,7 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     basePath: c.basePath,
     openapi: c.openapi,
     cookies: { secure, fingerprintName, refreshName, hintName },
+    sessionCookie,
     production: c.production,
     dpop,
     now: c.now,

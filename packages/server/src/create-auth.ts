@@ -9,6 +9,11 @@ import {
 } from './authenticate.js';
 import { issueChallenge } from './challenge.js';
 import {
+  resolveCookieSession,
+  type CookieSession,
+  type GetSessionOptions,
+} from './cookie-session.js';
+import {
   resolveConfig,
   type EvrmoreAuthConfig,
   type ExtraClaims,
@@ -58,6 +63,28 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
     request: AuthenticateRequest,
     options?: AuthenticateOptions,
   ): Promise<AuthIdentity<Claims>>;
+  /**
+   * Cookie mode (`sessionCookie`): the signed-in caller of a request, read from the session
+   * cookie (checked as {@link EvrmoreAuth.authenticate} checks a bearer token: signature,
+   * fingerprint cookie, session live in the store), or `null`. An expired session cookie is
+   * refreshed on the server when the refresh cookie's session is alive (rotation and reuse
+   * detection as for `/refresh`): forward `setCookie` on the response. An unsafe method (POST,
+   * PUT, PATCH, DELETE) must come from an allowed `Origin` (or `Sec-Fetch-Site: same-origin`),
+   * else it rejects with `csrf_rejected` (403); a store outage rejects with
+   * `StoreUnavailableError` (503). `{ headers }` without a `method` is taken as a safe request:
+   * pass `{ method: 'POST', headers }` for server actions. TypeError without `sessionCookie`.
+   *
+   * @example
+   * ```ts
+   * const { identity, setCookie } = await auth.getSession(request);
+   * const res = identity ? renderPage(identity.address) : Response.redirect('/sign-in');
+   * for (const c of setCookie) res.headers.append('set-cookie', c);
+   * ```
+   */
+  getSession(
+    request: Request | AuthenticateRequest,
+    options?: GetSessionOptions,
+  ): Promise<CookieSession<Claims>>;
   /** problem+json Response (with security headers) for any thrown error; unknown errors → 500.
    *  An error of {@link EvrmoreAuth.authenticate} gets RFC 6750's `WWW-Authenticate: Bearer`. */
   errorResponse(error: unknown, request?: Request): Response;
@@ -228,6 +255,10 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
     handler: async (request, context) => toResponse(await handle(fromWebRequest(request), context)),
     authenticate: (request, options) =>
       authenticateRequest(rt, request, options) as Promise<AuthIdentity<Claims>>,
+    getSession: async (request, options) => {
+      const { identity, setCookie } = await resolveCookieSession(rt, request, options);
+      return { identity: identity as AuthIdentity<Claims> | null, setCookie };
+    },
     errorResponse: (error, request) =>
       toResponse(
         errorReply(error, request ? fromWebRequest(request) : undefined, { bearer: 'credentials' }),

@@ -16,7 +16,9 @@ export type {
   EvrmoreAuthConfig,
   ExtraClaims,
   ResolvedConfig,
+  SessionCookieConfig,
 } from './config.js';
+export type { CookieSession, GetSessionOptions } from './cookie-session.js';
 export type {
   AuthenticateOptions,
   AuthenticateRequest,

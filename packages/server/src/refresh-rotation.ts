@@ -2,7 +2,7 @@
 // detection revokes the session.
 import { EvrmoreAuthError, type TokenResponse } from '@evrmore-auth/core';
 import { openGraceBlob, sealGraceBlob } from './crypto.js';
-import { refreshCookies } from './http/cookies.js';
+import { refreshCookies, sessionCookies } from './http/cookies.js';
 import type { RequestContext } from './http/request.js';
 import { hashRefreshToken, newRefreshToken, refreshTokenSessionId } from './refresh-token.js';
 import { eventBase, type AuthRuntime } from './runtime.js';
@@ -43,7 +43,8 @@ export interface RefreshSessionOptions {
 export interface RefreshResult {
   /** The JSON body to answer with: a new access token. */
   tokens: TokenResponse;
-  /** `set-cookie` values: the rotated refresh cookie (and the session hint). */
+  /** `set-cookie` values: the rotated refresh cookie (and the session hint; in cookie mode the
+   *  new session cookie). */
   setCookies: string[];
   /** `true` when this answer is the grace-window replay of a concurrent rotation. */
   grace: boolean;
@@ -149,7 +150,14 @@ export async function refreshSession(
         address: session.address,
         sessionId,
       });
-      return { tokens, setCookies: refreshCookies(config, newToken, session), grace: false };
+      return {
+        tokens,
+        setCookies: [
+          ...refreshCookies(config, newToken, session),
+          ...sessionCookies(config, tokens),
+        ],
+        grace: false,
+      };
     }
     case 'grace': {
       const opened = await openGraceBlob(refreshToken, result.graceBlob);
@@ -164,7 +172,10 @@ export async function refreshSession(
       });
       return {
         tokens: set.tokens,
-        setCookies: refreshCookies(config, set.refreshToken, result.session),
+        setCookies: [
+          ...refreshCookies(config, set.refreshToken, result.session),
+          ...sessionCookies(config, set.tokens),
+        ],
         grace: true,
       };
     }

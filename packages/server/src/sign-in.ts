@@ -7,7 +7,7 @@ import {
   type TokenResponse,
 } from '@evrmore-auth/core';
 import { randomToken, sha256Base64Url } from './crypto.js';
-import { fingerprintCookie, refreshCookies } from './http/cookies.js';
+import { fingerprintCookie, refreshCookies, sessionCookies } from './http/cookies.js';
 import type { RequestContext } from './http/request.js';
 import { startMfaSignIn, type MfaPendingResult } from './mfa/mfa-token.js';
 import { hashRefreshToken, newRefreshToken } from './refresh-token.js';
@@ -130,7 +130,8 @@ export async function verifySignedChallenge(
 export interface SignInResult {
   /** The JSON body to answer with. */
   tokens: TokenResponse;
-  /** `set-cookie` values: fingerprint cookie and refresh cookie. */
+  /** `set-cookie` values: fingerprint cookie and refresh cookie (and the session cookie in
+   *  cookie mode). */
   setCookies: string[];
   /** The session created. */
   session: SessionRecord;
@@ -206,6 +207,7 @@ export async function completeSignIn(
     setCookies: [
       fingerprintCookie(config, fingerprint, session),
       ...refreshCookies(config, refreshToken, session),
+      ...sessionCookies(config, tokens),
     ],
   };
 }

@@ -1,5 +1,6 @@
 // Cookies: reading the request's, and the set-cookie values of the refresh and fingerprint
-// cookies (HttpOnly, SameSite=Strict) and of the session hint (script-readable, no secret).
+// cookies (HttpOnly, SameSite=Strict; Lax in cookie mode), the session cookie of cookie mode
+// (HttpOnly, SameSite=Lax) and the session hint (script-readable, no secret).
 import type { ResolvedConfig } from '../config.js';
 import type { SessionRecord } from '../store.js';
 import type { HeaderReader } from './request.js';
@@ -47,6 +48,9 @@ export interface CookieOptions {
   /** Readable by the page's scripts (no HttpOnly) and sent on top-level navigations
    *  (SameSite=Lax): only for values that are not secrets. */
   scriptReadable?: boolean;
+  /** HttpOnly but sent on top-level navigations from other sites too (SameSite=Lax instead of
+   *  Strict): the cookies of cookie mode, which server-rendered pages read. */
+  lax?: boolean;
 }
 
 /**
@@ -62,7 +66,9 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     `${name}=${value}`,
     `Path=${options.path}`,
     `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`,
-    ...(options.scriptReadable ? ['SameSite=Lax'] : ['HttpOnly', 'SameSite=Strict']),
+    ...(options.scriptReadable
+      ? ['SameSite=Lax']
+      : ['HttpOnly', options.lax ? 'SameSite=Lax' : 'SameSite=Strict']),
   ];
   if (options.secure) parts.push('Secure');
   if (options.maxAgeSeconds <= 0) parts.push('Expires=Thu, 01 Jan 1970 00:00:00 GMT');
@@ -70,8 +76,9 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
 }
 
 /**
- * The refresh cookie (path-scoped to the base path; lives until the session's idle or absolute
- * end) and, unless disabled, the session hint cookie with the same lifetime: `1`, script-readable,
+ * The refresh cookie (path-scoped to the base path, or `Path=/; SameSite=Lax` in cookie mode so
+ * server-side code can refresh on any page; lives until the session's idle or absolute end) and,
+ * unless disabled, the session hint cookie with the same lifetime: `1`, script-readable,
  * `Path=/`, so the client can skip `/refresh` on a page load when there is no session to restore.
  */
 export function refreshCookies(
@@ -82,8 +89,14 @@ export function refreshCookies(
   const until = Math.min(session.expiresAt, session.idleExpiresAt);
   const maxAgeSeconds = Math.ceil((until - config.now()) / 1000);
   const { secure, refreshName, hintName } = config.cookies;
+  const lax = config.sessionCookie !== null;
   const cookies = [
-    serializeCookie(refreshName, token, { path: config.basePath, maxAgeSeconds, secure }),
+    serializeCookie(refreshName, token, {
+      path: lax ? '/' : config.basePath,
+      maxAgeSeconds,
+      secure,
+      lax,
+    }),
   ];
   if (hintName !== false)
     cookies.push(
@@ -92,7 +105,8 @@ export function refreshCookies(
   return cookies;
 }
 
-/** The fingerprint cookie (Path=/, lives as long as the session can). */
+/** The fingerprint cookie (Path=/, lives as long as the session can; SameSite=Lax in cookie
+ *  mode). */
 export function fingerprintCookie(
   config: ResolvedConfig,
   value: string,
@@ -102,16 +116,54 @@ export function fingerprintCookie(
     path: '/',
     maxAgeSeconds: Math.ceil((session.expiresAt - config.now()) / 1000),
     secure: config.cookies.secure,
+    lax: config.sessionCookie !== null,
   });
 }
 
-/** `set-cookie` values that clear the refresh, fingerprint and hint cookies. */
+/**
+ * Cookie mode's session cookie: the access token, `HttpOnly; SameSite=Lax; Path=/` (+ `Secure`),
+ * living as long as the token (`expiresIn` seconds). `[]` in bearer mode, and for a DPoP-bound
+ * token (`tokenType: 'DPoP'`), which is useless without its key's proof.
+ */
+export function sessionCookies(
+  config: ResolvedConfig,
+  tokens: { accessToken: string; expiresIn: number; tokenType: string },
+): string[] {
+  if (config.sessionCookie === null || tokens.tokenType !== 'Bearer') return [];
+  return [
+    serializeCookie(config.sessionCookie.name, tokens.accessToken, {
+      path: '/',
+      maxAgeSeconds: tokens.expiresIn,
+      secure: config.cookies.secure,
+      lax: true,
+    }),
+  ];
+}
+
+/** `set-cookie` values that clear the refresh, fingerprint and hint cookies (and, in cookie mode,
+ *  the session cookie, and a refresh cookie left at the base path from bearer mode). */
 export function clearCookies(config: ResolvedConfig): string[] {
   const { secure, fingerprintName, refreshName, hintName } = config.cookies;
+  const lax = config.sessionCookie !== null;
   const cookies = [
-    serializeCookie(refreshName, '', { path: config.basePath, maxAgeSeconds: 0, secure }),
-    serializeCookie(fingerprintName, '', { path: '/', maxAgeSeconds: 0, secure }),
+    serializeCookie(refreshName, '', {
+      path: lax ? '/' : config.basePath,
+      maxAgeSeconds: 0,
+      secure,
+      lax,
+    }),
+    serializeCookie(fingerprintName, '', { path: '/', maxAgeSeconds: 0, secure, lax }),
   ];
+  if (config.sessionCookie !== null)
+    cookies.push(
+      serializeCookie(config.sessionCookie.name, '', {
+        path: '/',
+        maxAgeSeconds: 0,
+        secure,
+        lax: true,
+      }),
+      serializeCookie(refreshName, '', { path: config.basePath, maxAgeSeconds: 0, secure }),
+    );
   if (hintName !== false)
     cookies.push(
       serializeCookie(hintName, '', { path: '/', maxAgeSeconds: 0, secure, scriptReadable: true }),

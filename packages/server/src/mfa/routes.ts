@@ -9,6 +9,7 @@ import type { AuthRuntime } from '../runtime.js';
 import { EmptyBodySchema, parseBody } from '../schemas.js';
 import { disableTotp, enableTotp, setupTotp, verifyMfaSignIn } from './service.js';
 import { addNonceHeader } from '../dpop/check.js';
+import { checkSignInOrigin } from '../http/csrf.js';
 
 /**
  * `POST /auth/mfa/verify` body.
@@ -52,6 +53,7 @@ export function mfaRoutes(rt: AuthRuntime): Route[] {
       pattern: /^\/mfa\/verify$/,
       methods: {
         POST: async (ctx) => {
+          if (rt.config.sessionCookie !== null) checkSignInOrigin(rt.config, ctx.request);
           const { mfaToken, code } = parseBody(MfaVerifyBodySchema, await body(ctx));
           const result = await verifyMfaSignIn(rt, { mfaToken, code, context: ctx });
           const reply = respond(ctx, 200, result.tokens, result.setCookies);

@@ -115,8 +115,9 @@ const DPOP_PARAMETER = {
   schema: { type: 'string' },
 };
 
-/** Every operation the router serves (the `openapi.json` one only when it is enabled). */
-function operations(config: Pick<ResolvedConfig, 'openapi'>): OperationSpec[] {
+/** Every operation the router serves (the `openapi.json` one only when it is enabled; in cookie
+ *  mode with `csrf_rejected` where the session cookie authenticates and on the sign-in steps). */
+function operations(config: Pick<ResolvedConfig, 'openapi' | 'sessionCookie'>): OperationSpec[] {
   const ops: OperationSpec[] = [
     {
       method: 'post',
@@ -319,6 +320,12 @@ function operations(config: Pick<ResolvedConfig, 'openapi'>): OperationSpec[] {
       ],
     },
   ];
+  if (config.sessionCookie !== null)
+    for (const op of ops)
+      if (op.security === 'bearer' || op.path === '/verify' || op.path === '/mfa/verify') {
+        const at = op.errors.indexOf('rate_limited');
+        op.errors.splice(at < 0 ? op.errors.indexOf('unavailable') : at, 0, 'csrf_rejected');
+      }
   if (config.openapi)
     ops.push({
       method: 'get',
@@ -434,14 +441,17 @@ const SECURITY: Record<Security, Record<string, string[]>[]> = {
   ],
   refresh: [{ refreshCookie: [], fingerprintCookie: [] }],
 };
+/** Cookie mode: the bearer-protected routes also take the session cookie. */
+const COOKIE_MODE_BEARER = [...SECURITY.bearer, { sessionCookie: [], fingerprintCookie: [] }];
 
 /**
  * The OpenAPI 3.1 document of an auth instance's routes: paths under `basePath`, `servers` from
  * the origin of `uri`, cookie names from `cookies`.
  */
 export function buildOpenApiDocument(
-  config: Pick<ResolvedConfig, 'basePath' | 'origin' | 'cookies' | 'openapi'>,
+  config: Pick<ResolvedConfig, 'basePath' | 'origin' | 'cookies' | 'openapi' | 'sessionCookie'>,
 ): OpenApiDocument {
+  const cookieMode = config.sessionCookie !== null;
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations(config)) {
     const operation: Record<string, unknown> = {
@@ -450,7 +460,7 @@ export function buildOpenApiDocument(
       tags: [
         op.path.startsWith('/mfa') ? 'mfa' : op.security === 'bearer' ? 'sessions' : 'sign-in',
       ],
-      security: SECURITY[op.security],
+      security: cookieMode && op.security === 'bearer' ? COOKIE_MODE_BEARER : SECURITY[op.security],
     };
     const parameters = [...(op.parameters ?? []), ...(takesDPoP(op) ? [DPOP_PARAMETER] : [])];
     if (parameters.length > 0) operation.parameters = parameters;
@@ -513,10 +523,23 @@ export function buildOpenApiDocument(
           name: config.cookies.refreshName,
           description: 'HttpOnly refresh token, rotated on every use.',
         },
+        ...(config.sessionCookie === null
+          ? {}
+          : {
+              sessionCookie: {
+                type: 'apiKey',
+                in: 'cookie',
+                name: config.sessionCookie.name,
+                description:
+                  'Cookie mode (PROTOCOL.md §10): the access token in an HttpOnly; SameSite=Lax; Path=/ cookie, used when there is no Authorization header; valid only with the fingerprint cookie; an unsafe method needs an allowed Origin (else 403 csrf_rejected).',
+              },
+            }),
       },
       headers: {
         SetCookie: {
-          description: 'The refresh, fingerprint and session-hint cookies (set or cleared).',
+          description: config.sessionCookie
+            ? `The refresh, fingerprint and session-hint cookies and the session cookie \`${config.sessionCookie.name}\` (the access token; HttpOnly; SameSite=Lax; Path=/; Max-Age the token's lifetime), set or cleared.`
+            : 'The refresh, fingerprint and session-hint cookies (set or cleared).',
           schema: { type: 'string' },
         },
         DPoPNonce: {

@@ -7,6 +7,7 @@ import { parseBody, VerifyBodySchema } from '../schemas.js';
 import { signIn } from '../sign-in.js';
 import { addNonceHeader } from '../dpop/check.js';
 import { rethrowSignInFailure } from './route-events.js';
+import { checkSignInOrigin } from '../http/csrf.js';
 
 export function signInRoutes(rt: AuthRuntime): Route[] {
   return [
@@ -15,6 +16,8 @@ export function signInRoutes(rt: AuthRuntime): Route[] {
       methods: {
         POST: async (ctx) => {
           let submitted: unknown;
+          // Cookie mode: no sign-in planted by another site (login CSRF).
+          if (rt.config.sessionCookie !== null) checkSignInOrigin(rt.config, ctx.request);
           try {
             const { message, signature } = parseBody(
               VerifyBodySchema,
