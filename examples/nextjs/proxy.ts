@@ -3,6 +3,5 @@
 export { proxy } from './lib/auth';
 
 export const config = {
-  runtime: 'nodejs',
   matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'],
 };

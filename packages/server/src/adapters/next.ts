@@ -3,27 +3,17 @@
 // refreshes expired session cookies and guards paths. Built on the cookie-session mode
 // (`sessionCookie: true`, `auth.getSession()`).
 //
-// Next's modules are imported with their `.js` file names: the `next` package has no `exports`
-// map, so `next/server` (without the extension) does not resolve under Node's ESM loader.
+// `next/headers` and `next/server` are imported with their `.js` file names: the `next` package
+// has no `exports` map, so without the extension they do not resolve under Node's ESM loader.
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { decodeJwt } from 'jose';
 import { cookies, headers } from 'next/headers.js';
-import { redirect } from 'next/navigation.js';
 import { NextResponse, type NextRequest } from 'next/server.js';
-import type { AuthIdentity, AuthenticateRequest } from '../authenticate.js';
+import type { AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
+import type { CookieSession } from '../cookie-session.js';
 import type { EvrmoreAuth } from '../create-auth.js';
 import { applySetCookie, parseSetCookie } from './next-cookies.js';
-
-// TODO(merge wt-cookie): import CookieSession and GetSessionOptions from the root.
-interface GetSessionOptions {
-  refresh?: boolean;
-  ip?: string | null;
-}
-interface CookieSession<Claims extends ExtraClaims> {
-  identity: AuthIdentity<Claims> | null;
-  setCookie: string[];
-}
 
 /**
  * Options of {@link evrmoreAuthNext}.
@@ -106,14 +96,6 @@ export interface NextAuth<Claims extends ExtraClaims = ExtraClaims> {
   proxy(request: NextRequest): Promise<Response>;
 }
 
-/** The facade with the cookie-session method (`sessionCookie` on). */
-type CookieAuth<Claims extends ExtraClaims> = EvrmoreAuth<Claims> & {
-  getSession(
-    request: Request | AuthenticateRequest,
-    options?: GetSessionOptions,
-  ): Promise<CookieSession<Claims>>;
-};
-
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Seconds before its `exp` a session cookie counts as expired in the proxy (clock skew, latency). */
 const EXPIRY_MARGIN_S = 5;
@@ -135,16 +117,6 @@ function readCookie(cookieHeader: string | null, name: string): string | null {
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return null;
-}
-
-/** The session cookie's name, as the contract of `sessionCookie` defines it. */
-function sessionCookieName(auth: EvrmoreAuth): string {
-  const configured = (auth.config as { sessionCookie?: unknown }).sessionCookie;
-  if (configured && typeof configured === 'object') {
-    const name = (configured as { name?: unknown }).name;
-    if (typeof name === 'string' && name.length > 0) return name;
-  }
-  return auth.config.cookies.secure ? '__Host-evrmore-session' : 'evrmore-session';
 }
 
 /** Whether a JWT's `exp` is still `EXPIRY_MARGIN_S` ahead (decoded only, never trusted). */
@@ -193,9 +165,8 @@ export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
 ): NextAuth<Claims> {
   if (!auth || typeof auth.handler !== 'function')
     throw new TypeError('evrmoreAuthNext: pass the object createEvrmoreAuth returned');
-  const cookieAuth = auth as CookieAuth<Claims>;
-  if (typeof cookieAuth.getSession !== 'function')
-    throw new TypeError('evrmoreAuthNext: this version of the server has no cookie sessions');
+  if (auth.config.sessionCookie === null)
+    throw new TypeError('evrmoreAuthNext: create the auth with sessionCookie: true (cookie sessions)');
   if (options.getIp !== undefined && typeof options.getIp !== 'function')
     throw new TypeError('evrmoreAuthNext: getIp must be a function');
   const getIp = (request: { headers: Headers }): string | null => options.getIp?.(request) ?? null;
@@ -206,7 +177,7 @@ export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
     throw new TypeError('evrmoreAuthNext: signInPath must be a path starting with /');
   const base = auth.basePath;
   const refreshName = auth.config.cookies.refreshName;
-  const sessionName = sessionCookieName(auth);
+  const sessionName = auth.config.sessionCookie.name;
 
   const route = (request: Request): Promise<Response> =>
     auth.handler(request, { ip: getIp(request) });
@@ -221,7 +192,7 @@ export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
     const unsafe = request
       ? !SAFE_METHODS.has(request.method.toUpperCase())
       : h.get('next-action') !== null || h.get('content-type') !== null;
-    const session = await cookieAuth.getSession(
+    const session = await auth.getSession(
       { headers: h, method: unsafe ? 'POST' : 'GET', ...(request ? { url: request.url } : {}) },
       { refresh: unsafe, ip: getIp({ headers: h }) },
     );
@@ -250,7 +221,7 @@ export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
 
     let session: CookieSession<Claims>;
     try {
-      session = await cookieAuth.getSession(request, { ip: getIp(request) });
+      session = await auth.getSession(request, { ip: getIp(request) });
     } catch (err) {
       return auth.errorResponse(err, request);
     }
@@ -282,8 +253,11 @@ export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
     auth: currentIdentity,
     async requireAuth(next) {
       const identity = await currentIdentity();
-      if (identity === null) redirect(signInUrl(next ?? signInPath));
-      return identity;
+      if (identity !== null) return identity;
+      // Imported here: `next/navigation` only resolves through Next's bundler (its `.js` file
+      // name is not aliased to the server build), while this module must also load under Node.
+      const { redirect } = await import('next/navigation');
+      return redirect(signInUrl(next ?? signInPath));
     },
     proxy,
   };
