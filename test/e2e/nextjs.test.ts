@@ -121,8 +121,7 @@ describe.skipIf(skip)('Next.js example in Chromium', () => {
     return context;
   }
 
-  const serverState = (page: Page) =>
-    page.locator('#server-status').getAttribute('data-state');
+  const serverState = (page: Page) => page.locator('#server-status').getAttribute('data-state');
 
   /** Signs in with a button and waits for the server-rendered part to show the address. */
   async function signIn(page: Page, button: '#sign-in-demo' | '#sign-in-satori'): Promise<string> {
@@ -196,6 +195,7 @@ describe.skipIf(skip)('Next.js example in Chromium', () => {
 
     const anonymous = await (await newContext()).newPage();
     await anonymous.goto(`${url}/dashboard`);
+    expect(new URL(anonymous.url()).origin).toBe(url);
     expect(new URL(anonymous.url()).searchParams.get('next')).toBe('/dashboard');
     await anonymous.locator('#redirected').waitFor();
     await shot(anonymous, '05-protected-redirects.png');
@@ -208,6 +208,7 @@ describe.skipIf(skip)('Next.js example in Chromium', () => {
     await poll(() => page.locator('#notes').textContent()).toContain('from a server action');
     await page.locator('input[name=text]').nth(1).fill('from a form post');
     await page.locator('#post-note').click();
+    await page.waitForURL(`${url}/dashboard`);
     await poll(() => page.locator('#notes').textContent()).toContain('from a form post');
     await shot(page, '06-protected-page-and-notes.png');
   }, 60_000);

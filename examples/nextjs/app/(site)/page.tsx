@@ -4,11 +4,7 @@ import { auth } from '../../lib/auth';
 import { SessionList } from './session-list';
 import { SignInPanel } from './sign-in-panel';
 
-export default async function Home({
-  searchParams,
-}: {
-  searchParams: Promise<{ next?: string }>;
-}) {
+export default async function Home({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   const user = await auth();
   const { next } = await searchParams;
   return (

@@ -166,7 +166,9 @@ export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
   if (!auth || typeof auth.handler !== 'function')
     throw new TypeError('evrmoreAuthNext: pass the object createEvrmoreAuth returned');
   if (auth.config.sessionCookie === null)
-    throw new TypeError('evrmoreAuthNext: create the auth with sessionCookie: true (cookie sessions)');
+    throw new TypeError(
+      'evrmoreAuthNext: create the auth with sessionCookie: true (cookie sessions)',
+    );
   if (options.getIp !== undefined && typeof options.getIp !== 'function')
     throw new TypeError('evrmoreAuthNext: getIp must be a function');
   const getIp = (request: { headers: Headers }): string | null => options.getIp?.(request) ?? null;
@@ -237,7 +239,11 @@ export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
             request,
           ),
         );
-      const target = new URL(signInUrl(path + request.nextUrl.search), request.url);
+      // Against the Host the browser sent: request.url names the host Next binds to (e.g.
+      // localhost), which may not be the one the browser used, and the cookies belong to that one.
+      const host = request.headers.get('host');
+      const origin = host ? `${request.nextUrl.protocol}//${host}` : request.url;
+      const target = new URL(signInUrl(path + request.nextUrl.search), origin);
       return forward(NextResponse.redirect(target, 307));
     }
     if (session.setCookie.length === 0) return NextResponse.next();

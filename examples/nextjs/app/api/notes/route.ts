@@ -20,7 +20,9 @@ export async function POST(request: Request): Promise<Response> {
     if (!user) throw new EvrmoreAuthError('token_missing');
     const form = await request.formData();
     addNote(user.address, String(form.get('text') ?? ''));
-    return Response.redirect(new URL('/dashboard', request.url), 303);
+    // A relative Location: behind `next start`, request.url names the host Next binds to, which
+    // may not be the one the browser used (cookies belong to that one).
+    return new Response(null, { status: 303, headers: { location: '/dashboard' } });
   } catch (err) {
     return evrmore.errorResponse(err, request);
   }
