@@ -215,7 +215,7 @@ export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
     const isApi = matches(path, protectedApi);
     const unsafe = !SAFE_METHODS.has(request.method.toUpperCase());
     // Fast path: nothing to refresh, nothing guarded, nothing to check (a page's auth() verifies).
-    const fresh = sessionToken !== null && unexpired(sessionToken, Date.now() / 1000);
+    const fresh = sessionToken !== null && unexpired(sessionToken, auth.config.now() / 1000);
     if (!isPage && !isApi && !unsafe && (fresh || refreshToken === null))
       return NextResponse.next();
     if (!isPage && !isApi && sessionToken === null && refreshToken === null)
