@@ -10,6 +10,8 @@ export default tseslint.config(
       '**/test-output/**',
       'bench/results/**',
       'examples/*/dist/**',
+      'examples/*/.next/**',
+      'examples/*/next-env.d.ts',
       'docs/api/**',
     ],
   },

@@ -144,10 +144,11 @@ describe('auth()', () => {
 
   it('in a server action or form post from another origin: csrf_rejected (403)', async () => {
     const { next, jar } = await setup();
-    for (const extra of [
+    const ways: Record<string, string>[] = [
       { 'next-action': 'abc123' },
       { 'content-type': 'application/x-www-form-urlencoded' },
-    ]) {
+    ];
+    for (const extra of ways) {
       current.headers = new Headers({
         cookie: jar.header('/'),
         origin: 'https://evil.example',

@@ -40,7 +40,12 @@ export interface NextAuthOptions {
    * (with `?next=` the path it wanted); to an `api` path it gets a 401 problem+json.
    * @default { pages: [], api: [] }
    */
-  protect?: { pages?: string[]; api?: string[] };
+  protect?: {
+    /** Page path prefixes: a signed-out request is redirected to `signInPath`. */
+    pages?: string[];
+    /** API path prefixes: a signed-out request gets 401 problem+json. */
+    api?: string[];
+  };
   /**
    * Where signed-out visitors of protected pages are sent (the proxy and {@link NextAuth.requireAuth}).
    * @default '/'
