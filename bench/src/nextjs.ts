@@ -3,7 +3,7 @@
 // /bench/plain (they differ only by the auth() call), served by `next start` (the production
 // server) in its own process; the example is built first when it has no build.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { evrmore, privateKeyToAddress, signMessage } from '@evrmore-auth/core';
@@ -12,8 +12,8 @@ import { WALLET_KEYS } from './lib/server.js';
 import { median, ratio } from './lib/stats.js';
 import type { BenchSection } from './section.js';
 
-const ROUNDS = 5;
-const SECONDS = 2;
+const ROUNDS = 7;
+const SECONDS = 3;
 const CONNECTIONS = 8;
 
 const exampleDir = fileURLToPath(new URL('../../examples/nextjs/', import.meta.url));
@@ -89,11 +89,50 @@ async function signInCookie(url: string): Promise<string> {
   return cookie;
 }
 
-async function measure(url: string, cookie: string, duration: number): Promise<number> {
+/**
+ * CPU time (user + system, µs) of every process in the process group `pgid` (`next start` and the
+ * next-server it starts), from /proc; `null` where there is no /proc.
+ */
+function groupCpuMicros(pgid: number): number | null {
+  if (!existsSync('/proc/self/stat')) return null;
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // Fields after the command name (which may hold spaces): state ppid pgrp … utime(14) stime(15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== pgid) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+}
+
+interface Sample {
+  rps: number;
+  /** Server CPU µs per request, or null without /proc. */
+  cpu: number | null;
+}
+
+async function measure(
+  url: string,
+  cookie: string,
+  duration: number,
+  pgid: number,
+): Promise<Sample> {
+  const before = groupCpuMicros(pgid);
   const r = await autocannon({ url, connections: CONNECTIONS, duration, headers: { cookie } });
+  const after = groupCpuMicros(pgid);
   if (r.non2xx > 0 || r.errors > 0)
     throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return r['2xx'] / r.duration;
+  return {
+    rps: r['2xx'] / r.duration,
+    cpu: before === null || after === null ? null : (after - before) / r['2xx'],
+  };
 }
 
 /**
@@ -118,15 +157,20 @@ export const nextjsSection: BenchSection = {
         { name: 'plain', url: `${url}/bench/plain` },
         { name: 'guarded', url: `${url}/bench/guarded` },
       ];
-      for (const v of variants) await measure(v.url, cookie, 1); // warm-up
-      const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+      const pgid = child.pid!;
+      for (const v of variants) await measure(v.url, cookie, 1, pgid); // warm-up
+      const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
       for (let r = 0; r < ROUNDS; r++)
         for (let k = 0; k < variants.length; k++) {
           const v = variants[(r + k) % variants.length]!;
-          samples.get(v.name)!.push(await measure(v.url, cookie, SECONDS));
+          samples.get(v.name)!.push(await measure(v.url, cookie, SECONDS, pgid));
         }
-      const plain = median(samples.get('plain')!);
-      const guarded = median(samples.get('guarded')!);
+      const rps = (name: string): number => median(samples.get(name)!.map((s) => s.rps));
+      const cpus = (name: string): number[] =>
+        samples.get(name)!.flatMap((s) => (s.cpu === null ? [] : [s.cpu]));
+      const [plain, guarded] = [rps('plain'), rps('guarded')];
+      const [plainCpu, guardedCpu] = [cpus('plain'), cpus('guarded')];
+      const haveCpu = plainCpu.length > 0 && guardedCpu.length > 0;
       return {
         rows: [
           {
@@ -134,6 +178,10 @@ export const nextjsSection: BenchSection = {
             'without auth req/s': Math.round(plain),
             'auth() req/s': Math.round(guarded),
             'auth() vs without': ratio(guarded, plain),
+            'server CPU µs/req: without, auth()': haveCpu
+              ? `${Math.round(median(plainCpu))}, ${Math.round(median(guardedCpu))}`
+              : null,
+            'auth() vs without (CPU)': haveCpu ? ratio(median(plainCpu), median(guardedCpu)) : null,
           },
         ],
         notes: [
@@ -141,7 +189,10 @@ export const nextjsSection: BenchSection = {
             `rounds of ${SECONDS} s per page (medians), the signed-in cookies on every request. Both pages ` +
             'render on every request (they read headers()) through the same proxy (a fresh session cookie ' +
             'passes it without verification); the guarded page adds auth(): the session cookie JWT verified ' +
-            '(token cache), the fingerprint cookie, the session read from the memory store.',
+            '(token cache), the fingerprint cookie, the session read from the memory store. Server CPU: user + ' +
+            "system time of next's process group over the requests it answered in the round (from /proc); " +
+            '"vs without (CPU)" is without µs / auth() µs: on a loaded machine req/s moves with the load, CPU ' +
+            'per request much less.',
         ],
       };
     } finally {
