@@ -166,6 +166,15 @@ describe('auth()', () => {
     expect(await next.auth(get)).not.toBeNull();
   });
 
+  it('in a route handler (given its request): refreshes an expired session and sets the cookies', async () => {
+    const { next, jar, h, w } = await setup();
+    h.tick(931_000);
+    jar.delete(SESSION);
+    const get = new Request(`${ORIGIN}/api/notes`, { headers: { cookie: jar.header('/') } });
+    expect((await next.auth(get))?.address).toBe(w.address);
+    expect(current.set.map((c) => c.name)).toContain(SESSION);
+  });
+
   it('sees a revoked session at once', async () => {
     const { next, jar, h, tokens } = await setup();
     current.headers = new Headers({ cookie: jar.header('/') });

@@ -81,10 +81,11 @@ export interface NextAuth<Claims extends ExtraClaims = ExtraClaims> {
    * The signed-in identity of the current request, or `null`: in server components, route
    * handlers and server actions (it reads `next/headers`). A request with a body (a server
    * action, a form post, a route handler's POST) is held to the CSRF rule (its `Origin` must be
-   * allowed): a refused one throws `EvrmoreAuthError('csrf_rejected')` (403). Only there, where
-   * Next lets code set cookies, is an expired session refreshed (the new cookies set with
-   * `cookies().set`); a server component relies on the {@link NextAuth.proxy}, which refreshes
-   * before the page renders. Pass the `Request` in a route handler to use its method.
+   * allowed): a refused one throws `EvrmoreAuthError('csrf_rejected')` (403). In a server action
+   * and in a route handler that passes its `Request` (whose method then decides), where Next lets
+   * code set cookies, an expired session is refreshed (the new cookies set with `cookies().set`);
+   * a server component cannot set cookies, so it never refreshes and relies on the
+   * {@link NextAuth.proxy}, which refreshes before the page renders.
    */
   auth(request?: Request): Promise<AuthIdentity<Claims> | null>;
   /**
@@ -195,13 +196,16 @@ export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
   async function currentIdentity(request?: Request): Promise<AuthIdentity<Claims> | null> {
     const h = request?.headers ?? (await headers());
     // A server action (`next-action`), a form post or a route handler's POST: a request with a
-    // body, so unsafe (CSRF rule), and one where Next lets code set cookies.
+    // body, so unsafe (CSRF rule).
     const unsafe = request
       ? !SAFE_METHODS.has(request.method.toUpperCase())
       : h.get('next-action') !== null || h.get('content-type') !== null;
     const session = await auth.getSession(
       { headers: h, method: unsafe ? 'POST' : 'GET', ...(request ? { url: request.url } : {}) },
-      { refresh: unsafe, ip: getIp({ headers: h }) },
+      // Refresh only where cookies can be set: a route handler (it passes its request) or an
+      // action. A server component cannot set them, and a refresh whose new refresh cookie never
+      // reaches the browser would end the session at its next use (reuse detection).
+      { refresh: unsafe || request !== undefined, ip: getIp({ headers: h }) },
     );
     if (session.setCookie.length > 0) {
       const jar = await cookies();
