@@ -4,7 +4,7 @@ import type { AccessTokenClaims, ExtraClaims } from './config.js';
 import { readCookie } from './http/cookies.js';
 import type { HeaderReader } from './http/request.js';
 import type { AuthRuntime } from './runtime.js';
-import { isLive } from './store.js';
+import { isLive, type SessionRecord } from './store.js';
 import { verifyAccessToken } from './tokens.js';
 import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
 import { requestIsHttps } from './proxy.js';
@@ -91,9 +91,10 @@ export interface AuthenticateRequest {
  * Verify `authorization: Bearer …` (or `DPoP …` with its proof, for a DPoP-bound token), the
  * fingerprint cookie and the session's liveness. In cookie mode (`sessionCookie`), a request
  * without an `authorization` header is verified by its session cookie instead, after the CSRF
- * rule (`csrf_rejected`); it is never refreshed here (`token_expired`). Throws `EvrmoreAuthError` `token_missing`,
- * `token_invalid`, `token_expired`, `fingerprint_mismatch`, `token_revoked`, `dpop_proof_invalid`,
- * `use_dpop_nonce`, `dpop_key_mismatch`, `insufficient_scope` or `unavailable`.
+ * rule (`csrf_rejected`); it is never refreshed here (`token_expired`). Throws
+ * `EvrmoreAuthError` `token_missing`, `token_invalid`, `token_expired`, `fingerprint_mismatch`,
+ * `token_revoked`, `dpop_proof_invalid`, `use_dpop_nonce`, `dpop_key_mismatch`,
+ * `insufficient_scope`, `csrf_rejected` or `unavailable`.
  *
  * @example
  * ```ts
@@ -144,7 +145,7 @@ export async function authenticateRequest(
   // A bound token only with its key's proof; the bearer path stays a property read.
   if (claims.cnf !== undefined || dpopScheme)
     await checkResourceProof(rt, request, { ...options, tls }, token, claims.cnf?.jkt ?? null, now);
-  await checkSessionLive(rt, claims, now);
+  checkSessionLive(await getSessionForAuth(rt, claims.sid, now), claims, now);
   const identity = { address: claims.sub, sessionId: claims.sid, claims };
   checkPermissions(identity, options.permissions);
   return identity;
@@ -177,17 +178,17 @@ export async function verifySessionCookie(
     }),
   );
   if (claims.cnf !== undefined) throw new EvrmoreAuthError('token_invalid');
-  await checkSessionLive(rt, claims, now);
+  checkSessionLive(await getSessionForAuth(rt, claims.sid, now), claims, now);
   return { address: claims.sub, sessionId: claims.sid, claims };
 }
 
-/** The token's session is the token's address's, live, and of the token's sign-in. */
-async function checkSessionLive(
-  rt: AuthRuntime,
+/** The token's session (`getSessionForAuth`) is the token's address's, live, and of the
+ *  token's sign-in (synchronous: no promise more on the hot path). */
+function checkSessionLive(
+  session: SessionRecord | null,
   claims: AuthIdentity['claims'],
   now: number,
-): Promise<void> {
-  const session = await getSessionForAuth(rt, claims.sid, now);
+): void {
   if (session !== null && session.address !== claims.sub)
     throw new EvrmoreAuthError('token_invalid');
   if (!isLive(session, now)) throw new EvrmoreAuthError('token_revoked');

@@ -32,6 +32,20 @@ describe('createEvrmoreAuth configuration', () => {
       },
     });
     expect(c.network.chainId).toBe('evrmore:mainnet');
+    expect(c.sessionCookie).toBeNull();
+  });
+
+  it('sessionCookie: the session cookie name by cookies.secure, or the one given', () => {
+    expect(resolveConfig({ ...base, sessionCookie: true }).sessionCookie).toEqual({
+      name: '__Host-evrmore-session',
+    });
+    expect(
+      resolveConfig({ ...base, sessionCookie: true, cookies: { secure: false } }).sessionCookie,
+    ).toEqual({ name: 'evrmore-session' });
+    expect(resolveConfig({ ...base, sessionCookie: { name: 'sid' } }).sessionCookie).toEqual({
+      name: 'sid',
+    });
+    expect(resolveConfig({ ...base, sessionCookie: false }).sessionCookie).toBeNull();
   });
 
   it('accepts every RFC 3986 host the message grammar accepts (reg-name with _, IP literals)', () => {
@@ -109,6 +123,22 @@ describe('createEvrmoreAuth configuration', () => {
     [
       { production: true },
       'createEvrmoreAuth: keys are required in production (refusing to start with ephemeral keys)',
+    ],
+    [
+      { sessionCookie: 'yes' as never },
+      'createEvrmoreAuth: sessionCookie must be true, false or { name }',
+    ],
+    [
+      { sessionCookie: { name: 'a b' } },
+      'createEvrmoreAuth: sessionCookie.name must be a valid cookie name',
+    ],
+    [
+      { sessionCookie: { name: '__Host-s' }, cookies: { secure: false } },
+      'createEvrmoreAuth: sessionCookie.name with a __Host-/__Secure- prefix needs cookies.secure',
+    ],
+    [
+      { sessionCookie: { name: 'evrmore_auth_hint' } },
+      'createEvrmoreAuth: sessionCookie.name must differ from the other cookie names',
     ],
     [
       { keys: [{ kid: 'k', alg: 'HS256', secret: 'x'.repeat(31) }] },

@@ -339,8 +339,11 @@ export interface ResolvedConfig {
     /** The session hint cookie's name; `false`: not set. */
     hintName: string | false;
   };
-  /** Cookie mode (`sessionCookie`): the session cookie's name; `null`: bearer mode only. */
-  sessionCookie: { name: string } | null;
+  /** Cookie mode (`sessionCookie`); `null`: bearer mode only. */
+  sessionCookie: {
+    /** The session cookie's name. */
+    name: string;
+  } | null;
   /** Production mode: keys required, unknown client IPs refused. */
   production: boolean;
   /** DPoP settings (without the nonce secret); `null` when DPoP is off. */

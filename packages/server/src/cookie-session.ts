@@ -129,7 +129,12 @@ export async function resolveCookieSession(
     } catch (err) {
       if (!(err instanceof EvrmoreAuthError)) throw err;
       if (REFRESH_REFUSED.has(err.code))
-        return { identity: null, setCookie: clearCookies(config), error: err };
+        return {
+          identity: null,
+          setCookie: clearCookies(config),
+          // a revoked session says so (its refresh token is merely `refresh_invalid` then)
+          error: err.code === 'refresh_invalid' && error.code === 'token_revoked' ? error : err,
+        };
       // A DPoP-bound session refreshes only with its key's proof, which a page load has not.
       if (err.code === 'dpop_key_mismatch') return { identity: null, setCookie: [], error: err };
       throw err;
@@ -166,9 +171,16 @@ export async function guardRequest(
   request: AuthenticateRequest,
   options: AuthenticateOptions = {},
 ): Promise<{ identity: AuthIdentity | null; setCookie: string[]; error: unknown }> {
+  const { config } = rt;
   try {
     const header = request.headers.get('authorization');
-    if (rt.config.sessionCookie === null || (header !== null && header.trim() !== '')) {
+    if (
+      config.sessionCookie === null ||
+      (header !== null && header.trim() !== '') ||
+      // no cookie credentials at all: 401 token_missing (as in bearer mode), not a CSRF refusal
+      (!readCookie(request, config.sessionCookie.name) &&
+        !readCookie(request, config.cookies.refreshName))
+    ) {
       const identity = await authenticateRequest(rt, request, options);
       return { identity, setCookie: [], error: null };
     }
@@ -181,7 +193,7 @@ export async function guardRequest(
   } catch (err) {
     return { identity: null, setCookie: [], error: err };
   }
-  if (session.identity === null) return { ...session, error: session.error };
+  if (session.identity === null) return session;
   try {
     checkPermissions(session.identity, options.permissions);
   } catch (err) {

@@ -58,7 +58,10 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
   /** Verify bearer + fingerprint cookie + session liveness (+ permissions). Reads the
    *  `authorization` and `cookie` headers: a fetch `Request`, or `{ headers }` with a `get`; a
    *  DPoP-bound token (`authorization: DPoP …`) also needs the `dpop` header, `method` and `url`
-   *  (a fetch `Request` has them; see {@link AuthenticateRequest}). */
+   *  (a fetch `Request` has them; see {@link AuthenticateRequest}). In cookie mode
+   *  (`sessionCookie`), a request without `authorization` is verified by its session cookie,
+   *  under the CSRF rule of {@link EvrmoreAuth.getSession} (`csrf_rejected`), and never refreshed
+   *  (`token_expired`). */
   authenticate(
     request: AuthenticateRequest,
     options?: AuthenticateOptions,

@@ -1,6 +1,7 @@
 // Express adapter (`@evrmore-auth/server/express`): mounts the auth routes and guards app routes.
 import type { Request, RequestHandler } from 'express';
 import type { AuthenticateOptions, AuthIdentity, RegisteredClaims } from '../authenticate.js';
+import { guardRequest } from '../cookie-session.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import type { AuthRequest } from '../http/request.js';
 import { fromNodeRequest, nodeHeaders, replyToNode, requestUrl, writeReply } from './node.js';
@@ -75,6 +76,10 @@ export type RequireAuthOptions = AuthenticateOptions;
  * Express middleware for the application's own routes: verifies the bearer token, fingerprint
  * cookie and session, sets `req.auth` to the identity and calls `next()`; otherwise answers the
  * problem+json error (401 `token_missing`, `token_invalid`, … or 403 `insufficient_scope`).
+ * In cookie mode (`sessionCookie`), a request without an `authorization` header is verified by
+ * its session cookie, refreshed on the server when it expired (the new cookies are added to the
+ * response with `res.append('set-cookie', …)`); an unsafe method from another origin is 403
+ * `csrf_rejected`.
  *
  * @example
  * ```ts
@@ -86,7 +91,7 @@ export type RequireAuthOptions = AuthenticateOptions;
 export function requireAuth(auth: EvrmoreAuth, options: RequireAuthOptions = {}): RequestHandler {
   if (!auth || typeof auth.authenticate !== 'function')
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
-  const { errorReply } = internalsOf(auth);
+  const { errorReply, runtime } = internalsOf(auth);
   return (req, res, next) => {
     // Only the headers are read (no fetch Request is built); the URL only for a DPoP proof.
     const request = {
@@ -96,18 +101,21 @@ export function requireAuth(auth: EvrmoreAuth, options: RequireAuthOptions = {})
         return requestUrl(req.protocol, req.get('host'), req.originalUrl);
       },
     };
-    auth.authenticate(request, { ...options, ip: req.socket.remoteAddress ?? null }).then(
-      (identity) => {
-        req.auth = identity as AuthIdentity<RegisteredClaims>;
-        next();
-      },
-      (err: unknown) => {
+    guardRequest(runtime, request, { ...options, ip: req.socket.remoteAddress ?? null }).then(
+      ({ identity, setCookie, error }) => {
         try {
-          writeReply(res, errorReply(err, authRequest(req), { bearer: 'credentials' }));
+          for (const cookie of setCookie) res.append('set-cookie', cookie);
+          if (identity !== null) {
+            req.auth = identity as AuthIdentity<RegisteredClaims>;
+            next();
+            return;
+          }
+          writeReply(res, errorReply(error, authRequest(req), { bearer: 'credentials' }));
         } catch (e) {
           next(e);
         }
       },
+      next,
     );
   };
 }

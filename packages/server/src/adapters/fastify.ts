@@ -9,6 +9,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthenticateOptions, AuthIdentity, RegisteredClaims } from '../authenticate.js';
+import { guardRequest } from '../cookie-session.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import type { Reply } from '../http/reply.js';
 import type { AuthRequest } from '../http/request.js';
@@ -110,7 +111,10 @@ export type RequireAuthOptions = AuthenticateOptions;
 /**
  * A Fastify `preHandler` for the application's own routes: sets `request.auth` to the verified
  * identity, or answers the problem+json error (401 / 403 `insufficient_scope`). Register
- * {@link evrmoreAuthPlugin} first (it declares the decorator).
+ * {@link evrmoreAuthPlugin} first (it declares the decorator). In cookie mode (`sessionCookie`),
+ * a request without an `authorization` header is verified by its session cookie, refreshed on
+ * the server when it expired (the new cookies are added to the reply's `set-cookie`); an unsafe
+ * method from another origin is 403 `csrf_rejected`.
  *
  * @example
  * ```ts
@@ -124,24 +128,27 @@ export function requireAuth(
 ): preHandlerAsyncHookHandler {
   if (!auth || typeof auth.authenticate !== 'function')
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
-  const { errorReply } = internalsOf(auth);
+  const { errorReply, runtime } = internalsOf(auth);
   return async function evrmoreRequireAuth(request, reply) {
-    try {
-      // Only the headers are read; the URL only for a DPoP proof.
-      const incoming = {
-        headers: nodeHeaders(request.raw),
-        method: request.method,
-        get url() {
-          return requestUrl(request.protocol, request.host, request.raw.url ?? '/');
-        },
-      };
-      request.auth = (await auth.authenticate(incoming, {
-        ...options,
-        ip: request.raw.socket.remoteAddress ?? null,
-      })) as AuthIdentity<RegisteredClaims>;
-    } catch (err) {
-      sendReply(reply, errorReply(err, authRequest(request), { bearer: 'credentials' }));
-      return reply;
+    // Only the headers are read; the URL only for a DPoP proof.
+    const incoming = {
+      headers: nodeHeaders(request.raw),
+      method: request.method,
+      get url() {
+        return requestUrl(request.protocol, request.host, request.raw.url ?? '/');
+      },
+    };
+    const { identity, setCookie, error } = await guardRequest(runtime, incoming, {
+      ...options,
+      ip: request.raw.socket.remoteAddress ?? null,
+    });
+    // Fastify appends repeated set-cookie values.
+    for (const cookie of setCookie) reply.header('set-cookie', cookie);
+    if (identity !== null) {
+      request.auth = identity as AuthIdentity<RegisteredClaims>;
+      return;
     }
+    sendReply(reply, errorReply(error, authRequest(request), { bearer: 'credentials' }));
+    return reply;
   };
 }

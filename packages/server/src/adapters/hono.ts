@@ -4,9 +4,10 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AuthenticateOptions, AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
-import type { EvrmoreAuth } from '../create-auth.js';
+import { guardRequest } from '../cookie-session.js';
+import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import { toResponse } from '../http/reply.js';
-import type { HeaderReader } from '../http/request.js';
+import { fromWebRequest, type HeaderReader } from '../http/request.js';
 import { fromNodeRequest, nodeHeaders, replyToNode } from './node.js';
 
 /**
@@ -109,17 +110,21 @@ export function evrmoreAuth(auth: EvrmoreAuth, options: HonoAuthOptions = {}): M
  *
  * @example
  * ```ts
- * const options: RequireAuthOptions = { permissions: ['posts:write'] };
+ * // getIp: the client IP for cookie mode's server-side refresh (its rate limit) off Node
+ * const options: RequireAuthOptions = { permissions: ['posts:write'], getIp: (c) => c.req.header('cf-connecting-ip') ?? null };
  * ```
  */
-export type RequireAuthOptions = AuthenticateOptions;
+export type RequireAuthOptions = AuthenticateOptions & HonoAuthOptions;
 
 /**
  * Hono middleware for the application's own routes: puts the verified identity in
  * `c.get('auth')`, or throws Hono's `HTTPException` (401, 403 `insufficient_scope`, 503) whose
  * `res` is the problem+json Response (with `WWW-Authenticate: Bearer`). Without an `onError`,
  * Hono answers that Response as it is; an app's `onError` can shape it (`err.getResponse()`,
- * `err.status`, `err.cause` is the `EvrmoreAuthError`).
+ * `err.status`, `err.cause` is the `EvrmoreAuthError`). In cookie mode (`sessionCookie`), a
+ * request without an `authorization` header is verified by its session cookie, refreshed on the
+ * server when it expired (the new cookies are appended to the response's `set-cookie`, the
+ * error's too); an unsafe method from another origin is 403 `csrf_rejected`.
  *
  * @example
  * ```ts
@@ -137,21 +142,32 @@ export function requireAuth<Claims extends ExtraClaims = ExtraClaims>(
 }> {
   if (!auth || typeof auth.authenticate !== 'function')
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
+  if (options.getIp !== undefined && typeof options.getIp !== 'function')
+    throw new TypeError('requireAuth: getIp must be a function');
+  const { runtime, errorReply } = internalsOf(auth as unknown as EvrmoreAuth);
   return async (c, next) => {
-    let identity: AuthIdentity<Claims>;
     const incoming = nodeIncoming(c, false);
     // Only the authorization and cookie headers are read.
     const headers: HeaderReader = incoming ? nodeHeaders(incoming) : c.req.raw.headers;
-    try {
-      identity = await auth.authenticate(
-        { headers, method: c.req.method, url: c.req.url },
-        { ...options, ip: incoming ? nodeSocketIp(c) : null },
-      );
-    } catch (err) {
-      const res = auth.errorResponse(err, c.req.raw);
-      throw new HTTPException(res.status as ContentfulStatusCode, { res, cause: err });
+    const { identity, setCookie, error } = await guardRequest(
+      runtime,
+      { headers, method: c.req.method, url: c.req.url },
+      {
+        ...(options.permissions ? { permissions: options.permissions } : {}),
+        ip: options.getIp ? (options.getIp(c) ?? null) : incoming ? nodeSocketIp(c) : null,
+      },
+    );
+    if (identity === null) {
+      // The cookies go in when the Response is made (@hono/node-server's Response would drop
+      // headers appended to it later when HTTPException copies it).
+      const reply = errorReply(error, fromWebRequest(c.req.raw), { bearer: 'credentials' });
+      const res = toResponse({ ...reply, cookies: [...reply.cookies, ...setCookie] });
+      throw new HTTPException(res.status as ContentfulStatusCode, { res, cause: error });
     }
-    c.set('auth', identity);
+    c.set('auth', identity as AuthIdentity<Claims>);
     await next();
+    // Through Hono's own header API (it re-makes a finalized response), not c.res.headers:
+    // a runtime's Response (@hono/node-server's) may not keep headers appended afterwards.
+    for (const cookie of setCookie) c.header('set-cookie', cookie, { append: true });
   };
 }

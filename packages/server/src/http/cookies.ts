@@ -122,18 +122,19 @@ export function fingerprintCookie(
 
 /**
  * Cookie mode's session cookie: the access token, `HttpOnly; SameSite=Lax; Path=/` (+ `Secure`),
- * living as long as the token (`expiresIn` seconds). `[]` in bearer mode, and for a DPoP-bound
+ * living as long as the token (`Max-Age` its remaining lifetime). `[]` in bearer mode, and for a DPoP-bound
  * token (`tokenType: 'DPoP'`), which is useless without its key's proof.
  */
 export function sessionCookies(
   config: ResolvedConfig,
-  tokens: { accessToken: string; expiresIn: number; tokenType: string },
+  tokens: { accessToken: string; expiresAt: string; tokenType: string },
 ): string[] {
   if (config.sessionCookie === null || tokens.tokenType !== 'Bearer') return [];
   return [
     serializeCookie(config.sessionCookie.name, tokens.accessToken, {
       path: '/',
-      maxAgeSeconds: tokens.expiresIn,
+      // the token's remaining lifetime: its whole lifetime when fresh, less for a grace replay
+      maxAgeSeconds: Math.ceil((Date.parse(tokens.expiresAt) - config.now()) / 1000),
       secure: config.cookies.secure,
       lax: true,
     }),

@@ -107,6 +107,49 @@ describe('OpenAPI document', () => {
     expect(doc.servers).toEqual([{ url: 'https://example.com' }]);
   });
 
+  it('cookie mode: the session cookie scheme on the bearer routes, csrf_rejected (403) where cookie auth applies and on sign-in; valid OpenAPI', async () => {
+    const cookieDoc = buildOpenApiDocument(
+      resolveConfig({ domain: 'example.com', backend: nobleBackend, sessionCookie: true }),
+    );
+    expect((await new Validator().validate(cookieDoc)).valid).toBe(true);
+    const schemes = (cookieDoc.components as { securitySchemes: Record<string, unknown> })
+      .securitySchemes;
+    expect(schemes.sessionCookie).toMatchObject({
+      type: 'apiKey',
+      in: 'cookie',
+      name: '__Host-evrmore-session',
+    });
+    const codes403 = (op: Operation): string[] | undefined =>
+      (
+        op.responses['403']?.content?.['application/problem+json']?.schema as
+          { properties: { code: { enum: string[] } } } | undefined
+      )?.properties.code.enum;
+    for (const [path, method, op] of operationsOf(cookieDoc)) {
+      const bearer = (op as unknown as { security: Record<string, unknown>[] }).security.some(
+        (s) => 'bearerAuth' in s,
+      );
+      const cookieAuth = (op as unknown as { security: Record<string, unknown>[] }).security.some(
+        (s) => 'sessionCookie' in s,
+      );
+      expect(cookieAuth, `${method} ${path}`).toBe(bearer);
+      const csrf =
+        (bearer && method !== 'get') || path === '/auth/verify' || path === '/auth/mfa/verify';
+      expect(codes403(op)?.includes('csrf_rejected') ?? false, `${method} ${path}`).toBe(csrf);
+    }
+    // the Set-Cookie header of the sign-in responses names the session cookie
+    const headers = (cookieDoc.components as { headers: { SetCookie: { description: string } } })
+      .headers;
+    expect(headers.SetCookie.description).toContain('__Host-evrmore-session');
+    // bearer mode (the default document): neither
+    const plain = defaultDocument();
+    expect(
+      (plain.components as { securitySchemes: Record<string, unknown> }).securitySchemes
+        .sessionCookie,
+    ).toBeUndefined();
+    for (const [path, method, op] of operationsOf(plain))
+      expect(codes403(op)?.includes('csrf_rejected') ?? false, `${method} ${path}`).toBe(false);
+  });
+
   it('is the twin of PROTOCOL.md: the same error codes (section 6) and routes (section 3)', () => {
     const protocol = readFileSync(PROTOCOL, 'utf8');
     const section = (n: number) =>

@@ -322,7 +322,12 @@ function operations(config: Pick<ResolvedConfig, 'openapi' | 'sessionCookie'>): 
   ];
   if (config.sessionCookie !== null)
     for (const op of ops)
-      if (op.security === 'bearer' || op.path === '/verify' || op.path === '/mfa/verify') {
+      // an unsafe method authenticated by the cookie (a GET never is refused), and the sign-in steps
+      if (
+        (op.security === 'bearer' && op.method !== 'get') ||
+        op.path === '/verify' ||
+        op.path === '/mfa/verify'
+      ) {
         const at = op.errors.indexOf('rate_limited');
         op.errors.splice(at < 0 ? op.errors.indexOf('unavailable') : at, 0, 'csrf_rejected');
       }
