@@ -12,9 +12,16 @@ function Status() {
 }
 
 describe('AuthProvider under server rendering', () => {
-  it('imports and renders without a DOM', () => {
+  it('every browser entry imports without a DOM (a Next.js client component runs on the server too)', async () => {
     expect(typeof (globalThis as { document?: unknown }).document).toBe('undefined');
     expect(typeof (globalThis as { window?: unknown }).window).toBe('undefined');
+    const root = await import('../index.js');
+    const localKey = await import('../signers/local-key.js');
+    expect(typeof root.createAuthClient).toBe('function');
+    expect(typeof root.injectedWalletSigner).toBe('function');
+    expect(typeof localKey.localKeySigner).toBe('function');
+    // A signer can be made on the server (it touches window.evrmore only when used).
+    expect(typeof root.injectedWalletSigner().getAddress).toBe('function');
   });
 
   it('renders initialSession and never calls the client factory', () => {
