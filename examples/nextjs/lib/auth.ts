@@ -11,6 +11,9 @@ const origin = new URL(process.env.EVRMORE_AUTH_ORIGIN ?? 'http://localhost:3000
 /** Access-token (and session-cookie) lifetime, seconds: short in tests to see server refreshes. */
 const accessTtl = Number(process.env.EVRMORE_AUTH_ACCESS_TTL ?? 900);
 
+/** The header a reverse proxy in front of the app sets to the client's address, e.g. x-real-ip. */
+const ipHeader = process.env.EVRMORE_AUTH_IP_HEADER;
+
 /** A signing key from the environment (PEM); without one, development keys are generated at start. */
 const privateKey = process.env.EVRMORE_AUTH_PRIVATE_KEY_PEM;
 
@@ -29,6 +32,12 @@ function create(): EvrmoreAuth {
     // run the app on http://127.0.0.1, so Secure is on only when the origin is https. In
     // production serve the app over https and keep it on.
     cookies: { secure: origin.startsWith('https:') },
+    // The client IP (rate limits, the session list). Next hands route handlers no TCP peer, and
+    // `next start` puts the peer into x-forwarded-for only when the request has none, so that
+    // header is the client's to forge: behind a reverse proxy, name the header it overwrites
+    // with the client's address (EVRMORE_AUTH_IP_HEADER=x-real-ip). Without one, development
+    // runs without client IPs; production refuses auth requests it cannot key by IP.
+    ...(ipHeader ? { trustedProxies: { header: ipHeader } } : {}),
     // One process, so the memory store; with several, use the Redis or Postgres store.
     store: createMemoryStore(),
     // With a key from the environment this runs as production (keys required, client IPs
@@ -43,9 +52,6 @@ const g = globalThis as { evrmoreAuthExample?: EvrmoreAuth };
 export const evrmore: EvrmoreAuth = (g.evrmoreAuthExample ??= create());
 
 export const { handlers, auth, requireAuth, proxy } = evrmoreAuthNext(evrmore, {
-  // `next start` puts the TCP peer's address last in x-forwarded-for. Behind another proxy,
-  // configure `trustedProxies` on the auth instead.
-  getIp: ({ headers }) => headers.get('x-forwarded-for')?.split(',').pop()?.trim() || null,
   protect: { pages: ['/dashboard'], api: ['/api/notes'] },
   signInPath: '/',
 });

@@ -23,15 +23,19 @@ import { applySetCookie, parseSetCookie } from './next-cookies.js';
  * const options: NextAuthOptions = {
  *   protect: { pages: ['/dashboard'], api: ['/api/notes'] },
  *   signInPath: '/signin',
+ *   getIp: ({ headers }) => headers.get('x-real-ip'), // set by your reverse proxy
  * };
  * ```
  */
 export interface NextAuthOptions {
   /**
-   * The client IP of a request, for rate limits and audit events (Next does not expose the TCP
-   * peer to route handlers). Behind one proxy you trust, e.g. the last `x-forwarded-for` entry.
-   * @default none (`null`): configure `trustedProxies` or this in production, which refuses auth
-   * requests without a client IP
+   * The client IP of a request, for rate limits and audit events. Next hands route handlers no
+   * TCP peer, and `next start` copies the peer into `x-forwarded-for` only when the request has
+   * none, so that header is the client's to forge: read the address only from a header your
+   * reverse proxy overwrites, or rather configure `trustedProxies` (`{ header: 'x-real-ip' }`)
+   * on the auth, which then reads it itself.
+   * @default none (`null`): production refuses auth requests without a client IP unless
+   * `trustedProxies` supplies it
    */
   getIp?: (request: { headers: Headers }) => string | null | undefined;
   /**
