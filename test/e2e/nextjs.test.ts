@@ -199,6 +199,10 @@ describe.skipIf(skip)('Next.js example in Chromium', () => {
     expect(new URL(anonymous.url()).searchParams.get('next')).toBe('/dashboard');
     await anonymous.locator('#redirected').waitFor();
     await shot(anonymous, '05-protected-redirects.png');
+    // Signing in there leads back to the protected page.
+    await anonymous.locator('#sign-in-demo').click();
+    await anonymous.waitForURL(`${url}/dashboard`);
+    await anonymous.locator('#dashboard-address').waitFor();
 
     const { page, address } = demo;
     await page.goto(`${url}/dashboard`);

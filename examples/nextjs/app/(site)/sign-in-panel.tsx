@@ -10,7 +10,8 @@ import { useState } from 'react';
 import { chooseWallet } from './providers';
 
 export function SignInPanel() {
-  const { status, address, signIn, signOut, state } = useEvrmoreAuth();
+  const { status, address, signIn, signOut, state, client } = useEvrmoreAuth();
+  const getState = client.getState;
   const router = useRouter();
   const [busy, setBusy] = useState(false);
 
@@ -18,7 +19,10 @@ export function SignInPanel() {
     setBusy(true);
     try {
       await action();
-      router.refresh();
+      // Back to the protected page that sent the visitor here (a path on this site only).
+      const next = new URLSearchParams(window.location.search).get('next');
+      if (next && /^\/(?![/\\])/.test(next) && getState().status === 'signed-in') router.push(next);
+      else router.refresh();
     } finally {
       setBusy(false);
     }
