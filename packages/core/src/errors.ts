@@ -60,6 +60,8 @@ export const ERROR_STATUS = {
   csrf_rejected: 403,
   /** HTTP 403: the token lacks a required permission. */
   insufficient_scope: 403,
+  /** HTTP 403: the client IP is on the deny list (or a route open only to the allow list). */
+  ip_denied: 403,
   /** HTTP 404: no such route. */
   not_found: 404,
   /** HTTP 405: the route does not take this HTTP method. */
@@ -118,6 +120,7 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   origin_forbidden: 'The request origin is not allowed',
   csrf_rejected: 'Cross-site request refused',
   insufficient_scope: 'The token lacks the required permissions',
+  ip_denied: 'Requests from this address are refused',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
   payload_too_large: 'The request body is too large',

@@ -4,6 +4,7 @@
 // tokens, backup codes and fingerprints are stored as hashes, TOTP secrets encrypted, and the
 // grace-window token set encrypted under a key derived from the refresh token it answers.
 
+import type { IpListStore } from './access/ip-lists.js';
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
@@ -230,7 +231,7 @@ export interface RateLimiterOptions {
  * {@link StoreUnavailableError} (the server answers 503 `unavailable`, failing closed), and so do
  * the rate limiters it creates; it never pretends an operation succeeded.
  */
-export interface AuthStore extends ChallengeStore, SessionStore, MfaStore {
+export interface AuthStore extends ChallengeStore, SessionStore, MfaStore, Partial<IpListStore> {
   /** A human name for logs (`memory`, `redis`, `postgres`). */
   readonly name: string;
   /** A rate limiter on the same backend (shared across instances for Redis/Postgres). */
