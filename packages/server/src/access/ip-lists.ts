@@ -182,15 +182,12 @@ export function canonicalCidr(input: unknown, where?: string): string {
   const max = address.kind() === 'ipv4' ? 32 : 128;
   let bits = max;
   if (slash >= 0) {
+    // an IPv4-mapped IPv6 range (::ffff:10.0.0.0/104) is the IPv4 range (/8)
+    const mapped = address.kind() === 'ipv4' && text.slice(0, slash).includes(':');
     const bitsText = text.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(bitsText) || Number(bitsText) > max)
-      throw new InvalidIpRangeError(input, where);
-    bits = Number(bitsText);
-    // an IPv4-mapped IPv6 range (::ffff:10.0.0.0/104) is the IPv4 range
-    if (address.kind() === 'ipv4' && /:/.test(text.slice(0, slash))) {
-      if (bits < 96) throw new InvalidIpRangeError(input, where);
-      bits -= 96;
-    }
+    if (!/^\d{1,3}$/.test(bitsText)) throw new InvalidIpRangeError(input, where);
+    bits = Number(bitsText) - (mapped ? 96 : 0);
+    if (bits < 0 || bits > max) throw new InvalidIpRangeError(input, where);
   }
   const network =
     address.kind() === 'ipv4'
