@@ -599,6 +599,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
     listIpRules: (at: number) =>
       run(async () => {
+        await q(`DELETE FROM ${S}.ip_rules WHERE expires_at <= $1`, [at]);
         const res = await q(
           `SELECT list, cidr, note, created_at, expires_at FROM ${S}.ip_rules
            WHERE expires_at IS NULL OR expires_at > $1`,
