@@ -414,7 +414,9 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     const viewer = await openPage('viewer');
     await signInWithDemoWallet(viewer.page);
     await expectStatus(viewer.page, 'signed-in');
-    await poll(() => testId(viewer.page, 'account-roles').getAttribute('data-roles')).toBe('viewer');
+    await poll(() => testId(viewer.page, 'account-roles').getAttribute('data-roles')).toBe(
+      'viewer',
+    );
     expect(await testId(viewer.page, 'account-permissions').textContent()).toContain('posts:read');
     viewer.watch.allow('POST', /^\/api\/admin\/announce$/, 403);
     await testId(viewer.page, 'admin-action').click();
@@ -431,7 +433,9 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await testId(admin.page, 'manual-start').click();
     await testId(admin.page, 'sign-message').waitFor();
     const message = (await testId(admin.page, 'sign-message').textContent())!;
-    await testId(admin.page, 'manual-signature').fill(signMessage({ privateKey: ADMIN_KEY, message }));
+    await testId(admin.page, 'manual-signature').fill(
+      signMessage({ privateKey: ADMIN_KEY, message }),
+    );
     await testId(admin.page, 'confirm-sign').click();
     await expectStatus(admin.page, 'signed-in');
     await poll(() => testId(admin.page, 'account-roles').getAttribute('data-roles')).toBe(

@@ -43,13 +43,37 @@ function runIpLists(
     it('stores, replaces, removes and expires rules', async () => {
       const { a, b } = stores;
       const t = 1_800_000_000_000;
-      await a.putIpRule({ list: 'deny', cidr: '198.51.100.0/24', note: 'x', createdAt: t, expiresAt: null });
-      await a.putIpRule({ list: 'deny', cidr: '198.51.100.0/24', note: 'y', createdAt: t + 1, expiresAt: t + 60_000 });
-      await a.putIpRule({ list: 'allow', cidr: '2001:db8::/32', note: null, createdAt: t, expiresAt: null });
+      await a.putIpRule({
+        list: 'deny',
+        cidr: '198.51.100.0/24',
+        note: 'x',
+        createdAt: t,
+        expiresAt: null,
+      });
+      await a.putIpRule({
+        list: 'deny',
+        cidr: '198.51.100.0/24',
+        note: 'y',
+        createdAt: t + 1,
+        expiresAt: t + 60_000,
+      });
+      await a.putIpRule({
+        list: 'allow',
+        cidr: '2001:db8::/32',
+        note: null,
+        createdAt: t,
+        expiresAt: null,
+      });
       const seen = (await b.listIpRules(t)).sort((x, y) => x.list.localeCompare(y.list));
       expect(seen).toEqual([
         { list: 'allow', cidr: '2001:db8::/32', note: null, createdAt: t, expiresAt: null },
-        { list: 'deny', cidr: '198.51.100.0/24', note: 'y', createdAt: t + 1, expiresAt: t + 60_000 },
+        {
+          list: 'deny',
+          cidr: '198.51.100.0/24',
+          note: 'y',
+          createdAt: t + 1,
+          expiresAt: t + 60_000,
+        },
       ]);
       expect((await b.listIpRules(t + 60_000)).map((r) => r.cidr)).toEqual(['2001:db8::/32']);
       expect(await b.removeIpRule('allow', '2001:db8::/32')).toBe(true);

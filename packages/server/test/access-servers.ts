@@ -112,7 +112,10 @@ export async function startAccessApp(name: AdapterName, auth: EvrmoreAuth): Prom
       for (const [path, options] of Object.entries(GUARDED))
         app.get(path, ho.requireAuth(auth, options), (c) => {
           handled.count++;
-          return c.json({ address: c.get('auth').address, roles: c.get('auth').claims.roles ?? null });
+          return c.json({
+            address: c.get('auth').address,
+            roles: c.get('auth').claims.roles ?? null,
+          });
         });
       app.post('/api/echo', async (c) => {
         handled.count++;

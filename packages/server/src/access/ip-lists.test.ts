@@ -147,7 +147,9 @@ describe.each(ADAPTERS)('deny and allow lists over HTTP: %s', (adapter) => {
       ['GET', '/auth/jwks.json'],
       ['GET', '/auth/nope'],
       ...Object.keys(GUARDED).map((p): [string, string] => ['GET', p]),
-      ...(adapter === 'fetch' ? [] : [['POST', '/api/echo', { a: 1 }] as [string, string, unknown]]),
+      ...(adapter === 'fetch'
+        ? []
+        : [['POST', '/api/echo', { a: 1 }] as [string, string, unknown]]),
     ];
     for (const [method, path, body] of routes) {
       const res = await call(`${app.url}${path}`, {
@@ -161,7 +163,9 @@ describe.each(ADAPTERS)('deny and allow lists over HTTP: %s', (adapter) => {
       expect(JSON.parse(res.body), `${method} ${path}`).toMatchObject({ code: 'ip_denied' });
     }
     // no store operation, claims provider or app handler ran for any of them
-    expect({ calls: calls.length, claims: claimsAsked, handled: app.handled.count }).toEqual(worked);
+    expect({ calls: calls.length, claims: claimsAsked, handled: app.handled.count }).toEqual(
+      worked,
+    );
     // 127.0.0.1 still works
     expect((await call(`${app.url}/api/me`, { headers: ok.headers })).status).toBe(200);
     if (adapter !== 'fetch')
@@ -209,7 +213,12 @@ describe('runtime changes and the per-instance cache', () => {
     const req = () => new Request('https://app.example.com/auth/jwks.json');
     expect((await b.handler(req(), { ip: '127.0.0.2' })).status).toBe(200); // b reads the lists
     const rule = await a.ipLists.deny('127.0.0.2', { note: 'abuse' });
-    expect(rule).toMatchObject({ list: 'deny', cidr: '127.0.0.2/32', note: 'abuse', expiresAt: null });
+    expect(rule).toMatchObject({
+      list: 'deny',
+      cidr: '127.0.0.2/32',
+      note: 'abuse',
+      expiresAt: null,
+    });
     expect((await a.handler(req(), { ip: '127.0.0.2' })).status).toBe(403); // at once here
     clock.t += 4_999;
     expect((await b.handler(req(), { ip: '127.0.0.2' })).status).toBe(200); // b's copy is fresh
@@ -238,7 +247,13 @@ describe('runtime changes and the per-instance cache', () => {
     const req = () => new Request('https://app.example.com/auth/jwks.json');
     expect((await auth.handler(req(), { ip: '127.0.0.9' })).status).toBe(503);
     down = false;
-    await inner.putIpRule({ list: 'deny', cidr: '127.0.0.9/32', note: null, createdAt: 0, expiresAt: null });
+    await inner.putIpRule({
+      list: 'deny',
+      cidr: '127.0.0.9/32',
+      note: null,
+      createdAt: 0,
+      expiresAt: null,
+    });
     expect((await auth.handler(req(), { ip: '127.0.0.9' })).status).toBe(403);
     down = true;
     clock.t += 10_000;

@@ -234,7 +234,9 @@ const IP_LISTS = v.object({
 
 const RULE_OPTIONS = v.object({
   expiresInSeconds: v.optional(integer(1, 31_536_000)),
-  note: v.optional(v.pipe(v.string('must be a string'), v.maxLength(512, 'must be at most 512 characters'))),
+  note: v.optional(
+    v.pipe(v.string('must be a string'), v.maxLength(512, 'must be at most 512 characters')),
+  ),
 });
 
 function hasIpListStore(store: AuthStore): store is AuthStore & IpListStore {
@@ -273,10 +275,7 @@ export function createIpGate(
   const { now, logger } = options;
 
   const build = (stored: StoredIpRule[], loadedAt: number): Snapshot => {
-    const rules = [
-      ...configured,
-      ...stored.map((r) => ({ ...r, source: 'store' as const })),
-    ];
+    const rules = [...configured, ...stored.map((r) => ({ ...r, source: 'store' as const }))];
     const snap: Snapshot = { deny: [], allow: [], rules, loadedAt };
     for (const r of rules) {
       try {
@@ -344,10 +343,7 @@ export function createIpGate(
     return load().then((s) => decideIn(s, ip));
   };
 
-  const refuse = (
-    decision: IpListName | null,
-    allowListedOnly: boolean | undefined,
-  ): void => {
+  const refuse = (decision: IpListName | null, allowListedOnly: boolean | undefined): void => {
     if (decision === 'deny' || (allowListedOnly === true && decision !== 'allow'))
       throw new EvrmoreAuthError('ip_denied');
   };
@@ -365,7 +361,11 @@ export function createIpGate(
     snapshot = null;
   };
 
-  const put = async (list: IpListName, input: string, opts: IpRuleOptions = {}): Promise<IpRule> => {
+  const put = async (
+    list: IpListName,
+    input: string,
+    opts: IpRuleOptions = {},
+  ): Promise<IpRule> => {
     const cidr = canonicalCidr(input, `ipLists.${list}`);
     const o = parseOptions(`ipLists.${list}`, RULE_OPTIONS, opts ?? {});
     const s = requireShared(list);
@@ -421,7 +421,8 @@ export function createIpGate(
 
 /** The rate limits, skipped for an allow-listed client IP (monitoring, internal services). */
 export function bypassForAllowed(limits: RateLimits, gate: IpGate): RateLimits {
-  const allowed = async (ip: string | null): Promise<boolean> => (await gate.decide(ip)) === 'allow';
+  const allowed = async (ip: string | null): Promise<boolean> =>
+    (await gate.decide(ip)) === 'allow';
   return {
     async check(route, key) {
       if (!(await allowed(key.ip))) await limits.check(route, key);

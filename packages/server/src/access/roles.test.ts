@@ -64,7 +64,9 @@ describe('roles → permissions in the access token', () => {
     const refreshed = decodeJwt(((await res.json()) as { accessToken: string }).accessToken);
     expect(refreshed).toMatchObject({ roles: ['viewer'], permissions: ['posts:read'] });
     // authenticate sees the typed claims
-    const id = await h.auth.authenticate(new Request('https://app.example.com/x', { headers: v.authHeaders }));
+    const id = await h.auth.authenticate(
+      new Request('https://app.example.com/x', { headers: v.authHeaders }),
+    );
     expect(id.claims.roles).toEqual(['viewer']);
     expect(id.claims.permissions).toEqual(['posts:read']);
   });
@@ -73,7 +75,11 @@ describe('roles → permissions in the access token', () => {
     const warnings: string[] = [];
     const h = await createHarness({
       roles: ROLES,
-      claims: () => ({ roles: ['viewer', 'superuser'], permissions: ['reports:export'], plan: 'pro' }),
+      claims: () => ({
+        roles: ['viewer', 'superuser'],
+        permissions: ['reports:export'],
+        plan: 'pro',
+      }),
       logger: { info: () => {}, warn: (_o, m) => void warnings.push(String(m)), error: () => {} },
     });
     const s = await h.signIn(viewer);

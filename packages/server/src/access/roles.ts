@@ -47,7 +47,10 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9:._*/-]{0,127}$/;
 const name = (what: string) =>
   v.pipe(v.string(`must be a ${what} name`), v.regex(NAME, `must be a ${what} name`));
 
-const ROLES = v.record(name('role'), v.array(name('permission'), 'must be an array of permissions'));
+const ROLES = v.record(
+  name('role'),
+  v.array(name('permission'), 'must be an array of permissions'),
+);
 
 const ROLE_OPTIONS = v.object({
   roles: v.optional(
