@@ -68,7 +68,8 @@ export interface AuthenticateOptions {
   roles?: string[];
   /**
    * Only clients on the IP allow list (`ipLists`) get through; others get 403 `ip_denied`
-   * before the token is looked at. For admin routes (internal networks, a VPN).
+   * before the token is looked at. For admin routes (internal networks, a VPN). Not on a
+   * resource server (`createResourceServer`: TypeError), which keeps no IP lists.
    * @default false
    */
   allowListedIp?: boolean;

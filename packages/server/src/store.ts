@@ -4,7 +4,7 @@
 // tokens, backup codes and fingerprints are stored as hashes, TOTP secrets encrypted, and the
 // grace-window token set encrypted under a key derived from the refresh token it answers.
 
-import type { IpListStore } from './access/ip-lists.js';
+import type { IpListName, StoredIpRule } from './access/ip-lists.js';
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
@@ -231,13 +231,19 @@ export interface RateLimiterOptions {
  * {@link StoreUnavailableError} (the server answers 503 `unavailable`, failing closed), and so do
  * the rate limiters it creates; it never pretends an operation succeeded.
  */
-export interface AuthStore extends ChallengeStore, SessionStore, MfaStore, Partial<IpListStore> {
+export interface AuthStore extends ChallengeStore, SessionStore, MfaStore {
   /** A human name for logs (`memory`, `redis`, `postgres`). */
   readonly name: string;
   /** A rate limiter on the same backend (shared across instances for Redis/Postgres). */
   createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
   /** Release connections and timers the store owns. */
   close?(): Promise<void>;
+  /** IP lists (optional; see `IpListStore`): add or replace a rule. */
+  putIpRule?(rule: StoredIpRule): Promise<void>;
+  /** IP lists (optional): remove a rule; `false` when there was none. */
+  removeIpRule?(list: IpListName, cidr: string): Promise<boolean>;
+  /** IP lists (optional): the rules that have not expired at `now`. */
+  listIpRules?(now: number): Promise<StoredIpRule[]>;
 }
 
 /**
