@@ -42,6 +42,7 @@ import { bypassForAllowed, createIpGate, type IpLists } from './access/ip-lists.
 import { resolveRoles } from './access/roles.js';
 import { enforceIpLists } from './authenticate.js';
 import { clientIp } from './proxy.js';
+import { createActivityTracker } from './session-policy.js';
 
 export type { HandlerContext } from './http/request-context.js';
 
@@ -244,6 +245,7 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       randomBytes: resolved.randomBytes,
     }),
     caches,
+    activity: createActivityTracker(),
     dpop:
       resolved.dpop === null
         ? null
