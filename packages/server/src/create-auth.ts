@@ -81,6 +81,7 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
    * else it rejects with `csrf_rejected` (403); a store outage rejects with
    * `StoreUnavailableError` (503). `{ headers }` without a `method` is taken as a safe request:
    * pass `{ method: 'POST', headers }` for server actions. TypeError without `sessionCookie`.
+   * A deny-listed client IP (`options.ip`, see `ipLists`) rejects with `ip_denied` (403).
    *
    * @example
    * ```ts
@@ -302,6 +303,9 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       return authenticateRequest(rt, request, options) as Promise<AuthIdentity<Claims>>;
     },
     getSession: async (request, options) => {
+      // a deny-listed client IP (options.ip through trustedProxies): 403 ip_denied first
+      const gate = enforceIpLists(rt, request, { ip: options?.ip ?? null });
+      if (gate !== undefined) await gate;
       const { identity, setCookie } = await resolveCookieSession(rt, request, options);
       return { identity: identity as AuthIdentity<Claims> | null, setCookie };
     },

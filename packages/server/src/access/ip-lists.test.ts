@@ -203,6 +203,28 @@ describe.each(ADAPTERS)('deny and allow lists over HTTP: %s', (adapter) => {
   });
 });
 
+describe('cookie mode', () => {
+  it('getSession refuses a deny-listed client IP with ip_denied; others get their session', async () => {
+    const h = await createHarness({ sessionCookie: true });
+    const s = await h.signIn();
+    const { fingerprintName } = h.auth.config.cookies;
+    const page = () =>
+      new Request('https://app.example.com/dashboard', {
+        headers: {
+          cookie: `${h.auth.config.sessionCookie!.name}=${s.tokens.accessToken}; ${fingerprintName}=${s.fingerprint}`,
+        },
+      });
+    await h.auth.ipLists.deny('127.0.0.2');
+    await expect(h.auth.getSession(page(), { ip: '127.0.0.2' })).rejects.toMatchObject({
+      code: 'ip_denied',
+      status: 403,
+    });
+    expect((await h.auth.getSession(page(), { ip: '127.0.0.1' })).identity?.address).toBe(
+      wallet().address,
+    );
+  });
+});
+
 describe('runtime changes and the per-instance cache', () => {
   it('applies a change made through this instance at once, and one made on another within the TTL', async () => {
     const clock = { t: Date.parse('2026-01-01T00:00:00Z') };
