@@ -89,10 +89,11 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     return address;
   }
 
-  it('starts with the memory store and development keys, warning about them', () => {
+  it('starts with the memory store and development keys, warning about them', async () => {
     expect(demo.url).toMatch(/^http:\/\/localhost:\d+$/);
     expect(demo.output()).toMatch(/memory store/i);
-    expect(demo.output()).toMatch(/WARNING: .*EPHEMERAL/);
+    // on stderr: its pipe may be read after stdout's URL line
+    await expect.poll(() => demo.output()).toMatch(/WARNING: .*EPHEMERAL/);
   });
 
   it('serves the page and the API with production security headers', async () => {
