@@ -367,6 +367,8 @@ interface RedisPubSub {
   revocationChannel: string;
   client: {
     duplicate(): {
+      status: string;
+      once(event: string, listener: () => void): unknown;
       subscribe(channel: string): Promise<unknown>;
       on(event: string, listener: (...args: never[]) => void): unknown;
       quit(): Promise<unknown>;
@@ -409,6 +411,8 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
   private poll: ReturnType<typeof setInterval> | undefined;
   private subscriber: ReturnType<RedisPubSub['client']['duplicate']> | null = null;
   private readonly stopLocal: () => void;
+  /** Resolves once the Redis revocation subscription is in place (or failed), at once without. */
+  subscribed: Promise<void> = Promise.resolve();
 
   constructor(
     readonly rt: AuthRuntime,
@@ -424,7 +428,17 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
       sub.on('message', ((channel: string, sid: string) => {
         if (channel === redis.revocationChannel) this.revoked({ sid });
       }) as (...args: never[]) => void);
-      void sub.subscribe(redis.revocationChannel).catch(() => {});
+      // The duplicate has no offline queue (the store's defaults): subscribe once it is ready;
+      // ioredis subscribes again by itself after a reconnect.
+      this.subscribed = new Promise<void>((resolve) => {
+        const subscribe = (): void =>
+          void sub.subscribe(redis.revocationChannel).then(
+            () => resolve(),
+            () => resolve(),
+          );
+        if (sub.status === 'ready') subscribe();
+        else sub.once('ready', subscribe);
+      });
     }
   }
 
@@ -454,8 +468,7 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
     const ip = clientIp(request, request.peer, config.trustedProxies);
     const token = tokenFromProtocols(request.headers.get('sec-websocket-protocol'));
     const grant = { ip, headers: request.headers };
-    if (token !== null)
-      return { ...grant, identity: await this.verify(request.headers, token) };
+    if (token !== null) return { ...grant, identity: await this.verify(request.headers, token) };
     if (config.sessionCookie !== null && hasCookie(request.headers, config.sessionCookie.name))
       return { ...grant, identity: await this.verify(request.headers, null) };
     if (this.options.authTimeoutMs === 0) throw new EvrmoreAuthError('token_missing');
@@ -474,7 +487,10 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
             get: (name) =>
               name.toLowerCase() === 'authorization' ? `Bearer ${token}` : headers.get(name),
           };
-    return (await authenticateRequest(this.rt, { headers: view, method: 'GET' })) as AuthIdentity<Claims>;
+    return (await authenticateRequest(this.rt, {
+      headers: view,
+      method: 'GET',
+    })) as AuthIdentity<Claims>;
   }
 
   /** Count a socket in; `false` (nothing counted) when a limit is reached. */

@@ -177,6 +177,11 @@ export interface WebSocketAuth<Claims extends ExtraClaims = ExtraClaims> {
   ): MiddlewareHandler;
   /** Authenticated sockets open on this instance. */
   readonly size: number;
+  /**
+   * Resolves once the revocation subscription is in place (Redis store: pub/sub on its
+   * `revocationChannel`); at once for other stores. Await it at start-up.
+   */
+  ready(): Promise<void>;
   /** Close every socket (1001), stop the timers and the Redis subscription. */
   close(): Promise<void>;
 }
@@ -341,6 +346,7 @@ export function createWebSocketAuth<Claims extends ExtraClaims = ExtraClaims>(
     get size() {
       return core.size;
     },
+    ready: () => core.subscribed,
     close: () => core.close(),
   };
 }
