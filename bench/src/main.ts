@@ -14,6 +14,7 @@ import type { BenchCell, BenchSection, BenchSectionResult } from './section.js';
 import { signInHttpSection } from './signin-http.js';
 import { verifySection } from './verify.js';
 import { workerBundleSection } from './worker-bundle.js';
+import { wsMessagesSection } from './ws-messages.js';
 
 const sections: BenchSection[] = [
   verifySection,
@@ -21,6 +22,7 @@ const sections: BenchSection[] = [
   runtimesSection,
   eventLoopSection,
   authRouteSection,
+  wsMessagesSection,
   dpopSection,
   dpopReplaySection,
   memorySection,
