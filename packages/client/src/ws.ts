@@ -24,8 +24,22 @@ export interface AuthWebSocketOptions {
    * The WebSocket constructor (Node before 22: the `ws` package's `WebSocket`).
    * @default globalThis.WebSocket
    */
-  WebSocket?: new (url: string | URL, protocols?: string | string[]) => WebSocket;
+  WebSocket?: WebSocketConstructor;
 }
+
+/**
+ * A WebSocket constructor: the browser's, Node 22's global, or the `ws` package's.
+ *
+ * @example
+ * ```ts
+ * import { WebSocket } from 'ws';
+ * const Ctor = WebSocket as unknown as WebSocketConstructor;
+ * ```
+ */
+export type WebSocketConstructor = {
+  /** Open a socket to `url` offering `protocols`. */
+  new (url: string | URL, protocols?: string | string[]): WebSocket;
+};
 
 /**
  * Whether a message is the server's own (`{"type":"auth.ok",…}`, the answer to a renewal), which

@@ -163,25 +163,6 @@ const URL_TOKEN_PARAMS = new Set([
 export const AUTH_MESSAGE_PREFIX = '{"type":"auth"';
 
 /**
- * The policy and registry of authenticated sockets of one auth instance: made once, then bound
- * to `ws` ({@link WebSocketAuth.upgrade}) or Hono ({@link WebSocketAuth.hono}).
- *
- * @example
- * ```ts
- * const sockets = createWebSocketAuth(auth);
- * server.on('upgrade', sockets.upgrade(new WebSocketServer({ noServer: true }), { onMessage }));
- * ```
- */
-export interface WebSocketAuthCore<Claims extends ExtraClaims = ExtraClaims> {
-  /** Authenticated sockets open on this instance. */
-  readonly size: number;
-  /** Close every socket (1001) and stop the timers and the Redis subscription. */
-  close(): Promise<void>;
-  /** @internal */
-  readonly _core: SocketCore<Claims>;
-}
-
-/**
  * One socket's state: pending (waiting for an auth message), open, closed.
  * @internal
  */
