@@ -62,6 +62,9 @@ export const ERROR_STATUS = {
   insufficient_scope: 403,
   /** HTTP 404: no such route. */
   not_found: 404,
+  /** HTTP 409: the address already has the most sessions the server allows
+   *  (`sessionPolicy.maxSessionsPerAddress` with `onLimit: 'refuse'`); sign out of one first. */
+  session_limit_reached: 409,
   /** HTTP 405: the route does not take this HTTP method. */
   method_not_allowed: 405,
   /** HTTP 413: the request body exceeds the size limit. */
@@ -120,6 +123,7 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   insufficient_scope: 'The token lacks the required permissions',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
+  session_limit_reached: 'The address already has the maximum number of sessions',
   payload_too_large: 'The request body is too large',
   unsupported_media_type: 'The request body must be application/json',
   rate_limited: 'Too many requests',

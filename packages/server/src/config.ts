@@ -10,6 +10,11 @@ import type { EventSinkOptions, PinoLikeLogger } from './events.js';
 import type { KeyConfig } from './keys.js';
 import type { MfaConfig } from './mfa/config.js';
 import { resolveDPoPConfig, type DPoPConfig, type ResolvedDPoPConfig } from './dpop/config.js';
+import {
+  resolveSessionPolicy,
+  type ResolvedSessionPolicy,
+  type SessionPolicyConfig,
+} from './session-policy.js';
 import { validateKeyConfigs } from './keys.js';
 import type { RateLimitConfig } from './rate-limit.js';
 import type { AuthStore } from './store.js';
@@ -172,6 +177,13 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
   refreshIdleTtlSeconds?: number;
   /** @default 2592000 (30 days) */
   refreshAbsoluteTtlSeconds?: number;
+  /**
+   * Sessions per address (`maxSessionsPerAddress`, with `evict-oldest` or `refuse` over the cap)
+   * and an inactivity timeout measured on authenticated requests and refreshes
+   * (`idleTimeoutSeconds`); see {@link SessionPolicyConfig}.
+   * @default {} (no cap; sessions idle out after `refreshIdleTtlSeconds` without a refresh)
+   */
+  sessionPolicy?: SessionPolicyConfig;
   /** A concurrent duplicate refresh within this window gets the same new token set. @default 10 */
   refreshGraceSeconds?: number;
   /**
@@ -312,6 +324,8 @@ export interface ResolvedConfig {
   refreshIdleTtlSeconds: number;
   /** A session ends this long after sign-in at the latest, seconds. */
   refreshAbsoluteTtlSeconds: number;
+  /** The session cap and inactivity timeout (`sessionPolicy`). */
+  sessionPolicy: ResolvedSessionPolicy;
   /** Window in which a concurrent duplicate refresh gets the same new token set, seconds. */
   refreshGraceSeconds: number;
   /** Window in which a refresh whose answer was lost may be retried, seconds. */
@@ -473,6 +487,7 @@ const CONFIG = v.pipe(
     ),
     keys: v.optional(v.custom<KeyConfig[]>(() => true)), // keys.ts checks them
     dpop: v.optional(v.custom<DPoPConfig>(() => true)), // dpop/config.ts checks it
+    sessionPolicy: v.optional(v.custom<SessionPolicyConfig>(() => true)), // session-policy.ts checks it
     accessTokenTtlSeconds: seconds(900, 30, 86_400),
     challengeTtlSeconds: seconds(300, 30, 3_600),
     refreshAbsoluteTtlSeconds: seconds(2_592_000, 60, 31_536_000),
@@ -638,6 +653,7 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     challengeTtlSeconds: c.challengeTtlSeconds,
     refreshIdleTtlSeconds: c.refreshIdleTtlSeconds,
     refreshAbsoluteTtlSeconds: c.refreshAbsoluteTtlSeconds,
+    sessionPolicy: resolveSessionPolicy(config.sessionPolicy, c.refreshIdleTtlSeconds),
     refreshGraceSeconds: c.refreshGraceSeconds,
     refreshRetrySeconds: c.refreshRetrySeconds,
     clockToleranceSeconds: c.clockToleranceSeconds,

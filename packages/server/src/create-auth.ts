@@ -38,6 +38,7 @@ import { signIn, type SignInResult } from './sign-in.js';
 import { createMemoryStore } from './stores/memory.js';
 import { createDPoPRuntime } from './dpop/runtime.js';
 import { createPerformanceCaches, forgetRevokedSessions } from './token-cache.js';
+import { createActivityTracker } from './session-policy.js';
 
 export type { HandlerContext } from './http/request-context.js';
 
@@ -227,6 +228,7 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       randomBytes: resolved.randomBytes,
     }),
     caches,
+    activity: createActivityTracker(),
     dpop:
       resolved.dpop === null
         ? null

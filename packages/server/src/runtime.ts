@@ -1,4 +1,5 @@
 // The runtime the routes share, built once by createEvrmoreAuth. Internal.
+import type { LRUCache } from 'lru-cache';
 import type { ClaimsProvider, ResolvedConfig } from './config.js';
 import type { EventSink, PinoLikeLogger } from './events.js';
 import type { RequestContext } from './http/request.js';
@@ -30,6 +31,8 @@ export interface AuthRuntime {
   caches: PerformanceCaches;
   /** DPoP's settings, nonces and replay cache; `null` when DPoP is off. */
   dpop: DPoPRuntime | null;
+  /** Sessions whose activity this instance recorded lately (id → epoch ms); see session-policy.ts. */
+  activity: LRUCache<string, number>;
 }
 
 /** Event fields of a request. */

@@ -12,6 +12,7 @@ import type { HeaderReader } from '../http/request.js';
 import { clientIp } from '../proxy.js';
 import type { AuthRuntime } from '../runtime.js';
 import { isLive, StoreUnavailableError, type AuthStore } from '../store.js';
+import { recordActivity } from '../session-policy.js';
 import { getSessionForAuth } from '../token-cache.js';
 
 /** The subprotocol the server selects for an authenticated socket. */
@@ -332,6 +333,12 @@ function listenToLocalRevocations(
         tell({ address, exceptId });
         return n;
       },
+      async createSession(...args: Parameters<AuthStore['createSession']>) {
+        const result = await store.createSession(...args);
+        // The session policy's evict-oldest: the evicted sessions' sockets close too.
+        for (const sid of result?.evicted ?? []) tell({ sid });
+        return result;
+      },
       async rotateRefresh(input: Parameters<AuthStore['rotateRefresh']>[0]) {
         const result = await store.rotateRefresh(input);
         if (result.kind === 'reused') tell({ sid: result.session.id });
@@ -542,13 +549,18 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
     s: SocketState<Claims>,
     session: Awaited<ReturnType<typeof getSessionForAuth>>,
     now: number,
+    activity = true,
   ): boolean {
     if (
       isLive(session, now) &&
       session.address === s.identity.address &&
       session.fingerprintHash === s.identity.claims.fgp
-    )
+    ) {
+      // A message is activity (sessionPolicy.idleTimeoutSeconds), written at most once per
+      // interval as for requests; a failed write is the next check's business.
+      if (activity) recordActivity(this.rt, session, now)?.catch(() => {});
       return true;
+    }
     s.end(WS_CLOSE.forbidden, 'session revoked');
     return false;
   }
@@ -652,7 +664,7 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
         }
         for (const s of [...(this.bySession.get(sid) ?? [])]) {
           if (now >= s.expiresAt) s.end(WS_CLOSE.tokenExpired, 'token expired');
-          else this.judge(s as unknown as SocketState<Claims>, session, now);
+          else this.judge(s as unknown as SocketState<Claims>, session, now, false);
         }
       }),
     );
