@@ -315,6 +315,17 @@ describe('closing', () => {
     expect((await done2).code).toBe(WS_CLOSE.forbidden);
   });
 
+  it('closes the socket of a session the session policy evicts (a sign-in over the cap)', async () => {
+    const h = await createHarness({ sessionPolicy: { maxSessionsPerAddress: 1 } });
+    const s = await h.signIn();
+    const srv = await serveWs(h);
+    const c = await open(srv.port, s);
+    const done = closed(c.ws);
+    const newer = await h.signIn();
+    expect((await done).code).toBe(WS_CLOSE.forbidden);
+    expect(await connect(srv.port, newer)).toHaveProperty('ws');
+  });
+
   it('a revocation on ANOTHER instance sharing the memory store: the poll closes the socket', async () => {
     const { a, b } = await twoInstances();
     const s = await a.signIn();
