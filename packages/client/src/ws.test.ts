@@ -97,6 +97,38 @@ describe('authWebSocket', () => {
     expect(s.sent).toEqual(['{"type":"auth","token":"t2"}']);
   });
 
+  it('sends a DPoP proof for GET and the http(s) URL with a bound token, on connect and renewal', async () => {
+    const c = fakeClient('t1');
+    const proofs: string[] = [];
+    const dpop = {
+      proof: async (htm: string, htu: string, o?: { accessToken?: string }) => {
+        proofs.push(`${htm} ${htu} ${o?.accessToken}`);
+        return `proof${proofs.length}`;
+      },
+    };
+    (c.client.getState() as { tokenType?: string }).tokenType = 'DPoP';
+    await authWebSocket(c.client, 'wss://api.example.com/feed?room=1', {
+      WebSocket: FakeSocket as never,
+      dpop,
+    });
+    const s = FakeSocket.last;
+    expect(s.protocols).toEqual([
+      'evrmore-auth',
+      'evrmore-auth.token.t1',
+      'evrmore-auth.dpop.proof1',
+    ]);
+    s.open();
+    await flush();
+    c.emit('t2', 2000);
+    (c.client.getState() as { tokenType?: string }).tokenType = 'DPoP';
+    await flush();
+    expect(proofs).toEqual([
+      'GET https://api.example.com/feed t1',
+      'GET https://api.example.com/feed t2',
+    ]);
+    expect(s.sent).toEqual(['{"type":"auth","token":"t2","proof":"proof2"}']);
+  });
+
   it("refuses when signed out; tells the server's auth.ok apart", async () => {
     const c = fakeClient('t1');
     c.emit(null, null, 'signed-out');

@@ -8,6 +8,8 @@ import type { AuthClient } from './client.js';
 const PROTOCOL = 'evrmore-auth';
 /** The subprotocol that carries the token. */
 const TOKEN_PROTOCOL_PREFIX = 'evrmore-auth.token.';
+/** The subprotocol that carries the DPoP proof of a bound token. */
+const DPOP_PROTOCOL_PREFIX = 'evrmore-auth.dpop.';
 
 /**
  * Options of {@link authWebSocket}.
@@ -25,6 +27,12 @@ export interface AuthWebSocketOptions {
    * @default globalThis.WebSocket
    */
   WebSocket?: WebSocketConstructor;
+  /**
+   * The client's DPoP key (the `dpop` passed to `createAuthClient`), needed when its tokens are
+   * DPoP-bound: each token is sent with a proof for `GET` and the socket's URL (as http(s)).
+   * @default none (a bound token is then refused by the server)
+   */
+  dpop?: { proof(htm: string, htu: string, options?: { accessToken?: string }): Promise<string> };
 }
 
 /**
@@ -82,11 +90,37 @@ export async function authWebSocket(
     throw new TypeError('authWebSocket: no WebSocket here: pass options.WebSocket');
   let token = await auth.getAccessToken();
   if (token === null) throw new TypeError('authWebSocket: signed out');
+  // A DPoP proof's htu is the HTTP form of the socket's URL (RFC 9449 §4.2: no query).
+  const htu = new URL(url);
+  htu.protocol =
+    htu.protocol === 'wss:' ? 'https:' : htu.protocol === 'ws:' ? 'http:' : htu.protocol;
+  htu.search = '';
+  htu.hash = '';
+  const proofFor = async (accessToken: string): Promise<string | null> =>
+    options.dpop !== undefined && auth.getState().tokenType === 'DPoP'
+      ? options.dpop.proof('GET', htu.href, { accessToken })
+      : null;
+  const proof = await proofFor(token);
   const socket = new Ctor(url, [
     PROTOCOL,
     `${TOKEN_PROTOCOL_PREFIX}${token}`,
+    ...(proof === null ? [] : [`${DPOP_PROTOCOL_PREFIX}${proof}`]),
     ...(options.protocols ?? []),
   ]);
+  /** Send the client's current token when it differs from the socket's. */
+  const renew = async (): Promise<void> => {
+    const next = await auth.getAccessToken();
+    if (next === null || next === token || socket.readyState !== 1) return;
+    token = next;
+    const nextProof = await proofFor(next);
+    socket.send(
+      JSON.stringify(
+        nextProof === null
+          ? { type: 'auth', token: next }
+          : { type: 'auth', token: next, proof: nextProof },
+      ),
+    );
+  };
   let expiresAt = auth.getState().expiresAt;
   const unsubscribe = auth.subscribe((state) => {
     if (state.status === 'signed-out') {
@@ -95,20 +129,10 @@ export async function authWebSocket(
     }
     if (state.expiresAt === null || state.expiresAt === expiresAt) return;
     expiresAt = state.expiresAt;
-    void auth.getAccessToken().then((next) => {
-      if (next === null || next === token || socket.readyState !== 1) return;
-      token = next;
-      socket.send(JSON.stringify({ type: 'auth', token: next }));
-    });
+    void renew().catch(() => {});
   });
   socket.addEventListener('close', () => unsubscribe());
   // A refresh while the socket was connecting: renew once it is open.
-  socket.addEventListener('open', () => {
-    void auth.getAccessToken().then((next) => {
-      if (next === null || next === token || socket.readyState !== 1) return;
-      token = next;
-      socket.send(JSON.stringify({ type: 'auth', token: next }));
-    });
-  });
+  socket.addEventListener('open', () => void renew().catch(() => {}));
   return socket;
 }

@@ -19,6 +19,11 @@ import { getSessionForAuth } from '../token-cache.js';
 export const WS_PROTOCOL = 'evrmore-auth';
 /** Prefix of the subprotocol that carries the access token: `evrmore-auth.token.<jwt>`. */
 export const WS_TOKEN_PROTOCOL_PREFIX = 'evrmore-auth.token.';
+/**
+ * Prefix of the subprotocol that carries a DPoP proof for a DPoP-bound token:
+ * `evrmore-auth.dpop.<proof>` (RFC 9449: `htm` GET, `htu` the socket's URL as http(s), `ath`).
+ */
+export const WS_DPOP_PROTOCOL_PREFIX = 'evrmore-auth.dpop.';
 
 /**
  * The close codes of an authenticated socket (PROTOCOL.md "WebSockets").
@@ -146,6 +151,9 @@ interface UpgradeGrant {
   identity: AuthIdentity | null;
   ip: string | null;
   headers: HeaderReader;
+  /** The upgrade's absolute URL (a DPoP proof's `htu`) and TCP peer, for renewals. */
+  url: string;
+  peer: string | null;
 }
 
 /** JWT-shaped text (three base64url parts, the first a JSON object's). */
@@ -184,6 +192,8 @@ export class SocketState<Claims extends ExtraClaims = ExtraClaims> implements Au
     readonly core: SocketCore<Claims>,
     readonly ip: string | null,
     readonly headers: HeaderReader,
+    /** The upgrade's absolute URL and TCP peer (a renewal's DPoP proof is checked against them). */
+    readonly upgrade: { url: string; peer: string | null },
   ) {}
 
   /** Whether the socket is closed (a method: the status changes across awaits). */
@@ -442,6 +452,7 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
    * fingerprint cookie. Without a token: `identity: null` when the auth message is allowed.
    */
   async authorize(request: {
+    /** The absolute URL of the upgrade request (http: or https:). */
     url: string;
     headers: HeaderReader;
     peer: string | null | undefined;
@@ -454,11 +465,17 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
         detail: 'the WebSocket comes from an origin that is not allowed',
       });
     const ip = clientIp(request, request.peer, config.trustedProxies);
-    const token = tokenFromProtocols(request.headers.get('sec-websocket-protocol'));
-    const grant = { ip, headers: request.headers };
-    if (token !== null) return { ...grant, identity: await this.verify(request.headers, token) };
+    const offered = fromProtocols(request.headers.get('sec-websocket-protocol'));
+    const grant = {
+      ip,
+      headers: request.headers,
+      url: request.url,
+      peer: request.peer ?? null,
+    };
+    if (offered.token !== null)
+      return { ...grant, identity: await this.verify(grant, offered.token, offered.proof) };
     if (config.sessionCookie !== null && hasCookie(request.headers, config.sessionCookie.name))
-      return { ...grant, identity: await this.verify(request.headers, null) };
+      return { ...grant, identity: await this.verify(grant, null, null) };
     if (this.options.authTimeoutMs === 0) throw new EvrmoreAuthError('token_missing');
     // The auth message will need the fingerprint cookie: refuse now without one.
     if (!hasCookie(request.headers, config.cookies.fingerprintName))
@@ -466,19 +483,31 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
     return { ...grant, identity: null };
   }
 
-  /** `authenticate` on the upgrade's headers with `token` as the bearer (or the session cookie). */
-  async verify(headers: HeaderReader, token: string | null): Promise<AuthIdentity<Claims>> {
-    const view: HeaderReader =
-      token === null
-        ? { get: (name) => (name.toLowerCase() === 'authorization' ? null : headers.get(name)) }
-        : {
-            get: (name) =>
-              name.toLowerCase() === 'authorization' ? `Bearer ${token}` : headers.get(name),
-          };
-    return (await authenticateRequest(this.rt, {
-      headers: view,
-      method: 'GET',
-    })) as AuthIdentity<Claims>;
+  /**
+   * `authenticate` on the upgrade's headers with `token` as the bearer (`DPoP` with `proof` as
+   * its proof for a bound token), or the session cookie when `token` is `null`.
+   */
+  async verify(
+    upgrade: { headers: HeaderReader; url: string; peer: string | null },
+    token: string | null,
+    proof: string | null,
+  ): Promise<AuthIdentity<Claims>> {
+    const { headers } = upgrade;
+    const authorization =
+      token === null ? null : proof === null ? `Bearer ${token}` : `DPoP ${token}`;
+    const view: HeaderReader = {
+      get: (name) => {
+        const n = name.toLowerCase();
+        if (n === 'authorization') return authorization;
+        if (n === 'dpop') return proof;
+        return headers.get(name);
+      },
+    };
+    return (await authenticateRequest(
+      this.rt,
+      { headers: view, method: 'GET', url: upgrade.url },
+      { ip: upgrade.peer },
+    )) as AuthIdentity<Claims>;
   }
 
   /** Count a socket in; `false` (nothing counted) when a limit is reached. */
@@ -569,18 +598,28 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
   async onAuthMessage(s: SocketState<Claims>, text: string): Promise<void> {
     if (s.status === 'closed') return;
     let token: unknown;
+    let proof: unknown;
     try {
-      token = (JSON.parse(text) as { token?: unknown }).token;
+      ({ token, proof } = JSON.parse(text) as { token?: unknown; proof?: unknown });
     } catch {
       token = undefined;
     }
-    if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+    if (
+      typeof token !== 'string' ||
+      token.length === 0 ||
+      token.length > 8192 ||
+      (proof !== undefined && (typeof proof !== 'string' || proof.length > 8192))
+    ) {
       s.end(WS_CLOSE.tokenExpired, 'invalid auth message');
       return;
     }
     let identity: AuthIdentity<Claims>;
     try {
-      identity = await this.verify(s.headers, token);
+      identity = await this.verify(
+        { headers: s.headers, ...s.upgrade },
+        token,
+        typeof proof === 'string' ? proof : null,
+      );
     } catch (err) {
       if (s.isClosed()) return;
       if (err instanceof EvrmoreAuthError && err.code === 'unavailable')
@@ -696,15 +735,19 @@ function refuseUrlToken(url: string): void {
     });
 }
 
-/** The token of an `evrmore-auth.token.<jwt>` subprotocol, or `null`. */
-function tokenFromProtocols(header: string | null): string | null {
-  if (header === null) return null;
+/** The token (`evrmore-auth.token.<jwt>`) and DPoP proof (`evrmore-auth.dpop.<jwt>`) offered. */
+function fromProtocols(header: string | null): { token: string | null; proof: string | null } {
+  let token: string | null = null;
+  let proof: string | null = null;
+  if (header === null) return { token, proof };
   for (const p of header.split(',')) {
     const name = p.trim();
     if (name.startsWith(WS_TOKEN_PROTOCOL_PREFIX))
-      return name.slice(WS_TOKEN_PROTOCOL_PREFIX.length) || null;
+      token = name.slice(WS_TOKEN_PROTOCOL_PREFIX.length) || null;
+    else if (name.startsWith(WS_DPOP_PROTOCOL_PREFIX))
+      proof = name.slice(WS_DPOP_PROTOCOL_PREFIX.length) || null;
   }
-  return null;
+  return { token, proof };
 }
 
 function hasCookie(headers: HeaderReader, name: string): boolean {

@@ -10,14 +10,13 @@ import type { WSContext, WSEvents } from 'hono/ws';
 import type { ExtraClaims } from '../config.js';
 import type { EvrmoreAuth } from '../create-auth.js';
 import type { HeaderReader } from '../http/request.js';
-import { nodeHeaders } from '../adapters/node.js';
+import { nodeHeaders, requestUrl } from '../adapters/node.js';
 import {
   AUTH_MESSAGE_PREFIX,
   runtimeOf,
   SocketCore,
   SocketState,
   WS_PROTOCOL,
-  WS_TOKEN_PROTOCOL_PREFIX,
   type AuthSocket,
   type SocketTransport,
   type WebSocketAuthOptions,
@@ -25,6 +24,7 @@ import {
 
 export {
   WS_CLOSE,
+  WS_DPOP_PROTOCOL_PREFIX,
   WS_PROTOCOL,
   WS_TOKEN_PROTOCOL_PREFIX,
   type AuthSocket,
@@ -188,7 +188,7 @@ export interface WebSocketAuth<Claims extends ExtraClaims = ExtraClaims> {
 
 /**
  * For a `ws` `WebSocketServer`'s `handleProtocols`: select `evrmore-auth` (never echo the token
- * subprotocol), else the first other protocol offered.
+ * or proof subprotocols), else the first other protocol offered.
  *
  * @example
  * ```ts
@@ -197,7 +197,7 @@ export interface WebSocketAuth<Claims extends ExtraClaims = ExtraClaims> {
  */
 export function selectProtocol(protocols: Set<string>): string | false {
   if (protocols.has(WS_PROTOCOL)) return WS_PROTOCOL;
-  for (const p of protocols) if (!p.startsWith(WS_TOKEN_PROTOCOL_PREFIX)) return p;
+  for (const p of protocols) if (!p.startsWith(`${WS_PROTOCOL}.`)) return p;
   return false;
 }
 
@@ -235,7 +235,10 @@ export function createWebSocketAuth<Claims extends ExtraClaims = ExtraClaims>(
     peer: string | null | undefined;
   }): Promise<SocketState<Claims>> {
     const grant = await core.authorize(request);
-    const state = new SocketState<Claims>(core, grant.ip, grant.headers);
+    const state = new SocketState<Claims>(core, grant.ip, grant.headers, {
+      url: grant.url,
+      peer: grant.peer,
+    });
     const ok =
       grant.identity === null
         ? core.registerPending(state)
@@ -253,9 +256,11 @@ export function createWebSocketAuth<Claims extends ExtraClaims = ExtraClaims>(
         void (async () => {
           let state: SocketState<Claims>;
           try {
+            const headers = nodeHeaders(request);
+            const tls = (request.socket as { encrypted?: boolean }).encrypted === true;
             state = await admit({
-              url,
-              headers: nodeHeaders(request),
+              url: requestUrl(tls ? 'https' : 'http', headers.get('host') ?? undefined, url),
+              headers,
               peer: request.socket.remoteAddress,
             });
           } catch (err) {
@@ -300,8 +305,14 @@ export function createWebSocketAuth<Claims extends ExtraClaims = ExtraClaims>(
         if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return next();
         let state: SocketState<Claims>;
         try {
+          // The URL as the client addressed it (its Host), not the runtime's base URL.
+          const url = new URL(c.req.url);
+          const host = c.req.header('host');
           state = await admit({
-            url: c.req.url,
+            url:
+              host === undefined
+                ? url.href
+                : requestUrl(url.protocol.slice(0, -1), host, url.pathname + url.search),
             headers: c.req.raw.headers,
             peer: honoOptions.getIp ? honoOptions.getIp(c) : nodeSocketIp(c),
           });

@@ -3,6 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import type { TokenResponse } from '@evrmore-auth/core';
+import * as DPoP from 'dpop';
 import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
 import { createNodeWebSocket } from '@hono/node-ws';
@@ -11,7 +13,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createMemoryStore } from '../stores/memory.js';
 import { createRedisStore, type RedisStore } from '../stores/redis.js';
-import { createHarness, ORIGIN, T0, type Harness, type SignedIn } from '../../test/harness.js';
+import {
+  cookieValue,
+  createHarness,
+  ORIGIN,
+  T0,
+  wallet,
+  type Harness,
+  type SignedIn,
+} from '../../test/harness.js';
 import {
   createWebSocketAuth,
   selectProtocol,
@@ -71,6 +81,8 @@ interface ConnectOptions {
   origin?: string | null;
   path?: string;
   autoPong?: boolean;
+  /** Subprotocols offered after the token's. */
+  extraProtocols?: string[];
 }
 
 type Connected =
@@ -82,7 +94,10 @@ function connect(port: number, s: SignedIn | null, o: ConnectOptions = {}): Prom
   const headers: Record<string, string> = {};
   if (fingerprint !== null) headers.cookie = `__Host-evrmore-fgp=${fingerprint}`;
   const origin = o.origin === undefined ? ORIGIN : o.origin;
-  const protocols = token === null ? [] : ['evrmore-auth', `evrmore-auth.token.${token}`];
+  const protocols = [
+    ...(token === null ? [] : ['evrmore-auth', `evrmore-auth.token.${token}`]),
+    ...(o.extraProtocols ?? []),
+  ];
   const ws = new WebSocket(`ws://127.0.0.1:${port}${o.path ?? '/feed'}`, protocols, {
     headers,
     ...(origin === null ? {} : { origin }),
@@ -210,6 +225,65 @@ describe('upgrade', () => {
     expect(await connect(srv.port, s, { origin: null })).toHaveProperty('ws');
     const strict = await serveWs(h, { requireOrigin: true });
     expect(await connect(strict.port, s, { origin: null })).toEqual({ status: 403 });
+  });
+});
+
+describe('DPoP-bound tokens', () => {
+  it('need a proof for GET and the socket URL (subprotocol evrmore-auth.dpop.<proof>, or in the auth message)', async () => {
+    // Real time: the dpop package stamps its proofs with the real clock.
+    const h = await createHarness({ dpop: { mode: 'allowed' }, now: () => Date.now() });
+    const key = await DPoP.generateKeyPair('ES256');
+    const w = wallet('77');
+    const { message } = await h.challenge(w);
+    const res = await h.request('POST', '/auth/verify', {
+      body: { message, signature: w.sign(message) },
+      headers: { dpop: await DPoP.generateProof(key, `${ORIGIN}/auth/verify`, 'POST') },
+    });
+    const tokens = (await res.json()) as TokenResponse;
+    expect(res.status, JSON.stringify(tokens)).toBe(200);
+    expect(tokens.tokenType).toBe('DPoP');
+    const s: SignedIn = {
+      tokens,
+      fingerprint: cookieValue(res, h.auth.config.cookies.fingerprintName)!,
+      refreshToken: '',
+      authHeaders: {},
+    };
+    const srv = await serveWs(h);
+    const url = `http://127.0.0.1:${srv.port}/feed`;
+    const proof = (u = url) => DPoP.generateProof(key, u, 'GET', undefined, tokens.accessToken);
+    // without a proof, with a proof for another URL, with another key's proof: refused
+    expect(await connect(srv.port, s)).toEqual({ status: 401 });
+    const elsewhere = await proof(`http://127.0.0.1:${srv.port}/other`);
+    expect(
+      await connect(srv.port, s, { extraProtocols: [`evrmore-auth.dpop.${elsewhere}`] }),
+    ).toEqual({
+      status: 401,
+    });
+    const stranger = await DPoP.generateProof(
+      await DPoP.generateKeyPair('ES256'),
+      url,
+      'GET',
+      undefined,
+      tokens.accessToken,
+    );
+    expect(
+      await connect(srv.port, s, { extraProtocols: [`evrmore-auth.dpop.${stranger}`] }),
+    ).toEqual({
+      status: 401,
+    });
+    const c = await open(srv.port, s, { extraProtocols: [`evrmore-auth.dpop.${await proof()}`] });
+    expect(c.ws.protocol).toBe('evrmore-auth');
+    await c.next();
+    expect(await roundTrip(c, 'bound')).toBe('echo:bound');
+    // the auth message with its proof
+    const m = await open(srv.port, s, { token: null });
+    m.ws.send(JSON.stringify({ type: 'auth', token: tokens.accessToken, proof: await proof() }));
+    expect(JSON.parse(await m.next())).toMatchObject({ type: 'auth.ok' });
+    const bare = await open(srv.port, s, { token: null });
+    const refused = closed(bare.ws);
+    bare.ws.send(JSON.stringify({ type: 'auth', token: tokens.accessToken }));
+    expect((await refused).code).toBe(WS_CLOSE.tokenExpired);
+    expect(srv.received).toEqual(['bound']);
   });
 });
 
