@@ -118,6 +118,11 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await poll(() => testId(page, 'account-address').textContent()).toBe(address);
     await poll(() => testId(page, 'token-expiry').textContent()).toMatch(/^expires in 0:\d\d$/);
     await poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('1');
+    // The live feed: a WebSocket tied to the session, ticking.
+    await poll(() => testId(page, 'feed-state').getAttribute('data-state')).toBe('live');
+    await poll(async () =>
+      Number(await testId(page, 'feed-last').getAttribute('data-ticks')),
+    ).toBeGreaterThanOrEqual(2);
     await shot(page, '03-signed-in.png');
 
     await testId(page, 'call-profile').click();
@@ -153,6 +158,7 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await signInWithDemoWallet(b.page);
     await expectStatus(b.page, 'signed-in');
     const sessionB = (await testId(b.page, 'account-session').textContent())!;
+    await poll(() => testId(b.page, 'feed-state').getAttribute('data-state')).toBe('live');
     await shot(b.page, '06-second-browser-signed-in.png');
 
     await testId(page, 'sessions-reload').click();
@@ -162,6 +168,9 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     expect(await rowB.getAttribute('data-current')).toBe('false');
     await rowB.locator('[data-testid="revoke-session"]').click();
     await poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('1');
+    // Browser B's feed is closed by the server at once (4403), before B makes any request.
+    await poll(() => testId(b.page, 'feed-state').getAttribute('data-close-code')).toBe('4403');
+    expect(await testId(page, 'feed-state').getAttribute('data-state')).toBe('live');
     await shot(page, '08-session-revoked.png');
 
     // Browser B's next call is refused at once, and it ends up signed out, saying why.
@@ -178,6 +187,7 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await testId(page, 'sign-out').click();
     await expectStatus(page, 'signed-out');
     expect(watch.calls).toContain('POST /auth/logout 204');
+    await poll(() => testId(page, 'feed-state').getAttribute('data-state')).toBe('closed');
     await poll(() => testId(page, 'notice').textContent()).toBe('You are signed out.');
     await shot(page, '10-signed-out.png');
 
