@@ -12,7 +12,10 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createMemoryStore } from '../stores/memory.js';
+import { StoreUnavailableError, type AuthStore } from '../store.js';
 import { createRedisStore, type RedisStore } from '../stores/redis.js';
+import { createPostgresStore } from '../stores/postgres.js';
+import pg from 'pg';
 import {
   cookieValue,
   createHarness,
@@ -438,6 +441,28 @@ describe('closing', () => {
   });
 });
 
+describe('store outage', () => {
+  it('fails closed: the upgrade gets 503, a message on an open socket is not delivered (1011)', async () => {
+    const memory = createMemoryStore({ now: () => clock.t });
+    let down = false;
+    const flaky = Object.assign(Object.create(memory) as AuthStore, {
+      getSession: (id: string) =>
+        down ? Promise.reject(new StoreUnavailableError()) : memory.getSession(id),
+    });
+    const h = await createHarness({ store: flaky, now: () => clock.t });
+    const s = await h.signIn();
+    const srv = await serveWs(h);
+    const c = await open(srv.port, s);
+    await c.next();
+    down = true;
+    expect(await connect(srv.port, s)).toEqual({ status: 503 });
+    const done = closed(c.ws);
+    c.ws.send('during the outage');
+    expect((await done).code).toBe(WS_CLOSE.unavailable);
+    expect(srv.received).toEqual([]);
+  });
+});
+
 describe('connection limits', () => {
   it('per session (default 3): the fourth upgrade gets 429; a slot frees on close', async () => {
     const h = await createHarness();
@@ -503,6 +528,43 @@ describe('Redis: revocation on another instance by pub/sub', () => {
     const s = await a.signIn();
     const srv = await serveWs(a);
     await srv.sockets.ready();
+    const c = await open(srv.port, s);
+    await c.next();
+    expect(await roundTrip(c, 'live')).toBe('echo:live');
+    const done = closed(c.ws);
+    expect(await b.auth.revokeSession(s.tokens.session.id)).toBe(true);
+    expect((await done).code).toBe(WS_CLOSE.forbidden);
+    expect(srv.received).toEqual(['live']);
+  });
+});
+
+describe('Postgres: revocation on another instance by polling', () => {
+  it('closes the idle socket within revocationPollMs', async (ctx) => {
+    const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
+    const up = await admin.connect().then(
+      () => true,
+      () => false,
+    );
+    if (!up) {
+      if (process.env.CI) throw new Error('Postgres is required in CI');
+      console.log('SKIP: Postgres not reachable at', url);
+      ctx.skip();
+    }
+    const schema = `wstest_${randomBytes(4).toString('hex')}`;
+    const storeA = createPostgresStore({ connectionString: url, schema, now: () => clock.t });
+    await storeA.migrate();
+    const storeB = createPostgresStore({ connectionString: url, schema, now: () => clock.t });
+    cleanups.push(async () => {
+      await storeA.close();
+      await storeB.close();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    });
+    const a = await createHarness({ store: storeA as never, now: () => clock.t });
+    const b = await createHarness({ store: storeB as never, now: () => clock.t });
+    const s = await a.signIn();
+    const srv = await serveWs(a, { revocationPollMs: 50 });
     const c = await open(srv.port, s);
     await c.next();
     expect(await roundTrip(c, 'live')).toBe('echo:live');
