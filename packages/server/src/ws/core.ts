@@ -181,8 +181,9 @@ export class SocketState<Claims extends ExtraClaims = ExtraClaims> implements Au
   /** Token expiry, epoch ms (with the clock tolerance). */
   expiresAt = 0;
   alive = true;
-  /** Messages still being checked (in order) before delivery. */
-  private queue: Promise<void> | null = null;
+  /** The last message check in flight (later ones run after it: arrival order). */
+  private tail: Promise<void> = Promise.resolve();
+  /** Messages and auth messages still being checked. */
   private waiting = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   transport!: SocketTransport;
@@ -271,7 +272,7 @@ export class SocketState<Claims extends ExtraClaims = ExtraClaims> implements Au
   receive(text: string | null, deliver: () => void): void {
     if (this.status === 'closed') return;
     if (text !== null) {
-      this.enqueue(() => this.core.onAuthMessage(this, text));
+      this.after(() => this.core.onAuthMessage(this, text));
       return;
     }
     if (this.status === 'pending') {
@@ -279,38 +280,63 @@ export class SocketState<Claims extends ExtraClaims = ExtraClaims> implements Au
       return;
     }
     if (this.waiting === 0) {
-      // Fast path: a synchronous verdict (cached session) delivers at once.
-      const verdict = this.core.check(this);
-      if (verdict === true) return deliver();
-      if (verdict !== false) {
-        this.enqueue(async () => {
-          if ((await verdict) && this.status === 'open') deliver();
-        });
-      }
-      return;
-    }
-    this.enqueue(async () => {
-      if (this.status !== 'open') return;
-      if ((await this.core.check(this)) && this.status === 'open') deliver();
-    });
+      // Nothing in flight: this check is the new tail.
+      const done = this.checkThenDeliver(deliver);
+      if (done !== undefined) this.tail = done;
+    } else this.after(() => (this.status === 'open' ? this.checkThenDeliver(deliver) : undefined));
   }
 
-  private enqueue(step: () => Promise<void> | void): void {
+  /**
+   * The per-message check, then `deliver`: at once when the verdict is synchronous (a cached
+   * session), else after the session read, one promise turn (later messages wait behind it).
+   */
+  private checkThenDeliver(deliver: () => void): Promise<void> | undefined {
+    const core = this.core;
+    const now = core.rt.config.now();
+    if (now >= this.expiresAt) {
+      this.end(WS_CLOSE.tokenExpired, 'token expired');
+      return undefined;
+    }
+    const session = getSessionForAuth(core.rt, this.identity.sessionId, now);
+    if (!(session instanceof Promise)) {
+      if (core.judge(this, session, now)) deliver();
+      return undefined;
+    }
     this.waiting++;
-    const run = async (): Promise<void> => {
-      try {
-        await step();
-      } catch {
-        this.end(WS_CLOSE.unavailable, 'unavailable');
-      } finally {
+    const done = session.then(
+      (value) => {
         this.waiting--;
-      }
+        if (this.status === 'open' && core.judge(this, value, now)) deliverSafely(deliver);
+      },
+      (err: unknown) => {
+        this.waiting--;
+        this.end(WS_CLOSE.unavailable, 'unavailable');
+        if (!(err instanceof StoreUnavailableError))
+          console.error('evrmore-auth ws: session check failed', err);
+      },
+    );
+    return done;
+  }
+
+  /** Run `step` after the messages still being checked (in order); its own promise, if any,
+   *  is waited for before the next step. */
+  private after(step: () => Promise<void> | undefined | void): void {
+    this.waiting++;
+    const run = (): Promise<void> | undefined | void => {
+      this.waiting--;
+      return step();
     };
-    this.queue = this.queue === null ? run() : this.queue.then(run);
-    const mine = this.queue;
-    void mine.then(() => {
-      if (this.queue === mine) this.queue = null;
-    });
+    const done = this.tail.then(run).catch(() => this.end(WS_CLOSE.unavailable, 'unavailable'));
+    this.tail = done;
+  }
+}
+
+/** The application's handler, outside the check's promise: a throw is reported, not swallowed. */
+function deliverSafely(deliver: () => void): void {
+  try {
+    deliver();
+  } catch (err) {
+    console.error('evrmore-auth ws: the onMessage handler threw', err);
   }
 }
 
@@ -574,7 +600,7 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
     );
   }
 
-  private judge(
+  judge(
     s: SocketState<Claims>,
     session: Awaited<ReturnType<typeof getSessionForAuth>>,
     now: number,

@@ -180,6 +180,17 @@ describe('upgrade', () => {
     expect(await roundTrip(c, 'two')).toBe('echo:two');
     expect(srv.received).toEqual(['one', 'two']);
     expect(srv.sockets.size).toBe(1);
+    // a burst, sent without waiting (each checked against the store): delivered in order, with a
+    // renewal auth message in the middle of it
+    const burst = Array.from({ length: 100 }, (_, i) => `m${i}`);
+    for (const m of burst.slice(0, 50)) c.ws.send(m);
+    c.ws.send(JSON.stringify({ type: 'auth', token: s.tokens.accessToken }));
+    for (const m of burst.slice(50)) c.ws.send(m);
+    const echoes: string[] = [];
+    while (echoes.length < 101) echoes.push(await c.next());
+    expect(srv.received.slice(2)).toEqual(burst);
+    expect(echoes.filter((e) => e.startsWith('echo:'))).toEqual(burst.map((m) => `echo:${m}`));
+    expect(echoes.indexOf(echoes.find((e) => e.includes('auth.ok'))!)).toBe(50);
   });
 
   it('refuses with 401 before the upgrade: no credentials, a bad token, a wrong fingerprint cookie', async () => {
