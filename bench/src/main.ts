@@ -9,6 +9,7 @@ import { coldStartSection } from './cold-start.js';
 import { dpopReplaySection, dpopSection } from './dpop.js';
 import { eventLoopSection } from './event-loop.js';
 import { memorySection } from './memory.js';
+import { nextjsSection } from './nextjs.js';
 import { runtimesSection } from './runtimes.js';
 import type { BenchCell, BenchSection, BenchSectionResult } from './section.js';
 import { signInHttpSection } from './signin-http.js';
@@ -23,6 +24,7 @@ const sections: BenchSection[] = [
   eventLoopSection,
   authRouteSection,
   wsMessagesSection,
+  nextjsSection,
   dpopSection,
   dpopReplaySection,
   memorySection,
