@@ -32,7 +32,21 @@ export interface AuthWebSocketOptions {
    * DPoP-bound: each token is sent with a proof for `GET` and the socket's URL (as http(s)).
    * @default none (a bound token is then refused by the server)
    */
-  dpop?: { proof(htm: string, htu: string, options?: { accessToken?: string }): Promise<string> };
+  dpop?: WsDpopKey;
+}
+
+/**
+ * What {@link authWebSocket} needs of a DPoP key: a `DpopKey` of `@evrmore-auth/client/dpop`.
+ *
+ * @example
+ * ```ts
+ * import { browserDpopKey } from '@evrmore-auth/client/dpop';
+ * const key: WsDpopKey = browserDpopKey();
+ * ```
+ */
+export interface WsDpopKey {
+  /** A DPoP proof for `htm` and `htu`, with `ath` for `accessToken`. */
+  proof(htm: string, htu: string, options?: { accessToken?: string }): Promise<string>;
 }
 
 /**
