@@ -229,6 +229,8 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     ).not.toContain(firstSession);
     expect(await rows.first().textContent()).toMatch(/(127\.0\.0\.1|::1).* · last seen /);
     await shot(last.page, '11-session-cap.png');
+    // The evicted browser's live feed was closed by the server at once (4403).
+    await poll(() => testId(first.page, 'feed-state').getAttribute('data-close-code')).toBe('4403');
 
     // The first browser's next request is refused: it ends up signed out, saying why.
     first.watch.allow('GET', /^\/api\/profile$/, 401);
