@@ -319,8 +319,16 @@ export function createWebSocketAuth<Claims extends ExtraClaims = ExtraClaims>(
         } catch (err) {
           return auth.errorResponse(err);
         }
+        // An upgrade answered but never opened (the client went away): give its slot back.
+        const unopened = setTimeout(() => {
+          if (!opened) state.closed();
+        }, 10_000);
+        unopened.unref?.();
+        let opened = false;
         const events: WSEvents = {
           onOpen(_event, ws: WSContext) {
+            opened = true;
+            clearTimeout(unopened);
             const raw = ws.raw as Partial<WsSocketLike> | undefined;
             const canPing = typeof raw?.ping === 'function' && typeof raw.on === 'function';
             const transport: SocketTransport = {
