@@ -3,8 +3,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import type { TokenResponse } from '@evrmore-auth/core';
 import * as DPoP from 'dpop';
+import express from 'express';
+import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { serve } from '@hono/node-server';
 import { createNodeWebSocket } from '@hono/node-ws';
@@ -583,6 +586,47 @@ describe('Postgres: revocation on another instance by polling', () => {
     expect(await b.auth.revokeSession(s.tokens.session.id)).toBe(true);
     expect((await done).code).toBe(WS_CLOSE.forbidden);
     expect(srv.received).toEqual(['live']);
+  });
+});
+
+describe('behind Express and Fastify (their Node servers)', () => {
+  it('upgrades on the server Express and Fastify listen with, next to their routes', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    const sockets = createWebSocketAuth(h.auth, { heartbeatIntervalMs: 0, revocationPollMs: 0 });
+    cleanups.push(() => sockets.close());
+    const wss = new WebSocketServer({ noServer: true, handleProtocols: selectProtocol });
+    const handlers = {
+      onMessage: (socket: { send(d: string): void }, data: unknown) =>
+        socket.send(`echo:${String(data)}`),
+    };
+
+    const app = express();
+    app.get('/ping', (_req, res) => {
+      res.send('pong');
+    });
+    const expressServer = app.listen(0, '127.0.0.1');
+    await once(expressServer, 'listening');
+    expressServer.on('upgrade', sockets.upgrade(wss, handlers, { path: '/feed' }));
+    cleanups.push(async () => {
+      expressServer.closeAllConnections();
+      await new Promise<void>((r) => expressServer.close(() => r()));
+    });
+
+    const fastify = Fastify();
+    fastify.get('/ping', async () => 'pong');
+    await fastify.listen({ port: 0, host: '127.0.0.1' });
+    fastify.server.on('upgrade', sockets.upgrade(wss, handlers, { path: '/feed' }));
+    cleanups.push(() => fastify.close());
+
+    for (const server of [expressServer, fastify.server]) {
+      const port = (server.address() as AddressInfo).port;
+      expect(await (await fetch(`http://127.0.0.1:${port}/ping`)).text()).toBe('pong');
+      expect(await connect(port, s, { origin: 'https://evil.example' })).toEqual({ status: 403 });
+      const c = await open(port, s);
+      expect(await roundTrip(c, 'hi')).toBe('echo:hi');
+      c.ws.close();
+    }
   });
 });
 
