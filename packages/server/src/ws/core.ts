@@ -186,7 +186,10 @@ export class SocketState<Claims extends ExtraClaims = ExtraClaims> implements Au
   /** Messages and auth messages still being checked. */
   private waiting = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  transport!: SocketTransport;
+  /** A no-op until the binding has the socket (a close before then is replayed on it). */
+  transport: SocketTransport = { send: () => {}, close: () => {}, raw: null };
+  /** The code and reason the helper closed the socket with. */
+  closedWith: { code: number; reason: string } = { code: 1000, reason: '' };
   /** Called once the socket is authenticated by an auth message (the binding's `onOpen`). */
   opened: (() => void) | undefined;
   constructor(
@@ -218,6 +221,7 @@ export class SocketState<Claims extends ExtraClaims = ExtraClaims> implements Au
   end(code: number, reason: string): void {
     if (this.status === 'closed') return;
     this.status = 'closed';
+    this.closedWith = { code, reason };
     clearTimeout(this.timer);
     this.core.unregister(this);
     try {

@@ -292,7 +292,7 @@ export function createWebSocketAuth<Claims extends ExtraClaims = ExtraClaims>(
               state.closed();
               handlers.onClose?.(state, code, reason.toString());
             }) as (...args: never[]) => void);
-            if (state.status === 'closed') ws.close(1008, 'closed');
+            if (state.status === 'closed') ws.close(state.closedWith.code, state.closedWith.reason);
             else if (state.status === 'open') handlers.onOpen?.(state);
             else state.opened = () => handlers.onOpen?.(state);
           });
@@ -343,7 +343,7 @@ export function createWebSocketAuth<Claims extends ExtraClaims = ExtraClaims>(
               raw.on!('pong', () => {
                 state.alive = true;
               });
-            if (state.status === 'closed') ws.close(1008, 'closed');
+            if (state.status === 'closed') ws.close(state.closedWith.code, state.closedWith.reason);
             else if (state.status === 'open') handlers.onOpen?.(state);
             else state.opened = () => handlers.onOpen?.(state);
           },

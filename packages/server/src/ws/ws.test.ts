@@ -35,6 +35,7 @@ import {
   type WebSocketAuth,
   type WebSocketAuthOptions,
 } from './index.js';
+import { runtimeOf, SocketCore, SocketState } from './core.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -474,6 +475,26 @@ describe('store outage', () => {
     c.ws.send('during the outage');
     expect((await done).code).toBe(WS_CLOSE.unavailable);
     expect(srv.received).toEqual([]);
+  });
+});
+
+describe('before the binding has the socket', () => {
+  it('heartbeats and a revocation do not throw; the close is kept for the binding to replay', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    const identity = await h.auth.authenticate({ headers: new Headers(s.authHeaders) });
+    const core = new SocketCore(runtimeOf(h.auth), { heartbeatIntervalMs: 5, revocationPollMs: 5 });
+    cleanups.push(() => core.close());
+    const state = new SocketState(core, '203.0.113.9', new Headers(), {
+      url: 'http://127.0.0.1/feed',
+      peer: null,
+    });
+    expect(core.register(state, identity)).toBe(true);
+    await new Promise((r) => setTimeout(r, 30)); // several beats and polls with no socket yet
+    await h.auth.revokeSession(s.tokens.session.id);
+    expect(state.status).toBe('closed');
+    expect(state.closedWith.code).toBe(WS_CLOSE.forbidden);
+    expect(core.size).toBe(0);
   });
 });
 
