@@ -439,7 +439,8 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
   private poll: ReturnType<typeof setInterval> | undefined;
   private subscriber: ReturnType<RedisPubSub['client']['duplicate']> | null = null;
   private readonly stopLocal: () => void;
-  /** Resolves once the Redis revocation subscription is in place (or failed), at once without. */
+  /** Resolves once the Redis revocation subscription is in place (or failed, or after 5 s
+   *  without a connection), at once without Redis. */
   subscribed: Promise<void> = Promise.resolve();
 
   constructor(
@@ -466,6 +467,9 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
           );
         if (sub.status === 'ready') subscribe();
         else sub.once('ready', subscribe);
+        // Redis unreachable at start-up: ready() does not hang (polling covers the gap; the
+        // subscription is made when the connection comes up).
+        setTimeout(resolve, 5000).unref?.();
       });
     }
   }

@@ -179,7 +179,8 @@ export interface WebSocketAuth<Claims extends ExtraClaims = ExtraClaims> {
   readonly size: number;
   /**
    * Resolves once the revocation subscription is in place (Redis store: pub/sub on its
-   * `revocationChannel`); at once for other stores. Await it at start-up.
+   * `revocationChannel`; at most 5 s while Redis cannot be reached, the subscription then follows
+   * the connection); at once for other stores. Await it at start-up.
    */
   ready(): Promise<void>;
   /** Close every socket (1001), stop the timers and the Redis subscription. */
