@@ -93,6 +93,9 @@ const METHODS = [
   'consumeBackupCode',
   'putOnce',
   'takeOnce',
+  'putIpRule',
+  'removeIpRule',
+  'listIpRules',
 ] as const;
 const LIMITER_METHODS = ['consume', 'get', 'delete', 'penalty', 'reward', 'block'] as const;
 

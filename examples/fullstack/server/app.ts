@@ -91,7 +91,7 @@ export function createApp({ auth, origin, apiOrigin }: AppOptions) {
       mfaEnabled: await auth.isMfaEnabled(identity.address),
     });
   });
-  // A live feed over a WebSocket tied to the session (PROTOCOL.md §11): the page connects with
+  // A live feed over a WebSocket tied to the session (PROTOCOL.md §12): the page connects with
   // its access token and DPoP proof in the subprotocols (never the URL) and the fingerprint
   // cookie; every message is checked, and the socket closes when the session is revoked or the
   // user signs out (4403), the token expires without renewal (4401) or the heartbeat is lost.
@@ -120,6 +120,15 @@ export function createApp({ auth, origin, apiOrigin }: AppOptions) {
         clearInterval(ticks.get(socket));
         ticks.delete(socket);
       },
+    }),
+  );
+  // Admin only (the roles map in server/auth.ts): a viewer's token gets 403 insufficient_scope
+  // with WWW-Authenticate: Bearer error="insufficient_scope".
+  app.post('/api/admin/announce', requireAuth(auth, { roles: ['admin'] }), (c) =>
+    c.json({
+      announced: true,
+      by: c.get('auth').address,
+      roles: c.get('auth').claims.roles ?? [],
     }),
   );
   app.all('/api/*', (c) => auth.errorResponse(new EvrmoreAuthError('not_found'), c.req.raw));

@@ -1,7 +1,7 @@
 // `@evrmore-auth/client/ws`: a WebSocket authenticated with the client's access token (in the
 // `Sec-WebSocket-Protocol` header, never the URL) whose token is renewed on the open socket each
 // time the client refreshes, and which is closed when the client signs out. Its own entry point:
-// the core bundle does not grow. Server side: `@evrmore-auth/server/ws`; PROTOCOL.md §11.
+// the core bundle does not grow. Server side: `@evrmore-auth/server/ws`; PROTOCOL.md §12.
 import type { AuthClient } from './client.js';
 
 /** The subprotocol the server selects. */

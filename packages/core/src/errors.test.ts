@@ -43,7 +43,7 @@ const PROTOCOL_TABLE: [number, string[]][] = [
       'dpop_key_mismatch',
     ],
   ],
-  [403, ['origin_forbidden', 'csrf_rejected', 'insufficient_scope']],
+  [403, ['origin_forbidden', 'csrf_rejected', 'insufficient_scope', 'ip_denied']],
   [404, ['not_found']],
   [405, ['method_not_allowed']],
   [409, ['session_limit_reached']],

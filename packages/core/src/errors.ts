@@ -60,6 +60,8 @@ export const ERROR_STATUS = {
   csrf_rejected: 403,
   /** HTTP 403: the token lacks a required permission. */
   insufficient_scope: 403,
+  /** HTTP 403: the client IP is on the deny list (or a route open only to the allow list). */
+  ip_denied: 403,
   /** HTTP 404: no such route. */
   not_found: 404,
   /** HTTP 409: the address already has the most sessions the server allows
@@ -121,6 +123,7 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   origin_forbidden: 'Origin not allowed',
   csrf_rejected: 'Cross-site request refused',
   insufficient_scope: 'Insufficient permissions',
+  ip_denied: 'IP address refused',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
   session_limit_reached: 'Too many sessions',

@@ -38,6 +38,10 @@ import { signIn, type SignInResult } from './sign-in.js';
 import { createMemoryStore } from './stores/memory.js';
 import { createDPoPRuntime } from './dpop/runtime.js';
 import { createPerformanceCaches, forgetRevokedSessions } from './token-cache.js';
+import { bypassForAllowed, createIpGate, type IpLists } from './access/ip-lists.js';
+import { resolveRoles } from './access/roles.js';
+import { enforceIpLists } from './authenticate.js';
+import { clientIp } from './proxy.js';
 import { createActivityTracker } from './session-policy.js';
 
 export type { HandlerContext } from './http/request-context.js';
@@ -77,6 +81,7 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
    * else it rejects with `csrf_rejected` (403); a store outage rejects with
    * `StoreUnavailableError` (503). `{ headers }` without a `method` is taken as a safe request:
    * pass `{ method: 'POST', headers }` for server actions. TypeError without `sessionCookie`.
+   * A deny-listed client IP (`options.ip`, see `ipLists`) rejects with `ip_denied` (403).
    *
    * @example
    * ```ts
@@ -128,6 +133,14 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
   revokeAllSessions(address: string, reason?: string): Promise<number>;
   /** Whether `address` has a second factor enabled. */
   isMfaEnabled(address: string): Promise<boolean>;
+  /**
+   * The IP allow and deny lists at runtime (kept in the store: every instance sharing it sees a
+   * change within `ipLists.cacheTtlSeconds`, this one at once). A deny-listed client gets 403
+   * `ip_denied` on every auth route, `authenticate`/`requireAuth`, and (through the adapters'
+   * middleware) every path the middleware sees, before any other work; an allow-listed one is
+   * never rate-limited.
+   */
+  readonly ipLists: IpLists;
   /** Re-seal `address`'s MFA secrets with the newest `mfa.encryptionKeys` entry (key rotation);
    *  `true` when something was re-sealed. */
   reencryptMfaSecrets(address: string): Promise<boolean>;
@@ -154,6 +167,9 @@ export interface AuthInternals {
   handle(request: AuthRequest, context?: HandlerContext): Promise<Reply>;
   errorReply(error: unknown, request?: AuthRequest, options?: ErrorReplyOptions): Reply;
   runtime: AuthRuntime;
+  /** The IP lists' check of a request the adapters' middleware sees outside the auth routes:
+   *  the 403 `ip_denied` (or 503) reply, or `null` to go on. */
+  screen(request: AuthRequest, ip: string | null | undefined): Promise<Reply | null>;
 }
 
 const INTERNALS = Symbol.for('@evrmore-auth/server.internals');
@@ -187,6 +203,8 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
   const resolved = resolveConfig(config as EvrmoreAuthConfig);
   const logger = config.logger;
   const store = config.store ?? createMemoryStore({ now: resolved.now });
+  const roles = resolveRoles(config);
+  const ipGate = createIpGate(config.ipLists, store, { now: resolved.now, logger });
   const events = createEventSink({
     ...(config.onEvent ? { onEvent: config.onEvent } : {}),
     ...(logger ? { logger } : {}),
@@ -219,7 +237,7 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
     config: resolved,
     store: forgetRevokedSessions(store, caches),
     events,
-    rateLimits,
+    rateLimits: ipGate.active ? bypassForAllowed(rateLimits, ipGate) : rateLimits,
     keys,
     claims: config.claims,
     logger,
@@ -241,10 +259,31 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
             store,
             resolved.clockToleranceSeconds,
           ),
+    roles,
+    ipGate,
   };
 
   const replyTo: ErrorReplier = createErrorReply(resolved, logger);
-  const handle = createRouter(resolved, authRoutes(rt), replyTo);
+  const route = createRouter(resolved, authRoutes(rt), replyTo);
+  // The IP lists come first: a deny-listed client costs no body read, parse or signature check.
+  const screen = async (
+    request: AuthRequest,
+    peer: string | null | undefined,
+  ): Promise<Reply | null> => {
+    if (!ipGate.active) return null;
+    try {
+      await ipGate.enforce(clientIp(request, peer, resolved.trustedProxies));
+      return null;
+    } catch (err) {
+      try {
+        return errorReply(err, request);
+      } catch {
+        return errorReply(err); // a request whose context cannot be made (malformed header)
+      }
+    }
+  };
+  const handle = async (request: AuthRequest, context?: HandlerContext): Promise<Reply> =>
+    (await screen(request, context?.ip)) ?? route(request, context);
   const errorReply = (error: unknown, request?: AuthRequest, options?: ErrorReplyOptions): Reply =>
     replyTo(
       error,
@@ -258,9 +297,15 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
 
   const auth: EvrmoreAuth<Claims> & { [INTERNALS]: AuthInternals } = {
     handler: async (request, context) => toResponse(await handle(fromWebRequest(request), context)),
-    authenticate: (request, options) =>
-      authenticateRequest(rt, request, options) as Promise<AuthIdentity<Claims>>,
+    authenticate: async (request, options = {}) => {
+      const gate = enforceIpLists(rt, request, options);
+      if (gate !== undefined) await gate;
+      return authenticateRequest(rt, request, options) as Promise<AuthIdentity<Claims>>;
+    },
     getSession: async (request, options) => {
+      // a deny-listed client IP (options.ip through trustedProxies): 403 ip_denied first
+      const gate = enforceIpLists(rt, request, { ip: options?.ip ?? null });
+      if (gate !== undefined) await gate;
       const { identity, setCookie } = await resolveCookieSession(rt, request, options);
       return { identity: identity as AuthIdentity<Claims> | null, setCookie };
     },
@@ -284,7 +329,8 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       rt.store.revokeSessions(address, resolved.now(), reason),
     isMfaEnabled: async (address) => (await rt.store.getMfa(address))?.enabled === true,
     reencryptMfaSecrets: (address) => reencryptMfaSecrets(rt, address),
-    [INTERNALS]: { handle, errorReply, runtime: rt },
+    ipLists: ipGate.api,
+    [INTERNALS]: { handle, errorReply, runtime: rt, screen },
   };
   return auth;
 }

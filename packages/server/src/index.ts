@@ -37,6 +37,17 @@ export type { SessionCheckConfig, TokenCacheConfig } from './token-cache.js';
 export type { LockoutRule, RateLimitConfig, RateLimitRule } from './rate-limit.js';
 export type { MfaConfig, MfaEncryptionKey } from './mfa/index.js';
 export type { KeyConfig, SigningAlgorithm } from './keys.js';
+export type { RolesConfig, RolesProvider } from './access/roles.js';
+export {
+  InvalidIpRangeError,
+  type IpListName,
+  type IpLists,
+  type IpListsConfig,
+  type IpListStore,
+  type IpRule,
+  type IpRuleOptions,
+  type StoredIpRule,
+} from './access/ip-lists.js';
 export {
   StoreUnavailableError,
   type AuthStore,

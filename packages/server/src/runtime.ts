@@ -9,6 +9,8 @@ import type { RateLimits } from './rate-limit.js';
 import type { AuthStore } from './store.js';
 import type { PerformanceCaches } from './token-cache.js';
 import type { DPoPRuntime } from './dpop/runtime.js';
+import type { IpGate } from './access/ip-lists.js';
+import type { ResolvedRoles } from './access/roles.js';
 
 /**
  * Everything a route needs; built once by `createEvrmoreAuth`. Internal: not exported from the
@@ -31,6 +33,10 @@ export interface AuthRuntime {
   caches: PerformanceCaches;
   /** DPoP's settings, nonces and replay cache; `null` when DPoP is off. */
   dpop: DPoPRuntime | null;
+  /** The roles map (`roles`, `defaultRoles`, `rolesOf`); `null` without one. */
+  roles: ResolvedRoles | null;
+  /** The IP allow/deny lists. */
+  ipGate: IpGate;
   /** Sessions whose activity this instance recorded lately (id → epoch ms); see session-policy.ts. */
   activity: LRUCache<string, number>;
 }

@@ -405,7 +405,9 @@ function responses(op: OperationSpec) {
   out[String(success.status)] = okResponse;
 
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of op.errors) {
+  // every route answers a deny-listed client IP 403 ip_denied, before anything else
+  // (and 503 unavailable when the lists cannot be read)
+  for (const code of new Set([...op.errors, 'ip_denied', 'unavailable'] as const)) {
     const status = op.security === 'bearer' && RESOURCE_401.has(code) ? 401 : ERROR_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }

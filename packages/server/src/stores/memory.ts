@@ -3,6 +3,7 @@
 // with TTL eviction; a session keeps its current refresh hash and at most REFRESH_HISTORY_LIMIT
 // rotated ones, and a grace blob only while it can still be served; revoked sessions are freed at
 // once, expired ones (and blobs past their window) at the next sweep.
+import type { IpListName, StoredIpRule } from '../access/ip-lists.js';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory } from './rate-limiter-flexible.js';
 import {
@@ -65,6 +66,12 @@ export interface MemoryStoreOptions {
  * ```
  */
 export interface MemoryStore extends AuthStore {
+  /** Add or replace an IP allow/deny rule (see `auth.ipLists`). */
+  putIpRule(rule: StoredIpRule): Promise<void>;
+  /** Remove an IP rule; `false` when there was none. */
+  removeIpRule(list: IpListName, cidr: string): Promise<boolean>;
+  /** The IP rules that have not expired at `now`. */
+  listIpRules(now: number): Promise<StoredIpRule[]>;
   /** Current entry counts. */
   size(): {
     /** Challenges held (issued, not yet consumed or swept). */
@@ -149,6 +156,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   /** Refresh hash (current or remembered) -> session id. */
   const refresh = new Map<string, string>();
   const mfa = new Map<string, MfaRecord>();
+  /** IP allow/deny rules by `list|cidr` (operators' lists: small, not evicted). */
+  const ipRules = new Map<string, StoredIpRule>();
   let lastSweep = now();
 
   /**
@@ -399,6 +408,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return Promise.resolve(entry.value);
     },
 
+    putIpRule(rule) {
+      ipRules.set(`${rule.list}|${rule.cidr}`, { ...rule });
+      return Promise.resolve();
+    },
+
+    removeIpRule(list, cidr) {
+      return Promise.resolve(ipRules.delete(`${list}|${cidr}`));
+    },
+
+    listIpRules(at) {
+      const out: StoredIpRule[] = [];
+      for (const [key, rule] of ipRules) {
+        if (rule.expiresAt !== null && rule.expiresAt <= at) ipRules.delete(key);
+        else out.push({ ...rule });
+      }
+      return Promise.resolve(out);
+    },
+
     createRateLimiter(o) {
       return new RateLimiterMemory({
         keyPrefix: o.keyPrefix,
@@ -432,6 +459,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       byAddress.clear();
       refresh.clear();
       mfa.clear();
+      ipRules.clear();
       return Promise.resolve();
     },
   };

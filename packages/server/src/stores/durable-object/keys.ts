@@ -20,6 +20,8 @@ export const storageKeys = {
   address: (address: string) => `a:${address.length}:${address}:`,
   mfa: (address: string) => `m:${address}`,
   counter: (key: string) => `l:${key}`,
+  /** Every IP allow/deny rule, in one array (operators' lists are small). */
+  ipRules: 'i',
   /** Entry counts per kind. */
   counts: 'n',
   /** The prefix of the expiry index of one kind (`+ 16-digit time + ':' + record key`). */
