@@ -4,7 +4,7 @@
 // and Hono bindings (node.ts, hono.ts) only move bytes and events. PROTOCOL.md "WebSockets".
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import * as v from 'valibot';
-import { authenticateRequest, type AuthIdentity } from '../authenticate.js';
+import { authenticateRequest, enforceIpLists, type AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
 import { boolean, integer, parseOptions } from '../config/validate.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
@@ -492,6 +492,9 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
     peer: string | null | undefined;
   }): Promise<UpgradeGrant> {
     const { config } = this.rt;
+    // A deny-listed client IP (ipLists): 403 ip_denied before any other work.
+    const gate = enforceIpLists(this.rt, request, { ip: request.peer ?? null });
+    if (gate !== undefined) await gate;
     refuseUrlToken(request.url);
     const origin = request.headers.get('origin');
     if (origin === null ? this.options.requireOrigin : !config.allowedOrigins.includes(origin))

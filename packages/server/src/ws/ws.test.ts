@@ -231,6 +231,14 @@ describe('upgrade', () => {
     expect(await connect(srv.port, s, { path: '/feed?room=7' })).toHaveProperty('ws');
   });
 
+  it('refuses a deny-listed client IP with 403 before anything else', async () => {
+    const h = await createHarness({ ipLists: { deny: ['127.0.0.0/8'] } });
+    const s = await h.signIn();
+    const srv = await serveWs(h);
+    expect(await connect(srv.port, s)).toEqual({ status: 403 });
+    expect(await connect(srv.port, null)).toEqual({ status: 403 });
+  });
+
   it('refuses an Origin not in allowedOrigins with 403 (cross-site WebSocket hijacking)', async () => {
     const h = await createHarness();
     const s = await h.signIn();
