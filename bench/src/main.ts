@@ -15,6 +15,7 @@ import type { BenchCell, BenchSection, BenchSectionResult } from './section.js';
 import { signInHttpSection } from './signin-http.js';
 import { verifySection } from './verify.js';
 import { workerBundleSection } from './worker-bundle.js';
+import { wsMessagesSection } from './ws-messages.js';
 
 const sections: BenchSection[] = [
   verifySection,
@@ -22,6 +23,7 @@ const sections: BenchSection[] = [
   runtimesSection,
   eventLoopSection,
   authRouteSection,
+  wsMessagesSection,
   nextjsSection,
   dpopSection,
   dpopReplaySection,

@@ -8,6 +8,7 @@ export default defineConfig({
     'signers/local-key': 'src/signers/local-key.ts',
     ky: 'src/ky.ts',
     'dpop/index': 'src/dpop/index.ts',
+    ws: 'src/ws.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

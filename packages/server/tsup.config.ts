@@ -13,6 +13,7 @@ export default defineConfig({
     'stores/postgres': 'src/stores/postgres.ts',
     cloudflare: 'src/cloudflare.ts',
     resource: 'src/resource.ts',
+    ws: 'src/ws/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -20,7 +21,7 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   shims: true, // import.meta.url in the CJS build (verify-backend.ts's createRequire)
-  external: ['ioredis', 'pg', 'express', 'fastify', 'hono', '@sveltejs/kit', /^next\//],
+  external: ['ioredis', 'pg', 'express', 'fastify', 'hono', '@sveltejs/kit', 'ws', /^next\//],
   // The CJS shim's source-map path would point into node_modules: renamed to bundled:tsup/….
   onSuccess: async () => {
     execFileSync(process.execPath, ['../../scripts/relocate-bundled-sources.mjs', 'dist'], {

@@ -123,6 +123,11 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await poll(() => testId(page, 'account-address').textContent()).toBe(address);
     await poll(() => testId(page, 'token-expiry').textContent()).toMatch(/^expires in 0:\d\d$/);
     await poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('1');
+    // The live feed: a WebSocket tied to the session, ticking.
+    await poll(() => testId(page, 'feed-state').getAttribute('data-state')).toBe('live');
+    await poll(async () =>
+      Number(await testId(page, 'feed-last').getAttribute('data-ticks')),
+    ).toBeGreaterThanOrEqual(2);
     await shot(page, '03-signed-in.png');
 
     await testId(page, 'call-profile').click();
@@ -158,6 +163,7 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await signInWithDemoWallet(b.page);
     await expectStatus(b.page, 'signed-in');
     const sessionB = (await testId(b.page, 'account-session').textContent())!;
+    await poll(() => testId(b.page, 'feed-state').getAttribute('data-state')).toBe('live');
     await shot(b.page, '06-second-browser-signed-in.png');
 
     await testId(page, 'sessions-reload').click();
@@ -167,6 +173,9 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     expect(await rowB.getAttribute('data-current')).toBe('false');
     await rowB.locator('[data-testid="revoke-session"]').click();
     await poll(() => testId(page, 'sessions-list').getAttribute('data-count')).toBe('1');
+    // Browser B's feed is closed by the server at once (4403), before B makes any request.
+    await poll(() => testId(b.page, 'feed-state').getAttribute('data-close-code')).toBe('4403');
+    expect(await testId(page, 'feed-state').getAttribute('data-state')).toBe('live');
     await shot(page, '08-session-revoked.png');
 
     // Browser B's next call is refused at once, and it ends up signed out, saying why.
@@ -183,6 +192,7 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await testId(page, 'sign-out').click();
     await expectStatus(page, 'signed-out');
     expect(watch.calls).toContain('POST /auth/logout 204');
+    await poll(() => testId(page, 'feed-state').getAttribute('data-state')).toBe('closed');
     await poll(() => testId(page, 'notice').textContent()).toBe('You are signed out.');
     await shot(page, '10-signed-out.png');
 
@@ -224,6 +234,8 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     ).not.toContain(firstSession);
     expect(await rows.first().textContent()).toMatch(/(127\.0\.0\.1|::1).* · last seen /);
     await shot(last.page, '11-session-cap.png');
+    // The evicted browser's live feed was closed by the server at once (4403).
+    await poll(() => testId(first.page, 'feed-state').getAttribute('data-close-code')).toBe('4403');
 
     // The first browser's next request is refused: it ends up signed out, saying why.
     first.watch.allow('GET', /^\/api\/profile$/, 401);

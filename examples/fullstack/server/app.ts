@@ -3,6 +3,8 @@
 import { serveStatic } from '@hono/node-server/serve-static';
 import { EvrmoreAuthError, type EvrmoreAuth } from '@evrmore-auth/server';
 import { evrmoreAuth, requireAuth, type EvrmoreAuthVariables } from '@evrmore-auth/server/hono';
+import { createWebSocketAuth, type AuthSocket } from '@evrmore-auth/server/ws';
+import { createNodeWebSocket } from '@hono/node-ws';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { webDist } from './build-web.js';
@@ -89,6 +91,37 @@ export function createApp({ auth, origin, apiOrigin }: AppOptions) {
       mfaEnabled: await auth.isMfaEnabled(identity.address),
     });
   });
+  // A live feed over a WebSocket tied to the session (PROTOCOL.md §12): the page connects with
+  // its access token and DPoP proof in the subprotocols (never the URL) and the fingerprint
+  // cookie; every message is checked, and the socket closes when the session is revoked or the
+  // user signs out (4403), the token expires without renewal (4401) or the heartbeat is lost.
+  const { upgradeWebSocket, injectWebSocket } = createNodeWebSocket({ app });
+  const sockets = createWebSocketAuth(auth, { heartbeatIntervalMs: 15_000 });
+  const ticks = new Map<AuthSocket, ReturnType<typeof setInterval>>();
+  const send = (socket: AuthSocket, type: string) =>
+    socket.send(
+      JSON.stringify({ type, at: new Date().toISOString(), session: socket.identity.sessionId }),
+    );
+  app.get(
+    '/api/feed',
+    sockets.hono(upgradeWebSocket, {
+      onOpen(socket) {
+        send(socket, 'hello');
+        ticks.set(
+          socket,
+          setInterval(() => send(socket, 'tick'), 1000),
+        );
+      },
+      // Only messages that passed the token and session check arrive here.
+      onMessage(socket, data) {
+        if (data === 'ping') send(socket, 'pong');
+      },
+      onClose(socket) {
+        clearInterval(ticks.get(socket));
+        ticks.delete(socket);
+      },
+    }),
+  );
   // Admin only (the roles map in server/auth.ts): a viewer's token gets 403 insufficient_scope
   // with WWW-Authenticate: Bearer error="insufficient_scope".
   app.post('/api/admin/announce', requireAuth(auth, { roles: ['admin'] }), (c) =>
@@ -121,5 +154,6 @@ export function createApp({ auth, origin, apiOrigin }: AppOptions) {
     }),
   );
   app.notFound((c) => c.text('Not found', 404));
-  return app;
+  // main.ts hands the Node server to injectWebSocket (the upgrades) and closes the sockets on exit.
+  return Object.assign(app, { injectWebSocket, sockets });
 }

@@ -112,6 +112,7 @@ const server = serve({ fetch: app.fetch, port, hostname: HOST }, () => {
   console.log('  Open it in a browser; press Ctrl+C to stop.\n');
 });
 server.once('error', (err: NodeJS.ErrnoException) => portError(port, err));
+app.injectWebSocket(server);
 const apiServer = serve({ fetch: apiApp.fetch, port: apiPort, hostname: HOST });
 apiServer.once('error', (err: NodeJS.ErrnoException) => portError(apiPort, err));
 
@@ -119,6 +120,7 @@ let stopping = false;
 const stop = (): void => {
   if (stopping) return;
   stopping = true;
+  void app.sockets.close();
   server.close();
   apiServer.close();
   void chosen.close().finally(() => process.exit(0));

@@ -8,6 +8,7 @@ import {
   type Signer,
 } from '@evrmore-auth/client';
 import { browserDpopKey } from '@evrmore-auth/client/dpop';
+import { authWebSocket, isAuthControlMessage } from '@evrmore-auth/client/ws';
 import { isErrorCode } from '@evrmore-auth/core';
 import QRCode from 'qrcode';
 import { errorCode, friendlyError, signedOutMessage } from './messages.js';
@@ -98,10 +99,11 @@ declare const __API_ORIGIN__: string;
 
 // DPoP: a non-extractable key in IndexedDB signs a proof for every token request and API call, so
 // the tokens are bound to this browser; `allowedOrigins` lists the other origin that gets them.
+const dpopKey = browserDpopKey();
 const auth = createAuthClient({
   baseUrl: '/auth',
   signer,
-  dpop: browserDpopKey(),
+  dpop: dpopKey,
   allowedOrigins: [__API_ORIGIN__],
 });
 
@@ -493,6 +495,7 @@ function render(state: AuthState = auth.getState()): void {
     show(byTestId('admin-response'), false);
     void loadSessions().catch(showError);
     void loadMfaStatus().catch(showError);
+    void openFeed().catch(() => setFeed('closed', 'could not connect'));
   }
   if (!signedIn && wasSignedIn) {
     wasSignedIn = false;
@@ -511,6 +514,48 @@ function render(state: AuthState = auth.getState()): void {
   }
   if (state.status === 'error' && state.error !== null) showError(state.error);
   if (state.status === 'signed-in') void trackToken().catch(() => {});
+}
+
+// ---------------------------------------------------------------- live feed (WebSocket)
+const FEED_CLOSE_TEXT: Record<number, string> = {
+  1000: 'closed: signed out',
+  1001: 'closed: server stopping',
+  4401: 'closed: token expired',
+  4403: 'closed: session ended',
+  4408: 'closed: connection lost',
+  4429: 'closed: too many connections',
+};
+let feed: WebSocket | null = null;
+function setFeed(state: 'connecting' | 'live' | 'closed', text: string, code?: number): void {
+  const el = byTestId('feed-state');
+  el.dataset.state = state;
+  if (code !== undefined) el.dataset.closeCode = String(code);
+  else delete el.dataset.closeCode;
+  el.textContent = text;
+}
+async function openFeed(): Promise<void> {
+  if (feed !== null && feed.readyState <= WebSocket.OPEN) return;
+  setFeed('connecting', 'connecting…');
+  const url = new URL('/api/feed', location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  // The token and its DPoP proof go in Sec-WebSocket-Protocol; renewed on every refresh.
+  const socket = await authWebSocket(auth, url, { dpop: dpopKey });
+  feed = socket;
+  let ticks = 0;
+  socket.addEventListener('open', () => setFeed('live', 'live'));
+  socket.addEventListener('message', (e: MessageEvent) => {
+    if (isAuthControlMessage(e.data)) return;
+    const m = JSON.parse(String(e.data)) as { type: string; at: string };
+    if (m.type !== 'tick') return;
+    ticks++;
+    const last = byTestId('feed-last');
+    last.dataset.ticks = String(ticks);
+    last.textContent = `${ticks} ticks, last at ${new Date(m.at).toLocaleTimeString()}`;
+  });
+  socket.addEventListener('close', (e: CloseEvent) => {
+    if (feed === socket) feed = null;
+    setFeed('closed', FEED_CLOSE_TEXT[e.code] ?? `closed (${e.code})`, e.code);
+  });
 }
 
 auth.subscribe((state) => render(state));

@@ -152,6 +152,12 @@ export interface RedisStore extends AuthStore {
   readonly name: 'redis';
   /** The ioredis client in use. */
   readonly client: Redis | Cluster;
+  /**
+   * The pub/sub channel on which the store publishes the id of every session it revokes
+   * (`<keyPrefix>revoked`): the WebSocket helpers (`@evrmore-auth/server/ws`) of every instance
+   * subscribe to it and close that session's sockets at once.
+   */
+  readonly revocationChannel: string;
   close(): Promise<void>;
 }
 
@@ -261,6 +267,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const owned = given === undefined;
   const client: Redis | Cluster = given ?? new Redis(url!, REDIS_CLIENT_DEFAULTS);
   if (owned) client.on('error', () => {}); // failures surface per command as StoreUnavailableError
+  const revocationChannel = `${prefix}revoked`;
   for (const [name, def] of Object.entries(SCRIPTS)) {
     if (!(name in client)) client.defineCommand(name, def);
   }
@@ -337,7 +344,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     // Out of the address's live ledger, so the session cap no longer counts it.
     if (address) await client.zrem(k.addressLive(address), id);
     await tidyLookups(hashes, revokedRetentionMs);
+    announceRevoked(id);
     return true;
+  }
+
+  /** Publish a revoked session's id (best effort: the sockets' polling is the fallback). */
+  function announceRevoked(id: string): void {
+    try {
+      void client.publish(revocationChannel, id).catch(() => {});
+    } catch {
+      // a client that cannot send now: the sockets' polling sees the revocation instead
+    }
   }
 
   /** Move a session's end of life in its address's ledger (only while the ledger holds it). */
@@ -362,6 +379,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const store: RedisStore = {
     name: 'redis',
     client,
+    revocationChannel,
 
     putChallenge: (record) =>
       run(async () => {
@@ -490,6 +508,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         if (kind === 'reused' && session) {
           await client.zrem(k.addressLive(session.address), session.id);
           await tidyLookups(reply[2] as string[], revokedRetentionMs);
+          announceRevoked(session.id);
           return { kind, session };
         }
         return { kind: 'invalid' };
