@@ -8,6 +8,8 @@ import { RateLimiterMemory } from './rate-limiter-flexible.js';
 import {
   isLive,
   StoreUnavailableError,
+  type ApiKeyRecord,
+  type ApiKeyStore,
   type AuthStore,
   type ChallengeRecord,
   type MfaRecord,
@@ -16,6 +18,7 @@ import {
 import * as v from 'valibot';
 import { factoryOptions, fn, parseOptions, positiveInteger } from '../config/validate.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
+import { byNewestKey } from './api-key-order.js';
 
 /**
  * Options of {@link createMemoryStore}.
@@ -64,7 +67,7 @@ export interface MemoryStoreOptions {
  * store.size().challenges; // 0
  * ```
  */
-export interface MemoryStore extends AuthStore {
+export interface MemoryStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
   /** Current entry counts. */
   size(): {
     /** Challenges held (issued, not yet consumed or swept). */
@@ -118,6 +121,11 @@ const MEMORY_STORE_OPTIONS = factoryOptions({
 });
 
 const copySession = (s: SessionRecord): SessionRecord => ({ ...s, dpopJkt: s.dpopJkt ?? null });
+const copyApiKey = (k: ApiKeyRecord): ApiKeyRecord => ({
+  ...k,
+  permissions: [...k.permissions],
+  ipAllowList: k.ipAllowList === null ? null : [...k.ipAllowList],
+});
 const copyMfa = (m: MfaRecord): MfaRecord => ({ ...m, backupCodeHashes: [...m.backupCodeHashes] });
 
 /**
@@ -145,6 +153,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   /** Refresh hash (current or remembered) -> session id. */
   const refresh = new Map<string, string>();
   const mfa = new Map<string, MfaRecord>();
+  const apiKeys = new Map<string, ApiKeyRecord>();
   let lastSweep = now();
 
   /**
@@ -362,6 +371,37 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return Promise.resolve(true);
     },
 
+    putApiKey(record) {
+      apiKeys.set(record.id, copyApiKey(record));
+      return Promise.resolve();
+    },
+
+    getApiKey(id) {
+      const k = apiKeys.get(id);
+      return Promise.resolve(k ? copyApiKey(k) : null);
+    },
+
+    listApiKeys(owner) {
+      const out: ApiKeyRecord[] = [];
+      for (const k of apiKeys.values())
+        if (owner === undefined || k.owner === owner) out.push(copyApiKey(k));
+      return Promise.resolve(out.sort(byNewestKey));
+    },
+
+    revokeApiKey(id, at) {
+      const k = apiKeys.get(id);
+      if (!k || k.revokedAt !== null) return Promise.resolve(false);
+      k.revokedAt = at;
+      return Promise.resolve(true);
+    },
+
+    touchApiKey(id, lastUsedAt) {
+      const k = apiKeys.get(id);
+      if (k && k.revokedAt === null && (k.lastUsedAt === null || k.lastUsedAt < lastUsedAt))
+        k.lastUsedAt = lastUsedAt;
+      return Promise.resolve();
+    },
+
     putOnce(key, value, expiresAt) {
       const t = maybeSweep();
       once.delete(key);
@@ -410,6 +450,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       byAddress.clear();
       refresh.clear();
       mfa.clear();
+      apiKeys.clear();
       return Promise.resolve();
     },
   };

@@ -20,6 +20,7 @@ import type * as Rlf from 'rate-limiter-flexible';
 import RateLimiterPostgresFile from 'rate-limiter-flexible/lib/RateLimiterPostgres.js';
 import {
   isLive,
+  type ApiKeyStore,
   type AuthStore,
   type ChallengeRecord,
   type MfaRecord,
@@ -30,6 +31,7 @@ import {
 import * as v from 'valibot';
 import { factoryOptions, fn, integer, parseOptions } from '../config/validate.js';
 import { failClosedLimiter, guard } from './backend-errors.js';
+import { postgresApiKeys } from './postgres-api-keys.js';
 import {
   decodeSession,
   SESSION_FIELDS,
@@ -121,7 +123,7 @@ export interface PurgeResult {
  * await store.migrate();
  * ```
  */
-export interface PostgresStore extends AuthStore {
+export interface PostgresStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
   readonly name: 'postgres';
   /** The pool the store queries (yours, or the one it created from `connectionString`). */
   readonly pool: Pool;
@@ -466,6 +468,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       }),
 
     rotateRefresh: (input) => run(() => transaction((c) => rotate(c, input))),
+
+    ...postgresApiKeys(S, q, run),
 
     getMfa: (address: string) =>
       run(async () => {

@@ -22,6 +22,7 @@ import type * as Rlf from 'rate-limiter-flexible';
 import RateLimiterRedisFile from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
 import {
   isLive,
+  type ApiKeyStore,
   type AuthStore,
   type ChallengeRecord,
   type MfaRecord,
@@ -34,6 +35,7 @@ import { failClosedLimiter, guard } from './backend-errors.js';
 import { decodeSession, SESSION_FIELDS, type SessionField } from './session-fields.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 import { redisKeys } from './redis-keys.js';
+import { redisApiKeys } from './redis-api-keys.js';
 import {
   CREATE_SESSION,
   GET_MFA,
@@ -139,7 +141,7 @@ export const REDIS_CLIENT_DEFAULTS: RedisOptions = {
  * await store.close();
  * ```
  */
-export interface RedisStore extends AuthStore {
+export interface RedisStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
   readonly name: 'redis';
   /** The ioredis client in use. */
   readonly client: Redis | Cluster;
@@ -489,6 +491,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       }),
 
     takeOnce: (key: string) => run(() => client.getdel(k.once(key))),
+
+    ...redisApiKeys(client, prefix, run),
 
     createRateLimiter(o) {
       return failClosedLimiter(

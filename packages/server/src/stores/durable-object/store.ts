@@ -2,7 +2,7 @@
 // (EvrmoreAuthStoreObject), so all isolates of a Worker share challenges, sessions, revocations,
 // MFA data and rate limits. Any failure to reach the object is an outage (fail closed, 503).
 import * as v from 'valibot';
-import { StoreUnavailableError, type AuthStore } from '../../store.js';
+import { StoreUnavailableError, type ApiKeyStore, type AuthStore } from '../../store.js';
 import { factoryOptions, parseOptions, withMethods } from '../../config/validate.js';
 import type { DurableObjectNamespaceLike } from './cloudflare-types.js';
 import { durableObjectLimiter } from './limiter.js';
@@ -34,7 +34,7 @@ export interface DurableObjectStoreOptions {
  * store.name; // 'durable-object'
  * ```
  */
-export interface DurableObjectStore extends AuthStore {
+export interface DurableObjectStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
   /** Always `durable-object` (in logs). */
   readonly name: 'durable-object';
 }
@@ -139,6 +139,11 @@ export function durableObjectStore(
     consumeBackupCode: (address, codeHash) => call('consumeBackupCode', [address, codeHash]),
     putOnce: (key, value, expiresAt) => call('putOnce', [key, value, expiresAt]),
     takeOnce: (key) => call('takeOnce', [key]),
+    putApiKey: (record) => call('putApiKey', [record]),
+    getApiKey: (id) => call('getApiKey', [id]),
+    listApiKeys: (owner) => call('listApiKeys', [owner ?? null]),
+    revokeApiKey: (id, at) => call('revokeApiKey', [id, at]),
+    touchApiKey: (id, at) => call('touchApiKey', [id, at]),
     createRateLimiter: (o) => durableObjectLimiter(call, o),
   };
 }
