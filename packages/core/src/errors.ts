@@ -53,6 +53,12 @@ export const ERROR_STATUS = {
   /** HTTP 401: the DPoP proof was made with another key than the one the token or session is
    *  bound to. */
   dpop_key_mismatch: 401,
+  /** HTTP 401: the API key is malformed, unknown, or its secret is wrong. */
+  api_key_invalid: 401,
+  /** HTTP 401: the API key has expired. */
+  api_key_expired: 401,
+  /** HTTP 401: the API key was revoked. */
+  api_key_revoked: 401,
   /** HTTP 403: the request Origin is not in allowedOrigins. */
   origin_forbidden: 403,
   /** HTTP 403: a cookie-authenticated unsafe request (POST, PUT, PATCH, DELETE) came without an
@@ -60,6 +66,8 @@ export const ERROR_STATUS = {
   csrf_rejected: 403,
   /** HTTP 403: the token lacks a required permission. */
   insufficient_scope: 403,
+  /** HTTP 403: the API key may not be used from the client's IP address (its `ipAllowList`). */
+  api_key_ip_forbidden: 403,
   /** HTTP 404: no such route. */
   not_found: 404,
   /** HTTP 405: the route does not take this HTTP method. */
@@ -115,9 +123,13 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   use_dpop_nonce: 'The DPoP proof must carry the server-provided nonce',
   dpop_required: 'A DPoP proof is required',
   dpop_key_mismatch: 'The DPoP proof was made with another key than the bound one',
+  api_key_invalid: 'The API key is invalid',
+  api_key_expired: 'The API key has expired',
+  api_key_revoked: 'The API key has been revoked',
   origin_forbidden: 'The request origin is not allowed',
   csrf_rejected: 'Cross-site request refused',
   insufficient_scope: 'The token lacks the required permissions',
+  api_key_ip_forbidden: 'The API key may not be used from this address',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
   payload_too_large: 'The request body is too large',

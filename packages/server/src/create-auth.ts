@@ -38,6 +38,7 @@ import { signIn, type SignInResult } from './sign-in.js';
 import { createMemoryStore } from './stores/memory.js';
 import { createDPoPRuntime } from './dpop/runtime.js';
 import { createPerformanceCaches, forgetRevokedSessions } from './token-cache.js';
+import { apiKeysFacade, createApiKeysRuntime, type ApiKeys } from './api-keys/service.js';
 
 export type { HandlerContext } from './http/request-context.js';
 
@@ -130,6 +131,17 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
   /** Re-seal `address`'s MFA secrets with the newest `mfa.encryptionKeys` entry (key rotation);
    *  `true` when something was re-sealed. */
   reencryptMfaSecrets(address: string): Promise<boolean>;
+  /**
+   * API keys (`apiKeys: { enabled: true }`; PROTOCOL.md §11): create (the key shown once), list,
+   * revoke. Without `apiKeys` enabled every method rejects with a TypeError.
+   *
+   * @example
+   * ```ts
+   * const { key, record } = await auth.apiKeys.create({ owner: 'ci', permissions: ['deploys:write'] });
+   * await auth.apiKeys.revoke(record.id); // refused at once on every instance
+   * ```
+   */
+  readonly apiKeys: ApiKeys;
 }
 
 /**
@@ -239,6 +251,7 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
             store,
             resolved.clockToleranceSeconds,
           ),
+    apiKeys: createApiKeysRuntime(resolved.apiKeys, store),
   };
 
   const replyTo: ErrorReplier = createErrorReply(resolved, logger);
@@ -282,6 +295,7 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       rt.store.revokeSessions(address, resolved.now(), reason),
     isMfaEnabled: async (address) => (await rt.store.getMfa(address))?.enabled === true,
     reencryptMfaSecrets: (address) => reencryptMfaSecrets(rt, address),
+    apiKeys: apiKeysFacade(rt),
     [INTERNALS]: { handle, errorReply, runtime: rt },
   };
   return auth;

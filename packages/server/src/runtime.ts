@@ -8,6 +8,7 @@ import type { RateLimits } from './rate-limit.js';
 import type { AuthStore } from './store.js';
 import type { PerformanceCaches } from './token-cache.js';
 import type { DPoPRuntime } from './dpop/runtime.js';
+import type { ApiKeysRuntime } from './api-keys/service.js';
 
 /**
  * Everything a route needs; built once by `createEvrmoreAuth`. Internal: not exported from the
@@ -30,6 +31,8 @@ export interface AuthRuntime {
   caches: PerformanceCaches;
   /** DPoP's settings, nonces and replay cache; `null` when DPoP is off. */
   dpop: DPoPRuntime | null;
+  /** API keys' store and last-use throttle; `null` when API keys are off. */
+  apiKeys: ApiKeysRuntime | null;
 }
 
 /** Event fields of a request. */

@@ -154,6 +154,7 @@ export function requireAuth<Claims extends ExtraClaims = ExtraClaims>(
       { headers, method: c.req.method, url: c.req.url },
       {
         ...(options.permissions ? { permissions: options.permissions } : {}),
+        ...(options.apiKeys === true ? { apiKeys: true } : {}),
         ip: options.getIp ? (options.getIp(c) ?? null) : incoming ? nodeSocketIp(c) : null,
       },
     );
