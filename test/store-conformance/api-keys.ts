@@ -6,7 +6,11 @@ import type { ApiKeyRecord, ApiKeyStore, AuthStore } from '../../packages/server
 
 let counter = 0;
 const hex = () =>
-  (Date.now().toString(16) + (counter++).toString(16).padStart(4, '0') + Math.random().toString(16).slice(2))
+  (
+    Date.now().toString(16) +
+    (counter++).toString(16).padStart(4, '0') +
+    Math.random().toString(16).slice(2)
+  )
     .slice(0, 24)
     .padEnd(24, '0');
 

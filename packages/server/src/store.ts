@@ -286,8 +286,7 @@ export interface RateLimiterOptions {
  * {@link StoreUnavailableError} (the server answers 503 `unavailable`, failing closed), and so do
  * the rate limiters it creates; it never pretends an operation succeeded.
  */
-export interface AuthStore
-  extends ChallengeStore, SessionStore, MfaStore, Partial<ApiKeyStore> {
+export interface AuthStore extends ChallengeStore, SessionStore, MfaStore, Partial<ApiKeyStore> {
   /** A human name for logs (`memory`, `redis`, `postgres`). */
   readonly name: string;
   /** A rate limiter on the same backend (shared across instances for Redis/Postgres). */

@@ -73,7 +73,10 @@ export function apiKeyRoutes(rt: AuthRuntime): Route[] {
         GET: async (ctx) => {
           await manager(ctx);
           const owners = new URL(ctx.request.url).searchParams.getAll('owner');
-          if (owners.length > 1 || (owners[0] !== undefined && (owners[0] === '' || owners[0].length > 128)))
+          if (
+            owners.length > 1 ||
+            (owners[0] !== undefined && (owners[0] === '' || owners[0].length > 128))
+          )
             throw new EvrmoreAuthError('invalid_request', {
               detail: 'owner must be given at most once, 1-128 characters',
             });

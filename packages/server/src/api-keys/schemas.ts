@@ -37,7 +37,9 @@ export function ipAllowed(ip: string | null, list: readonly string[]): boolean {
   return list.some((entry) => {
     const range = parseEntry(entry);
     return (
-      range !== null && range[0].kind() === address.kind() && address.match(range[0] as never, range[1])
+      range !== null &&
+      range[0].kind() === address.kind() &&
+      address.match(range[0] as never, range[1])
     );
   });
 }
@@ -76,6 +78,7 @@ export const CreateApiKeyBodySchema = v.strictObject({
       v.array(
         v.pipe(
           v.string(),
+          v.regex(/^[0-9A-Fa-f:.]{2,45}(?:\/\d{1,3})?$/),
           v.check((entry: string) => isIpRange(entry)),
           v.description('An IP address or CIDR range, e.g. 203.0.113.7 or 10.0.0.0/8.'),
         ),

@@ -216,7 +216,12 @@ export async function authenticateApiKey(
     await rt.rateLimits.checkApiKey({ ip });
   } catch (err) {
     if (err instanceof EvrmoreAuthError && err.code === 'rate_limited')
-      rt.events.emit({ type: 'rate_limited', ...origin, code: 'rate_limited', detail: { route: 'api-key' } });
+      rt.events.emit({
+        type: 'rate_limited',
+        ...origin,
+        code: 'rate_limited',
+        detail: { route: 'api-key' },
+      });
     throw err;
   }
   const parsed = parseApiKey(key);
@@ -229,7 +234,8 @@ export async function authenticateApiKey(
   }
   const now = config.now();
   if (record.revokedAt !== null) throw refuse('api_key_revoked', record.id);
-  if (record.expiresAt !== null && now >= record.expiresAt) throw refuse('api_key_expired', record.id);
+  if (record.expiresAt !== null && now >= record.expiresAt)
+    throw refuse('api_key_expired', record.id);
   if (record.ipAllowList !== null && !ipAllowed(ip, record.ipAllowList))
     throw refuse('api_key_ip_forbidden', record.id);
   await touch(rt, ak, record, now, origin);
@@ -265,7 +271,10 @@ async function touch(
   try {
     await ak.store.touchApiKey(record.id, now);
   } catch (err) {
-    rt.logger?.warn({ keyId: record.id, err: (err as Error).name }, 'evrmore-auth: lastUsedAt not recorded');
+    rt.logger?.warn(
+      { keyId: record.id, err: (err as Error).name },
+      'evrmore-auth: lastUsedAt not recorded',
+    );
   }
   rt.events.emit({ type: 'api_key.used', ...origin, address: record.owner, keyId: record.id });
 }

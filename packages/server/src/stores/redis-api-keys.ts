@@ -77,14 +77,17 @@ export function redisApiKeys(
     listApiKeys: (owner) =>
       run(async () => {
         const ids = await client.smembers(owner === undefined ? all : ownerOf(owner));
-        const found = await Promise.all(ids.map(async (id) => decode(await client.hgetall(keyOf(id)))));
+        const found = await Promise.all(
+          ids.map(async (id) => decode(await client.hgetall(keyOf(id)))),
+        );
         return found
-          .filter((k): k is ApiKeyRecord => k !== null && (owner === undefined || k.owner === owner))
+          .filter(
+            (k): k is ApiKeyRecord => k !== null && (owner === undefined || k.owner === owner),
+          )
           .sort(byNewestKey);
       }),
 
-    revokeApiKey: (id, at) =>
-      run(async () => (await sc.evrauthRevokeApiKey(keyOf(id), at)) === 1),
+    revokeApiKey: (id, at) => run(async () => (await sc.evrauthRevokeApiKey(keyOf(id), at)) === 1),
 
     touchApiKey: (id, at) =>
       run(async () => {

@@ -199,7 +199,9 @@ export const HANDLERS: { [O in Operation]: Handler<O> } = {
   // Every key is read (admin-sized sets; no owner index to keep consistent).
   async listApiKeys(ops, [owner]) {
     const all = [...(await ops.tx.list<ApiKeyRecord>({ prefix: key.apiKeys })).values()];
-    return all.filter((k) => owner === null || owner === undefined || k.owner === owner).sort(byNewestKey);
+    return all
+      .filter((k) => owner === null || owner === undefined || k.owner === owner)
+      .sort(byNewestKey);
   },
 
   async revokeApiKey(ops, [id, at]) {
