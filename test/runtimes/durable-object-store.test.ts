@@ -93,6 +93,11 @@ const METHODS = [
   'consumeBackupCode',
   'putOnce',
   'takeOnce',
+  'putApiKey',
+  'getApiKey',
+  'listApiKeys',
+  'revokeApiKey',
+  'touchApiKey',
 ] as const;
 const LIMITER_METHODS = ['consume', 'get', 'delete', 'penalty', 'reward', 'block'] as const;
 
