@@ -286,9 +286,19 @@ export interface RateLimiterOptions {
  * {@link StoreUnavailableError} (the server answers 503 `unavailable`, failing closed), and so do
  * the rate limiters it creates; it never pretends an operation succeeded.
  */
-export interface AuthStore extends ChallengeStore, SessionStore, MfaStore, Partial<ApiKeyStore> {
+export interface AuthStore extends ChallengeStore, SessionStore, MfaStore {
   /** A human name for logs (`memory`, `redis`, `postgres`). */
   readonly name: string;
+  /** {@link ApiKeyStore.putApiKey}; optional until `apiKeys` is enabled. */
+  putApiKey?(record: ApiKeyRecord): Promise<void>;
+  /** {@link ApiKeyStore.getApiKey}; optional until `apiKeys` is enabled. */
+  getApiKey?(id: string): Promise<ApiKeyRecord | null>;
+  /** {@link ApiKeyStore.listApiKeys}; optional until `apiKeys` is enabled. */
+  listApiKeys?(owner?: string): Promise<ApiKeyRecord[]>;
+  /** {@link ApiKeyStore.revokeApiKey}; optional until `apiKeys` is enabled. */
+  revokeApiKey?(id: string, now: number): Promise<boolean>;
+  /** {@link ApiKeyStore.touchApiKey}; optional until `apiKeys` is enabled. */
+  touchApiKey?(id: string, lastUsedAt: number): Promise<void>;
   /** A rate limiter on the same backend (shared across instances for Redis/Postgres). */
   createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
   /** Release connections and timers the store owns. */

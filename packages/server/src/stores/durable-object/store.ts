@@ -37,6 +37,8 @@ export interface DurableObjectStoreOptions {
 export interface DurableObjectStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
   /** Always `durable-object` (in logs). */
   readonly name: 'durable-object';
+  /** Nothing to release (the object holds the data); present for the {@link AuthStore} shape. */
+  close?(): Promise<void>;
 }
 
 /** One request to the object (internal). */
