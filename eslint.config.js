@@ -12,6 +12,8 @@ export default tseslint.config(
       'examples/*/dist/**',
       'examples/*/.svelte-kit/**',
       'examples/*/build/**',
+      'examples/*/.next/**',
+      'examples/*/next-env.d.ts',
       'docs/api/**',
     ],
   },

@@ -9,6 +9,7 @@ import { coldStartSection } from './cold-start.js';
 import { dpopReplaySection, dpopSection } from './dpop.js';
 import { eventLoopSection } from './event-loop.js';
 import { memorySection } from './memory.js';
+import { nextjsSection } from './nextjs.js';
 import { runtimesSection } from './runtimes.js';
 import type { BenchCell, BenchSection, BenchSectionResult } from './section.js';
 import { signInHttpSection } from './signin-http.js';
@@ -21,6 +22,7 @@ const sections: BenchSection[] = [
   runtimesSection,
   eventLoopSection,
   authRouteSection,
+  nextjsSection,
   dpopSection,
   dpopReplaySection,
   memorySection,

@@ -8,6 +8,7 @@ export default defineConfig({
     'adapters/fastify': 'src/adapters/fastify.ts',
     'adapters/hono': 'src/adapters/hono.ts',
     'adapters/sveltekit': 'src/adapters/sveltekit.ts',
+    'adapters/next': 'src/adapters/next.ts',
     'stores/redis': 'src/stores/redis.ts',
     'stores/postgres': 'src/stores/postgres.ts',
     cloudflare: 'src/cloudflare.ts',
@@ -19,7 +20,7 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   shims: true, // import.meta.url in the CJS build (verify-backend.ts's createRequire)
-  external: ['ioredis', 'pg', 'express', 'fastify', 'hono', '@sveltejs/kit'],
+  external: ['ioredis', 'pg', 'express', 'fastify', 'hono', '@sveltejs/kit', /^next\//],
   // The CJS shim's source-map path would point into node_modules: renamed to bundled:tsup/….
   onSuccess: async () => {
     execFileSync(process.execPath, ['../../scripts/relocate-bundled-sources.mjs', 'dist'], {

@@ -190,6 +190,50 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     expectNoProblems(b.watch);
   }, 120_000);
 
+  it('session policy: a fourth sign-in of one wallet signs the oldest browser out, the list shows IP and activity', async () => {
+    const first = await openPage('policy 1');
+    const address = (await testId(first.page, 'demo-address').textContent())!;
+    await signInWithDemoWallet(first.page);
+    await expectStatus(first.page, 'signed-in');
+    const firstSession = (await testId(first.page, 'account-session').textContent())!;
+    await testId(first.page, 'share-reveal').click();
+    const wif = (await testId(first.page, 'share-wif').textContent())!;
+    // Three more browsers with the same wallet: the demo allows 3 sessions, evicting the oldest.
+    const others = [];
+    for (const name of ['policy 2', 'policy 3', 'policy 4']) {
+      const other = await openPage(name);
+      await other.page.locator('details summary').click();
+      await testId(other.page, 'demo-import-wif').fill(wif);
+      await testId(other.page, 'demo-import').click();
+      await poll(() => testId(other.page, 'demo-address').textContent()).toBe(address);
+      await signInWithDemoWallet(other.page);
+      await expectStatus(other.page, 'signed-in');
+      others.push(other);
+    }
+    const last = others[2]!;
+    await testId(last.page, 'sessions-reload').click();
+    await poll(() => testId(last.page, 'sessions-list').getAttribute('data-count')).toBe('3');
+    const rows = last.page.locator('[data-testid="session-row"]');
+    expect(
+      await rows.evaluateAll((r) => r.map((e) => e.getAttribute('data-session-id'))),
+    ).not.toContain(firstSession);
+    expect(await rows.first().textContent()).toMatch(/(127\.0\.0\.1|::1).* · last seen /);
+    await shot(last.page, '11-session-cap.png');
+
+    // The first browser's next request is refused: it ends up signed out, saying why.
+    first.watch.allow('GET', /^\/api\/profile$/, 401);
+    first.watch.allow('POST', /^\/auth\/refresh$/, 401);
+    const refused = first.page.waitForResponse((r) => r.url().endsWith('/api/profile'));
+    await testId(first.page, 'call-profile').click();
+    expect((await refused).status()).toBe(401);
+    await expectStatus(first.page, 'signed-out');
+    await poll(() => testId(first.page, 'notice').textContent()).toMatch(/ended|signed out/i);
+    await shot(first.page, '12-evicted-browser.png');
+    first.watch.disallowAll();
+    expectNoProblems(first.watch);
+    for (const o of others) expectNoProblems(o.watch);
+  }, 120_000);
+
   it('manual flow: the shown message signed outside the page, pasted, signs in; reload keeps it; sign out everywhere else', async () => {
     const { page, watch } = await openPage('manual');
     const privateKey = generatePrivateKey();

@@ -474,6 +474,187 @@ export function runStoreConformance(name: string, setup: () => Promise<Conforman
       });
     });
 
+    describe('session policy (cap per address, activity)', () => {
+      const CAP = { max: 3, onLimit: 'evict-oldest' } as const;
+      /** Three live sessions of a fresh address, signed in 30, 20 and 10 ms before `now`. */
+      async function threeLive(now: number) {
+        const address = uid('E');
+        const old = [30, 20, 10].map((ago) =>
+          session({ address, createdAt: now - ago, lastSeenAt: now - ago }),
+        );
+        for (const s of old)
+          expect(await t.store.createSession(s, uid('h'), CAP)).toMatchObject({
+            created: true,
+            evicted: [],
+          });
+        return { address, old };
+      }
+
+      it('evict-oldest: a fourth sign-in revokes exactly the oldest (reason session_limit), on every instance', async () => {
+        const now = Date.now();
+        const { address, old } = await threeLive(now);
+        const fourth = session({ address, createdAt: now });
+        expect(await pick(1).createSession(fourth, uid('h'), CAP)).toEqual({
+          created: true,
+          evicted: [old[0]!.id],
+        });
+        await expectRevoked(t.store, old[0]!.id, 'session_limit', now);
+        const live = await pick(1).listSessions(address, now);
+        expect(live.map((x) => x.id)).toEqual([fourth.id, old[2]!.id, old[1]!.id]);
+      });
+
+      it('evict-oldest under concurrency: 5 simultaneous sign-ins at a cap of 3 with 3 live evict exactly 5 and keep 3', async () => {
+        const now = Date.now();
+        const { address, old } = await threeLive(now);
+        const fresh = [1, 2, 3, 4, 5].map((i) => session({ address, createdAt: now + i }));
+        const results = await Promise.all(
+          fresh.map((s, i) => pick(i).createSession(s, uid('h'), CAP)),
+        );
+        const evicted = results.flatMap((r) => (r ? r.evicted : []));
+        expect(results.every((r) => r?.created === true)).toBe(true);
+        // every eviction is distinct and the live count is the cap
+        expect(new Set(evicted).size).toBe(evicted.length);
+        expect(evicted).toHaveLength(5);
+        expect(evicted).toEqual(expect.arrayContaining(old.map((x) => x.id)));
+        const live = await t.store.listSessions(address, now + 10);
+        expect(live).toHaveLength(3);
+        for (const id of evicted) expect(live.some((x) => x.id === id)).toBe(false);
+        // revoked (a session evicted before its own record was written may read as gone)
+        for (const id of evicted) {
+          const got = await pick(1).getSession(id);
+          if (got !== null) expect(got).toMatchObject({ revokedReason: 'session_limit' });
+          if (got !== null) expect(got.revokedAt).not.toBeNull();
+        }
+      });
+
+      it('refuse under concurrency: of 4 simultaneous sign-ins at a cap of 3 with 2 live, exactly 1 wins and nothing is written for the others', async () => {
+        const now = Date.now();
+        const address = uid('E');
+        const refuse = { max: 3, onLimit: 'refuse' } as const;
+        for (const ago of [20, 10])
+          await t.store.createSession(session({ address, createdAt: now - ago }), uid('h'), refuse);
+        const fresh = [1, 2, 3, 4].map((i) => session({ address, createdAt: now + i }));
+        const results = await Promise.all(
+          fresh.map((s, i) => pick(i).createSession(s, uid('h'), refuse)),
+        );
+        expect(results.filter((r) => r?.created === true)).toHaveLength(1);
+        expect(results.filter((r) => r?.created === false)).toHaveLength(3);
+        for (const r of results) expect(r?.evicted).toEqual([]);
+        expect(await t.store.listSessions(address, now + 10)).toHaveLength(3);
+        const refused = fresh.filter((_, i) => results[i]?.created === false);
+        for (const s of refused) expect(await t.store.getSession(s.id)).toBeNull();
+      });
+
+      it("revoked, idle-expired and other addresses' sessions do not count against the cap", async () => {
+        const now = Date.now();
+        const address = uid('E');
+        const refuse = { max: 2, onLimit: 'refuse' } as const;
+        const revoked = session({ address, createdAt: now - 30 });
+        const idle = session({ address, createdAt: now - 20, idleExpiresAt: now + 40 });
+        const live = session({ address, createdAt: now - 10 });
+        for (const s of [revoked, idle, live]) await t.store.createSession(s, uid('h'));
+        await t.store.createSession(session({ createdAt: now }), uid('h'), refuse);
+        await pick(1).revokeSession(revoked.id, now, 'logout');
+        const next = session({ address, createdAt: now + 100 });
+        // at now + 100 the idle one has expired: one live session, room for one more
+        expect(await pick(1).createSession(next, uid('h'), refuse)).toEqual({
+          created: true,
+          evicted: [],
+        });
+        const over = session({ address, createdAt: now + 101 });
+        expect(await t.store.createSession(over, uid('h'), refuse)).toEqual({
+          created: false,
+          evicted: [],
+        });
+      });
+
+      it('touchSession moves the idle end forward only, capped at the absolute end, and a touched session counts as live', async () => {
+        const now = Date.now();
+        const s = session({
+          createdAt: now,
+          lastSeenAt: now,
+          idleExpiresAt: now + 1000,
+          expiresAt: now + 5000,
+        });
+        await t.store.createSession(s, uid('h'));
+        await pick(1).touchSession(s.id, now + 500, now + 3000);
+        expect(await t.store.getSession(s.id)).toMatchObject({
+          lastSeenAt: now + 500,
+          idleExpiresAt: now + 3000,
+        });
+        // backwards: neither moves
+        await t.store.touchSession(s.id, now + 100, now + 2000);
+        expect(await pick(1).getSession(s.id)).toMatchObject({
+          lastSeenAt: now + 500,
+          idleExpiresAt: now + 3000,
+        });
+        // past the absolute end: capped
+        await t.store.touchSession(s.id, now + 600, now + 99_000);
+        expect((await t.store.getSession(s.id))?.idleExpiresAt).toBe(now + 5000);
+        // without an idle end: only lastSeenAt
+        await t.store.touchSession(s.id, now + 700);
+        expect(await t.store.getSession(s.id)).toMatchObject({
+          lastSeenAt: now + 700,
+          idleExpiresAt: now + 5000,
+        });
+        expect((await t.store.listSessions(s.address, now + 4000)).map((x) => x.id)).toEqual([
+          s.id,
+        ]);
+      });
+
+      it('touchSession never revives an idle-expired session, and the cap no longer counts it', async () => {
+        const now = Date.now();
+        const address = uid('E');
+        const s = session({ address, createdAt: now, idleExpiresAt: now + 1000 });
+        await t.store.createSession(s, uid('h'), { max: 1, onLimit: 'refuse' });
+        await t.store.touchSession(s.id, now + 1000, now + 9000);
+        expect((await t.store.getSession(s.id))?.idleExpiresAt ?? now + 1000).toBe(now + 1000);
+        expect(await t.store.listSessions(address, now + 1000)).toEqual([]);
+        const next = session({ address, createdAt: now + 1000 });
+        expect(await pick(1).createSession(next, uid('h'), { max: 1, onLimit: 'refuse' })).toEqual({
+          created: true,
+          evicted: [],
+        });
+      });
+
+      it('a session kept alive by touchSession keeps counting: a refused sign-in after the first idle end', async () => {
+        const now = Date.now();
+        const address = uid('E');
+        const refuse = { max: 1, onLimit: 'refuse' } as const;
+        const s = session({ address, createdAt: now, idleExpiresAt: now + 1000 });
+        await t.store.createSession(s, uid('h'), refuse);
+        await pick(1).touchSession(s.id, now + 900, now + 5000);
+        const next = session({ address, createdAt: now + 2000 });
+        expect(await t.store.createSession(next, uid('h'), refuse)).toEqual({
+          created: false,
+          evicted: [],
+        });
+      });
+
+      it('a session kept alive by refresh rotation keeps counting', async () => {
+        const now = Date.now();
+        const address = uid('E');
+        const refuse = { max: 1, onLimit: 'refuse' } as const;
+        const h = uid('h');
+        const s = session({ address, createdAt: now, idleExpiresAt: now + 1000 });
+        await t.store.createSession(s, h, refuse);
+        const r = await pick(1).rotateRefresh({
+          presentedHash: h,
+          newHash: uid('h'),
+          now: now + 900,
+          graceMs: 0,
+          idleExpiresAt: now + 5000,
+          graceBlob: 'blob',
+        });
+        expect(r.kind).toBe('rotated');
+        const next = session({ address, createdAt: now + 2000 });
+        expect(await t.store.createSession(next, uid('h'), refuse)).toEqual({
+          created: false,
+          evicted: [],
+        });
+      });
+    });
+
     describe('retry window (a refresh applied while its caller saw a 503)', () => {
       const rotate = (
         store: AuthStore,

@@ -50,6 +50,15 @@ const base: EvrmoreAuthConfig = {
   backend: await backendOf(options.backend),
   // One client IP makes every request: per-IP limits would answer 429 (they have their own tests).
   rateLimits: { enabled: false },
+  // BENCH_SESSION_POLICY='{"maxSessionsPerAddress":3,"idleTimeoutSeconds":30}': the auth-route
+  // section with a session policy (activity recorded by authenticate).
+  ...(process.env.BENCH_SESSION_POLICY
+    ? {
+        sessionPolicy: JSON.parse(
+          process.env.BENCH_SESSION_POLICY,
+        ) as EvrmoreAuthConfig['sessionPolicy'],
+      }
+    : {}),
 };
 const cached = createEvrmoreAuth(base);
 const uncached = createEvrmoreAuth({ ...base, tokenCache: false });

@@ -95,6 +95,9 @@ export function createDemoAuth({ origin, store, persistent, accessTokenTtl }: De
       greeting: `gm ${address.slice(0, 6)}`,
     }),
     logger: consoleLogger,
+    // Session policy: at most 3 sessions per wallet (a fourth sign-in signs the oldest out; its
+    // next request is 401 token_revoked), and 30 minutes without a request or refresh ends one.
+    sessionPolicy: { maxSessionsPerAddress: 3, onLimit: 'evict-oldest', idleTimeoutSeconds: 1800 },
     // DPoP (RFC 9449): a sign-in with a proof gets tokens bound to the browser's key, usable only
     // with that key's proofs, here and at the API on the other origin (server/api.ts).
     dpop: { mode: 'allowed' },

@@ -49,6 +49,7 @@ const PROTOCOL_TABLE: [number, string[]][] = [
   [403, ['origin_forbidden', 'csrf_rejected', 'insufficient_scope', 'api_key_ip_forbidden']],
   [404, ['not_found']],
   [405, ['method_not_allowed']],
+  [409, ['session_limit_reached']],
   [413, ['payload_too_large']],
   [415, ['unsupported_media_type']],
   [429, ['rate_limited']],

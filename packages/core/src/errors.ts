@@ -70,6 +70,9 @@ export const ERROR_STATUS = {
   api_key_ip_forbidden: 403,
   /** HTTP 404: no such route. */
   not_found: 404,
+  /** HTTP 409: the address already has the most sessions the server allows
+   *  (`sessionPolicy.maxSessionsPerAddress` with `onLimit: 'refuse'`); sign out of one first. */
+  session_limit_reached: 409,
   /** HTTP 405: the route does not take this HTTP method. */
   method_not_allowed: 405,
   /** HTTP 413: the request body exceeds the size limit. */
@@ -132,6 +135,7 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   api_key_ip_forbidden: 'The API key may not be used from this address',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
+  session_limit_reached: 'The address already has the maximum number of sessions',
   payload_too_large: 'The request body is too large',
   unsupported_media_type: 'The request body must be application/json',
   rate_limited: 'Too many requests',

@@ -4,7 +4,7 @@ import type { AccessTokenClaims, ExtraClaims } from './config.js';
 import { readCookie } from './http/cookies.js';
 import type { HeaderReader } from './http/request.js';
 import type { AuthRuntime } from './runtime.js';
-import { isLive, type SessionRecord } from './store.js';
+import { isLive } from './store.js';
 import { verifyAccessToken } from './tokens.js';
 import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
 import { requestIsHttps } from './proxy.js';
@@ -13,6 +13,7 @@ import { DPoPError } from './dpop/errors.js';
 import { checkCsrf } from './http/csrf.js';
 import { apiKeyFromHeader } from './api-keys/format.js';
 import { authenticateApiKey } from './api-keys/service.js';
+import { recordActivity } from './session-policy.js';
 
 /**
  * The verified caller. `Claims` is the application's extra claims type (see
@@ -176,7 +177,7 @@ export async function authenticateRequest(
   // A bound token only with its key's proof; the bearer path stays a property read.
   if (claims.cnf !== undefined || dpopScheme)
     await checkResourceProof(rt, request, { ...options, tls }, token, claims.cnf?.jkt ?? null, now);
-  checkSessionLive(await getSessionForAuth(rt, claims.sid, now), claims, now);
+  await checkSessionLive(rt, claims, now);
   const identity = { address: claims.sub, sessionId: claims.sid, claims };
   checkPermissions(identity, options.permissions);
   return identity;
@@ -209,21 +210,26 @@ export async function verifySessionCookie(
     }),
   );
   if (claims.cnf !== undefined) throw new EvrmoreAuthError('token_invalid');
-  checkSessionLive(await getSessionForAuth(rt, claims.sid, now), claims, now);
+  await checkSessionLive(rt, claims, now);
   return { address: claims.sub, sessionId: claims.sid, claims };
 }
 
-/** The token's session (`getSessionForAuth`) is the token's address's, live, and of the
- *  token's sign-in (synchronous: no promise more on the hot path). */
-function checkSessionLive(
-  session: SessionRecord | null,
+/** The token's session (`getSessionForAuth`) is the token's address's, live, and of the token's
+ *  sign-in; then its activity (lastSeenAt, and the idle end with
+ *  `sessionPolicy.idleTimeoutSeconds`): a store write at most once per session per interval,
+ *  no promise more on the other requests. */
+async function checkSessionLive(
+  rt: AuthRuntime,
   claims: AuthIdentity['claims'],
   now: number,
-): void {
+): Promise<void> {
+  const session = await getSessionForAuth(rt, claims.sid, now);
   if (session !== null && session.address !== claims.sub)
     throw new EvrmoreAuthError('token_invalid');
   if (!isLive(session, now)) throw new EvrmoreAuthError('token_revoked');
   if (session.fingerprintHash !== claims.fgp) throw new EvrmoreAuthError('fingerprint_mismatch');
+  const touched = recordActivity(rt, session, now);
+  if (touched !== undefined) await touched;
 }
 
 /** Every one of `required` is in the token's `permissions` claim, else `insufficient_scope`. */

@@ -15,6 +15,11 @@ import {
   type ResolvedApiKeysConfig,
 } from './api-keys/config.js';
 import { resolveDPoPConfig, type DPoPConfig, type ResolvedDPoPConfig } from './dpop/config.js';
+import {
+  resolveSessionPolicy,
+  type ResolvedSessionPolicy,
+  type SessionPolicyConfig,
+} from './session-policy.js';
 import { validateKeyConfigs } from './keys.js';
 import type { RateLimitConfig } from './rate-limit.js';
 import type { AuthStore } from './store.js';
@@ -177,6 +182,13 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
   refreshIdleTtlSeconds?: number;
   /** @default 2592000 (30 days) */
   refreshAbsoluteTtlSeconds?: number;
+  /**
+   * Sessions per address (`maxSessionsPerAddress`, with `evict-oldest` or `refuse` over the cap)
+   * and an inactivity timeout measured on authenticated requests and refreshes
+   * (`idleTimeoutSeconds`); see {@link SessionPolicyConfig}.
+   * @default {} (no cap; sessions idle out after `refreshIdleTtlSeconds` without a refresh)
+   */
+  sessionPolicy?: SessionPolicyConfig;
   /** A concurrent duplicate refresh within this window gets the same new token set. @default 10 */
   refreshGraceSeconds?: number;
   /**
@@ -322,6 +334,8 @@ export interface ResolvedConfig {
   refreshIdleTtlSeconds: number;
   /** A session ends this long after sign-in at the latest, seconds. */
   refreshAbsoluteTtlSeconds: number;
+  /** The session cap and inactivity timeout (`sessionPolicy`). */
+  sessionPolicy: ResolvedSessionPolicy;
   /** Window in which a concurrent duplicate refresh gets the same new token set, seconds. */
   refreshGraceSeconds: number;
   /** Window in which a refresh whose answer was lost may be retried, seconds. */
@@ -485,6 +499,7 @@ const CONFIG = v.pipe(
     ),
     keys: v.optional(v.custom<KeyConfig[]>(() => true)), // keys.ts checks them
     dpop: v.optional(v.custom<DPoPConfig>(() => true)), // dpop/config.ts checks it
+    sessionPolicy: v.optional(v.custom<SessionPolicyConfig>(() => true)), // session-policy.ts checks it
     accessTokenTtlSeconds: seconds(900, 30, 86_400),
     challengeTtlSeconds: seconds(300, 30, 3_600),
     refreshAbsoluteTtlSeconds: seconds(2_592_000, 60, 31_536_000),
@@ -650,6 +665,7 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     challengeTtlSeconds: c.challengeTtlSeconds,
     refreshIdleTtlSeconds: c.refreshIdleTtlSeconds,
     refreshAbsoluteTtlSeconds: c.refreshAbsoluteTtlSeconds,
+    sessionPolicy: resolveSessionPolicy(config.sessionPolicy, c.refreshIdleTtlSeconds),
     refreshGraceSeconds: c.refreshGraceSeconds,
     refreshRetrySeconds: c.refreshRetrySeconds,
     clockToleranceSeconds: c.clockToleranceSeconds,

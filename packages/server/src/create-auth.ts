@@ -39,6 +39,7 @@ import { createMemoryStore } from './stores/memory.js';
 import { createDPoPRuntime } from './dpop/runtime.js';
 import { createPerformanceCaches, forgetRevokedSessions } from './token-cache.js';
 import { apiKeysFacade, createApiKeysRuntime, type ApiKeys } from './api-keys/service.js';
+import { createActivityTracker } from './session-policy.js';
 
 export type { HandlerContext } from './http/request-context.js';
 
@@ -239,6 +240,7 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       randomBytes: resolved.randomBytes,
     }),
     caches,
+    activity: createActivityTracker(),
     dpop:
       resolved.dpop === null
         ? null

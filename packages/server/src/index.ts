@@ -26,6 +26,7 @@ export type {
   RegisteredClaims,
 } from './authenticate.js';
 export type { DPoPConfig, ResolvedDPoPConfig } from './dpop/config.js';
+export type { ResolvedSessionPolicy, SessionPolicyConfig } from './session-policy.js';
 export type { SignInResult } from './sign-in.js';
 export type { RefreshResult } from './refresh-rotation.js';
 export type { MfaPendingResult } from './mfa/mfa-token.js';
@@ -45,11 +46,13 @@ export {
   type AuthStore,
   type ChallengeRecord,
   type ChallengeStore,
+  type CreateSessionResult,
   type MfaRecord,
   type MfaStore,
   type RateLimiterOptions,
   type RotateRefreshInput,
   type RotateRefreshResult,
+  type SessionLimit,
   type SessionRecord,
   type SessionStore,
 } from './store.js';

@@ -120,7 +120,7 @@ export async function refreshSession(
     ip: context.ip,
     userAgent: context.userAgent,
   });
-  const idleExpiresAt = Math.min(current.expiresAt, now + config.refreshIdleTtlSeconds * 1000);
+  const idleExpiresAt = Math.min(current.expiresAt, now + config.sessionPolicy.idleWindowMs);
   const next = { ...current, lastSeenAt: now, idleExpiresAt };
   const newToken = newRefreshToken(config.randomBytes, sessionId);
   const tokens = await mintTokenResponse(rt, next, claims);

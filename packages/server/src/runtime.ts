@@ -1,4 +1,5 @@
 // The runtime the routes share, built once by createEvrmoreAuth. Internal.
+import type { LRUCache } from 'lru-cache';
 import type { ClaimsProvider, ResolvedConfig } from './config.js';
 import type { EventSink, PinoLikeLogger } from './events.js';
 import type { RequestContext } from './http/request.js';
@@ -33,6 +34,8 @@ export interface AuthRuntime {
   dpop: DPoPRuntime | null;
   /** API keys' store and last-use throttle; `null` when API keys are off. */
   apiKeys: ApiKeysRuntime | null;
+  /** Sessions whose activity this instance recorded lately (id → epoch ms); see session-policy.ts. */
+  activity: LRUCache<string, number>;
 }
 
 /** Event fields of a request. */

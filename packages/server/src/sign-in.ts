@@ -189,7 +189,7 @@ export async function completeSignIn(
     createdAt: now,
     lastSeenAt: now,
     expiresAt,
-    idleExpiresAt: Math.min(expiresAt, now + config.refreshIdleTtlSeconds * 1000),
+    idleExpiresAt: Math.min(expiresAt, now + config.sessionPolicy.idleWindowMs),
     userAgent: context.userAgent,
     ip: context.ip,
     fingerprintHash: await sha256Base64Url(fingerprint),
@@ -198,7 +198,31 @@ export async function completeSignIn(
     // RFC 9449 §5: the binding is made here, at sign-in, and a refresh keeps it.
     dpopJkt: dpopProof?.jkt ?? null,
   };
-  await rt.store.createSession(session, await hashRefreshToken(refreshToken));
+  const { limit } = config.sessionPolicy;
+  const created = await rt.store.createSession(
+    session,
+    await hashRefreshToken(refreshToken),
+    limit ?? undefined,
+  );
+  if (limit !== null) {
+    if (created === undefined)
+      throw new TypeError(
+        `createEvrmoreAuth: sessionPolicy.maxSessionsPerAddress needs a store whose createSession enforces a SessionLimit (${rt.store.name} returned nothing)`,
+      );
+    // The route's `signin.failed` event carries the code.
+    if (!created.created)
+      throw new EvrmoreAuthError('session_limit_reached', {
+        detail: `this address already has ${limit.max} active session${limit.max === 1 ? '' : 's'}: sign out of one first`,
+      });
+    for (const evicted of created.evicted)
+      rt.events.emit({
+        type: 'session.revoked',
+        ...eventBase(context),
+        address,
+        sessionId: evicted,
+        detail: { reason: 'session_limit' },
+      });
+  }
   const tokens = await mintTokenResponse(rt, session, claims);
   rt.events.emit({ type: 'signin.succeeded', ...eventBase(context), address, sessionId });
   return {

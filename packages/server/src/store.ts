@@ -155,10 +155,59 @@ export interface ChallengeStore {
   consumeChallenge(nonce: string): Promise<ChallengeRecord | null>;
 }
 
+/**
+ * The per-address session cap {@link SessionStore.createSession} enforces (the `sessionPolicy`
+ * of the server configuration).
+ *
+ * @example
+ * ```ts
+ * await store.createSession(session, hash, { max: 3, onLimit: 'evict-oldest' });
+ * ```
+ */
+export interface SessionLimit {
+  /** Most live sessions one address may hold, the new one included (at least 1). */
+  max: number;
+  /**
+   * At the cap: revoke the oldest live sessions (by `createdAt`, reason `session_limit`) to make
+   * room, or refuse the new one.
+   */
+  onLimit: 'evict-oldest' | 'refuse';
+}
+
+/**
+ * Outcome of {@link SessionStore.createSession}: with a {@link SessionLimit}, the sessions it
+ * revoked to make room (`evicted`), or `created: false` when the limit refused the new session
+ * (nothing was written).
+ */
+export type CreateSessionResult =
+  | {
+      /** The session was created. */
+      created: true;
+      /** Ids of the address's sessions revoked (reason `session_limit`) to make room, oldest first. */
+      evicted: string[];
+    }
+  | {
+      /** The cap was reached and `onLimit` is `refuse`: nothing was written. */
+      created: false;
+      /** Always `[]`. */
+      evicted: string[];
+    };
+
 /** Sessions and refresh-token families. */
 export interface SessionStore {
-  /** Create a session with its first refresh token hash. */
-  createSession(session: SessionRecord, refreshHash: string): Promise<void>;
+  /**
+   * Create a session with its first refresh token hash. With `limit`, atomically with the
+   * creation: the address's sessions live at `session.createdAt` are counted and, when the new
+   * one would exceed `limit.max`, the oldest are revoked with reason `session_limit`
+   * (`evict-oldest`) or the session is not created (`refuse`). Of any number of concurrent calls
+   * for one address (across every instance sharing the store) the live count never exceeds the
+   * cap and exactly the calls over it evict or are refused.
+   */
+  createSession(
+    session: SessionRecord,
+    refreshHash: string,
+    limit?: SessionLimit,
+  ): Promise<CreateSessionResult | void>;
   /**
    * The session, or `null` when unknown. A store may drop a session once it is revoked or expired
    * (the memory store frees a revoked session at once; Redis keeps it briefly; Postgres until
@@ -167,8 +216,13 @@ export interface SessionStore {
   getSession(id: string): Promise<SessionRecord | null>;
   /** The address's sessions that are neither revoked nor expired at `now`, newest first. */
   listSessions(address: string, now: number): Promise<SessionRecord[]>;
-  /** Set `lastSeenAt` (best effort; never revives a revoked session). */
-  touchSession(id: string, lastSeenAt: number): Promise<void>;
+  /**
+   * Record activity: move `lastSeenAt` forward to `lastSeenAt` and, when `idleExpiresAt` is
+   * given, move the idle end forward to it (capped at the absolute end). Never moves either
+   * backwards, and never touches a revoked session or one already expired (idle or absolute) at
+   * `lastSeenAt`: activity cannot revive a session.
+   */
+  touchSession(id: string, lastSeenAt: number, idleExpiresAt?: number): Promise<void>;
   /** Revoke one session; `false` when it did not exist or was already revoked. */
   revokeSession(id: string, now: number, reason: string): Promise<boolean>;
   /** Revoke every live session of `address` except `exceptId`; returns how many. */

@@ -172,6 +172,12 @@ export function forgetRevokedSessions(store: AuthStore, caches: PerformanceCache
       forgetAddress(address);
       return store.revokeSessions(address, now, reason, exceptId);
     },
+    async createSession(...args: Parameters<AuthStore['createSession']>) {
+      const result = await store.createSession(...args);
+      // Sessions the session cap evicted end here at once, like any other revocation.
+      for (const id of result?.evicted ?? []) sessions.delete(id);
+      return result;
+    },
     async rotateRefresh(input: Parameters<AuthStore['rotateRefresh']>[0]) {
       const result = await store.rotateRefresh(input);
       // `reused` means the store just revoked the session.

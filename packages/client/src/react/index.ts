@@ -1,2 +1,2 @@
 export { AuthProvider, useEvrmoreAuth } from './auth-provider.js';
-export type { AuthProviderProps, UseEvrmoreAuthResult } from './auth-provider.js';
+export type { AuthProviderProps, InitialSession, UseEvrmoreAuthResult } from './auth-provider.js';

@@ -77,10 +77,10 @@ export function combineStores(options: CombineStoresOptions): AuthStore {
     name: `combined(${PARTS.map((p) => `${p}:${options[p].name}`).join(',')})`,
     putChallenge: (r) => c.putChallenge(r),
     consumeChallenge: (n) => c.consumeChallenge(n),
-    createSession: (session, hash) => s.createSession(session, hash),
+    createSession: (session, hash, limit) => s.createSession(session, hash, limit),
     getSession: (id) => s.getSession(id),
     listSessions: (address, now) => s.listSessions(address, now),
-    touchSession: (id, at) => s.touchSession(id, at),
+    touchSession: (id, at, idleAt) => s.touchSession(id, at, idleAt),
     revokeSession: (id, now, reason) => s.revokeSession(id, now, reason),
     revokeSessions: (address, now, reason, exceptId) =>
       s.revokeSessions(address, now, reason, exceptId),

@@ -120,6 +120,10 @@ const MEMORY_STORE_OPTIONS = factoryOptions({
   now: v.optional(fn<() => number>(), () => Date.now),
 });
 
+/** Oldest sign-in first (ties by id), the order `evict-oldest` revokes in. */
+const oldestFirst = (a: { session: SessionRecord }, b: { session: SessionRecord }): number =>
+  a.session.createdAt - b.session.createdAt || (a.session.id < b.session.id ? -1 : 1);
+
 const copySession = (s: SessionRecord): SessionRecord => ({ ...s, dpopJkt: s.dpopJkt ?? null });
 const copyApiKey = (k: ApiKeyRecord): ApiKeyRecord => ({
   ...k,
@@ -237,8 +241,23 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return Promise.resolve({ ...record });
     },
 
-    createSession(session, refreshHash) {
+    createSession(session, refreshHash, limit) {
       const t = maybeSweep();
+      // The address's cap first (one event loop: counting, evicting and adding cannot interleave).
+      const evicted: string[] = [];
+      if (limit !== undefined) {
+        const live = [...(byAddress.get(session.address) ?? [])]
+          .map((id) => sessions.get(id)!)
+          .filter((f) => f.session.id !== session.id && isLive(f.session, session.createdAt))
+          .sort(oldestFirst);
+        const over = live.length + 1 - limit.max;
+        if (over > 0 && limit.onLimit === 'refuse')
+          return Promise.resolve({ created: false, evicted: [] });
+        for (const f of live.slice(0, Math.max(0, over))) {
+          revoke(f, session.createdAt, 'session_limit');
+          evicted.push(f.session.id);
+        }
+      }
       if (sessions.size >= maxSessions && !sessions.has(session.id)) sweep(t);
       if (sessions.size >= maxSessions && !sessions.has(session.id))
         return Promise.reject(new StoreUnavailableError('memory store: session cap reached'));
@@ -254,7 +273,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       if (!set) byAddress.set(session.address, (set = new Set()));
       set.add(session.id);
       refresh.set(refreshHash, session.id);
-      return Promise.resolve();
+      return Promise.resolve({ created: true, evicted });
     },
 
     getSession(id) {
@@ -272,9 +291,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return Promise.resolve(out);
     },
 
-    touchSession(id, lastSeenAt) {
+    touchSession(id, lastSeenAt, idleExpiresAt) {
       const s = sessions.get(id)?.session;
-      if (s && s.revokedAt === null) s.lastSeenAt = lastSeenAt;
+      if (!s || !isLive(s, lastSeenAt)) return Promise.resolve();
+      s.lastSeenAt = Math.max(s.lastSeenAt, lastSeenAt);
+      if (idleExpiresAt !== undefined)
+        s.idleExpiresAt = Math.max(s.idleExpiresAt, Math.min(s.expiresAt, idleExpiresAt));
       return Promise.resolve();
     },
 

@@ -7,7 +7,9 @@
 // exactly one gets the row). Refresh rotation is one READ COMMITTED transaction that first locks
 // the session row (`SELECT … FOR UPDATE`), then reads the presented token's state with a fresh
 // snapshot, so concurrent rotations of one family run one after another; a serialization failure
-// or deadlock (40001 / 40P01) retries the whole transaction.
+// or deadlock (40001 / 40P01) retries the whole transaction. The per-address session cap is a
+// transaction holding an advisory lock on the address (`pg_advisory_xact_lock`), so concurrent
+// sign-ins of one address count, evict and insert one after another.
 //
 // Bounded: the rotation transaction deletes the family's rotated rows beyond the newest
 // REFRESH_HISTORY_LIMIT and nulls grace blobs that can no longer be served; purgeExpired()
@@ -23,9 +25,11 @@ import {
   type ApiKeyStore,
   type AuthStore,
   type ChallengeRecord,
+  type CreateSessionResult,
   type MfaRecord,
   type RotateRefreshInput,
   type RotateRefreshResult,
+  type SessionLimit,
   type SessionRecord,
 } from '../store.js';
 import * as v from 'valibot';
@@ -405,9 +409,33 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         return raw === undefined ? null : (JSON.parse(raw) as ChallengeRecord);
       }),
 
-    createSession: (s: SessionRecord, refreshHash: string) =>
+    createSession: (s: SessionRecord, refreshHash: string, limit?: SessionLimit) =>
       run(() =>
-        transaction(async (c) => {
+        transaction(async (c): Promise<CreateSessionResult> => {
+          let evicted: string[] = [];
+          if (limit !== undefined) {
+            // One sign-in of this address at a time (across every instance) until COMMIT.
+            await c.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [
+              `evrmore-auth session cap ${schema}`,
+              s.address,
+            ]);
+            const live = await c.query<{ id: string }>(
+              `SELECT id FROM ${S}.sessions
+                WHERE address = $1 AND revoked_at IS NULL AND expires_at > $2
+                  AND idle_expires_at > $2 AND id <> $3
+                ORDER BY created_at, id`,
+              [s.address, s.createdAt, s.id],
+            );
+            const over = live.rows.length + 1 - limit.max;
+            if (over > 0 && limit.onLimit === 'refuse') return { created: false, evicted: [] };
+            evicted = live.rows.slice(0, Math.max(0, over)).map((r) => r.id);
+            if (evicted.length > 0)
+              await c.query(
+                `UPDATE ${S}.sessions SET revoked_at = $2, revoked_reason = 'session_limit'
+                  WHERE id = ANY($1::text[]) AND revoked_at IS NULL`,
+                [evicted, s.createdAt],
+              );
+          }
           await c.query(
             `INSERT INTO ${S}.sessions (${SESSION_COLUMNS.join(', ')})
              VALUES (${SESSION_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
@@ -417,6 +445,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
             `INSERT INTO ${S}.refresh_tokens (hash, session_id, created_at) VALUES ($1, $2, $3)`,
             [refreshHash, s.id, s.createdAt],
           );
+          return { created: true, evicted };
         }),
       ),
 
@@ -438,12 +467,16 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         return (res.rows as SessionRow[]).map(toSession);
       }),
 
-    touchSession: (id: string, lastSeenAt: number) =>
+    touchSession: (id: string, lastSeenAt: number, idleExpiresAt?: number) =>
       run(async () => {
-        await q(`UPDATE ${S}.sessions SET last_seen_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [
-          id,
-          lastSeenAt,
-        ]);
+        // One statement: forward only, never on a revoked or expired session.
+        await q(
+          `UPDATE ${S}.sessions
+              SET last_seen_at = GREATEST(last_seen_at, $2),
+                  idle_expires_at = GREATEST(idle_expires_at, LEAST(expires_at, COALESCE($3::bigint, 0)))
+            WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2`,
+          [id, lastSeenAt, idleExpiresAt ?? null],
+        );
       }),
 
     revokeSession: (id: string, now: number, reason: string) =>

@@ -14,6 +14,9 @@
 //   <p>rt:{<hash>}                 refresh hash -> sid (write-once lookup; deleted when the hash
 //                                  is forgotten, shortened when the session is revoked)
 //   <p>addr:{<address>}            sorted set of the address's session ids (score createdAt)
+//   <p>addr:{<address>}:live       sorted set of the address's live session ids (score: end of
+//                                  life, min(absolute, idle) end): the session cap's ledger, on the
+//                                  address's slot; moved by touch/rotation, emptied by revocation
 //   <p>mfa:{<address>}             MFA hash
 //   <p>mfa:{<address>}:codes       set of unused backup-code hashes
 //   <p>rl:<limiter>:<key>          rate-limiter-flexible counters
@@ -28,6 +31,7 @@ export function redisKeys(prefix: string) {
     graceBlobs: (sid: string) => `${prefix}sess:{${sid}}:g`,
     refresh: (hash: string) => `${prefix}rt:{${hash}}`,
     addressSessions: (address: string) => `${prefix}addr:{${address}}`,
+    addressLive: (address: string) => `${prefix}addr:{${address}}:live`,
     mfa: (address: string) => `${prefix}mfa:{${address}}`,
     mfaCodes: (address: string) => `${prefix}mfa:{${address}}:codes`,
     rateLimit: (limiter: string) => `${prefix}rl:${limiter}`,

@@ -95,46 +95,116 @@ local rec, family = revoke(s, g, h, ARGV[3], 'refresh_reused', tonumber(ARGV[10]
 return {'reused', rec, family}
 `;
 
-/** Create a session. KEYS: session. ARGV: ttlMs, then field/value pairs. */
+/**
+ * Create a session. KEYS: session. ARGV: ttlMs, then field/value pairs. Returns 0 (nothing
+ * written) when the session was revoked before it was written: the session cap evicted it between
+ * its admission and this call (see REVOKE_SESSION's tombstone).
+ */
 export const CREATE_SESSION = `
+if redis.call('HEXISTS', KEYS[1], 'revokedAt') == 1 then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 `;
 
-/** Add a session id to an address index. KEYS: index. ARGV: createdAt, sid, ttlMs. */
-export const INDEX_SESSION = `
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-return 1
+/**
+ * Admit a session to its address: the session cap, then the address index. KEYS: index (sid ->
+ * createdAt), live ledger (sid -> end of life: min(absolute, idle) end, kept current by touch and
+ * rotation, removed on revocation). ARGV: now, max (0: no cap), onLimit ('evict-oldest' |
+ * 'refuse'), sid, createdAt, liveUntil, ttlMs.
+ * Runs on the address's slot only, so the count, the choice of the oldest and the admission are
+ * one atomic step for concurrent sign-ins of one address. Returns {0} when refused (nothing
+ * written), else {1, evicted sids…} (oldest first; the caller revokes them on their own slots).
+ */
+export const ADMIT_SESSION = `
+local idx, led = KEYS[1], KEYS[2]
+local now, max, sid = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[4]
+redis.call('ZREMRANGEBYSCORE', led, '-inf', now)
+local evicted = {}
+if max > 0 then
+  local live = {}
+  for _, id in ipairs(redis.call('ZRANGE', led, 0, -1)) do
+    if id ~= sid then
+      live[#live + 1] = {id, tonumber(redis.call('ZSCORE', idx, id) or '0')}
+    end
+  end
+  local over = #live + 1 - max
+  if over > 0 then
+    if ARGV[3] == 'refuse' then return {0} end
+    table.sort(live, function(a, b)
+      if a[2] ~= b[2] then return a[2] < b[2] end
+      return a[1] < b[1]
+    end)
+    for i = 1, over do
+      evicted[#evicted + 1] = live[i][1]
+      redis.call('ZREM', led, live[i][1])
+    end
+  end
+end
+redis.call('ZADD', idx, ARGV[5], sid)
+redis.call('ZADD', led, ARGV[6], sid)
+for _, key in ipairs({idx, led}) do
+  local ttl = redis.call('PTTL', key)
+  if ttl < tonumber(ARGV[7]) then redis.call('PEXPIRE', key, ARGV[7]) end
+end
+return {1, unpack(evicted)}
 `;
 
 /**
  * Revoke. KEYS: session, grace blobs, history. ARGV: now, reason, onlyLive ('1': skip sessions
- * already expired at now), revokedRetentionMs. Returns {0} when this call did not revoke it, else
- * {1, hashes…}: the family's refresh hashes, whose lookups the caller shortens to the retention.
+ * already expired at now), revokedRetentionMs, tombstoneMs ('' for none). Returns {0} when this
+ * call did not revoke it, else {1, address, hashes…}: the family's refresh hashes, whose lookups
+ * the caller shortens to the retention. With tombstoneMs, a session not written yet (admitted by
+ * the session cap, then evicted by a concurrent sign-in before its own record was written) is
+ * revoked in advance: a revoked stub that CREATE_SESSION will not overwrite.
  */
 export const REVOKE_SESSION = `${SESSION_LUA}
 local s, g, h = KEYS[1], KEYS[2], KEYS[3]
-if redis.call('EXISTS', s) == 0 then return {0} end
+if redis.call('EXISTS', s) == 0 then
+  if ARGV[5] == nil or ARGV[5] == '' then return {0} end
+  redis.call('HSET', s, 'revokedAt', ARGV[1], 'revokedReason', ARGV[2])
+  redis.call('PEXPIRE', s, ARGV[5])
+  return {1, ''}
+end
 if redis.call('HEXISTS', s, 'revokedAt') == 1 then return {0} end
 if ARGV[3] == '1' then
   local now = tonumber(ARGV[1])
   if now >= tonumber(redis.call('HGET', s, 'expiresAt')) then return {0} end
   if now >= tonumber(redis.call('HGET', s, 'idleExpiresAt')) then return {0} end
 end
+local address = redis.call('HGET', s, 'address') or ''
 local _, hashes = revoke(s, g, h, ARGV[1], ARGV[2], tonumber(ARGV[4]))
-return {1, unpack(hashes)}
+return {1, address, unpack(hashes)}
 `;
 
-/** Touch. KEYS: session. ARGV: lastSeenAt. Never revives a revoked session. */
+/**
+ * Touch. KEYS: session, history. ARGV: lastSeenAt, idleExpiresAt ('' to leave it). Moves both
+ * forward only, and never touches a revoked or expired session. Returns {} when nothing was
+ * touched, else {address, end of life} (for the address's live ledger).
+ */
 export const TOUCH_SESSION = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('HEXISTS', KEYS[1], 'revokedAt') == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[1])
-return 1
+local s, h = KEYS[1], KEYS[2]
+if redis.call('EXISTS', s) == 0 then return {} end
+if redis.call('HEXISTS', s, 'revokedAt') == 1 then return {} end
+local at = tonumber(ARGV[1])
+local exp = tonumber(redis.call('HGET', s, 'expiresAt'))
+local idle = tonumber(redis.call('HGET', s, 'idleExpiresAt'))
+if at >= exp or at >= idle then return {} end
+if at > tonumber(redis.call('HGET', s, 'lastSeenAt') or '0') then
+  redis.call('HSET', s, 'lastSeenAt', ARGV[1])
+end
+if ARGV[2] ~= '' then
+  local want = math.min(exp, tonumber(ARGV[2]))
+  if want > idle then
+    idle = want
+    redis.call('HSET', s, 'idleExpiresAt', tostring(want))
+    local life = math.max(1, want - at)
+    redis.call('PEXPIRE', s, life)
+    if redis.call('EXISTS', h) == 1 then redis.call('PEXPIRE', h, life) end
+  end
+end
+return {redis.call('HGET', s, 'address'), tostring(math.min(exp, idle))}
 `;
 
 /** Replace MFA data. KEYS: mfa, codes. ARGV: codeCount, codes…, then field/value pairs. */

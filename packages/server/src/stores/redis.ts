@@ -25,8 +25,10 @@ import {
   type ApiKeyStore,
   type AuthStore,
   type ChallengeRecord,
+  type CreateSessionResult,
   type MfaRecord,
   type RotateRefreshResult,
+  type SessionLimit,
   type SessionRecord,
 } from '../store.js';
 import * as v from 'valibot';
@@ -39,7 +41,7 @@ import { redisApiKeys } from './redis-api-keys.js';
 import {
   CREATE_SESSION,
   GET_MFA,
-  INDEX_SESSION,
+  ADMIT_SESSION,
   PUT_MFA,
   REVOKE_SESSION,
   ROTATE_REFRESH,
@@ -149,15 +151,17 @@ export interface RedisStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeySt
 }
 
 const DEFAULT_PREFIX = 'evrauth:';
+/** How long a session evicted before its record was written stays revoked in advance. */
+const TOMBSTONE_MS = 60_000;
 /** The lookup of a new refresh hash is written before rotation; this bounds an unused one. */
 const NEW_LOOKUP_TTL_MS = 31 * 24 * 3600 * 1000;
 
 interface ScriptClient {
   evrauthRotate(...args: (string | number)[]): Promise<unknown[]>;
   evrauthCreateSession(...args: (string | number)[]): Promise<number>;
-  evrauthIndexSession(...args: (string | number)[]): Promise<number>;
+  evrauthAdmitSession(...args: (string | number)[]): Promise<[number, ...string[]]>;
   evrauthRevoke(...args: (string | number)[]): Promise<[number, ...string[]]>;
-  evrauthTouch(...args: (string | number)[]): Promise<number>;
+  evrauthTouch2(...args: (string | number)[]): Promise<string[]>;
   evrauthPutMfa(...args: (string | number)[]): Promise<number>;
   evrauthGetMfa(...args: (string | number)[]): Promise<[string[], string[]]>;
   evrauthUseTotpStep(...args: (string | number)[]): Promise<number>;
@@ -166,9 +170,9 @@ interface ScriptClient {
 const SCRIPTS: Record<keyof ScriptClient, { numberOfKeys: number; lua: string }> = {
   evrauthRotate: { numberOfKeys: 3, lua: ROTATE_REFRESH },
   evrauthCreateSession: { numberOfKeys: 1, lua: CREATE_SESSION },
-  evrauthIndexSession: { numberOfKeys: 1, lua: INDEX_SESSION },
+  evrauthAdmitSession: { numberOfKeys: 2, lua: ADMIT_SESSION },
   evrauthRevoke: { numberOfKeys: 3, lua: REVOKE_SESSION },
-  evrauthTouch: { numberOfKeys: 1, lua: TOUCH_SESSION },
+  evrauthTouch2: { numberOfKeys: 2, lua: TOUCH_SESSION },
   evrauthPutMfa: { numberOfKeys: 2, lua: PUT_MFA },
   evrauthGetMfa: { numberOfKeys: 2, lua: GET_MFA },
   evrauthUseTotpStep: { numberOfKeys: 1, lua: USE_TOTP_STEP },
@@ -307,8 +311,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     ).catch(() => {});
   }
 
-  async function revokeOne(id: string, at: number, reason: string, onlyLive: boolean) {
-    const [done, ...hashes] = await sc.evrauthRevoke(
+  async function revokeOne(
+    id: string,
+    at: number,
+    reason: string,
+    onlyLive: boolean,
+    tombstone = false,
+  ) {
+    const [done, address, ...hashes] = await sc.evrauthRevoke(
       k.session(id),
       k.graceBlobs(id),
       k.history(id),
@@ -316,10 +326,32 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       reason,
       onlyLive ? '1' : '0',
       revokedRetentionMs,
+      tombstone ? TOMBSTONE_MS : '',
     );
     if (done !== 1) return false;
+    // Out of the address's live ledger, so the session cap no longer counts it.
+    if (address) await client.zrem(k.addressLive(address), id);
     await tidyLookups(hashes, revokedRetentionMs);
     return true;
+  }
+
+  /** Move a session's end of life in its address's ledger (only while the ledger holds it). */
+  async function moveLedger(address: string, id: string, liveUntil: number): Promise<void> {
+    await client.zadd(k.addressLive(address), 'XX', 'GT', liveUntil, id);
+  }
+
+  /** The session's record and its first refresh lookup (after the address admitted it). */
+  async function writeSession(session: SessionRecord, refreshHash: string, life: number) {
+    const written = await sc.evrauthCreateSession(
+      k.session(session.id),
+      ttl(Math.min(session.expiresAt, session.idleExpiresAt)),
+      ...sessionFields(session),
+      'cur',
+      refreshHash,
+    );
+    // Evicted by a concurrent sign-in before it was written: it stays revoked (no lookup needed).
+    if (written !== 1) return;
+    await client.set(k.refresh(refreshHash), session.id, 'PX', life);
   }
 
   const store: RedisStore = {
@@ -342,23 +374,33 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         return raw === null ? null : (JSON.parse(raw) as ChallengeRecord);
       }),
 
-    createSession: (session: SessionRecord, refreshHash: string) =>
-      run(async () => {
+    createSession: (session: SessionRecord, refreshHash: string, limit?: SessionLimit) =>
+      run(async (): Promise<CreateSessionResult> => {
         const life = ttl(session.expiresAt);
-        await sc.evrauthCreateSession(
-          k.session(session.id),
-          ttl(Math.min(session.expiresAt, session.idleExpiresAt)),
-          ...sessionFields(session),
-          'cur',
-          refreshHash,
-        );
-        await client.set(k.refresh(refreshHash), session.id, 'PX', life);
-        await sc.evrauthIndexSession(
+        // The cap is decided first, on the address's slot, before anything else is written.
+        const [admitted, ...evicted] = await sc.evrauthAdmitSession(
           k.addressSessions(session.address),
+          k.addressLive(session.address),
           session.createdAt,
+          limit?.max ?? 0,
+          limit?.onLimit ?? 'evict-oldest',
           session.id,
+          session.createdAt,
+          Math.min(session.expiresAt, session.idleExpiresAt),
           life,
         );
+        if (admitted !== 1) return { created: false, evicted: [] };
+        try {
+          // The evicted first: the address never holds more live sessions than the cap.
+          for (const id of evicted)
+            await revokeOne(id, session.createdAt, 'session_limit', false, true);
+          await writeSession(session, refreshHash, life);
+        } catch (err) {
+          // Not created after all: out of the ledger (best effort), so it cannot hold a slot.
+          await client.zrem(k.addressLive(session.address), session.id).catch(() => {});
+          throw err;
+        }
+        return { created: true, evicted };
       }),
 
     getSession: (id: string) => run(() => loadSession(id)),
@@ -379,9 +421,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         return live.sort((a, b) => b.createdAt - a.createdAt);
       }),
 
-    touchSession: (id: string, lastSeenAt: number) =>
+    touchSession: (id: string, lastSeenAt: number, idleExpiresAt?: number) =>
       run(async () => {
-        await sc.evrauthTouch(k.session(id), lastSeenAt);
+        const [address, liveUntil] = await sc.evrauthTouch2(
+          k.session(id),
+          k.history(id),
+          lastSeenAt,
+          idleExpiresAt ?? '',
+        );
+        if (address !== undefined && liveUntil !== undefined)
+          await moveLedger(address, id, Number(liveUntil));
       }),
 
     revokeSession: (id: string, at: number, reason: string) =>
@@ -423,12 +472,18 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const session = fields ? decodeSession((f) => fields[f]) : null;
         if (kind === 'rotated' && session) {
           await client.pexpire(k.refresh(input.newHash), ttl(session.expiresAt));
+          await moveLedger(
+            session.address,
+            session.id,
+            Math.min(session.expiresAt, session.idleExpiresAt),
+          );
           await tidyLookups(reply[2] as string[], null);
           return { kind, session };
         }
         await client.del(k.refresh(input.newHash));
         if (kind === 'grace' && session) return { kind, session, graceBlob: String(reply[2]) };
         if (kind === 'reused' && session) {
+          await client.zrem(k.addressLive(session.address), session.id);
           await tidyLookups(reply[2] as string[], revokedRetentionMs);
           return { kind, session };
         }

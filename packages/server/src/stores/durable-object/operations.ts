@@ -57,8 +57,25 @@ export const HANDLERS: { [O in Operation]: Handler<O> } = {
     return record;
   },
 
-  async createSession(ops, [session, refreshHash]) {
+  // The cap is counted, evicted and admitted in the object's one transaction: concurrent sign-ins
+  // of one address run one after another.
+  async createSession(ops, [session, refreshHash, limit]) {
     const tx = ops.tx;
+    const evicted: string[] = [];
+    if (limit) {
+      const live = (await ops.sessionsOf(session.address))
+        .filter((f) => f.session.id !== session.id && isLive(f.session, session.createdAt))
+        .sort(
+          (a, b) =>
+            a.session.createdAt - b.session.createdAt || (a.session.id < b.session.id ? -1 : 1),
+        );
+      const over = live.length + 1 - limit.max;
+      if (over > 0 && limit.onLimit === 'refuse') return { created: false, evicted: [] };
+      for (const f of live.slice(0, Math.max(0, over))) {
+        await ops.revoke(f, 'session_limit');
+        evicted.push(f.session.id);
+      }
+    }
     const old = await tx.get<Family>(key.session(session.id));
     if (old) await ops.dropSession(old);
     await ops.makeRoom('s');
@@ -69,6 +86,7 @@ export const HANDLERS: { [O in Operation]: Handler<O> } = {
       [key.address(session.address) + session.id]: 1,
       [key.refresh(refreshHash)]: session.id,
     });
+    return { created: true, evicted };
   },
 
   async getSession(ops, [id]) {
@@ -82,11 +100,15 @@ export const HANDLERS: { [O in Operation]: Handler<O> } = {
     return live.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
   },
 
-  async touchSession(ops, [id, lastSeenAt]) {
+  async touchSession(ops, [id, lastSeenAt, idleExpiresAt]) {
     const f = await ops.tx.get<Family>(key.session(id));
-    if (!f || f.session.revokedAt !== null) return;
-    f.session.lastSeenAt = lastSeenAt;
-    await ops.tx.put(key.session(id), f);
+    if (!f || !isLive(f.session, lastSeenAt)) return;
+    const due = familyDue(f);
+    const s = f.session;
+    s.lastSeenAt = Math.max(s.lastSeenAt, lastSeenAt);
+    if (idleExpiresAt !== null && idleExpiresAt !== undefined)
+      s.idleExpiresAt = Math.max(s.idleExpiresAt, Math.min(s.expiresAt, idleExpiresAt));
+    await ops.saveFamily(f, due);
   },
 
   async revokeSession(ops, [id, , reason]) {

@@ -76,14 +76,20 @@ const rotate = v.looseObject({
   graceBlob: str,
 });
 
+/** The session cap of `createSession` (`null`: none). */
+const limit = v.object({
+  max: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  onLimit: v.picklist(['evict-oldest', 'refuse']),
+});
+
 /** Each operation's argument list. */
 export const OPERATIONS = {
   putChallenge: v.tuple([challenge]),
   consumeChallenge: v.tuple([key]),
-  createSession: v.tuple([session, key]),
+  createSession: v.tuple([session, key, v.optional(v.nullable(limit))]),
   getSession: v.tuple([key]),
   listSessions: v.tuple([key, num]),
-  touchSession: v.tuple([key, num]),
+  touchSession: v.tuple([key, num, v.optional(v.nullable(num))]),
   revokeSession: v.tuple([key, num, str]),
   revokeSessions: v.tuple([key, num, str, optionalStr]),
   rotateRefresh: v.tuple([rotate]),

@@ -126,10 +126,12 @@ export function durableObjectStore(
     name: 'durable-object',
     putChallenge: (record) => call('putChallenge', [record]),
     consumeChallenge: (nonce) => call('consumeChallenge', [nonce]),
-    createSession: (session, refreshHash) => call('createSession', [session, refreshHash]),
+    createSession: (session, refreshHash, limit) =>
+      call('createSession', [session, refreshHash, limit ?? null]),
     getSession: (id) => call('getSession', [id]),
     listSessions: (address, now) => call('listSessions', [address, now]),
-    touchSession: (id, lastSeenAt) => call('touchSession', [id, lastSeenAt]),
+    touchSession: (id, lastSeenAt, idleExpiresAt) =>
+      call('touchSession', [id, lastSeenAt, idleExpiresAt ?? null]),
     revokeSession: (id, now, reason) => call('revokeSession', [id, now, reason]),
     revokeSessions: (address, now, reason, exceptId) =>
       call('revokeSessions', [address, now, reason, exceptId ?? null]),
