@@ -8,6 +8,7 @@ import { createHarness, problem, T0, type Harness } from '../../test/harness.js'
 import { createEvrmoreAuth } from '../create-auth.js';
 import { createEventSink, type AuthEvent } from '../events.js';
 import { createMemoryStore } from '../stores/memory.js';
+import { StoreUnavailableError } from '../store.js';
 import { API_KEY_PATTERN, apiKeyFromHeader, generateApiKey, parseApiKey } from './format.js';
 import { ipAllowed, isIpRange } from './schemas.js';
 import { webRandomBytes } from '../crypto.js';
@@ -182,6 +183,23 @@ describe('auth.apiKeys and authenticate({ apiKeys: true })', () => {
     expect(await h.auth.apiKeys.revoke(other.record.id)).toBe(true);
     expect(await h.auth.apiKeys.revoke(other.record.id)).toBe(false);
     await expect(useOther()).rejects.toMatchObject({ code: 'api_key_revoked', status: 401 });
+  });
+
+  it('a store outage fails closed: 503 unavailable, never a pass', async () => {
+    const store = createMemoryStore({ now: () => T0 });
+    const h = await harness({ store });
+    const { key } = await h.auth.apiKeys.create({ owner: 'ci-bot', permissions: [] });
+    store.getApiKey = () => Promise.reject(new StoreUnavailableError());
+    const err = await h.auth
+      .authenticate(appRequest(`ApiKey ${key}`), { apiKeys: true })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect(h.auth.errorResponse(err).status).toBe(503);
+    await expect(h.auth.apiKeys.revoke('f'.repeat(24))).resolves.toBe(false);
+    store.revokeApiKey = () => Promise.reject(new StoreUnavailableError());
+    await expect(h.auth.apiKeys.revoke('f'.repeat(24))).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
   });
 
   it('lastUsedAt is recorded, at most once per interval', async () => {
