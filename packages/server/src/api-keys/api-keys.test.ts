@@ -255,7 +255,23 @@ describe('auth.apiKeys and authenticate({ apiKeys: true })', () => {
     ).rejects.toThrow(/apiKeys.create: ipAllowList\[0\]/);
     await expect(
       h.auth.apiKeys.create({ owner: 'x', permissions: [], expiresInSeconds: 1 }),
-    ).rejects.toThrow(/apiKeys.create: expiresInSeconds/);
+    ).rejects.toThrow(
+      'apiKeys.create: expiresInSeconds must be an integer number of seconds from 60 to 315360000 (10 years)',
+    );
+    await expect(
+      h.auth.apiKeys.create({ owner: 'x', permissions: [], ipAllowList: ['10.0.0.0/33'] }),
+    ).rejects.toThrow(
+      'apiKeys.create: ipAllowList[0] must be an IP address or CIDR range like 10.0.0.0/8',
+    );
+    await expect(h.auth.apiKeys.create({ owner: 'x' } as never)).rejects.toThrow(
+      'apiKeys.create: permissions is required',
+    );
+    await expect(
+      h.auth.apiKeys.create({ owner: 'x', permissions: [], secret: 'y' } as never),
+    ).rejects.toThrow('apiKeys.create: secret is not a known field');
+    await expect(h.auth.apiKeys.create(null as never)).rejects.toThrow(
+      'apiKeys.create: must be an object',
+    );
   });
 });
 

@@ -44,51 +44,72 @@ export function ipAllowed(ip: string | null, list: readonly string[]): boolean {
   });
 }
 
+const PERMISSION_MESSAGE = 'must be a permission (1-128 printable characters, no spaces)';
 const Permission = v.pipe(
-  v.string(),
-  v.regex(PERMISSION),
+  v.string(PERMISSION_MESSAGE),
+  v.regex(PERMISSION, PERMISSION_MESSAGE),
   v.description('A permission: 1-128 printable ASCII characters without spaces.'),
 );
 
-/** `POST /api-keys` body (and `auth.apiKeys.create`'s input). */
-export const CreateApiKeyBodySchema = v.strictObject({
-  owner: v.optional(
-    v.pipe(
-      v.string(),
-      v.minLength(1),
-      v.maxLength(128),
-      v.description(
-        "Whose key it is: the identity's address when the key is used. Default: the caller's address.",
-      ),
-    ),
-  ),
-  name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(100))),
-  permissions: v.pipe(
-    v.array(Permission),
-    v.maxLength(64),
-    v.description(
-      "What the key may do (the identity's claims.permissions). Over HTTP, only permissions the caller holds itself.",
-    ),
-  ),
-  expiresInSeconds: v.optional(
-    v.pipe(v.number(), v.integer(), v.minValue(60), v.maxValue(10 * 365 * 86_400)),
-  ),
-  ipAllowList: v.optional(
-    v.pipe(
-      v.array(
-        v.pipe(
-          v.string(),
-          v.regex(/^[0-9A-Fa-f:.]{2,45}(?:\/\d{1,3})?$/),
-          v.check((entry: string) => isIpRange(entry)),
-          v.description('An IP address or CIDR range, e.g. 203.0.113.7 or 10.0.0.0/8.'),
+const text = (max: number) => {
+  const message = `must be a string of 1-${max} characters`;
+  return v.pipe(v.string(message), v.minLength(1, message), v.maxLength(max, message));
+};
+const IP_MESSAGE = 'must be an IP address or CIDR range like 10.0.0.0/8';
+const LIFETIME_MESSAGE = 'must be an integer number of seconds from 60 to 315360000 (10 years)';
+
+/** `POST /api-keys` body (and `auth.apiKeys.create`'s input). Messages name no field (the
+ *  caller's error does) and never echo a value. */
+export const CreateApiKeyBodySchema = v.strictObject(
+  {
+    owner: v.optional(
+      v.pipe(
+        text(128),
+        v.description(
+          "Whose key it is: the identity's address when the key is used. Default: the caller's address.",
         ),
       ),
-      v.minLength(1),
-      v.maxLength(64),
-      v.description('Where the key may be used from; without it, anywhere.'),
     ),
-  ),
-});
+    name: v.optional(text(100)),
+    permissions: v.pipe(
+      v.array(Permission, 'must be a list of permissions'),
+      v.maxLength(64, 'must hold at most 64 permissions'),
+      v.description(
+        "What the key may do (the identity's claims.permissions). Over HTTP, only permissions the caller holds itself.",
+      ),
+    ),
+    expiresInSeconds: v.optional(
+      v.pipe(
+        v.number(LIFETIME_MESSAGE),
+        v.integer(LIFETIME_MESSAGE),
+        v.minValue(60, LIFETIME_MESSAGE),
+        v.maxValue(10 * 365 * 86_400, LIFETIME_MESSAGE),
+      ),
+    ),
+    ipAllowList: v.optional(
+      v.pipe(
+        v.array(
+          v.pipe(
+            v.string(IP_MESSAGE),
+            v.regex(/^[0-9A-Fa-f:.]{2,45}(?:\/\d{1,3})?$/, IP_MESSAGE),
+            v.check((entry: string) => isIpRange(entry), IP_MESSAGE),
+            v.description('An IP address or CIDR range, e.g. 203.0.113.7 or 10.0.0.0/8.'),
+          ),
+          'must be a list of IP addresses or CIDR ranges',
+        ),
+        v.minLength(1, 'must hold 1-64 addresses or ranges'),
+        v.maxLength(64, 'must hold 1-64 addresses or ranges'),
+        v.description('Where the key may be used from; without it, anywhere.'),
+      ),
+    ),
+  },
+  (issue) =>
+    issue.expected === 'never'
+      ? 'is not a known field (owner, name, permissions, expiresInSeconds, ipAllowList)'
+      : issue.path?.length
+        ? 'is required'
+        : 'must be an object { owner, permissions, … }',
+);
 
 /** An RFC 3339 UTC timestamp as the server writes it. */
 const Timestamp = v.pipe(v.string(), v.isoTimestamp());
