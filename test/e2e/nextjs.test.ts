@@ -235,9 +235,14 @@ describe.skipIf(skip)('Next.js example in Chromium', () => {
         res.end(evilPage(url));
       });
       evilServers.push(s);
-      const port = await freePort();
-      await new Promise<void>((r) => s.listen(port, host, () => r()));
-      return `http://${host}:${port}/`;
+      // port 0: the kernel's free port on that address (no freePort() race with other suites)
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, host, () => resolve());
+      });
+      const address = s.address();
+      if (typeof address !== 'object' || address === null) throw new Error('no port');
+      return `http://${host}:${address.port}/`;
     };
     for (const [host, label] of [
       ['127.0.0.1', 'same-site'],

@@ -6,7 +6,7 @@ import { useEvrmoreAuth } from '@evrmore-auth/client/react';
 import { localKeySigner } from '@evrmore-auth/client/local-key';
 import { encodeWif, generatePrivateKey } from '@evrmore-auth/core';
 import { useRouter } from 'next/navigation';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { chooseWallet } from './providers';
 
 export function SignInPanel() {
@@ -14,6 +14,10 @@ export function SignInPanel() {
   const getState = client.getState;
   const router = useRouter();
   const [busy, setBusy] = useState(false);
+  // The server renders these buttons before React hydrates them: until then a click would do
+  // nothing, so they stay disabled until the page is live.
+  const [live, setLive] = useState(false);
+  useEffect(() => setLive(true), []);
 
   async function run(action: () => Promise<unknown>) {
     setBusy(true);
@@ -37,14 +41,14 @@ export function SignInPanel() {
         {state.reason && status !== 'signed-in' ? ` (${state.reason})` : ''}
       </p>
       {status === 'signed-in' ? (
-        <button id="sign-out" disabled={busy} onClick={() => run(signOut)}>
+        <button id="sign-out" disabled={busy || !live} onClick={() => run(signOut)}>
           Sign out
         </button>
       ) : (
         <div className="row">
           <button
             id="sign-in-demo"
-            disabled={busy}
+            disabled={busy || !live}
             onClick={() =>
               run(() => {
                 // A fresh key held only in this page: the demo wallet.
@@ -58,7 +62,7 @@ export function SignInPanel() {
           </button>
           <button
             id="sign-in-satori"
-            disabled={busy}
+            disabled={busy || !live}
             onClick={() =>
               run(() => {
                 chooseWallet(injectedWalletSigner());
