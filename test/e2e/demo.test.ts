@@ -16,6 +16,9 @@ const skip = skipWithoutChromium('demo end-to-end test');
 const shots = join(repoRoot, 'test-output', 'e2e');
 /** Access tokens live this long in the demo under test, so the auto-refresh shows within seconds. */
 const ACCESS_TOKEN_TTL = 30;
+/** The demo's admin (ADMIN_ADDRESSES); every other address is a viewer. */
+const ADMIN_KEY = generatePrivateKey();
+const ADMIN_ADDRESS = privateKeyToAddress(ADMIN_KEY);
 
 describe.skipIf(skip)('full-stack demo in Chromium', () => {
   let demo: RunningDemo;
@@ -34,6 +37,7 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
         PORT: String(port),
         API_PORT: String(apiPort),
         ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL),
+        ADMIN_ADDRESSES: ADMIN_ADDRESS,
         REDIS_URL: '',
         DATABASE_URL: '',
       }),
@@ -130,7 +134,7 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     };
     expect(profile.address).toBe(address);
     expect(profile.claims.sub).toBe(address);
-    expect(profile.claims.roles).toContain('demo-user');
+    expect(profile.claims.roles).toContain('viewer');
     expect(profile.sessionId).toBe(await testId(page, 'account-session').textContent());
     await shot(page, '04-protected-api.png');
 
@@ -448,6 +452,44 @@ describe.skipIf(skip)('full-stack demo in Chromium', () => {
     await testId(page, 'mfa-disable').click();
     await poll(() => page.locator('#mfa-card').getAttribute('data-view')).toBe('off');
     expectNoProblems(watch);
+  }, 90_000);
+
+  it('roles: a viewer sees its role and is refused the admin action (403), the admin may', async () => {
+    const viewer = await openPage('viewer');
+    await signInWithDemoWallet(viewer.page);
+    await expectStatus(viewer.page, 'signed-in');
+    await poll(() => testId(viewer.page, 'account-roles').getAttribute('data-roles')).toBe(
+      'viewer',
+    );
+    expect(await testId(viewer.page, 'account-permissions').textContent()).toContain('posts:read');
+    viewer.watch.allow('POST', /^\/api\/admin\/announce$/, 403);
+    await testId(viewer.page, 'admin-action').click();
+    await poll(() => testId(viewer.page, 'admin-response').getAttribute('data-status')).toBe('403');
+    expect(await testId(viewer.page, 'admin-response').textContent()).toContain(
+      '"code": "insufficient_scope"',
+    );
+    await shot(viewer.page, '30-viewer-refused.png');
+    viewer.watch.disallowAll();
+    expectNoProblems(viewer.watch);
+
+    const admin = await openPage('admin');
+    await testId(admin.page, 'manual-address').fill(ADMIN_ADDRESS);
+    await testId(admin.page, 'manual-start').click();
+    await testId(admin.page, 'sign-message').waitFor();
+    const message = (await testId(admin.page, 'sign-message').textContent())!;
+    await testId(admin.page, 'manual-signature').fill(
+      signMessage({ privateKey: ADMIN_KEY, message }),
+    );
+    await testId(admin.page, 'confirm-sign').click();
+    await expectStatus(admin.page, 'signed-in');
+    await poll(() => testId(admin.page, 'account-roles').getAttribute('data-roles')).toBe(
+      'viewer,admin',
+    );
+    await testId(admin.page, 'admin-action').click();
+    await poll(() => testId(admin.page, 'admin-response').getAttribute('data-status')).toBe('200');
+    expect(await testId(admin.page, 'admin-response').textContent()).toContain(ADMIN_ADDRESS);
+    await shot(admin.page, '31-admin-allowed.png');
+    expectNoProblems(admin.watch);
   }, 90_000);
 
   it('too many attempts: the rate limit is explained with its wait time', async () => {

@@ -98,6 +98,9 @@ const METHODS = [
   'listApiKeys',
   'revokeApiKey',
   'touchApiKey',
+  'putIpRule',
+  'removeIpRule',
+  'listIpRules',
 ] as const;
 const LIMITER_METHODS = ['consume', 'get', 'delete', 'penalty', 'reward', 'block'] as const;
 

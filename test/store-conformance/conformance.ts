@@ -997,6 +997,54 @@ export function runStoreConformance(name: string, setup: () => Promise<Conforman
 
     describeApiKeyConformance(() => t);
 
+    describe('IP lists (allow/deny rules)', () => {
+      it('stores, replaces, removes and expires rules; every instance sees them', async () => {
+        const store = t.store;
+        const T0 = Date.now();
+        expect(typeof store.putIpRule).toBe('function');
+        const n = Math.floor(Math.random() * 250);
+        const deny = `198.18.${n}.0/24`;
+        const allow = `2001:db8:${n.toString(16)}::/48`;
+        const mine = (rules: Array<{ cidr: string }>) =>
+          rules.filter((r) => r.cidr === deny || r.cidr === allow);
+        await store.putIpRule!({
+          list: 'deny',
+          cidr: deny,
+          note: 'a',
+          createdAt: T0,
+          expiresAt: null,
+        });
+        await pick(1).putIpRule!({
+          list: 'deny',
+          cidr: deny,
+          note: 'b',
+          createdAt: T0 + 1,
+          expiresAt: T0 + 60_000,
+        });
+        await store.putIpRule!({
+          list: 'allow',
+          cidr: allow,
+          note: null,
+          createdAt: T0,
+          expiresAt: null,
+        });
+        const seen = mine(await pick(1).listIpRules!(T0)).sort((x, y) =>
+          x.cidr.localeCompare(y.cidr),
+        );
+        expect(seen).toEqual(
+          [
+            { list: 'deny', cidr: deny, note: 'b', createdAt: T0 + 1, expiresAt: T0 + 60_000 },
+            { list: 'allow', cidr: allow, note: null, createdAt: T0, expiresAt: null },
+          ].sort((x, y) => x.cidr.localeCompare(y.cidr)),
+        );
+        expect(mine(await store.listIpRules!(T0 + 60_000)).map((r) => r.cidr)).toEqual([allow]);
+        expect(await pick(1).removeIpRule!('allow', allow)).toBe(true);
+        expect(await store.removeIpRule!('allow', allow)).toBe(false);
+        expect(await store.removeIpRule!('deny', allow)).toBe(false);
+        expect(mine(await store.listIpRules!(T0 + 60_000))).toEqual([]);
+      });
+    });
+
     describe('rate limits', () => {
       it('counts and blocks', async () => {
         const rl = t.store.createRateLimiter({ keyPrefix: uid('rl'), points: 2, duration: 60 });

@@ -89,6 +89,15 @@ export function createApp({ auth, origin, apiOrigin }: AppOptions) {
       mfaEnabled: await auth.isMfaEnabled(identity.address),
     });
   });
+  // Admin only (the roles map in server/auth.ts): a viewer's token gets 403 insufficient_scope
+  // with WWW-Authenticate: Bearer error="insufficient_scope".
+  app.post('/api/admin/announce', requireAuth(auth, { roles: ['admin'] }), (c) =>
+    c.json({
+      announced: true,
+      by: c.get('auth').address,
+      roles: c.get('auth').claims.roles ?? [],
+    }),
+  );
   app.all('/api/*', (c) => auth.errorResponse(new EvrmoreAuthError('not_found'), c.req.raw));
 
   // The page built by Vite: hashed assets may be cached for a year, index.html is revalidated.

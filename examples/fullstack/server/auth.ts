@@ -33,6 +33,8 @@ export interface DemoAuthOptions {
   persistent: boolean;
   /** Access-token lifetime in seconds. */
   accessTokenTtl: number;
+  /** Addresses with the admin role; empty: the first address that signs in after start. */
+  adminAddresses: string[];
 }
 
 /** The server logs each audit event as the log object itself (pino style: `logger.info(event, msg)`). */
@@ -71,7 +73,28 @@ const consoleLogger: PinoLikeLogger = {
   },
 };
 
-export function createDemoAuth({ origin, store, persistent, accessTokenTtl }: DemoAuthOptions) {
+/**
+ * Who is admin: the ADMIN_ADDRESSES list, or (without one) the first address that signs in after
+ * the demo starts, so two browsers show a viewer and an admin. A real app reads its user table.
+ */
+function adminRule(configured: string[]): (address: string) => string[] {
+  const admins = new Set(configured);
+  return (address) => {
+    if (admins.size === 0) {
+      admins.add(address);
+      console.log(`[demo] ${address} is the first to sign in: it gets the admin role`);
+    }
+    return admins.has(address) ? ['admin'] : [];
+  };
+}
+
+export function createDemoAuth({
+  origin,
+  store,
+  persistent,
+  accessTokenTtl,
+  adminAddresses,
+}: DemoAuthOptions) {
   return createEvrmoreAuth({
     // What the user signs: "localhost:5173 wants you to sign in…" and "URI: http://localhost:5173".
     // The client refuses to sign a message naming any other site (phishing defence).
@@ -90,10 +113,17 @@ export function createDemoAuth({ origin, store, persistent, accessTokenTtl }: De
     // Load or create your user here and return extra claims for the access token (asked at
     // sign-in and at every refresh).
     claims: ({ address }) => ({
-      roles: ['demo-user'],
       demo: true,
       greeting: `gm ${address.slice(0, 6)}`,
     }),
+    // Roles and what each may do: every token carries `roles` and `permissions` (sign-in and
+    // every refresh); routes say what they need: requireAuth(auth, { roles: ['admin'] }).
+    roles: {
+      viewer: ['posts:read'],
+      admin: ['posts:read', 'posts:write', 'api-keys:manage'],
+    },
+    defaultRoles: ['viewer'],
+    rolesOf: adminRule(adminAddresses),
     logger: consoleLogger,
     // Session policy: at most 3 sessions per wallet (a fourth sign-in signs the oldest out; its
     // next request is 401 token_revoked), and 30 minutes without a request or refresh ends one.

@@ -8,6 +8,8 @@
 //   REDIS_URL     use Redis instead of the in-memory store
 //   DATABASE_URL  use Postgres instead of the in-memory store (both: Redis + Postgres)
 //   ACCESS_TOKEN_TTL  access-token lifetime in seconds (default 120, short so you can watch it renew)
+//   ADMIN_ADDRESSES   comma-separated addresses with the admin role (default: the first address
+//                     that signs in after start; everyone else is a viewer)
 import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createMemoryStore } from '@evrmore-auth/server';
@@ -90,6 +92,10 @@ const auth = createDemoAuth({
   store,
   persistent: chosen.store !== undefined,
   accessTokenTtl,
+  adminAddresses: (process.env.ADMIN_ADDRESSES ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== ''),
 });
 const app = createApp({ auth, origin, apiOrigin });
 const apiApp = createApiApp({

@@ -160,11 +160,30 @@ let tokenExpiresAt = 0;
 let renewals = 0;
 let lastRenewal: Date | null = null;
 
-function expiryOf(jwt: string): number {
+/** The access token's claims (for display only: the server verifies them, the page cannot). */
+function claimsOf(jwt: string): { exp?: unknown; roles?: unknown; permissions?: unknown } {
   const payload = jwt.split('.')[1] ?? '';
-  const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-  const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+  return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as {
+    exp?: unknown;
+    roles?: unknown;
+    permissions?: unknown;
+  };
+}
+function expiryOf(jwt: string): number {
+  const exp = claimsOf(jwt).exp;
   return typeof exp === 'number' ? exp * 1000 : 0;
+}
+/** The roles and permissions the server put in the access token (the roles map, server/auth.ts). */
+function showRoles(jwt: string | null): void {
+  const claims = jwt === null ? {} : claimsOf(jwt);
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+  const roles = list(claims.roles);
+  const el = byTestId('account-roles');
+  el.textContent = roles.length > 0 ? roles.join(', ') : '–';
+  el.dataset.roles = roles.join(',');
+  const perms = list(claims.permissions);
+  byTestId('account-permissions').textContent =
+    perms.length > 0 ? ` · may ${perms.join(', ')}` : '';
 }
 async function trackToken(): Promise<void> {
   const next = await auth.getAccessToken();
@@ -175,6 +194,7 @@ async function trackToken(): Promise<void> {
   }
   token = next;
   tokenExpiresAt = expiryOf(next);
+  showRoles(next);
   tick();
 }
 function tick(): void {
@@ -200,6 +220,18 @@ $<HTMLButtonElement>('#call-profile').addEventListener('click', (e) =>
   action(e.currentTarget as HTMLButtonElement, async () => {
     const out = byTestId('profile-response');
     const res = await auth.fetch('/api/profile');
+    const body: unknown = await res.json().catch(() => null);
+    out.textContent = `HTTP ${res.status}\n${JSON.stringify(body, null, 2)}`;
+    out.dataset.status = String(res.status);
+    show(out, true);
+  }),
+);
+
+// The admin-only action: a viewer's token is refused with 403 insufficient_scope.
+$<HTMLButtonElement>('#admin-action').addEventListener('click', (e) =>
+  action(e.currentTarget as HTMLButtonElement, async () => {
+    const out = byTestId('admin-response');
+    const res = await auth.fetch('/api/admin/announce', { method: 'POST' });
     const body: unknown = await res.json().catch(() => null);
     out.textContent = `HTTP ${res.status}\n${JSON.stringify(body, null, 2)}`;
     out.dataset.status = String(res.status);
@@ -458,12 +490,14 @@ function render(state: AuthState = auth.getState()): void {
     wasSignedIn = true;
     showNotice(null);
     show(byTestId('profile-response'), false);
+    show(byTestId('admin-response'), false);
     void loadSessions().catch(showError);
     void loadMfaStatus().catch(showError);
   }
   if (!signedIn && wasSignedIn) {
     wasSignedIn = false;
     token = null;
+    showRoles(null);
     renewals = 0;
     lastRenewal = null;
     setMfaView('off');

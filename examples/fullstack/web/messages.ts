@@ -38,6 +38,7 @@ const MESSAGES: Record<string, string> = {
   origin_forbidden: 'This page is not allowed to talk to the server (wrong origin).',
   csrf_rejected: 'The request came from another site and was refused.',
   insufficient_scope: 'Your account is not allowed to do that.',
+  ip_denied: 'Requests from your network are refused by this server.',
   payload_too_large: 'That input is too long.',
 };
 

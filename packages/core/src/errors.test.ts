@@ -46,7 +46,16 @@ const PROTOCOL_TABLE: [number, string[]][] = [
       'api_key_revoked',
     ],
   ],
-  [403, ['origin_forbidden', 'csrf_rejected', 'insufficient_scope', 'api_key_ip_forbidden']],
+  [
+    403,
+    [
+      'origin_forbidden',
+      'csrf_rejected',
+      'insufficient_scope',
+      'api_key_ip_forbidden',
+      'ip_denied',
+    ],
+  ],
   [404, ['not_found']],
   [405, ['method_not_allowed']],
   [409, ['session_limit_reached']],

@@ -68,6 +68,8 @@ export const ERROR_STATUS = {
   insufficient_scope: 403,
   /** HTTP 403: the API key may not be used from the client's IP address (its `ipAllowList`). */
   api_key_ip_forbidden: 403,
+  /** HTTP 403: the client IP is on the deny list (or a route open only to the allow list). */
+  ip_denied: 403,
   /** HTTP 404: no such route. */
   not_found: 404,
   /** HTTP 409: the address already has the most sessions the server allows
@@ -133,6 +135,7 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   csrf_rejected: 'Cross-site request refused',
   insufficient_scope: 'Insufficient permissions',
   api_key_ip_forbidden: 'API key not allowed from this IP',
+  ip_denied: 'IP address refused',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
   session_limit_reached: 'Too many sessions',

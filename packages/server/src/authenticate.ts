@@ -7,12 +7,13 @@ import type { AuthRuntime } from './runtime.js';
 import { isLive } from './store.js';
 import { verifyAccessToken } from './tokens.js';
 import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
-import { requestIsHttps } from './proxy.js';
+import { clientIp, requestIsHttps } from './proxy.js';
 import { checkBoundProof } from './dpop/check.js';
 import { DPoPError } from './dpop/errors.js';
 import { checkCsrf } from './http/csrf.js';
 import { apiKeyFromHeader } from './api-keys/format.js';
 import { authenticateApiKey } from './api-keys/service.js';
+import { checkAccess } from './access/roles.js';
 import { recordActivity } from './session-policy.js';
 
 /**
@@ -79,6 +80,19 @@ export interface AuthenticateOptions {
    */
   apiKeys?: boolean;
   /**
+   * At least one of these must be in the token's `roles` claim (the `roles` option of
+   * `createEvrmoreAuth`), else 403 `insufficient_scope`. With `permissions` too, both must hold.
+   * The adapters' `requireAuth` refuses a role that is not in the roles map when it is made.
+   */
+  roles?: string[];
+  /**
+   * Only clients on the IP allow list (`ipLists`) get through; others get 403 `ip_denied`
+   * before the token is looked at. For admin routes (internal networks, a VPN). Not on a
+   * resource server (`createResourceServer`: TypeError), which keeps no IP lists.
+   * @default false
+   */
+  allowListedIp?: boolean;
+  /**
    * The TCP peer's address, as for `handler(request, { ip })`: with `trustedProxies` as a list of
    * addresses, it decides whether `x-forwarded-proto` is believed when matching a DPoP proof's
    * `htu` (the adapters pass it).
@@ -142,7 +156,7 @@ export async function authenticateRequest(
       readCookie(request, config.cookies.fingerprintName),
       config.now(),
     );
-    checkPermissions(identity, options.permissions);
+    checkPermissions(identity, options);
     return identity;
   }
   if (options.apiKeys === true) {
@@ -153,7 +167,7 @@ export async function authenticateRequest(
     const key = apiKeyFromHeader(header);
     if (key !== null) {
       const identity = await authenticateApiKey(rt, request, key, options.ip);
-      checkPermissions(identity, options.permissions);
+      checkPermissions(identity, options);
       return identity;
     }
   }
@@ -179,7 +193,7 @@ export async function authenticateRequest(
     await checkResourceProof(rt, request, { ...options, tls }, token, claims.cnf?.jkt ?? null, now);
   await checkSessionLive(rt, claims, now);
   const identity = { address: claims.sub, sessionId: claims.sid, claims };
-  checkPermissions(identity, options.permissions);
+  checkPermissions(identity, options);
   return identity;
 }
 
@@ -232,12 +246,14 @@ async function checkSessionLive(
   if (touched !== undefined) await touched;
 }
 
-/** Every one of `required` is in the token's `permissions` claim, else `insufficient_scope`. */
-export function checkPermissions(identity: AuthIdentity, required: string[] | undefined): void {
-  if (required === undefined || required.length === 0) return;
-  const { permissions } = identity.claims;
-  const granted = Array.isArray(permissions) ? (permissions as unknown[]) : [];
-  if (!required.every((p) => granted.includes(p))) throw new EvrmoreAuthError('insufficient_scope');
+/** Every one of `options.permissions` is in the token's `permissions` claim and (when given) one
+ *  of `options.roles` in its `roles` claim, else `insufficient_scope`. */
+export function checkPermissions(
+  identity: AuthIdentity,
+  options: Pick<AuthenticateOptions, 'permissions' | 'roles'>,
+): void {
+  if (options.permissions === undefined && options.roles === undefined) return;
+  checkAccess(identity.claims, options);
 }
 
 /**
@@ -281,4 +297,20 @@ async function checkResourceProof(
     token,
     jkt,
   );
+}
+
+/**
+ * The IP lists' check of `authenticate` / `requireAuth`, before anything else: a deny-listed
+ * client IP (the peer `options.ip` through `trustedProxies`) → 403 `ip_denied`, and with
+ * `allowListedIp` one that is not on the allow list (or unknown) too. Synchronous (no promise)
+ * while the instance's copy of the lists is fresh.
+ */
+export function enforceIpLists(
+  rt: AuthRuntime,
+  request: AuthenticateRequest,
+  options: AuthenticateOptions,
+): void | Promise<void> {
+  if (!rt.ipGate.active && options.allowListedIp !== true) return;
+  const ip = clientIp(request, options.ip, rt.config.trustedProxies);
+  return rt.ipGate.enforce(ip, { allowListedOnly: options.allowListedIp });
 }

@@ -23,6 +23,8 @@ import {
 import { validateKeyConfigs } from './keys.js';
 import type { RateLimitConfig } from './rate-limit.js';
 import type { AuthStore } from './store.js';
+import type { IpListsConfig } from './access/ip-lists.js';
+import type { RolesConfig, RolesProvider } from './access/roles.js';
 import type { SessionCheckConfig, TokenCacheConfig } from './token-cache.js';
 import { webRandomBytes, type RandomBytes } from './crypto.js';
 import { detectProduction } from './config/environment.js';
@@ -255,6 +257,33 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
    */
   claims?: ClaimsProvider<Claims>;
   /**
+   * Roles and the permissions each grants, e.g. `{ viewer: ['posts:read'], admin: ['posts:read',
+   * 'posts:write'] }`. With it, every access token (at sign-in and at every refresh) carries
+   * `roles` (the {@link EvrmoreAuthConfig.defaultRoles} plus those of
+   * {@link EvrmoreAuthConfig.rolesOf}, or of the claims provider's `roles` claim without it) and
+   * `permissions` (the union of their permissions and the claims provider's own `permissions`).
+   * Guard routes with `requireAuth(auth, { roles })` / `{ permissions }`. See PROTOCOL.md §5.
+   * @default none (the claims provider alone sets `roles` / `permissions`, if at all)
+   */
+  roles?: RolesConfig;
+  /**
+   * Roles every signed-in address has (each must be in {@link EvrmoreAuthConfig.roles}).
+   * @default []
+   */
+  defaultRoles?: string[];
+  /**
+   * Which roles an address has, asked at sign-in and at every refresh; names not in
+   * {@link EvrmoreAuthConfig.roles} are dropped with a warning.
+   * @default the claims provider's `roles` claim
+   */
+  rolesOf?: RolesProvider;
+  /**
+   * IP allow and deny lists; see {@link IpListsConfig}. Runtime changes go through
+   * `auth.ipLists` (kept in the store, seen by every instance within `cacheTtlSeconds`).
+   * @default no configured entries; the store's lists (when it keeps them), re-read every 5 s
+   */
+  ipLists?: IpListsConfig;
+  /**
    * Called with every audit event (sign-ins, refreshes, revocations, rate limits, anomalies); a
    * throw or rejection is logged, never fails the request.
    * @default none
@@ -285,7 +314,7 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
    */
   dpop?: DPoPConfig;
   /**
-   * API keys for machine clients and admin operations (PROTOCOL.md §11); see {@link ApiKeysConfig}.
+   * API keys for machine clients and admin operations (PROTOCOL.md §12); see {@link ApiKeysConfig}.
    * @default off
    */
   apiKeys?: ApiKeysConfig;
@@ -729,4 +758,8 @@ export type AccessTokenClaims = JWTPayload & {
     /** The RFC 7638 SHA-256 thumbprint (base64url) of the bound key. */
     jkt: string;
   };
+  /** With the `roles` option: the caller's roles (see PROTOCOL.md §5). */
+  roles?: string[];
+  /** With the `roles` option (or the claims provider's own): the caller's permissions. */
+  permissions?: string[];
 } & Record<string, unknown>;

@@ -4,6 +4,7 @@ import { EvrmoreAuthError } from '@evrmore-auth/core';
 import {
   authenticateRequest,
   checkPermissions,
+  enforceIpLists,
   verifySessionCookie,
   type AuthenticateOptions,
   type AuthenticateRequest,
@@ -173,6 +174,9 @@ export async function guardRequest(
 ): Promise<{ identity: AuthIdentity | null; setCookie: string[]; error: unknown }> {
   const { config } = rt;
   try {
+    // the IP lists first: a refused client costs no token or store work
+    const gate = enforceIpLists(rt, request, options);
+    if (gate !== undefined) await gate;
     const header = request.headers.get('authorization');
     if (
       config.sessionCookie === null ||
@@ -195,7 +199,7 @@ export async function guardRequest(
   }
   if (session.identity === null) return session;
   try {
-    checkPermissions(session.identity, options.permissions);
+    checkPermissions(session.identity, options);
   } catch (err) {
     return { identity: null, setCookie: session.setCookie, error: err };
   }

@@ -39,6 +39,10 @@ import { createMemoryStore } from './stores/memory.js';
 import { createDPoPRuntime } from './dpop/runtime.js';
 import { createPerformanceCaches, forgetRevokedSessions } from './token-cache.js';
 import { apiKeysFacade, createApiKeysRuntime, type ApiKeys } from './api-keys/service.js';
+import { bypassForAllowed, createIpGate, type IpLists } from './access/ip-lists.js';
+import { resolveRoles } from './access/roles.js';
+import { enforceIpLists } from './authenticate.js';
+import { clientIp } from './proxy.js';
 import { createActivityTracker } from './session-policy.js';
 
 export type { HandlerContext } from './http/request-context.js';
@@ -78,6 +82,7 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
    * else it rejects with `csrf_rejected` (403); a store outage rejects with
    * `StoreUnavailableError` (503). `{ headers }` without a `method` is taken as a safe request:
    * pass `{ method: 'POST', headers }` for server actions. TypeError without `sessionCookie`.
+   * A deny-listed client IP (`options.ip`, see `ipLists`) rejects with `ip_denied` (403).
    *
    * @example
    * ```ts
@@ -129,11 +134,19 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
   revokeAllSessions(address: string, reason?: string): Promise<number>;
   /** Whether `address` has a second factor enabled. */
   isMfaEnabled(address: string): Promise<boolean>;
+  /**
+   * The IP allow and deny lists at runtime (kept in the store: every instance sharing it sees a
+   * change within `ipLists.cacheTtlSeconds`, this one at once). A deny-listed client gets 403
+   * `ip_denied` on every auth route, `authenticate`/`requireAuth`, and (through the adapters'
+   * middleware) every path the middleware sees, before any other work; an allow-listed one is
+   * never rate-limited.
+   */
+  readonly ipLists: IpLists;
   /** Re-seal `address`'s MFA secrets with the newest `mfa.encryptionKeys` entry (key rotation);
    *  `true` when something was re-sealed. */
   reencryptMfaSecrets(address: string): Promise<boolean>;
   /**
-   * API keys (`apiKeys: { enabled: true }`; PROTOCOL.md §11): create (the key shown once), list,
+   * API keys (`apiKeys: { enabled: true }`; PROTOCOL.md §12): create (the key shown once), list,
    * revoke. Without `apiKeys` enabled every method rejects with a TypeError.
    *
    * @example
@@ -166,6 +179,9 @@ export interface AuthInternals {
   handle(request: AuthRequest, context?: HandlerContext): Promise<Reply>;
   errorReply(error: unknown, request?: AuthRequest, options?: ErrorReplyOptions): Reply;
   runtime: AuthRuntime;
+  /** The IP lists' check of a request the adapters' middleware sees outside the auth routes:
+   *  the 403 `ip_denied` (or 503) reply, or `null` to go on. */
+  screen(request: AuthRequest, ip: string | null | undefined): Promise<Reply | null>;
 }
 
 const INTERNALS = Symbol.for('@evrmore-auth/server.internals');
@@ -199,6 +215,8 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
   const resolved = resolveConfig(config as EvrmoreAuthConfig);
   const logger = config.logger;
   const store = config.store ?? createMemoryStore({ now: resolved.now });
+  const roles = resolveRoles(config);
+  const ipGate = createIpGate(config.ipLists, store, { now: resolved.now, logger });
   const events = createEventSink({
     ...(config.onEvent ? { onEvent: config.onEvent } : {}),
     ...(logger ? { logger } : {}),
@@ -231,7 +249,7 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
     config: resolved,
     store: forgetRevokedSessions(store, caches),
     events,
-    rateLimits,
+    rateLimits: ipGate.active ? bypassForAllowed(rateLimits, ipGate) : rateLimits,
     keys,
     claims: config.claims,
     logger,
@@ -254,10 +272,31 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
             resolved.clockToleranceSeconds,
           ),
     apiKeys: createApiKeysRuntime(resolved.apiKeys, store),
+    roles,
+    ipGate,
   };
 
   const replyTo: ErrorReplier = createErrorReply(resolved, logger);
-  const handle = createRouter(resolved, authRoutes(rt), replyTo);
+  const route = createRouter(resolved, authRoutes(rt), replyTo);
+  // The IP lists come first: a deny-listed client costs no body read, parse or signature check.
+  const screen = async (
+    request: AuthRequest,
+    peer: string | null | undefined,
+  ): Promise<Reply | null> => {
+    if (!ipGate.active) return null;
+    try {
+      await ipGate.enforce(clientIp(request, peer, resolved.trustedProxies));
+      return null;
+    } catch (err) {
+      try {
+        return errorReply(err, request);
+      } catch {
+        return errorReply(err); // a request whose context cannot be made (malformed header)
+      }
+    }
+  };
+  const handle = async (request: AuthRequest, context?: HandlerContext): Promise<Reply> =>
+    (await screen(request, context?.ip)) ?? route(request, context);
   const errorReply = (error: unknown, request?: AuthRequest, options?: ErrorReplyOptions): Reply =>
     replyTo(
       error,
@@ -271,9 +310,15 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
 
   const auth: EvrmoreAuth<Claims> & { [INTERNALS]: AuthInternals } = {
     handler: async (request, context) => toResponse(await handle(fromWebRequest(request), context)),
-    authenticate: (request, options) =>
-      authenticateRequest(rt, request, options) as Promise<AuthIdentity<Claims>>,
+    authenticate: async (request, options = {}) => {
+      const gate = enforceIpLists(rt, request, options);
+      if (gate !== undefined) await gate;
+      return authenticateRequest(rt, request, options) as Promise<AuthIdentity<Claims>>;
+    },
     getSession: async (request, options) => {
+      // a deny-listed client IP (options.ip through trustedProxies): 403 ip_denied first
+      const gate = enforceIpLists(rt, request, { ip: options?.ip ?? null });
+      if (gate !== undefined) await gate;
       const { identity, setCookie } = await resolveCookieSession(rt, request, options);
       return { identity: identity as AuthIdentity<Claims> | null, setCookie };
     },
@@ -298,7 +343,8 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
     isMfaEnabled: async (address) => (await rt.store.getMfa(address))?.enabled === true,
     reencryptMfaSecrets: (address) => reencryptMfaSecrets(rt, address),
     apiKeys: apiKeysFacade(rt),
-    [INTERNALS]: { handle, errorReply, runtime: rt },
+    ipLists: ipGate.api,
+    [INTERNALS]: { handle, errorReply, runtime: rt, screen },
   };
   return auth;
 }

@@ -39,6 +39,17 @@ export type { MfaConfig, MfaEncryptionKey } from './mfa/index.js';
 export type { ApiKeysConfig, ResolvedApiKeysConfig } from './api-keys/config.js';
 export type { ApiKeys, CreateApiKeyInput, CreatedApiKey } from './api-keys/service.js';
 export type { KeyConfig, SigningAlgorithm } from './keys.js';
+export type { RolesConfig, RolesProvider } from './access/roles.js';
+export {
+  InvalidIpRangeError,
+  type IpListName,
+  type IpLists,
+  type IpListsConfig,
+  type IpListStore,
+  type IpRule,
+  type IpRuleOptions,
+  type StoredIpRule,
+} from './access/ip-lists.js';
 export {
   StoreUnavailableError,
   type ApiKeyRecord,

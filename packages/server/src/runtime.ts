@@ -10,6 +10,8 @@ import type { AuthStore } from './store.js';
 import type { PerformanceCaches } from './token-cache.js';
 import type { DPoPRuntime } from './dpop/runtime.js';
 import type { ApiKeysRuntime } from './api-keys/service.js';
+import type { IpGate } from './access/ip-lists.js';
+import type { ResolvedRoles } from './access/roles.js';
 
 /**
  * Everything a route needs; built once by `createEvrmoreAuth`. Internal: not exported from the
@@ -34,6 +36,10 @@ export interface AuthRuntime {
   dpop: DPoPRuntime | null;
   /** API keys' store and last-use throttle; `null` when API keys are off. */
   apiKeys: ApiKeysRuntime | null;
+  /** The roles map (`roles`, `defaultRoles`, `rolesOf`); `null` without one. */
+  roles: ResolvedRoles | null;
+  /** The IP allow/deny lists. */
+  ipGate: IpGate;
   /** Sessions whose activity this instance recorded lately (id → epoch ms); see session-policy.ts. */
   activity: LRUCache<string, number>;
 }

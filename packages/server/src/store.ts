@@ -4,6 +4,7 @@
 // tokens, backup codes and fingerprints are stored as hashes, TOTP secrets encrypted, and the
 // grace-window token set encrypted under a key derived from the refresh token it answers.
 
+import type { IpListName, StoredIpRule } from './access/ip-lists.js';
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
@@ -357,6 +358,12 @@ export interface AuthStore extends ChallengeStore, SessionStore, MfaStore {
   createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
   /** Release connections and timers the store owns. */
   close?(): Promise<void>;
+  /** IP lists (optional; see `IpListStore`): add or replace a rule. */
+  putIpRule?(rule: StoredIpRule): Promise<void>;
+  /** IP lists (optional): remove a rule; `false` when there was none. */
+  removeIpRule?(list: IpListName, cidr: string): Promise<boolean>;
+  /** IP lists (optional): the rules that have not expired at `now`. */
+  listIpRules?(now: number): Promise<StoredIpRule[]>;
 }
 
 /**

@@ -1,13 +1,26 @@
 // The token response of a sign-in or refresh: the application's claims, then a signed access token.
 import type { TokenResponse } from '@evrmore-auth/core';
+import { applyRoles } from './access/roles.js';
 import type { ClaimsContext, ExtraClaims } from './config.js';
 import type { AuthRuntime } from './runtime.js';
 import { toSessionInfo } from './sessions.js';
 import type { SessionRecord } from './store.js';
 import { issueAccessToken } from './tokens.js';
 
-/** Call the application's claims provider; errors propagate (the handler answers 500 and logs). */
+/** Call the application's claims provider, then resolve the roles map into `roles` and
+ *  `permissions`; errors propagate (the handler answers 500 and logs). */
 export async function loadClaims(
+  rt: AuthRuntime,
+  context: ClaimsContext,
+): Promise<ExtraClaims | undefined> {
+  const claims = await providerClaims(rt, context);
+  if (rt.roles === null) return claims;
+  return applyRoles(rt.roles, claims, context, (message) =>
+    rt.logger ? rt.logger.warn({}, message) : console.warn(message),
+  );
+}
+
+async function providerClaims(
   rt: AuthRuntime,
   context: ClaimsContext,
 ): Promise<ExtraClaims | undefined> {

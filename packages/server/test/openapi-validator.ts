@@ -129,6 +129,7 @@ export function createResponseValidator(doc: OpenApiDocument): ResponseValidator
     return codes.includes(code) ? [] : [`${where}: code ${code} is not one of ${codes.join(', ')}`];
   };
 
+  const SCREENED = ['ip_denied', 'unavailable'] as const;
   return {
     check(method, url, response) {
       const path = new URL(url).pathname;
@@ -138,13 +139,16 @@ export function createResponseValidator(doc: OpenApiDocument): ResponseValidator
       // Outside the document's operations: unknown paths, other methods, CORS preflights.
       if (upper === 'OPTIONS') {
         if (response.status === 204) return response.body === '' ? [] : [`${where}: a body`];
-        return checkProblem(where, ['origin_forbidden', 'not_found'], response);
+        return checkProblem(where, ['origin_forbidden', 'not_found', ...SCREENED], response);
       }
-      if (!matcher) return checkProblem(where, ['not_found'], response);
+      // (a deny-listed client IP is refused on every path: 403 ip_denied, or 503 when the lists
+      // cannot be read)
+      if (!matcher) return checkProblem(where, ['not_found', ...SCREENED], response);
       const operation = matcher.item[method.toLowerCase()];
       if (!operation) {
-        const errors = checkProblem(where, ['method_not_allowed'], response);
-        if (!response.headers.has('allow')) errors.push(`${where}: no Allow header`);
+        const errors = checkProblem(where, ['method_not_allowed', ...SCREENED], response);
+        if (response.status === 405 && !response.headers.has('allow'))
+          errors.push(`${where}: no Allow header`);
         return errors;
       }
       const documented = (operation.responses as Record<string, Json>)[String(response.status)];

@@ -1,4 +1,4 @@
-// API keys in the Postgres store (PROTOCOL.md §11): create (the key printed once), list, revoke.
+// API keys in the Postgres store (PROTOCOL.md §12): create (the key printed once), list, revoke.
 // Keys are made by the server's own `auth.apiKeys` (the same format, hash and events as the app).
 import type { ApiKeyRecord, ApiKeys } from '@evrmore-auth/server';
 import type { PostgresStore } from '@evrmore-auth/server/postgres';

@@ -4,6 +4,7 @@ import type { AuthenticateOptions, AuthIdentity, RegisteredClaims } from '../aut
 import { guardRequest } from '../cookie-session.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import type { AuthRequest } from '../http/request.js';
+import { validateGuardOptions } from '../access/roles.js';
 import { fromNodeRequest, nodeHeaders, replyToNode, requestUrl, writeReply } from './node.js';
 
 declare global {
@@ -24,7 +25,7 @@ function authRequest(req: Request): AuthRequest {
 
 /**
  * Express middleware serving every auth route under `auth.basePath` (other paths fall through to
- * `next()`). Mount it at the app root, **before** any body parser (`express.json()`): it reads
+ * `next()`, except from a deny-listed IP: 403 `ip_denied`, see `ipLists`). Mount it at the app root, **before** any body parser (`express.json()`): it reads
  * the raw body itself (byte-exact, 16 KiB limit). If a parser ran first, the parsed body is
  * re-serialised as JSON, which keeps every string intact but loses the raw-size check.
  *
@@ -50,10 +51,19 @@ export function evrmoreAuth(auth: EvrmoreAuth): RequestHandler {
   if (!auth || typeof auth.handler !== 'function')
     throw new TypeError('evrmoreAuth: pass the object createEvrmoreAuth returned');
   const base = auth.basePath;
+  const { screen, runtime } = internalsOf(auth);
   return (req, res, next) => {
     const path = req.originalUrl.split('?')[0] ?? '';
     if (path !== base && !path.startsWith(`${base}/`)) {
-      next();
+      // Every other path: only the IP deny list (403 `ip_denied` before any parser runs).
+      if (!runtime.ipGate.active) {
+        next();
+        return;
+      }
+      screen(authRequest(req), req.socket.remoteAddress).then((reply) => {
+        if (reply === null) next();
+        else writeReply(res, reply);
+      }, next);
       return;
     }
     replyToNode(auth, () => authRequest(req), req.socket.remoteAddress)
@@ -75,7 +85,9 @@ export type RequireAuthOptions = AuthenticateOptions;
 /**
  * Express middleware for the application's own routes: verifies the bearer token, fingerprint
  * cookie and session, sets `req.auth` to the identity and calls `next()`; otherwise answers the
- * problem+json error (401 `token_missing`, `token_invalid`, … or 403 `insufficient_scope`).
+ * problem+json error (401 `token_missing`, `token_invalid`, … or 403 `insufficient_scope`;
+ * `roles` needs one of the roles, `permissions` every permission; a deny-listed IP, or with
+ * `allowListedIp` one not on the allow list, is 403 `ip_denied`).
  * In cookie mode (`sessionCookie`), a request without an `authorization` header is verified by
  * its session cookie, refreshed on the server when it expired (the new cookies are added to the
  * response with `res.append('set-cookie', …)`); an unsafe method from another origin is 403
@@ -92,6 +104,7 @@ export function requireAuth(auth: EvrmoreAuth, options: RequireAuthOptions = {})
   if (!auth || typeof auth.authenticate !== 'function')
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
   const { errorReply, runtime } = internalsOf(auth);
+  validateGuardOptions(runtime.roles, options, 'requireAuth');
   return (req, res, next) => {
     // Only the headers are read (no fetch Request is built); the URL only for a DPoP proof.
     const request = {

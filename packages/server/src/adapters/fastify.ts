@@ -13,6 +13,7 @@ import { guardRequest } from '../cookie-session.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import type { Reply } from '../http/reply.js';
 import type { AuthRequest } from '../http/request.js';
+import { validateGuardOptions } from '../access/roles.js';
 import { fromNodeRequest, nodeHeaders, replyToNode, requestUrl } from './node.js';
 
 declare module 'fastify' {
@@ -71,6 +72,13 @@ const plugin: FastifyPluginAsync<EvrmoreAuthPluginOptions> = async (fastify, opt
       'evrmoreAuthPlugin: options.auth must be the object createEvrmoreAuth returned',
     );
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null);
+  // The IP deny list on every route of the app, in onRequest: before body parsing.
+  const { screen, runtime } = internalsOf(auth);
+  if (runtime.ipGate.active)
+    fastify.addHook('onRequest', async (request, reply) => {
+      const denied = await screen(authRequest(request), request.raw.socket.remoteAddress);
+      if (denied !== null) return sendReply(reply, denied);
+    });
   await fastify.register(async (scope) => routes(scope, auth));
 };
 /**
@@ -81,7 +89,8 @@ const plugin: FastifyPluginAsync<EvrmoreAuthPluginOptions> = async (fastify, opt
  * (`request.raw.socket.remoteAddress`) is passed as `handler(request, { ip })`; Fastify's
  * `trustProxy` is not used for the client IP (configure `trustedProxies` on the auth instead).
  * Wrapped with `fastify-plugin`, so the decorator is visible to the app while the routes keep
- * their own scope.
+ * their own scope. With IP lists (`ipLists`, or a store that keeps them) it adds an `onRequest`
+ * hook to the app: a deny-listed IP gets 403 `ip_denied` on every route, before body parsing.
  *
  * @example
  * ```ts
@@ -129,6 +138,7 @@ export function requireAuth(
   if (!auth || typeof auth.authenticate !== 'function')
     throw new TypeError('requireAuth: pass the object createEvrmoreAuth returned');
   const { errorReply, runtime } = internalsOf(auth);
+  validateGuardOptions(runtime.roles, options, 'requireAuth');
   return async function evrmoreRequireAuth(request, reply) {
     // Only the headers are read; the URL only for a DPoP proof.
     const incoming = {

@@ -9,6 +9,7 @@ import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import { toResponse } from '../http/reply.js';
 import { fromWebRequest, type HeaderReader } from '../http/request.js';
 import { fromNodeRequest, nodeHeaders, replyToNode } from './node.js';
+import { validateGuardOptions } from '../access/roles.js';
 
 /**
  * The Hono `Variables` the guard sets: `c.get('auth')` is the verified caller, with the claims
@@ -68,7 +69,8 @@ function nodeIncoming(c: Context, forBody: boolean): NodeIncoming | null {
 }
 
 /**
- * Hono middleware serving every auth route under `auth.basePath`; other paths go to `next()`.
+ * Hono middleware serving every auth route under `auth.basePath`; other paths go to `next()`
+ * (a deny-listed IP gets 403 `ip_denied` on every path, see `ipLists`).
  * It reads the raw body itself (from `c.env.incoming` under `@hono/node-server`, else from
  * `c.req.raw`), so no body parsing may happen before it on those paths.
  *
@@ -91,9 +93,15 @@ export function evrmoreAuth(auth: EvrmoreAuth, options: HonoAuthOptions = {}): M
     throw new TypeError('evrmoreAuth: getIp must be a function');
   const getIp = options.getIp ?? nodeSocketIp;
   const base = auth.basePath;
+  const { screen, runtime } = internalsOf(auth);
   return async (c, next) => {
     const path = c.req.path;
     if (path !== base && !path.startsWith(`${base}/`)) {
+      // Every other path: only the IP deny list (403 `ip_denied` before the app's handlers).
+      if (runtime.ipGate.active) {
+        const denied = await screen(fromWebRequest(c.req.raw), getIp(c));
+        if (denied !== null) return toResponse(denied);
+      }
       await next();
       return;
     }
@@ -145,6 +153,8 @@ export function requireAuth<Claims extends ExtraClaims = ExtraClaims>(
   if (options.getIp !== undefined && typeof options.getIp !== 'function')
     throw new TypeError('requireAuth: getIp must be a function');
   const { runtime, errorReply } = internalsOf(auth as unknown as EvrmoreAuth);
+  validateGuardOptions(runtime.roles, options, 'requireAuth');
+  const { getIp: _getIp, ...guardOptions } = options;
   return async (c, next) => {
     const incoming = nodeIncoming(c, false);
     // Only the authorization and cookie headers are read.
@@ -153,8 +163,7 @@ export function requireAuth<Claims extends ExtraClaims = ExtraClaims>(
       runtime,
       { headers, method: c.req.method, url: c.req.url },
       {
-        ...(options.permissions ? { permissions: options.permissions } : {}),
-        ...(options.apiKeys === true ? { apiKeys: true } : {}),
+        ...guardOptions,
         ip: options.getIp ? (options.getIp(c) ?? null) : incoming ? nodeSocketIp(c) : null,
       },
     );

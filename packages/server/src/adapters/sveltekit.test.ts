@@ -109,6 +109,24 @@ describe('evrmoreAuthHandle', () => {
     expect(signIn?.ip).toBe('198.51.100.9');
   });
 
+  it('a deny-listed client IP gets 403 ip_denied on every path, before the app or the session', async () => {
+    const s = await setup();
+    const jar = new Jar();
+    await s.signIn(jar);
+    await s.h.auth.ipLists.deny('198.51.100.0/24');
+    for (const path of ['/', '/account', '/auth/session']) {
+      const { res, resolved } = await s.run('GET', path, {
+        headers: { ...html, cookie: jar.header() },
+      });
+      expect(res.status, path).toBe(403);
+      expect(((await res.json()) as { code: string }).code).toBe('ip_denied');
+      expect(resolved).toBe(false);
+    }
+    await s.h.auth.ipLists.remove('198.51.100.0/24');
+    const ok = await s.run('GET', '/account', { headers: { ...html, cookie: jar.header() } });
+    expect(ok.res.status).toBe(200);
+  });
+
   it('signed out: locals.auth is null, the page renders, no cookie is set', async () => {
     const s = await setup();
     const { res, event, resolved } = await s.run('GET', '/', { headers: html });

@@ -9,7 +9,9 @@ import * as v from 'valibot';
 import type { AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
 import { options as objectOptions, parseOptions } from '../config/validate.js';
-import type { EvrmoreAuth } from '../create-auth.js';
+import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
+import { toResponse } from '../http/reply.js';
+import { fromWebRequest } from '../http/request.js';
 import { readCookie } from '../http/cookies.js';
 
 /**
@@ -210,11 +212,18 @@ export function evrmoreAuthHandle<Claims extends ExtraClaims = ExtraClaims>(
   const getIp = parsed.getIp ?? defaultIp;
   const signInPath = parsed.signInPath;
   const base = auth.basePath;
+  const internals = internalsOf(auth as unknown as EvrmoreAuth);
+  const screen = internals.runtime.ipGate.active ? internals.screen : null;
 
   return async ({ event, resolve }) => {
     const path = event.url.pathname;
     const ip = getIp(event) ?? null;
     if (path === base || path.startsWith(`${base}/`)) return auth.handler(event.request, { ip });
+    // Every other path: a deny-listed client IP is refused before any work (ipLists).
+    if (screen !== null) {
+      const denied = await screen(fromWebRequest(event.request), ip);
+      if (denied !== null) return toResponse(denied);
+    }
 
     let identity: AuthIdentity<Claims> | null = null;
     let setCookie: string[] = [];

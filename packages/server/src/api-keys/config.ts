@@ -5,7 +5,7 @@ import { boolean, integer, options, parseOptions } from '../config/validate.js';
 
 /**
  * The `apiKeys` option of `createEvrmoreAuth`: API keys for machine clients and admin operations
- * (PROTOCOL.md §11). Off by default; on, `authenticate(request, { apiKeys: true })` and the
+ * (PROTOCOL.md §12). Off by default; on, `authenticate(request, { apiKeys: true })` and the
  * adapters' `requireAuth(auth, { apiKeys: true })` accept `Authorization: ApiKey evak_…`, and the
  * `/api-keys` routes manage keys for callers holding `managePermission`.
  *

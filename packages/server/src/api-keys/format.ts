@@ -1,7 +1,7 @@
 // The API key format (issue 19): `evak_<id>_<secret>`, where `id` is 12 random bytes in lowercase
 // hex (24 characters: the store's key, shown in lists) and `secret` is 32 random bytes (256 bits)
 // in base64url without padding (43 characters). The fixed `evak_` prefix and the fixed lengths
-// make a leaked key recognisable to secret scanners (PROTOCOL.md §11).
+// make a leaked key recognisable to secret scanners (PROTOCOL.md §12).
 import { bytesToHex } from '@evrmore-auth/core';
 import { randomToken, type RandomBytes } from '../crypto.js';
 

@@ -169,7 +169,7 @@ describe('OpenAPI document', () => {
       (m) => `${m[1]!.toLowerCase()} ${m[2]!}`,
     );
     expect(routes.length).toBeGreaterThan(10);
-    // the /api-keys routes are served (and documented) only with apiKeys enabled (§11)
+    // the /api-keys routes are served (and documented) only with apiKeys enabled (§12)
     const withApiKeys = buildOpenApiDocument(
       resolveConfig({
         domain: 'example.com',

@@ -370,7 +370,7 @@ function operations(config: OperationsConfig): OperationSpec[] {
   return ops;
 }
 
-/** The refusals of an API key presented to a route that accepts one (PROTOCOL.md §11). */
+/** The refusals of an API key presented to a route that accepts one (PROTOCOL.md §12). */
 const API_KEY_ERRORS: ErrorCode[] = [
   'api_key_invalid',
   'api_key_expired',
@@ -490,7 +490,9 @@ function responses(op: OperationSpec) {
   out[String(success.status)] = okResponse;
 
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of op.errors) {
+  // every route answers a deny-listed client IP 403 ip_denied, before anything else
+  // (and 503 unavailable when the lists cannot be read)
+  for (const code of new Set([...op.errors, 'ip_denied', 'unavailable'] as const)) {
     const status = op.security === 'bearer' && RESOURCE_401.has(code) ? 401 : ERROR_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
@@ -606,7 +608,7 @@ export function buildOpenApiDocument(
         description: 'Second factor (TOTP and backup codes); 404 when not configured.',
       },
       ...(config.apiKeys?.routes === true
-        ? [{ name: 'api-keys', description: 'API-key management (PROTOCOL.md §11).' }]
+        ? [{ name: 'api-keys', description: 'API-key management (PROTOCOL.md §12).' }]
         : []),
     ],
     paths,
@@ -645,7 +647,7 @@ export function buildOpenApiDocument(
                 in: 'header',
                 name: 'Authorization',
                 description:
-                  'An API key (PROTOCOL.md §11) as `Authorization: ApiKey evak_<id>_<secret>` (or `Bearer evak_…`): the owner with the key’s permissions; no cookie needed.',
+                  'An API key (PROTOCOL.md §12) as `Authorization: ApiKey evak_<id>_<secret>` (or `Bearer evak_…`): the owner with the key’s permissions; no cookie needed.',
               },
             }
           : {}),

@@ -1,6 +1,7 @@
 // A resource server: an API on another origin (no cookies) accepting the auth server's
 // DPoP-bound access tokens. The key binding is the sender constraint there, so a token without
 // `cnf.jkt` is refused: on another origin it would be a plain bearer token again.
+import { checkAccess } from '../access/roles.js';
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import type { AuthenticateOptions, AuthenticateRequest, AuthIdentity } from '../authenticate.js';
@@ -94,6 +95,10 @@ export function createResourceServer<Claims extends object = ExtraClaims>(
   return {
     dpop: resolved.config,
     async authenticate(request, authOptions = {}) {
+      if (authOptions.allowListedIp === true)
+        throw new TypeError(
+          'authenticate: allowListedIp needs the auth server (a resource server keeps no IP lists)',
+        );
       const header = request.headers.get('authorization');
       if (header === null || header.trim() === '') throw new EvrmoreAuthError('token_missing');
       const m = /^(Bearer|DPoP) +([^\s]+) *$/i.exec(header);
@@ -127,12 +132,8 @@ export function createResourceServer<Claims extends object = ExtraClaims>(
           throw new EvrmoreAuthError('token_invalid');
         if (!isLive(session, t)) throw new EvrmoreAuthError('token_revoked');
       }
-      const required = authOptions.permissions ?? [];
-      if (required.length > 0) {
-        const granted = Array.isArray(claims.permissions) ? (claims.permissions as unknown[]) : [];
-        if (!required.every((p) => granted.includes(p)))
-          throw new EvrmoreAuthError('insufficient_scope');
-      }
+      // every one of `permissions`, at least one of `roles` (the auth server's roles map)
+      checkAccess(claims, authOptions);
       return {
         address: claims.sub,
         sessionId: claims.sid,

@@ -103,6 +103,16 @@ export function combineStores(options: CombineStoresOptions): AuthStore {
         }
       : {}),
     createRateLimiter: (o: RateLimiterOptions) => rateLimits.createRateLimiter(o),
+    // the IP lists live with the sessions (when that store keeps them)
+    ...(typeof sessions.putIpRule === 'function' &&
+    typeof sessions.removeIpRule === 'function' &&
+    typeof sessions.listIpRules === 'function'
+      ? {
+          putIpRule: sessions.putIpRule.bind(sessions),
+          removeIpRule: sessions.removeIpRule.bind(sessions),
+          listIpRules: sessions.listIpRules.bind(sessions),
+        }
+      : {}),
     async close() {
       for (const store of distinct) await store.close?.();
     },

@@ -166,4 +166,47 @@ describe('EvrmoreAuthStoreObject', () => {
     expect(storage.alarm).toBe(T0 + 5000); // not set again: nothing left to expire
     expect(await store.consumeChallenge('b')).toBeNull();
   });
+
+  it('keeps IP allow/deny rules: replace, remove, expiry; a malformed rule is refused', async () => {
+    const storage = fakeStorage();
+    const object = new EvrmoreAuthStoreObject({ storage }, {});
+    const store = durableObjectStore(namespaceOf(object));
+    await store.putIpRule({
+      list: 'deny',
+      cidr: '203.0.113.0/24',
+      note: 'a',
+      createdAt: T0,
+      expiresAt: null,
+    });
+    await store.putIpRule({
+      list: 'deny',
+      cidr: '203.0.113.0/24',
+      note: 'b',
+      createdAt: T0,
+      expiresAt: T0 + 10,
+    });
+    await store.putIpRule({
+      list: 'allow',
+      cidr: '10.0.0.0/8',
+      note: null,
+      createdAt: T0,
+      expiresAt: null,
+    });
+    expect(await store.listIpRules(T0)).toEqual([
+      { list: 'deny', cidr: '203.0.113.0/24', note: 'b', createdAt: T0, expiresAt: T0 + 10 },
+      { list: 'allow', cidr: '10.0.0.0/8', note: null, createdAt: T0, expiresAt: null },
+    ]);
+    expect((await store.listIpRules(T0 + 10)).map((r) => r.cidr)).toEqual(['10.0.0.0/8']);
+    expect(await store.removeIpRule('allow', '10.0.0.0/8')).toBe(true);
+    expect(await store.removeIpRule('allow', '10.0.0.0/8')).toBe(false);
+    const bad = await object.fetch(
+      new Request('https://evrmore-auth-store/putIpRule', {
+        method: 'POST',
+        body: JSON.stringify([
+          { list: 'maybe', cidr: 'x', note: null, createdAt: 0, expiresAt: null },
+        ]),
+      }),
+    );
+    expect(bad.status).toBe(400);
+  });
 });

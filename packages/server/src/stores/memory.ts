@@ -3,6 +3,7 @@
 // with TTL eviction; a session keeps its current refresh hash and at most REFRESH_HISTORY_LIMIT
 // rotated ones, and a grace blob only while it can still be served; revoked sessions are freed at
 // once, expired ones (and blobs past their window) at the next sweep.
+import type { IpListName, StoredIpRule } from '../access/ip-lists.js';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory } from './rate-limiter-flexible.js';
 import {
@@ -68,6 +69,12 @@ export interface MemoryStoreOptions {
  * ```
  */
 export interface MemoryStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
+  /** Add or replace an IP allow/deny rule (see `auth.ipLists`). */
+  putIpRule(rule: StoredIpRule): Promise<void>;
+  /** Remove an IP rule; `false` when there was none. */
+  removeIpRule(list: IpListName, cidr: string): Promise<boolean>;
+  /** The IP rules that have not expired at `now`. */
+  listIpRules(now: number): Promise<StoredIpRule[]>;
   /** Current entry counts. */
   size(): {
     /** Challenges held (issued, not yet consumed or swept). */
@@ -158,6 +165,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const refresh = new Map<string, string>();
   const mfa = new Map<string, MfaRecord>();
   const apiKeys = new Map<string, ApiKeyRecord>();
+  /** IP allow/deny rules by `list|cidr` (operators' lists: small, not evicted). */
+  const ipRules = new Map<string, StoredIpRule>();
   let lastSweep = now();
 
   /**
@@ -439,6 +448,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return Promise.resolve(entry.value);
     },
 
+    putIpRule(rule) {
+      ipRules.set(`${rule.list}|${rule.cidr}`, { ...rule });
+      return Promise.resolve();
+    },
+
+    removeIpRule(list, cidr) {
+      return Promise.resolve(ipRules.delete(`${list}|${cidr}`));
+    },
+
+    listIpRules(at) {
+      const out: StoredIpRule[] = [];
+      for (const [key, rule] of ipRules) {
+        if (rule.expiresAt !== null && rule.expiresAt <= at) ipRules.delete(key);
+        else out.push({ ...rule });
+      }
+      return Promise.resolve(out);
+    },
+
     createRateLimiter(o) {
       return new RateLimiterMemory({
         keyPrefix: o.keyPrefix,
@@ -473,6 +500,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       refresh.clear();
       mfa.clear();
       apiKeys.clear();
+      ipRules.clear();
       return Promise.resolve();
     },
   };

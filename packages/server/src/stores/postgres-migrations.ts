@@ -139,4 +139,20 @@ CREATE TABLE ${s}.api_keys (
 CREATE INDEX api_keys_owner ON ${s}.api_keys (owner, created_at DESC);
 `,
   },
+  {
+    version: 5,
+    name: 'IP allow/deny lists',
+    // one row per list entry; cidr is canonical (network address/prefix); expires_at NULL: never
+    sql: (s) => `
+CREATE TABLE ${s}.ip_rules (
+  list text NOT NULL CHECK (list IN ('allow', 'deny')),
+  cidr text NOT NULL,
+  note text,
+  created_at bigint NOT NULL,
+  expires_at bigint,
+  PRIMARY KEY (list, cidr)
+);
+CREATE INDEX ip_rules_expires_at ON ${s}.ip_rules (expires_at) WHERE expires_at IS NOT NULL;
+`,
+  },
 ];

@@ -15,6 +15,7 @@
 // REFRESH_HISTORY_LIMIT and nulls grace blobs that can no longer be served; purgeExpired()
 // deletes expired and revoked sessions (their rows cascade) and blobs past their window.
 
+import type { IpListName, StoredIpRule } from '../access/ip-lists.js';
 import pg from 'pg';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import type * as Rlf from 'rate-limiter-flexible';
@@ -128,6 +129,12 @@ export interface PurgeResult {
  * ```
  */
 export interface PostgresStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
+  /** Add or replace an IP allow/deny rule (see `auth.ipLists`). */
+  putIpRule(rule: StoredIpRule): Promise<void>;
+  /** Remove an IP rule; `false` when there was none. */
+  removeIpRule(list: IpListName, cidr: string): Promise<boolean>;
+  /** The IP rules that have not expired at `now`. */
+  listIpRules(now: number): Promise<StoredIpRule[]>;
   readonly name: 'postgres';
   /** The pool the store queries (yours, or the one it created from `connectionString`). */
   readonly pool: Pool;
@@ -605,6 +612,51 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         const r = res.rows[0] as { value: string; expires_at: string } | undefined;
         if (!r || Number(r.expires_at) <= clock()) return null;
         return r.value;
+      }),
+
+    putIpRule: (rule: StoredIpRule) =>
+      run(async () => {
+        await q(
+          `INSERT INTO ${S}.ip_rules (list, cidr, note, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (list, cidr) DO UPDATE SET note = EXCLUDED.note,
+             created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at`,
+          [rule.list, rule.cidr, rule.note, rule.createdAt, rule.expiresAt],
+        );
+      }),
+
+    removeIpRule: (list: IpListName, cidr: string) =>
+      run(async () => {
+        const res = await q(`DELETE FROM ${S}.ip_rules WHERE list = $1 AND cidr = $2`, [
+          list,
+          cidr,
+        ]);
+        return res.rowCount === 1;
+      }),
+
+    listIpRules: (at: number) =>
+      run(async () => {
+        await q(`DELETE FROM ${S}.ip_rules WHERE expires_at <= $1`, [at]);
+        const res = await q(
+          `SELECT list, cidr, note, created_at, expires_at FROM ${S}.ip_rules
+           WHERE expires_at IS NULL OR expires_at > $1`,
+          [at],
+        );
+        return (
+          res.rows as Array<{
+            list: IpListName;
+            cidr: string;
+            note: string | null;
+            created_at: string;
+            expires_at: string | null;
+          }>
+        ).map((r) => ({
+          list: r.list,
+          cidr: r.cidr,
+          note: r.note,
+          createdAt: Number(r.created_at),
+          expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+        }));
       }),
 
     createRateLimiter(o) {

@@ -20,6 +20,7 @@
 //   <p>mfa:{<address>}             MFA hash
 //   <p>mfa:{<address>}:codes       set of unused backup-code hashes
 //   <p>rl:<limiter>:<key>          rate-limiter-flexible counters
+//   <p>ip:rules                    hash: `<list>|<cidr>` -> IP rule JSON (allow/deny lists)
 
 /** Builds the keys of one store under `prefix`. */
 export function redisKeys(prefix: string) {
@@ -35,6 +36,7 @@ export function redisKeys(prefix: string) {
     mfa: (address: string) => `${prefix}mfa:{${address}}`,
     mfaCodes: (address: string) => `${prefix}mfa:{${address}}:codes`,
     rateLimit: (limiter: string) => `${prefix}rl:${limiter}`,
+    ipRules: () => `${prefix}ip:rules`,
   };
 }
 

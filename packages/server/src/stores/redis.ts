@@ -16,6 +16,7 @@
 // hashes are deleted after the script (other slots), best effort. A revoked session lingers for
 // `revokedRetentionMs` only; a live one until its idle expiry.
 
+import type { IpListName, StoredIpRule } from '../access/ip-lists.js';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type * as Rlf from 'rate-limiter-flexible';
 // By deep path, as in rate-limiter-flexible.ts (the package's index loads every backend).
@@ -144,6 +145,12 @@ export const REDIS_CLIENT_DEFAULTS: RedisOptions = {
  * ```
  */
 export interface RedisStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
+  /** Add or replace an IP allow/deny rule (see `auth.ipLists`). */
+  putIpRule(rule: StoredIpRule): Promise<void>;
+  /** Remove an IP rule; `false` when there was none. */
+  removeIpRule(list: IpListName, cidr: string): Promise<boolean>;
+  /** The IP rules that have not expired at `now`. */
+  listIpRules(now: number): Promise<StoredIpRule[]>;
   readonly name: 'redis';
   /** The ioredis client in use. */
   readonly client: Redis | Cluster;
@@ -546,6 +553,33 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       }),
 
     takeOnce: (key: string) => run(() => client.getdel(k.once(key))),
+
+    putIpRule: (rule: StoredIpRule) =>
+      run(async () => {
+        await client.hset(k.ipRules(), `${rule.list}|${rule.cidr}`, JSON.stringify(rule));
+      }),
+
+    removeIpRule: (list: IpListName, cidr: string) =>
+      run(async () => (await client.hdel(k.ipRules(), `${list}|${cidr}`)) === 1),
+
+    listIpRules: (at: number) =>
+      run(async () => {
+        const all = await client.hgetall(k.ipRules());
+        const out: StoredIpRule[] = [];
+        const expired: string[] = [];
+        for (const [field, json] of Object.entries(all)) {
+          let rule: StoredIpRule;
+          try {
+            rule = JSON.parse(json) as StoredIpRule;
+          } catch {
+            continue; // not ours to guess at; skipped
+          }
+          if (rule.expiresAt !== null && rule.expiresAt <= at) expired.push(field);
+          else out.push(rule);
+        }
+        if (expired.length > 0) await client.hdel(k.ipRules(), ...expired);
+        return out;
+      }),
 
     ...redisApiKeys(client, prefix, run),
 

@@ -23,6 +23,8 @@ export const storageKeys = {
   apiKey: (id: string) => `k:${id}`,
   apiKeys: 'k:',
   counter: (key: string) => `l:${key}`,
+  /** Every IP allow/deny rule, in one array (operators' lists are small). */
+  ipRules: 'i',
   /** Entry counts per kind. */
   counts: 'n',
   /** The prefix of the expiry index of one kind (`+ 16-digit time + ':' + record key`). */

@@ -1,5 +1,6 @@
 // The store's operations as the object runs them (internal), each on an Ops view of storage. They
 // await nothing but storage (see object.ts on atomicity).
+import type { StoredIpRule } from '../../access/ip-lists.js';
 import {
   isLive,
   type ApiKeyRecord,
@@ -32,6 +33,7 @@ export const READS = new Set<Operation>([
   'getApiKey',
   'listApiKeys',
   'limiterGet',
+  'listIpRules',
 ]);
 
 export const HANDLERS: { [O in Operation]: Handler<O> } = {
@@ -261,6 +263,25 @@ export const HANDLERS: { [O in Operation]: Handler<O> } = {
     await tx.delete([ok, indexKey('o', entry.expiresAt, ok)]);
     ops.counts.o--;
     return entry.expiresAt <= ops.now ? null : entry.value;
+  },
+
+  async putIpRule(ops, [rule]) {
+    const rules = (await ops.tx.get<StoredIpRule[]>(key.ipRules)) ?? [];
+    const kept = rules.filter((r) => r.list !== rule.list || r.cidr !== rule.cidr);
+    await ops.tx.put(key.ipRules, [...kept, rule]);
+  },
+
+  async removeIpRule(ops, [list, cidr]) {
+    const rules = (await ops.tx.get<StoredIpRule[]>(key.ipRules)) ?? [];
+    const kept = rules.filter((r) => r.list !== list || r.cidr !== cidr);
+    if (kept.length === rules.length) return false;
+    await ops.tx.put(key.ipRules, kept);
+    return true;
+  },
+
+  async listIpRules(ops, [at]) {
+    const rules = (await ops.tx.get<StoredIpRule[]>(key.ipRules)) ?? [];
+    return rules.filter((r) => r.expiresAt === null || r.expiresAt > at);
   },
 
   async limiterGet(ops, [k]): Promise<LimiterCounter | null> {

@@ -76,6 +76,15 @@ const rotate = v.looseObject({
   graceBlob: str,
 });
 
+const ipList = v.picklist(['allow', 'deny']);
+const ipRule = v.looseObject({
+  list: ipList,
+  cidr: key,
+  note: nullableStr,
+  createdAt: num,
+  expiresAt: v.nullable(num),
+});
+
 /** The session cap of `createSession` (`null`: none). */
 const limit = v.object({
   max: v.pipe(v.number(), v.integer(), v.minValue(1)),
@@ -111,6 +120,9 @@ export const OPERATIONS = {
   /** Add `points` (or set them, `force`) to a counter whose window lasts `ms` (0: forever). */
   limiterUpsert: v.tuple([key, num, num, v.boolean()]),
   limiterDelete: v.tuple([key]),
+  putIpRule: v.tuple([ipRule]),
+  removeIpRule: v.tuple([ipList, key]),
+  listIpRules: v.tuple([num]),
 } satisfies Record<string, v.GenericSchema<unknown, unknown[]>>;
 
 /** An operation's name. */

@@ -1,6 +1,7 @@
 // durableObjectStore: an AuthStore whose every operation is one request to one Durable Object
 // (EvrmoreAuthStoreObject), so all isolates of a Worker share challenges, sessions, revocations,
 // MFA data and rate limits. Any failure to reach the object is an outage (fail closed, 503).
+import type { IpListName, StoredIpRule } from '../../access/ip-lists.js';
 import * as v from 'valibot';
 import { StoreUnavailableError, type ApiKeyStore, type AuthStore } from '../../store.js';
 import { factoryOptions, parseOptions, withMethods } from '../../config/validate.js';
@@ -35,6 +36,12 @@ export interface DurableObjectStoreOptions {
  * ```
  */
 export interface DurableObjectStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
+  /** Add or replace an IP allow/deny rule (see `auth.ipLists`). */
+  putIpRule(rule: StoredIpRule): Promise<void>;
+  /** Remove an IP rule; `false` when there was none. */
+  removeIpRule(list: IpListName, cidr: string): Promise<boolean>;
+  /** The IP rules that have not expired at `now`. */
+  listIpRules(now: number): Promise<StoredIpRule[]>;
   /** Always `durable-object` (in logs). */
   readonly name: 'durable-object';
   /** Nothing to release (the object holds the data); present for the {@link AuthStore} shape. */
@@ -149,5 +156,8 @@ export function durableObjectStore(
     revokeApiKey: (id, at) => call('revokeApiKey', [id, at]),
     touchApiKey: (id, at) => call('touchApiKey', [id, at]),
     createRateLimiter: (o) => durableObjectLimiter(call, o),
+    putIpRule: (rule) => call('putIpRule', [rule]),
+    removeIpRule: (list, cidr) => call('removeIpRule', [list, cidr]),
+    listIpRules: (at) => call('listIpRules', [at]),
   };
 }
