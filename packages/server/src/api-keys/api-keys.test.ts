@@ -202,6 +202,28 @@ describe('auth.apiKeys and authenticate({ apiKeys: true })', () => {
     );
   });
 
+  it('with IP lists and roles: deny-listed is 403 ip_denied first, allow-listed is never locked out, a key has no roles', async () => {
+    const h = await harness({
+      ipLists: { allow: ['198.51.100.0/24'], deny: ['203.0.113.66'] },
+      rateLimits: { apiKeyLockout: { freeFailures: 1, baseSeconds: 600 } },
+      roles: { admin: ['reports:read'] },
+    });
+    const { key } = await h.auth.apiKeys.create({ owner: 'ci-bot', permissions: ['reports:read'] });
+    const use = (k: string, ip: string, extra: object = {}) =>
+      h.auth.authenticate(appRequest(`ApiKey ${k}`), { apiKeys: true, ip, ...extra });
+    await expect(use(key, '203.0.113.66')).rejects.toMatchObject({ code: 'ip_denied' });
+    const wrong = `${key.slice(0, 30)}${'B'.repeat(43)}`;
+    for (let i = 0; i < 4; i++)
+      await expect(use(wrong, '198.51.100.7')).rejects.toMatchObject({ code: 'api_key_invalid' });
+    await expect(use(key, '198.51.100.7')).resolves.toMatchObject({ address: 'ci-bot' });
+    for (let i = 0; i < 2; i++)
+      await expect(use(wrong, '192.0.2.1')).rejects.toMatchObject({ code: 'api_key_invalid' });
+    await expect(use(key, '192.0.2.1')).rejects.toMatchObject({ code: 'rate_limited' });
+    await expect(use(key, '198.51.100.7', { roles: ['admin'] })).rejects.toMatchObject({
+      code: 'insufficient_scope',
+    });
+  });
+
   it('lastUsedAt is recorded, at most once per interval', async () => {
     const h = await harness({ apiKeys: { enabled: true, lastUsedIntervalSeconds: 60 } });
     const { key, record } = await h.auth.apiKeys.create({ owner: 'ci-bot', permissions: [] });
