@@ -13,6 +13,7 @@ import {
 } from '../../packages/server/src/store.js';
 import { REFRESH_HISTORY_LIMIT } from '../../packages/server/src/stores/refresh-history.js';
 import { createProofReplayCache } from '../../packages/server/src/dpop/replay.js';
+import { describeApiKeyConformance } from './api-keys.js';
 
 /**
  * A look inside a backend, by its own means (memory: `size()`; Redis: HLEN/ZCARD/EXISTS;
@@ -993,6 +994,8 @@ export function runStoreConformance(name: string, setup: () => Promise<Conforman
         expect(await t.store.takeOnce(short)).toBeNull();
       });
     });
+
+    describeApiKeyConformance(() => t);
 
     describe('IP lists (allow/deny rules)', () => {
       it('stores, replaces, removes and expires rules; every instance sees them', async () => {

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { CliError, oneLine } from './cli-error.js';
 import { parseCommandArgs, type Command, type Io } from './command.js';
 import { dbMigrate, dbPurge } from './commands/db.js';
+import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './commands/api-key.js';
 import { keysGenerate, keysPublic } from './commands/keys.js';
 import { messageParse } from './commands/message.js';
 import { redisCheck } from './commands/redis.js';
@@ -17,6 +18,9 @@ const COMMANDS: readonly Command[] = [
   messageParse,
   dbMigrate,
   dbPurge,
+  apiKeyCreate,
+  apiKeyList,
+  apiKeyRevoke,
   redisCheck,
 ];
 
@@ -24,6 +28,7 @@ const GROUPS: Record<string, string> = {
   keys: 'signing keys for createEvrmoreAuth({ keys })',
   message: 'Sign-In with Evrmore messages',
   db: 'the Postgres store',
+  'api-key': 'API keys in the Postgres store',
   redis: 'the Redis store',
 };
 

@@ -10,6 +10,9 @@ const COMMANDS = [
   ['message', 'parse'],
   ['db', 'migrate'],
   ['db', 'purge'],
+  ['api-key', 'create'],
+  ['api-key', 'list'],
+  ['api-key', 'revoke'],
   ['redis', 'check'],
 ];
 
@@ -31,7 +34,7 @@ describe('help, version and usage errors', () => {
     expect(r.stdout).toContain('--help');
   });
 
-  it.each([['keys'], ['db'], ['message'], ['redis']])(
+  it.each([['keys'], ['db'], ['api-key'], ['message'], ['redis']])(
     '%s --help lists its commands',
     async (group) => {
       const r = await run([group, '--help']);

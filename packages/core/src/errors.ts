@@ -53,6 +53,12 @@ export const ERROR_STATUS = {
   /** HTTP 401: the DPoP proof was made with another key than the one the token or session is
    *  bound to. */
   dpop_key_mismatch: 401,
+  /** HTTP 401: the API key is malformed, unknown, or its secret is wrong. */
+  api_key_invalid: 401,
+  /** HTTP 401: the API key has expired. */
+  api_key_expired: 401,
+  /** HTTP 401: the API key was revoked. */
+  api_key_revoked: 401,
   /** HTTP 403: the request Origin is not in allowedOrigins. */
   origin_forbidden: 403,
   /** HTTP 403: a cookie-authenticated unsafe request (POST, PUT, PATCH, DELETE) came without an
@@ -60,6 +66,8 @@ export const ERROR_STATUS = {
   csrf_rejected: 403,
   /** HTTP 403: the token lacks a required permission. */
   insufficient_scope: 403,
+  /** HTTP 403: the API key may not be used from the client's IP address (its `ipAllowList`). */
+  api_key_ip_forbidden: 403,
   /** HTTP 403: the client IP is on the deny list (or a route open only to the allow list). */
   ip_denied: 403,
   /** HTTP 404: no such route. */
@@ -120,9 +128,13 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
   use_dpop_nonce: 'DPoP nonce required',
   dpop_required: 'DPoP proof required',
   dpop_key_mismatch: 'DPoP key mismatch',
+  api_key_invalid: 'Invalid API key',
+  api_key_expired: 'API key expired',
+  api_key_revoked: 'API key revoked',
   origin_forbidden: 'Origin not allowed',
   csrf_rejected: 'Cross-site request refused',
   insufficient_scope: 'Insufficient permissions',
+  api_key_ip_forbidden: 'API key not allowed from this IP',
   ip_denied: 'IP address refused',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',

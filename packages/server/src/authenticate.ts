@@ -11,6 +11,8 @@ import { clientIp, requestIsHttps } from './proxy.js';
 import { checkBoundProof } from './dpop/check.js';
 import { DPoPError } from './dpop/errors.js';
 import { checkCsrf } from './http/csrf.js';
+import { apiKeyFromHeader } from './api-keys/format.js';
+import { authenticateApiKey } from './api-keys/service.js';
 import { checkAccess } from './access/roles.js';
 import { recordActivity } from './session-policy.js';
 
@@ -26,10 +28,17 @@ import { recordActivity } from './session-policy.js';
 export interface AuthIdentity<Claims extends object = ExtraClaims> {
   /** The signed-in address (the token's `sub`). */
   address: string;
-  /** The session the token belongs to (its `sid`). */
+  /** The session the token belongs to (its `sid`); for an API key, the key's id. */
   sessionId: string;
-  /** Every claim of the verified access token, your `claims` provider's included. */
+  /** Every claim of the verified access token, your `claims` provider's included. For an API key:
+   *  `sub` (the owner), `sid` (the key's id), `permissions` (the key's), `iat` (its creation),
+   *  `exp` when it expires, `iss`, `aud`, and an empty `fgp`; no claims of your provider. */
   claims: AccessTokenClaims & Claims;
+  /** `'api-key'` when an API key authenticated the request (`apiKeys: true`); absent for a
+   *  session's access token. */
+  kind?: 'api-key';
+  /** The API key's id, when `kind` is `'api-key'`. */
+  keyId?: string;
 }
 
 /**
@@ -59,8 +68,17 @@ export interface RegisteredClaims {}
  * ```
  */
 export interface AuthenticateOptions {
-  /** Every one of these must be in the token's `permissions` claim, else 403 `insufficient_scope`. */
+  /** Every one of these must be in the token's `permissions` claim, else 403 `insufficient_scope`
+   *  (for an API key: in the key's permissions). */
   permissions?: string[];
+  /**
+   * Accept an API key too (`Authorization: ApiKey evak_…`, or `Bearer evak_…`): the identity is
+   * the key's owner with the key's permissions (`kind: 'api-key'`). Needs `apiKeys: { enabled:
+   * true }` in `createEvrmoreAuth` (TypeError otherwise). Pass `ip` (the adapters do): a key's IP
+   * allow list and the lock-out after failed attempts go by the client IP.
+   * @default false (an API key is `token_invalid`)
+   */
+  apiKeys?: boolean;
   /**
    * At least one of these must be in the token's `roles` claim (the `roles` option of
    * `createEvrmoreAuth`), else 403 `insufficient_scope`. With `permissions` too, both must hold.
@@ -109,7 +127,8 @@ export interface AuthenticateRequest {
  * rule (`csrf_rejected`); it is never refreshed here (`token_expired`). Throws
  * `EvrmoreAuthError` `token_missing`, `token_invalid`, `token_expired`, `fingerprint_mismatch`,
  * `token_revoked`, `dpop_proof_invalid`, `use_dpop_nonce`, `dpop_key_mismatch`,
- * `insufficient_scope`, `csrf_rejected` or `unavailable`.
+ * `insufficient_scope`, `csrf_rejected` or `unavailable`; with `apiKeys: true` also `api_key_invalid`,
+ * `api_key_expired`, `api_key_revoked`, `api_key_ip_forbidden` and `rate_limited`.
  *
  * @example
  * ```ts
@@ -139,6 +158,18 @@ export async function authenticateRequest(
     );
     checkPermissions(identity, options);
     return identity;
+  }
+  if (options.apiKeys === true) {
+    if (rt.apiKeys === null)
+      throw new TypeError(
+        'authenticate: apiKeys: true needs createEvrmoreAuth({ apiKeys: { enabled: true } })',
+      );
+    const key = apiKeyFromHeader(header);
+    if (key !== null) {
+      const identity = await authenticateApiKey(rt, request, key, options.ip);
+      checkPermissions(identity, options);
+      return identity;
+    }
   }
   const m = /^(Bearer|DPoP) +([^\s]+) *$/i.exec(header);
   if (!m) throw new EvrmoreAuthError('token_invalid');

@@ -9,6 +9,11 @@ import type { JWTPayload } from 'jose';
 import type { EventSinkOptions, PinoLikeLogger } from './events.js';
 import type { KeyConfig } from './keys.js';
 import type { MfaConfig } from './mfa/config.js';
+import {
+  resolveApiKeysConfig,
+  type ApiKeysConfig,
+  type ResolvedApiKeysConfig,
+} from './api-keys/config.js';
 import { resolveDPoPConfig, type DPoPConfig, type ResolvedDPoPConfig } from './dpop/config.js';
 import {
   resolveSessionPolicy,
@@ -308,6 +313,11 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
    * @default off (a `DPoP` header is ignored; every token is a bearer token)
    */
   dpop?: DPoPConfig;
+  /**
+   * API keys for machine clients and admin operations (PROTOCOL.md §13); see {@link ApiKeysConfig}.
+   * @default off
+   */
+  apiKeys?: ApiKeysConfig;
   /** @default Date.now */
   now?: () => number;
   /** @default crypto.getRandomValues */
@@ -391,6 +401,8 @@ export interface ResolvedConfig {
   production: boolean;
   /** DPoP settings (without the nonce secret); `null` when DPoP is off. */
   dpop: ResolvedDPoPConfig | null;
+  /** API keys' settings; `null` when API keys are off. */
+  apiKeys: ResolvedApiKeysConfig | null;
   /** The clock, milliseconds since the epoch. */
   now: () => number;
   /** The source of random bytes. */
@@ -698,6 +710,7 @@ export function resolveConfig(config: EvrmoreAuthConfig): ResolvedConfig {
     sessionCookie,
     production: c.production,
     dpop,
+    apiKeys: resolveApiKeysConfig(config.apiKeys),
     now: c.now,
     randomBytes: c.randomBytes,
   };

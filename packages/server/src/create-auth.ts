@@ -38,6 +38,7 @@ import { signIn, type SignInResult } from './sign-in.js';
 import { createMemoryStore } from './stores/memory.js';
 import { createDPoPRuntime } from './dpop/runtime.js';
 import { createPerformanceCaches, forgetRevokedSessions } from './token-cache.js';
+import { apiKeysFacade, createApiKeysRuntime, type ApiKeys } from './api-keys/service.js';
 import { bypassForAllowed, createIpGate, type IpLists } from './access/ip-lists.js';
 import { resolveRoles } from './access/roles.js';
 import { enforceIpLists } from './authenticate.js';
@@ -144,6 +145,17 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
   /** Re-seal `address`'s MFA secrets with the newest `mfa.encryptionKeys` entry (key rotation);
    *  `true` when something was re-sealed. */
   reencryptMfaSecrets(address: string): Promise<boolean>;
+  /**
+   * API keys (`apiKeys: { enabled: true }`; PROTOCOL.md §13): create (the key shown once), list,
+   * revoke. Without `apiKeys` enabled every method rejects with a TypeError.
+   *
+   * @example
+   * ```ts
+   * const { key, record } = await auth.apiKeys.create({ owner: 'ci', permissions: ['deploys:write'] });
+   * await auth.apiKeys.revoke(record.id); // refused at once on every instance
+   * ```
+   */
+  readonly apiKeys: ApiKeys;
 }
 
 /**
@@ -259,6 +271,7 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
             store,
             resolved.clockToleranceSeconds,
           ),
+    apiKeys: createApiKeysRuntime(resolved.apiKeys, store),
     roles,
     ipGate,
   };
@@ -329,6 +342,7 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       rt.store.revokeSessions(address, resolved.now(), reason),
     isMfaEnabled: async (address) => (await rt.store.getMfa(address))?.enabled === true,
     reencryptMfaSecrets: (address) => reencryptMfaSecrets(rt, address),
+    apiKeys: apiKeysFacade(rt),
     ipLists: ipGate.api,
     [INTERNALS]: { handle, errorReply, runtime: rt, screen },
   };

@@ -29,7 +29,11 @@ export type AuthEventType =
   | 'mfa.failed'
   | 'mfa.backup_code_used'
   | 'mfa.backup_codes_low'
-  | 'dpop.key_mismatch';
+  | 'dpop.key_mismatch'
+  | 'api_key.created'
+  | 'api_key.revoked'
+  | 'api_key.used'
+  | 'api_key.refused';
 
 /**
  * One audit event. Carries who and what, never a credential.
@@ -57,6 +61,8 @@ export interface AuthEvent {
   address?: string;
   /** The session concerned, when there is one. */
   sessionId?: string;
+  /** The API key concerned (its id, never the key), for `api_key.*` events. */
+  keyId?: string;
   /** Reason code for failures. */
   code?: ErrorCode;
   /** Extra facts; never tokens, signatures, cookies or secrets (keys naming one are dropped). */
@@ -139,10 +145,14 @@ const WARN_TYPES = new Set<AuthEventType>([
   'mfa.failed',
   'mfa.backup_codes_low',
   'dpop.key_mismatch',
+  'api_key.refused',
 ]);
 
 /** `detail` keys that could name a credential; such entries never leave the sink. */
-const SECRET_KEY = /token|signature|cookie|secret|password|fingerprint|otp|bearer|authorization/i;
+const SECRET_KEY =
+  /token|signature|cookie|secret|password|fingerprint|otp|bearer|authorization|apikey|api_key/i;
+/** A value that holds an API key (`evak_…`) is dropped too, whatever its key. */
+const API_KEY_VALUE = /evak_[0-9a-f]{24}_/;
 
 /** The options of {@link createEventSink}, with their defaults. */
 const EVENT_SINK_OPTIONS = factoryOptions({
@@ -178,6 +188,7 @@ function sanitize(event: Omit<AuthEvent, 'at'>, at: string): AuthEvent {
   };
   if (typeof event.address === 'string') out.address = event.address;
   if (typeof event.sessionId === 'string') out.sessionId = event.sessionId;
+  if (typeof event.keyId === 'string') out.keyId = event.keyId;
   if (typeof event.code === 'string') out.code = event.code;
   if (event.detail !== undefined && event.detail !== null && typeof event.detail === 'object') {
     const detail: Record<string, string | number | boolean> = {};
@@ -186,6 +197,7 @@ function sanitize(event: Omit<AuthEvent, 'at'>, at: string): AuthEvent {
       if (SECRET_KEY.test(key)) continue;
       if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
         continue;
+      if (typeof value === 'string' && API_KEY_VALUE.test(value)) continue;
       detail[key] = value;
       any = true;
     }

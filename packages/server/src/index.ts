@@ -36,6 +36,8 @@ export type { RandomBytes } from './crypto.js';
 export type { SessionCheckConfig, TokenCacheConfig } from './token-cache.js';
 export type { LockoutRule, RateLimitConfig, RateLimitRule } from './rate-limit.js';
 export type { MfaConfig, MfaEncryptionKey } from './mfa/index.js';
+export type { ApiKeysConfig, ResolvedApiKeysConfig } from './api-keys/config.js';
+export type { ApiKeys, CreateApiKeyInput, CreatedApiKey } from './api-keys/service.js';
 export type { KeyConfig, SigningAlgorithm } from './keys.js';
 export type { RolesConfig, RolesProvider } from './access/roles.js';
 export {
@@ -50,6 +52,8 @@ export {
 } from './access/ip-lists.js';
 export {
   StoreUnavailableError,
+  type ApiKeyRecord,
+  type ApiKeyStore,
   type AuthStore,
   type ChallengeRecord,
   type ChallengeStore,

@@ -44,7 +44,29 @@ describe('createRateLimits', () => {
         maxFailures: 20,
         windowSeconds: 86_400,
       },
+      apiKeyLockout: { freeFailures: 10, baseSeconds: 2, maxSeconds: 900 },
     });
+  });
+
+  it('locks an IP out after failed API-key attempts; other IPs are untouched', async () => {
+    const limits = createRateLimits(createMemoryStore(), {
+      apiKeyLockout: { freeFailures: 2, baseSeconds: 300 },
+    });
+    const attacker = { ip: '203.0.113.7' };
+    for (let i = 0; i < 2; i++) {
+      await limits.checkApiKey(attacker);
+      await limits.recordApiKeyFailure(attacker);
+    }
+    await limits.checkApiKey(attacker); // two free failures
+    await limits.recordApiKeyFailure(attacker);
+    await expect(limits.checkApiKey(attacker)).rejects.toMatchObject({
+      code: 'rate_limited',
+      retryAfter: 300,
+    });
+    await limits.checkApiKey({ ip: '203.0.113.8' });
+    expect(() =>
+      createRateLimits(createMemoryStore(), { apiKeyLockout: { maxSeconds: 1, baseSeconds: 2 } }),
+    ).toThrow('createRateLimits: rateLimits.apiKeyLockout.maxSeconds must be ≥ baseSeconds');
   });
 
   it('limits per IP + address at the default 10/min; other IPs keep their own budget for that address', async () => {
@@ -269,6 +291,8 @@ describe('createRateLimits', () => {
       'ea:lk:mfa:ip',
       'ea:lo:mfa:a',
       'ea:lk:mfa:a',
+      'ea:lo:ak:ip',
+      'ea:lk:ak:ip',
     ]);
     expect(made[0]).toEqual({ keyPrefix: 'ea:rl:ch:ip', points: 30, duration: 60 });
   });

@@ -128,6 +128,13 @@ export interface RateLimitConfig {
     /** How long wrong codes are remembered, seconds. */
     windowSeconds?: number;
   };
+  /**
+   * Lock-out after failed API-key attempts (malformed, unknown or wrong keys; `apiKeys` option),
+   * per client network only: a guessing client is locked out, while a valid key used from
+   * another network keeps working. Failures are remembered for `max(3600, 2 · maxSeconds)` seconds.
+   * @default { freeFailures: 10, baseSeconds: 2, maxSeconds: 900 }
+   */
+  apiKeyLockout?: LockoutRule;
 }
 
 /**
@@ -183,6 +190,10 @@ export interface RateLimits {
   recordFailure(kind: 'signature' | 'mfa', key: Required<RateLimitKey>): Promise<void>;
   /** A success clears the failure count (and lock) of that IP + address (MFA: address). */
   recordSuccess(kind: 'signature' | 'mfa', key: Required<RateLimitKey>): Promise<void>;
+  /** Refuse an IP locked out after failed API-key attempts (`rate_limited`); spends nothing. */
+  checkApiKey(key: { ip: string | null }): Promise<void>;
+  /** Count a failed API-key attempt of an IP towards its lock-out. */
+  recordApiKeyFailure(key: { ip: string | null }): Promise<void>;
 }
 
 /**
@@ -233,6 +244,7 @@ export const DEFAULT_RATE_LIMITS = {
     maxFailures: 20,
     windowSeconds: 86_400,
   },
+  apiKeyLockout: { freeFailures: 10, baseSeconds: 2, maxSeconds: 900 },
 } as const;
 
 const RULE = options(
@@ -312,6 +324,21 @@ const RATE_LIMIT_CONFIG = options({
           'must be > freeFailures',
         ),
         ['maxFailures'],
+      ),
+    ),
+    {},
+  ),
+  apiKeyLockout: v.optional(
+    v.pipe(
+      options(LOCKOUT_ENTRIES),
+      v.forward(
+        v.check(
+          (o) =>
+            o.maxSeconds === undefined ||
+            o.maxSeconds >= (o.baseSeconds ?? D.apiKeyLockout.baseSeconds),
+          'must be ≥ baseSeconds',
+        ),
+        ['maxSeconds'],
       ),
     ),
     {},
@@ -410,6 +437,7 @@ export function createRateLimits(
   const maxMfaFailures =
     cfg.mfaLockout.maxFailures ?? Math.max(D.mfaLockout.maxFailures, mfaLockout.freeFailures + 1);
   const mfaWindow = cfg.mfaLockout.windowSeconds;
+  const apiKeyLockout = lockoutRule(cfg.apiKeyLockout, D.apiKeyLockout);
 
   if (cfg.enabled === false)
     return {
@@ -417,6 +445,8 @@ export function createRateLimits(
       checkAddress: () => Promise.resolve(),
       recordFailure: () => Promise.resolve(),
       recordSuccess: () => Promise.resolve(),
+      checkApiKey: () => Promise.resolve(),
+      recordApiKeyFailure: () => Promise.resolve(),
     };
 
   const short = { challenge: 'ch', verify: 'vf', refresh: 'rf', mfa: 'mf', newSessions: 'ns' };
@@ -452,6 +482,11 @@ export function createRateLimits(
       address: { ...lockoutOf('mfa:a', mfaWindow, mfaLockout), cap: maxMfaFailures },
     },
   };
+  const apiKeyLocks = lockoutOf(
+    'ak:ip',
+    Math.max(3600, 2 * apiKeyLockout.maxSeconds),
+    apiKeyLockout,
+  );
   const lockKind: Partial<Record<RateLimitRoute, Kind>> = { verify: 'signature', mfa: 'mfa' };
 
   let warned = false;
@@ -542,6 +577,14 @@ export function createRateLimits(
       const l = locks[kind].address;
       const k = addressKey(kind === 'mfa', ip, key.address);
       await Promise.all([run(() => l.failures.delete(k)), run(() => l.lock.delete(k))]);
+    },
+
+    async checkApiKey(key) {
+      await checkLock(apiKeyLocks.lock, ipKey(key.ip));
+    },
+
+    async recordApiKeyFailure(key) {
+      await countFailure(apiKeyLocks, ipKey(key.ip));
     },
   };
 }

@@ -9,6 +9,7 @@ import type { RateLimits } from './rate-limit.js';
 import type { AuthStore } from './store.js';
 import type { PerformanceCaches } from './token-cache.js';
 import type { DPoPRuntime } from './dpop/runtime.js';
+import type { ApiKeysRuntime } from './api-keys/service.js';
 import type { IpGate } from './access/ip-lists.js';
 import type { ResolvedRoles } from './access/roles.js';
 
@@ -33,6 +34,8 @@ export interface AuthRuntime {
   caches: PerformanceCaches;
   /** DPoP's settings, nonces and replay cache; `null` when DPoP is off. */
   dpop: DPoPRuntime | null;
+  /** API keys' store and last-use throttle; `null` when API keys are off. */
+  apiKeys: ApiKeysRuntime | null;
   /** The roles map (`roles`, `defaultRoles`, `rolesOf`); `null` without one. */
   roles: ResolvedRoles | null;
   /** The IP allow/deny lists. */

@@ -268,6 +268,62 @@ export interface MfaStore {
   takeOnce(key: string): Promise<string | null>;
 }
 
+/**
+ * An API key as a store keeps it (issue 19): never the secret, only its SHA-256. The key itself
+ * (`evak_<id>_<secret>`) is shown once, when it is created.
+ *
+ * @example
+ * ```ts
+ * const record: ApiKeyRecord = {
+ *   id: '0123456789abcdef01234567', prefix: 'evak_0123456789abcdef01234567', hash: 'base64url…',
+ *   owner: 'E…', name: 'deploy bot', permissions: ['posts:write'], createdAt: Date.now(),
+ *   expiresAt: null, ipAllowList: null, revokedAt: null, lastUsedAt: null,
+ * };
+ * ```
+ */
+export interface ApiKeyRecord {
+  /** The key's id (24 lowercase hex characters), the part after `evak_`; its key in the store. */
+  id: string;
+  /** The non-secret start of the key, `evak_<id>`, shown in lists to recognise it. */
+  prefix: string;
+  /** base64url(SHA-256(secret)): the secret itself is never stored. */
+  hash: string;
+  /** Whose key it is: the identity's `address` when the key is used (an address or a name). */
+  owner: string;
+  /** A label for people, or `null`. */
+  name: string | null;
+  /** What the key may do: the identity's `claims.permissions`. */
+  permissions: string[];
+  /** Creation time, epoch ms. */
+  createdAt: number;
+  /** When it stops working, epoch ms; `null`: never. */
+  expiresAt: number | null;
+  /** The IP addresses and CIDR ranges it may be used from; `null`: anywhere. */
+  ipAllowList: string[] | null;
+  /** When it was revoked, epoch ms; `null` while not revoked. A revoked key never comes back. */
+  revokedAt: number | null;
+  /** The last accepted use recorded, epoch ms (best effort); `null`: never used. */
+  lastUsedAt: number | null;
+}
+
+/**
+ * API-key storage. Optional in {@link AuthStore} (a store of your own without it works until
+ * `createEvrmoreAuth({ apiKeys: { enabled: true } })`, which then refuses to start); the memory,
+ * Redis, Postgres and Durable Object stores implement it, shared by every instance on the backend.
+ */
+export interface ApiKeyStore {
+  /** Store a new key (`record.id` is fresh). */
+  putApiKey(record: ApiKeyRecord): Promise<void>;
+  /** The key with this id, revoked and expired ones included, or `null`. */
+  getApiKey(id: string): Promise<ApiKeyRecord | null>;
+  /** The keys of `owner` (every key without it), revoked and expired ones included, newest first. */
+  listApiKeys(owner?: string): Promise<ApiKeyRecord[]>;
+  /** Set `revokedAt`; `false` when the key is unknown or already revoked. Atomic. */
+  revokeApiKey(id: string, now: number): Promise<boolean>;
+  /** Set `lastUsedAt` (best effort; never revives a revoked key, never creates one). */
+  touchApiKey(id: string, lastUsedAt: number): Promise<void>;
+}
+
 /** Options a store passes to `rate-limiter-flexible`. */
 export interface RateLimiterOptions {
   /** Distinguishes limiters sharing one backend. */
@@ -288,6 +344,16 @@ export interface RateLimiterOptions {
 export interface AuthStore extends ChallengeStore, SessionStore, MfaStore {
   /** A human name for logs (`memory`, `redis`, `postgres`). */
   readonly name: string;
+  /** {@link ApiKeyStore.putApiKey}; optional until `apiKeys` is enabled. */
+  putApiKey?(record: ApiKeyRecord): Promise<void>;
+  /** {@link ApiKeyStore.getApiKey}; optional until `apiKeys` is enabled. */
+  getApiKey?(id: string): Promise<ApiKeyRecord | null>;
+  /** {@link ApiKeyStore.listApiKeys}; optional until `apiKeys` is enabled. */
+  listApiKeys?(owner?: string): Promise<ApiKeyRecord[]>;
+  /** {@link ApiKeyStore.revokeApiKey}; optional until `apiKeys` is enabled. */
+  revokeApiKey?(id: string, now: number): Promise<boolean>;
+  /** {@link ApiKeyStore.touchApiKey}; optional until `apiKeys` is enabled. */
+  touchApiKey?(id: string, lastUsedAt: number): Promise<void>;
   /** A rate limiter on the same backend (shared across instances for Redis/Postgres). */
   createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
   /** Release connections and timers the store owns. */

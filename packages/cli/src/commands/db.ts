@@ -5,7 +5,7 @@ import { str, type Command, type Io, type ParsedArgs } from '../command.js';
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
 
-const COMMON_HELP = `  --url URL             connection string (default: the DATABASE_URL environment variable)
+export const COMMON_HELP = `  --url URL             connection string (default: the DATABASE_URL environment variable)
   --schema NAME         the store's schema (default evrmore_auth, as createPostgresStore)
   --json                print the result as JSON`;
 
@@ -15,7 +15,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-async function withStore<T>(
+export async function withStore<T>(
   args: ParsedArgs,
   io: Io,
   body: (store: PostgresStore) => Promise<T>,
@@ -36,6 +36,7 @@ async function withStore<T>(
   try {
     return await body(store);
   } catch (err) {
+    if (err instanceof CliError) throw err; // the command's own refusal (bad input)
     // StoreUnavailableError says only "store unavailable": the cause names what went wrong.
     const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
     const message = oneLine(cause);

@@ -434,5 +434,12 @@ export function bypassForAllowed(limits: RateLimits, gate: IpGate): RateLimits {
       if (!(await allowed(key.ip))) await limits.recordFailure(kind, key);
     },
     recordSuccess: (kind, key) => limits.recordSuccess(kind, key),
+    // failed API-key attempts (PROTOCOL.md §13): an allow-listed client is never locked out
+    async checkApiKey(key) {
+      if (!(await allowed(key.ip))) await limits.checkApiKey(key);
+    },
+    async recordApiKeyFailure(key) {
+      if (!(await allowed(key.ip))) await limits.recordApiKeyFailure(key);
+    },
   };
 }

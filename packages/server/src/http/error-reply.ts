@@ -30,6 +30,9 @@ const BEARER_ERRORS: Partial<Record<ErrorCode, string | null>> = {
   token_expired: 'invalid_token',
   token_revoked: 'invalid_token',
   fingerprint_mismatch: 'invalid_token',
+  api_key_invalid: 'invalid_token',
+  api_key_expired: 'invalid_token',
+  api_key_revoked: 'invalid_token',
   insufficient_scope: 'insufficient_scope',
   invalid_request: 'invalid_request',
 };

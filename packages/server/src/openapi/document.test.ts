@@ -165,13 +165,25 @@ describe('OpenAPI document', () => {
       doc.components as { schemas: { Problem: { properties: { code: { enum: string[] } } } } }
     ).schemas.Problem;
     expect(new Set(codes)).toEqual(new Set(problem.properties.code.enum));
-    const routes = [...section(3).matchAll(/^\| `(GET|POST|DELETE) (\/auth\/[^`?]+)/gm)].map(
+    const routes = [...section(3).matchAll(/^\| `(GET|POST|DELETE) (\/auth\/[^`?[]+)/gm)].map(
       (m) => `${m[1]!.toLowerCase()} ${m[2]!}`,
     );
     expect(routes.length).toBeGreaterThan(10);
+    // the /api-keys routes are served (and documented) only with apiKeys enabled (§13)
+    const withApiKeys = buildOpenApiDocument(
+      resolveConfig({
+        domain: 'example.com',
+        openapi: true,
+        backend: nobleBackend,
+        apiKeys: { enabled: true },
+      }),
+    );
+    expect(routes).toContain('delete /auth/api-keys/{id}');
     for (const route of routes) {
       const [method, path] = route.split(' ') as [string, string];
-      expect(doc.paths[path]?.[method], route).toBeDefined();
+      const d = path.startsWith('/auth/api-keys') ? withApiKeys : doc;
+      expect(d.paths[path]?.[method], route).toBeDefined();
+      if (d === withApiKeys) expect(doc.paths[path], route).toBeUndefined();
     }
   });
 

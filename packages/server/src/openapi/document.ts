@@ -24,6 +24,13 @@ import {
   TotpSetupResponseSchema,
   VerifyBodySchema,
 } from '../schemas.js';
+import {
+  ApiKeyCreatedSchema,
+  ApiKeyIdSchema,
+  ApiKeyInfoSchema,
+  ApiKeysResponseSchema,
+  CreateApiKeyBodySchema,
+} from '../api-keys/schemas.js';
 
 /** An OpenAPI document (a plain JSON object). */
 export type OpenApiDocument = Record<string, unknown> & {
@@ -33,6 +40,9 @@ export type OpenApiDocument = Record<string, unknown> & {
 
 type Schema = v.GenericSchema;
 type Security = 'none' | 'bearer' | 'refresh';
+type OperationsConfig = Pick<ResolvedConfig, 'openapi' | 'sessionCookie'> & {
+  apiKeys?: ResolvedConfig['apiKeys'];
+};
 
 /** The named schemas of `components.schemas`. */
 const COMPONENTS = {
@@ -49,13 +59,25 @@ const COMPONENTS = {
   JSONWebKeySet: JwksSchema,
   TotpSetupResponse: TotpSetupResponseSchema,
   TotpEnableResponse: TotpEnableResponseSchema,
+  CreateApiKeyRequest: CreateApiKeyBodySchema,
+  ApiKeyInfo: ApiKeyInfoSchema,
+  ApiKeyCreated: ApiKeyCreatedSchema,
+  ApiKeysResponse: ApiKeysResponseSchema,
   Problem: ProblemSchema,
   InternalError: InternalErrorSchema,
 } satisfies Record<string, Schema>;
 type ComponentName = keyof typeof COMPONENTS;
+const API_KEY_COMPONENTS: ReadonlySet<string> = new Set([
+  'CreateApiKeyRequest',
+  'ApiKeyInfo',
+  'ApiKeyCreated',
+  'ApiKeysResponse',
+]);
 
 const CONVERSION: ConversionConfig = {
   target: 'draft-2020-12',
+  // a `check` (the exact IP-range parse of an API key's allow list) has a `regex` beside it
+  ignoreActions: ['check'],
   overrideRef: ({ referenceId }) => `#/components/schemas/${referenceId}`,
 };
 
@@ -117,7 +139,7 @@ const DPOP_PARAMETER = {
 
 /** Every operation the router serves (the `openapi.json` one only when it is enabled; in cookie
  *  mode with `csrf_rejected` where the session cookie authenticates and on the sign-in steps). */
-function operations(config: Pick<ResolvedConfig, 'openapi' | 'sessionCookie'>): OperationSpec[] {
+function operations(config: OperationsConfig): OperationSpec[] {
   const ops: OperationSpec[] = [
     {
       method: 'post',
@@ -322,6 +344,8 @@ function operations(config: Pick<ResolvedConfig, 'openapi' | 'sessionCookie'>): 
       ],
     },
   ];
+  if (config.apiKeys?.routes === true)
+    ops.push(...apiKeyOperations(config.apiKeys.managePermission));
   if (config.sessionCookie !== null)
     for (const op of ops)
       // an unsafe method authenticated by the cookie (a GET never is refused), and the sign-in steps
@@ -344,6 +368,67 @@ function operations(config: Pick<ResolvedConfig, 'openapi' | 'sessionCookie'>): 
       errors: [],
     });
   return ops;
+}
+
+/** The refusals of an API key presented to a route that accepts one (PROTOCOL.md §13). */
+const API_KEY_ERRORS: ErrorCode[] = [
+  'api_key_invalid',
+  'api_key_expired',
+  'api_key_revoked',
+  'api_key_ip_forbidden',
+];
+
+/** The `/api-keys` operations (with `apiKeys: { enabled: true }`). */
+function apiKeyOperations(permission: string): OperationSpec[] {
+  const guard = `Needs the \`${permission}\` permission (a session's token, or an API key that has it).`;
+  const errors: ErrorCode[] = [...BEARER_ERRORS, ...API_KEY_ERRORS, 'insufficient_scope'];
+  return [
+    {
+      method: 'post',
+      path: '/api-keys',
+      operationId: 'createApiKey',
+      summary: `Create an API key; the key is in this answer only. ${guard} Only permissions the caller holds may be given.`,
+      security: 'bearer',
+      body: { schema: 'CreateApiKeyRequest' },
+      success: {
+        status: 201,
+        description: 'The key (shown once) and its record.',
+        schemas: ['ApiKeyCreated'],
+      },
+      errors: [...BODY_ERRORS, ...errors, 'rate_limited', 'unavailable'],
+    },
+    {
+      method: 'get',
+      path: '/api-keys',
+      operationId: 'listApiKeys',
+      summary: `The API keys (of \`?owner=\` if given), newest first, revoked and expired ones included. ${guard}`,
+      security: 'bearer',
+      parameters: [
+        {
+          name: 'owner',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', minLength: 1, maxLength: 128 },
+        },
+      ],
+      success: {
+        status: 200,
+        description: 'The keys (never a secret).',
+        schemas: ['ApiKeysResponse'],
+      },
+      errors: ['invalid_request', ...errors, 'rate_limited', 'unavailable'],
+    },
+    {
+      method: 'delete',
+      path: '/api-keys/{id}',
+      operationId: 'revokeApiKey',
+      summary: `Revoke an API key, at once on every instance. ${guard}`,
+      security: 'bearer',
+      parameters: [{ name: 'id', in: 'path', required: true, schema: jsonSchema(ApiKeyIdSchema) }],
+      success: { status: 204, description: 'The key is revoked (or already was).' },
+      errors: [...errors, 'not_found', 'rate_limited', 'unavailable'],
+    },
+  ];
 }
 
 function jsonSchema(schema: Schema): Record<string, unknown> {
@@ -459,7 +544,9 @@ const COOKIE_MODE_BEARER = [...SECURITY.bearer, { sessionCookie: [], fingerprint
  * the origin of `uri`, cookie names from `cookies`.
  */
 export function buildOpenApiDocument(
-  config: Pick<ResolvedConfig, 'basePath' | 'origin' | 'cookies' | 'openapi' | 'sessionCookie'>,
+  config: Pick<ResolvedConfig, 'basePath' | 'origin' | 'cookies' | 'openapi' | 'sessionCookie'> & {
+    apiKeys?: ResolvedConfig['apiKeys'];
+  },
 ): OpenApiDocument {
   const cookieMode = config.sessionCookie !== null;
   const paths: Record<string, Record<string, unknown>> = {};
@@ -468,9 +555,18 @@ export function buildOpenApiDocument(
       operationId: op.operationId,
       summary: op.summary,
       tags: [
-        op.path.startsWith('/mfa') ? 'mfa' : op.security === 'bearer' ? 'sessions' : 'sign-in',
+        op.path.startsWith('/mfa')
+          ? 'mfa'
+          : op.path.startsWith('/api-keys')
+            ? 'api-keys'
+            : op.security === 'bearer'
+              ? 'sessions'
+              : 'sign-in',
       ],
-      security: cookieMode && op.security === 'bearer' ? COOKIE_MODE_BEARER : SECURITY[op.security],
+      security: [
+        ...(cookieMode && op.security === 'bearer' ? COOKIE_MODE_BEARER : SECURITY[op.security]),
+        ...(op.path.startsWith('/api-keys') ? [{ apiKeyAuth: [] }] : []),
+      ],
     };
     const parameters = [...(op.parameters ?? []), ...(takesDPoP(op) ? [DPOP_PARAMETER] : [])];
     if (parameters.length > 0) operation.parameters = parameters;
@@ -483,7 +579,15 @@ export function buildOpenApiDocument(
     operation.responses = responses(op);
     (paths[`${config.basePath}${op.path}`] ??= {})[op.method] = operation;
   }
-  const schemas = toJsonSchemaDefs(COMPONENTS, CONVERSION);
+  // API keys' schemas only where their routes are served
+  const schemas = toJsonSchemaDefs(
+    config.apiKeys?.routes === true
+      ? COMPONENTS
+      : Object.fromEntries(
+          Object.entries(COMPONENTS).filter(([name]) => !API_KEY_COMPONENTS.has(name)),
+        ),
+    CONVERSION,
+  );
   return {
     openapi: '3.1.1',
     info: {
@@ -503,6 +607,9 @@ export function buildOpenApiDocument(
         name: 'mfa',
         description: 'Second factor (TOTP and backup codes); 404 when not configured.',
       },
+      ...(config.apiKeys?.routes === true
+        ? [{ name: 'api-keys', description: 'API-key management (PROTOCOL.md §13).' }]
+        : []),
     ],
     paths,
     components: {
@@ -533,6 +640,17 @@ export function buildOpenApiDocument(
           name: config.cookies.refreshName,
           description: 'HttpOnly refresh token, rotated on every use.',
         },
+        ...(config.apiKeys?.routes === true
+          ? {
+              apiKeyAuth: {
+                type: 'apiKey',
+                in: 'header',
+                name: 'Authorization',
+                description:
+                  'An API key (PROTOCOL.md §13) as `Authorization: ApiKey evak_<id>_<secret>` (or `Bearer evak_…`): the owner with the key’s permissions; no cookie needed.',
+              },
+            }
+          : {}),
         ...(config.sessionCookie === null
           ? {}
           : {

@@ -1,6 +1,7 @@
 // The route table of an auth instance (paths relative to the base path), in dispatch order.
 import type { Route } from '../http/router.js';
 import { mfaRoutes } from '../mfa/routes.js';
+import { apiKeyRoutes } from '../api-keys/routes.js';
 import type { AuthRuntime } from '../runtime.js';
 import { challengeRoutes } from './challenge.js';
 import { jwksRoutes } from './jwks.js';
@@ -19,6 +20,7 @@ export function authRoutes(rt: AuthRuntime): Route[] {
     ...sessionRoutes(rt),
     ...jwksRoutes(rt),
     ...mfaRoutes(rt),
+    ...apiKeyRoutes(rt),
     ...openapiRoutes(rt),
   ];
 }

@@ -1,6 +1,7 @@
 // One AuthStore assembled from parts on different backends, e.g. challenges and rate limits in
 // Redis (fast, TTL-native) and sessions, refresh tokens and MFA data in Postgres (durable).
 
+import * as v from 'valibot';
 import { factoryOptions, parseOptions, withMethods } from '../config/validate.js';
 import type {
   AuthStore,
@@ -27,6 +28,11 @@ export interface CombineStoresOptions {
   sessions: AuthStore;
   /** Serves MFA data and single-use values (putOnce / takeOnce). */
   mfa: AuthStore;
+  /**
+   * Serves API keys (`putApiKey`, `getApiKey`, …).
+   * @default the `sessions` store
+   */
+  apiKeys?: AuthStore;
 }
 
 const PARTS = ['challenges', 'rateLimits', 'sessions', 'mfa'] as const;
@@ -38,6 +44,7 @@ const COMBINE_STORES_OPTIONS = factoryOptions({
   rateLimits: part,
   sessions: part,
   mfa: part,
+  apiKeys: v.optional(part),
 });
 
 /**
@@ -55,7 +62,7 @@ const COMBINE_STORES_OPTIONS = factoryOptions({
  * ```
  */
 export function combineStores(options: CombineStoresOptions): AuthStore {
-  const { challenges, rateLimits, sessions, mfa } = parseOptions(
+  const { challenges, rateLimits, sessions, mfa, apiKeys } = parseOptions(
     'combineStores',
     COMBINE_STORES_OPTIONS,
     options,
@@ -64,7 +71,8 @@ export function combineStores(options: CombineStoresOptions): AuthStore {
   const c: ChallengeStore = challenges;
   const s: SessionStore = sessions;
   const m: MfaStore = mfa;
-  const distinct = [...new Set([challenges, rateLimits, sessions, mfa])];
+  const k = apiKeys ?? sessions;
+  const distinct = [...new Set([challenges, rateLimits, sessions, mfa, k])];
   return {
     name: `combined(${PARTS.map((p) => `${p}:${options[p].name}`).join(',')})`,
     putChallenge: (r) => c.putChallenge(r),
@@ -84,6 +92,16 @@ export function combineStores(options: CombineStoresOptions): AuthStore {
     consumeBackupCode: (a, h) => m.consumeBackupCode(a, h),
     putOnce: (key, value, exp) => m.putOnce(key, value, exp),
     takeOnce: (key) => m.takeOnce(key),
+    // API keys: the methods of the store that serves them, when it has them.
+    ...(k.putApiKey && k.getApiKey && k.listApiKeys && k.revokeApiKey && k.touchApiKey
+      ? {
+          putApiKey: (r) => k.putApiKey!(r),
+          getApiKey: (id) => k.getApiKey!(id),
+          listApiKeys: (owner) => k.listApiKeys!(owner),
+          revokeApiKey: (id, at) => k.revokeApiKey!(id, at),
+          touchApiKey: (id, at) => k.touchApiKey!(id, at),
+        }
+      : {}),
     createRateLimiter: (o: RateLimiterOptions) => rateLimits.createRateLimiter(o),
     // the IP lists live with the sessions (when that store keeps them)
     ...(typeof sessions.putIpRule === 'function' &&

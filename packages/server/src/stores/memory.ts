@@ -9,6 +9,8 @@ import { RateLimiterMemory } from './rate-limiter-flexible.js';
 import {
   isLive,
   StoreUnavailableError,
+  type ApiKeyRecord,
+  type ApiKeyStore,
   type AuthStore,
   type ChallengeRecord,
   type MfaRecord,
@@ -17,6 +19,7 @@ import {
 import * as v from 'valibot';
 import { factoryOptions, fn, parseOptions, positiveInteger } from '../config/validate.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
+import { byNewestKey } from './api-key-order.js';
 
 /**
  * Options of {@link createMemoryStore}.
@@ -65,7 +68,7 @@ export interface MemoryStoreOptions {
  * store.size().challenges; // 0
  * ```
  */
-export interface MemoryStore extends AuthStore {
+export interface MemoryStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
   /** Add or replace an IP allow/deny rule (see `auth.ipLists`). */
   putIpRule(rule: StoredIpRule): Promise<void>;
   /** Remove an IP rule; `false` when there was none. */
@@ -129,6 +132,11 @@ const oldestFirst = (a: { session: SessionRecord }, b: { session: SessionRecord 
   a.session.createdAt - b.session.createdAt || (a.session.id < b.session.id ? -1 : 1);
 
 const copySession = (s: SessionRecord): SessionRecord => ({ ...s, dpopJkt: s.dpopJkt ?? null });
+const copyApiKey = (k: ApiKeyRecord): ApiKeyRecord => ({
+  ...k,
+  permissions: [...k.permissions],
+  ipAllowList: k.ipAllowList === null ? null : [...k.ipAllowList],
+});
 const copyMfa = (m: MfaRecord): MfaRecord => ({ ...m, backupCodeHashes: [...m.backupCodeHashes] });
 
 /**
@@ -156,6 +164,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   /** Refresh hash (current or remembered) -> session id. */
   const refresh = new Map<string, string>();
   const mfa = new Map<string, MfaRecord>();
+  const apiKeys = new Map<string, ApiKeyRecord>();
   /** IP allow/deny rules by `list|cidr` (operators' lists: small, not evicted). */
   const ipRules = new Map<string, StoredIpRule>();
   let lastSweep = now();
@@ -393,6 +402,37 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return Promise.resolve(true);
     },
 
+    putApiKey(record) {
+      apiKeys.set(record.id, copyApiKey(record));
+      return Promise.resolve();
+    },
+
+    getApiKey(id) {
+      const k = apiKeys.get(id);
+      return Promise.resolve(k ? copyApiKey(k) : null);
+    },
+
+    listApiKeys(owner) {
+      const out: ApiKeyRecord[] = [];
+      for (const k of apiKeys.values())
+        if (owner === undefined || k.owner === owner) out.push(copyApiKey(k));
+      return Promise.resolve(out.sort(byNewestKey));
+    },
+
+    revokeApiKey(id, at) {
+      const k = apiKeys.get(id);
+      if (!k || k.revokedAt !== null) return Promise.resolve(false);
+      k.revokedAt = at;
+      return Promise.resolve(true);
+    },
+
+    touchApiKey(id, lastUsedAt) {
+      const k = apiKeys.get(id);
+      if (k && k.revokedAt === null && (k.lastUsedAt === null || k.lastUsedAt < lastUsedAt))
+        k.lastUsedAt = lastUsedAt;
+      return Promise.resolve();
+    },
+
     putOnce(key, value, expiresAt) {
       const t = maybeSweep();
       once.delete(key);
@@ -459,6 +499,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       byAddress.clear();
       refresh.clear();
       mfa.clear();
+      apiKeys.clear();
       ipRules.clear();
       return Promise.resolve();
     },

@@ -119,6 +119,27 @@ ALTER TABLE ${s}.sessions ADD COLUMN dpop_jkt text;
 `,
   },
   {
+    version: 4,
+    name: 'API keys',
+    // hash: base64url(SHA-256(secret)), never the secret; ip_allow_list NULL: any address.
+    sql: (s) => `
+CREATE TABLE ${s}.api_keys (
+  id text PRIMARY KEY,
+  prefix text NOT NULL,
+  hash text NOT NULL,
+  owner text NOT NULL,
+  name text,
+  permissions text[] NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint,
+  ip_allow_list text[],
+  revoked_at bigint,
+  last_used_at bigint
+);
+CREATE INDEX api_keys_owner ON ${s}.api_keys (owner, created_at DESC);
+`,
+  },
+  {
     version: 5,
     name: 'IP allow/deny lists',
     // one row per list entry; cidr is canonical (network address/prefix); expires_at NULL: never

@@ -23,6 +23,7 @@ import type * as Rlf from 'rate-limiter-flexible';
 import RateLimiterPostgresFile from 'rate-limiter-flexible/lib/RateLimiterPostgres.js';
 import {
   isLive,
+  type ApiKeyStore,
   type AuthStore,
   type ChallengeRecord,
   type CreateSessionResult,
@@ -35,6 +36,7 @@ import {
 import * as v from 'valibot';
 import { factoryOptions, fn, integer, parseOptions } from '../config/validate.js';
 import { failClosedLimiter, guard } from './backend-errors.js';
+import { postgresApiKeys } from './postgres-api-keys.js';
 import {
   decodeSession,
   SESSION_FIELDS,
@@ -126,7 +128,7 @@ export interface PurgeResult {
  * await store.migrate();
  * ```
  */
-export interface PostgresStore extends AuthStore {
+export interface PostgresStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
   /** Add or replace an IP allow/deny rule (see `auth.ipLists`). */
   putIpRule(rule: StoredIpRule): Promise<void>;
   /** Remove an IP rule; `false` when there was none. */
@@ -506,6 +508,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       }),
 
     rotateRefresh: (input) => run(() => transaction((c) => rotate(c, input))),
+
+    ...postgresApiKeys(S, q, run),
 
     getMfa: (address: string) =>
       run(async () => {

@@ -23,6 +23,7 @@ import type * as Rlf from 'rate-limiter-flexible';
 import RateLimiterRedisFile from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
 import {
   isLive,
+  type ApiKeyStore,
   type AuthStore,
   type ChallengeRecord,
   type CreateSessionResult,
@@ -37,6 +38,7 @@ import { failClosedLimiter, guard } from './backend-errors.js';
 import { decodeSession, SESSION_FIELDS, type SessionField } from './session-fields.js';
 import { REFRESH_HISTORY_LIMIT } from './refresh-history.js';
 import { redisKeys } from './redis-keys.js';
+import { redisApiKeys } from './redis-api-keys.js';
 import {
   CREATE_SESSION,
   GET_MFA,
@@ -142,7 +144,7 @@ export const REDIS_CLIENT_DEFAULTS: RedisOptions = {
  * await store.close();
  * ```
  */
-export interface RedisStore extends AuthStore {
+export interface RedisStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
   /** Add or replace an IP allow/deny rule (see `auth.ipLists`). */
   putIpRule(rule: StoredIpRule): Promise<void>;
   /** Remove an IP rule; `false` when there was none. */
@@ -597,6 +599,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         if (expired.length > 0) await client.hdel(k.ipRules(), ...expired);
         return out;
       }),
+
+    ...redisApiKeys(client, prefix, run),
 
     createRateLimiter(o) {
       return failClosedLimiter(

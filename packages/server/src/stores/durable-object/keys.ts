@@ -19,6 +19,9 @@ export const storageKeys = {
   /** The prefix of an address's session index (`+ session id`). */
   address: (address: string) => `a:${address.length}:${address}:`,
   mfa: (address: string) => `m:${address}`,
+  /** An API key's record; `apiKeys` is the prefix of them all. */
+  apiKey: (id: string) => `k:${id}`,
+  apiKeys: 'k:',
   counter: (key: string) => `l:${key}`,
   /** Every IP allow/deny rule, in one array (operators' lists are small). */
   ipRules: 'i',

@@ -3,11 +3,13 @@
 import type { StoredIpRule } from '../../access/ip-lists.js';
 import {
   isLive,
+  type ApiKeyRecord,
   type ChallengeRecord,
   type MfaRecord,
   type RotateRefreshResult,
 } from '../../store.js';
 import { REFRESH_HISTORY_LIMIT } from '../refresh-history.js';
+import { byNewestKey } from '../api-key-order.js';
 import { indexKey } from './keys.js';
 import {
   counterDue,
@@ -28,6 +30,8 @@ export const READS = new Set<Operation>([
   'getSession',
   'listSessions',
   'getMfa',
+  'getApiKey',
+  'listApiKeys',
   'limiterGet',
   'listIpRules',
 ]);
@@ -206,6 +210,37 @@ export const HANDLERS: { [O in Operation]: Handler<O> } = {
     m.backupCodeHashes.splice(i, 1);
     await ops.tx.put(key.mfa(address), m);
     return true;
+  },
+
+  async putApiKey(ops, [record]) {
+    await ops.tx.put(key.apiKey(record.id), record);
+  },
+
+  async getApiKey(ops, [id]) {
+    return (await ops.tx.get<ApiKeyRecord>(key.apiKey(id))) ?? null;
+  },
+
+  // Every key is read (admin-sized sets; no owner index to keep consistent).
+  async listApiKeys(ops, [owner]) {
+    const all = [...(await ops.tx.list<ApiKeyRecord>({ prefix: key.apiKeys })).values()];
+    return all
+      .filter((k) => owner === null || owner === undefined || k.owner === owner)
+      .sort(byNewestKey);
+  },
+
+  async revokeApiKey(ops, [id, at]) {
+    const k = await ops.tx.get<ApiKeyRecord>(key.apiKey(id));
+    if (!k || k.revokedAt !== null) return false;
+    k.revokedAt = at;
+    await ops.tx.put(key.apiKey(id), k);
+    return true;
+  },
+
+  async touchApiKey(ops, [id, at]) {
+    const k = await ops.tx.get<ApiKeyRecord>(key.apiKey(id));
+    if (!k || k.revokedAt !== null || (k.lastUsedAt !== null && k.lastUsedAt >= at)) return;
+    k.lastUsedAt = at;
+    await ops.tx.put(key.apiKey(id), k);
   },
 
   async putOnce(ops, [k, value, expiresAt]) {

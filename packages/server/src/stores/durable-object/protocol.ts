@@ -52,6 +52,20 @@ const mfa = v.looseObject({
   updatedAt: num,
 });
 
+const apiKey = v.looseObject({
+  id: key,
+  prefix: str,
+  hash: str,
+  owner: key,
+  name: nullableStr,
+  permissions: v.array(str),
+  createdAt: num,
+  expiresAt: v.nullable(num),
+  ipAllowList: v.nullable(v.array(str)),
+  revokedAt: v.nullable(num),
+  lastUsedAt: v.nullable(num),
+});
+
 const rotate = v.looseObject({
   presentedHash: key,
   newHash: key,
@@ -93,6 +107,12 @@ export const OPERATIONS = {
   deleteMfa: v.tuple([key]),
   useTotpStep: v.tuple([key, num]),
   consumeBackupCode: v.tuple([key, str]),
+  putApiKey: v.tuple([apiKey]),
+  getApiKey: v.tuple([key]),
+  /** JSON turns an absent owner into `null`: every key. */
+  listApiKeys: v.tuple([optionalStr]),
+  revokeApiKey: v.tuple([key, num]),
+  touchApiKey: v.tuple([key, num]),
   putOnce: v.tuple([key, str, num]),
   takeOnce: v.tuple([key]),
   /** A rate-limit counter: `[points, msLeft]` or `null`. */

@@ -3,7 +3,7 @@
 // MFA data and rate limits. Any failure to reach the object is an outage (fail closed, 503).
 import type { IpListName, StoredIpRule } from '../../access/ip-lists.js';
 import * as v from 'valibot';
-import { StoreUnavailableError, type AuthStore } from '../../store.js';
+import { StoreUnavailableError, type ApiKeyStore, type AuthStore } from '../../store.js';
 import { factoryOptions, parseOptions, withMethods } from '../../config/validate.js';
 import type { DurableObjectNamespaceLike } from './cloudflare-types.js';
 import { durableObjectLimiter } from './limiter.js';
@@ -35,7 +35,7 @@ export interface DurableObjectStoreOptions {
  * store.name; // 'durable-object'
  * ```
  */
-export interface DurableObjectStore extends AuthStore {
+export interface DurableObjectStore extends Omit<AuthStore, keyof ApiKeyStore>, ApiKeyStore {
   /** Add or replace an IP allow/deny rule (see `auth.ipLists`). */
   putIpRule(rule: StoredIpRule): Promise<void>;
   /** Remove an IP rule; `false` when there was none. */
@@ -44,6 +44,8 @@ export interface DurableObjectStore extends AuthStore {
   listIpRules(now: number): Promise<StoredIpRule[]>;
   /** Always `durable-object` (in logs). */
   readonly name: 'durable-object';
+  /** Nothing to release (the object holds the data); present for the {@link AuthStore} shape. */
+  close?(): Promise<void>;
 }
 
 /** One request to the object (internal). */
@@ -148,6 +150,11 @@ export function durableObjectStore(
     consumeBackupCode: (address, codeHash) => call('consumeBackupCode', [address, codeHash]),
     putOnce: (key, value, expiresAt) => call('putOnce', [key, value, expiresAt]),
     takeOnce: (key) => call('takeOnce', [key]),
+    putApiKey: (record) => call('putApiKey', [record]),
+    getApiKey: (id) => call('getApiKey', [id]),
+    listApiKeys: (owner) => call('listApiKeys', [owner ?? null]),
+    revokeApiKey: (id, at) => call('revokeApiKey', [id, at]),
+    touchApiKey: (id, at) => call('touchApiKey', [id, at]),
     createRateLimiter: (o) => durableObjectLimiter(call, o),
     putIpRule: (rule) => call('putIpRule', [rule]),
     removeIpRule: (list, cidr) => call('removeIpRule', [list, cidr]),
