@@ -179,7 +179,26 @@ export async function authenticateRequest(
   const now = config.now();
   // The token, then its fingerprint cookie (`fingerprint_mismatch`), both skipped on a cache hit.
   const fingerprint = readCookie(request, config.cookies.fingerprintName);
-  const claims = await verifyAccessTokenCached(rt, token, fingerprint, now, async () =>
+  const claims = await verifiedClaims(rt, token, fingerprint, now);
+  // A bound token only with its key's proof; the bearer path stays a property read.
+  if (claims.cnf !== undefined || dpopScheme)
+    await checkResourceProof(rt, request, { ...options, tls }, token, claims.cnf?.jkt ?? null, now);
+  await checkSessionLive(rt, claims, now);
+  const identity = { address: claims.sub, sessionId: claims.sid, claims };
+  checkPermissions(identity, options);
+  return identity;
+}
+
+/** The access token's claims: from the verified-token cache, else verified with the keys (the
+ *  fingerprint cookie is checked against `fgp` either way). One path for bearer and cookie. */
+function verifiedClaims(
+  rt: AuthRuntime,
+  token: string,
+  fingerprint: string | null,
+  now: number,
+): AccessTokenClaims | Promise<AccessTokenClaims> {
+  const { config } = rt;
+  return verifyAccessTokenCached(rt, token, fingerprint, now, async () =>
     verifyAccessToken(token, {
       keys: await rt.keys(),
       issuer: config.issuer,
@@ -188,13 +207,6 @@ export async function authenticateRequest(
       now,
     }),
   );
-  // A bound token only with its key's proof; the bearer path stays a property read.
-  if (claims.cnf !== undefined || dpopScheme)
-    await checkResourceProof(rt, request, { ...options, tls }, token, claims.cnf?.jkt ?? null, now);
-  await checkSessionLive(rt, claims, now);
-  const identity = { address: claims.sub, sessionId: claims.sid, claims };
-  checkPermissions(identity, options);
-  return identity;
 }
 
 /**
@@ -213,16 +225,7 @@ export async function verifySessionCookie(
   fingerprint: string | null,
   now: number,
 ): Promise<AuthIdentity> {
-  const { config } = rt;
-  const claims = await verifyAccessTokenCached(rt, token, fingerprint, now, async () =>
-    verifyAccessToken(token, {
-      keys: await rt.keys(),
-      issuer: config.issuer,
-      audience: config.audience,
-      clockToleranceSeconds: config.clockToleranceSeconds,
-      now,
-    }),
-  );
+  const claims = await verifiedClaims(rt, token, fingerprint, now);
   if (claims.cnf !== undefined) throw new EvrmoreAuthError('token_invalid');
   await checkSessionLive(rt, claims, now);
   return { address: claims.sub, sessionId: claims.sid, claims };
