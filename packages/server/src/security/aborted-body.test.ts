@@ -10,6 +10,8 @@ import { ADAPTERS, start, type Running } from '../../test/adapter-servers.js';
 import { createTestAuth, ORIGIN, problem, wallet } from '../../test/harness.js';
 
 const UNREADABLE = 'the request body could not be read';
+/** Requests a test keeps reachable while the handler reads them (see the stalled-body test). */
+const liveRequests = new Set<Request>();
 
 function spyLogger() {
   return { error: vi.fn(), warn: vi.fn(), info: vi.fn(), debug: vi.fn() };
@@ -136,15 +138,26 @@ describe('fetch handler: a request body that errors or is aborted midway', () =>
         return new Promise<void>(() => undefined);
       },
     });
-    const res = await auth.handler(
-      new Request(`${ORIGIN}/auth/challenge`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        duplex: 'half',
-        signal: controller.signal,
-      } as RequestInit),
-    );
+    const request = new Request(`${ORIGIN}/auth/challenge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+      signal: controller.signal,
+    } as RequestInit);
+    // Held from a module-level root until the end, as a server holds the request of an open
+    // connection: Node's fetch makes `request.signal` follow `controller.signal` through a
+    // controller only the Request holds. Suspended on the stalled read, this test and the handler
+    // are reachable only from that signal's weak link, so a garbage collection took them all and
+    // the abort never arrived (seen on Node 24: a 20 s time-out).
+    liveRequests.add(request);
+    let res: Response;
+    try {
+      res = await auth.handler(request);
+    } finally {
+      liveRequests.delete(request);
+    }
+    expect(request.signal.aborted).toBe(true);
     expect(res.status).toBe(400);
     expect(await problem(res)).toMatchObject({ code: 'invalid_request', detail: UNREADABLE });
     await sleep(20);
