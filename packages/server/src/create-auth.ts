@@ -42,7 +42,6 @@ import { apiKeysFacade, createApiKeysRuntime, type ApiKeys } from './api-keys/se
 import { bypassForAllowed, createIpGate, type IpLists } from './access/ip-lists.js';
 import { resolveRoles } from './access/roles.js';
 import { enforceIpLists } from './authenticate.js';
-import { clientIp } from './proxy.js';
 import { createActivityTracker } from './session-policy.js';
 
 export type { HandlerContext } from './http/request-context.js';
@@ -283,9 +282,8 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
     request: AuthRequest,
     peer: string | null | undefined,
   ): Promise<Reply | null> => {
-    if (!ipGate.active) return null;
     try {
-      await ipGate.enforce(clientIp(request, peer, resolved.trustedProxies));
+      await enforceIpLists(rt, request, { ip: peer ?? null });
       return null;
     } catch (err) {
       try {
@@ -295,8 +293,11 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       }
     }
   };
-  const handle = async (request: AuthRequest, context?: HandlerContext): Promise<Reply> =>
-    (await screen(request, context?.ip)) ?? route(request, context);
+  // Without IP lists the router directly: no extra turn per request.
+  const handle = ipGate.active
+    ? async (request: AuthRequest, context?: HandlerContext): Promise<Reply> =>
+        (await screen(request, context?.ip)) ?? route(request, context)
+    : route;
   const errorReply = (error: unknown, request?: AuthRequest, options?: ErrorReplyOptions): Reply =>
     replyTo(
       error,
@@ -310,10 +311,19 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
 
   const auth: EvrmoreAuth<Claims> & { [INTERNALS]: AuthInternals } = {
     handler: async (request, context) => toResponse(await handle(fromWebRequest(request), context)),
-    authenticate: async (request, options = {}) => {
-      const gate = enforceIpLists(rt, request, options);
-      if (gate !== undefined) await gate;
-      return authenticateRequest(rt, request, options) as Promise<AuthIdentity<Claims>>;
+    authenticate: (request, options = {}) => {
+      // Without an IP check to make, no extra turn on this hot path (a throw still rejects).
+      let gate: void | Promise<void>;
+      try {
+        gate = enforceIpLists(rt, request, options);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      const identity =
+        gate === undefined
+          ? authenticateRequest(rt, request, options)
+          : gate.then(() => authenticateRequest(rt, request, options));
+      return identity as Promise<AuthIdentity<Claims>>;
     },
     getSession: async (request, options) => {
       // a deny-listed client IP (options.ip through trustedProxies): 403 ip_denied first

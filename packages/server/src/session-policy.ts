@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import * as v from 'valibot';
 import { integer, options, parseOptions } from './config/validate.js';
 import type { AuthRuntime } from './runtime.js';
-import type { SessionLimit, SessionRecord } from './store.js';
+import { advanceActivity, type SessionLimit, type SessionRecord } from './store.js';
 
 /**
  * The session policy of {@link createEvrmoreAuth} (`sessionPolicy`). Without it: no cap on
@@ -152,14 +152,7 @@ export function recordActivity(
   const idleEnd = policy.idleTimeoutSeconds === null ? undefined : now + policy.idleWindowMs;
   // The session cache (sessionCheck) holds the record as read: keep it current.
   const cached = rt.caches.sessions?.get(session.id);
-  if (cached) {
-    cached.session.lastSeenAt = Math.max(cached.session.lastSeenAt, now);
-    if (idleEnd !== undefined)
-      cached.session.idleExpiresAt = Math.max(
-        cached.session.idleExpiresAt,
-        Math.min(cached.session.expiresAt, idleEnd),
-      );
-  }
+  if (cached) advanceActivity(cached.session, now, idleEnd);
   return rt.store.touchSession(session.id, now, idleEnd).catch((err: unknown) => {
     rt.activity.delete(session.id);
     throw err;

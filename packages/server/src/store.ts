@@ -74,6 +74,46 @@ export function isLive(s: SessionRecord | null, now: number): s is SessionRecord
   return s !== null && s.revokedAt === null && now < s.expiresAt && now < s.idleExpiresAt;
 }
 
+/**
+ * The sessions a sign-in over `limit` ends (the address's other live sessions, oldest sign-in
+ * first, as many as take it back to the cap), or `null` when `onLimit: 'refuse'` refuses it. The
+ * one cap rule of the stores that count in code (memory, Durable Object).
+ *
+ * @example
+ * ```ts
+ * const evict = sessionsOverLimit(familiesOf(session.address), session, limit);
+ * ```
+ */
+export function sessionsOverLimit<F extends { session: SessionRecord }>(
+  families: Iterable<F>,
+  session: SessionRecord,
+  limit: SessionLimit,
+): F[] | null {
+  const live = [...families]
+    .filter((f) => f.session.id !== session.id && isLive(f.session, session.createdAt))
+    .sort(
+      (a, b) => a.session.createdAt - b.session.createdAt || (a.session.id < b.session.id ? -1 : 1),
+    );
+  const over = live.length + 1 - limit.max;
+  if (over > 0 && limit.onLimit === 'refuse') return null;
+  return live.slice(0, Math.max(0, over));
+}
+
+/**
+ * Move a live session's activity forward (never back): `lastSeenAt` to `at`, and the idle end to
+ * `idleExpiresAt` (capped by the absolute end) when given. The rule of `touchSession`.
+ *
+ * @example
+ * ```ts
+ * if (isLive(s, at)) advanceActivity(s, at, idleEnd);
+ * ```
+ */
+export function advanceActivity(s: SessionRecord, at: number, idleExpiresAt?: number | null): void {
+  s.lastSeenAt = Math.max(s.lastSeenAt, at);
+  if (idleExpiresAt !== null && idleExpiresAt !== undefined)
+    s.idleExpiresAt = Math.max(s.idleExpiresAt, Math.min(s.expiresAt, idleExpiresAt));
+}
+
 /** Input of {@link SessionStore.rotateRefresh}. */
 export interface RotateRefreshInput {
   /** Hash of the refresh token the client presented. */

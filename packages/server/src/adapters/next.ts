@@ -13,6 +13,8 @@ import type { AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
 import type { CookieSession } from '../cookie-session.js';
 import type { EvrmoreAuth } from '../create-auth.js';
+import { readCookie } from '../http/cookies.js';
+import { SAFE_METHODS } from '../http/csrf.js';
 import { applySetCookie, parseSetCookie } from './next-cookies.js';
 
 /**
@@ -106,7 +108,6 @@ export interface NextAuth<Claims extends ExtraClaims = ExtraClaims> {
   proxy(request: NextRequest): Promise<Response>;
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Seconds before its `exp` a session cookie counts as expired in the proxy (clock skew, latency). */
 const EXPIRY_MARGIN_S = 5;
 
@@ -119,14 +120,6 @@ function checkPaths(value: unknown, name: string): string[] {
   if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || !p.startsWith('/')))
     throw new TypeError(`evrmoreAuthNext: ${name} must be an array of paths starting with /`);
   return value as string[];
-}
-
-function readCookie(cookieHeader: string | null, name: string): string | null {
-  for (const part of (cookieHeader ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
 }
 
 /** Whether a JWT's `exp` is still `EXPIRY_MARGIN_S` ahead (decoded only, never trusted). */
@@ -222,8 +215,8 @@ export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
     const path = request.nextUrl.pathname;
     if (path === base || path.startsWith(`${base}/`)) return NextResponse.next();
     const cookieHeader = request.headers.get('cookie');
-    const sessionToken = readCookie(cookieHeader, sessionName);
-    const refreshToken = readCookie(cookieHeader, refreshName);
+    const sessionToken = readCookie(request, sessionName);
+    const refreshToken = readCookie(request, refreshName);
     const isPage = matches(path, protectedPages);
     const isApi = matches(path, protectedApi);
     const unsafe = !SAFE_METHODS.has(request.method.toUpperCase());

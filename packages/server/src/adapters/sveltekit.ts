@@ -8,6 +8,7 @@ import { EvrmoreAuthError } from '@evrmore-auth/core';
 import * as v from 'valibot';
 import type { AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
+import { resolveCookieSession } from '../cookie-session.js';
 import { options as objectOptions, parseOptions } from '../config/validate.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import { toResponse } from '../http/reply.js';
@@ -229,7 +230,10 @@ export function evrmoreAuthHandle<Claims extends ExtraClaims = ExtraClaims>(
     let setCookie: string[] = [];
     if (hasAuthCookie(event.request)) {
       try {
-        ({ identity, setCookie } = await auth.getSession(event.request, { ip }));
+        // resolveCookieSession, not auth.getSession: the IP lists were screened above.
+        const session = await resolveCookieSession(internals.runtime, event.request, { ip });
+        identity = session.identity as AuthIdentity<Claims> | null;
+        setCookie = session.setCookie;
       } catch (err) {
         // csrf_rejected → 403, store outage → 503; bad input is the auth's 4xx.
         return auth.errorResponse(err, event.request);

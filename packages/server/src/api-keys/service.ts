@@ -4,12 +4,13 @@
 // made on any instance holds at once), the key's IP allow list, and a per-IP lock-out after failed
 // attempts (rate-limit.ts). No key, secret or hash ever reaches an event or a log.
 import { EvrmoreAuthError, type ErrorCode } from '@evrmore-auth/core';
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
 import type { AuthIdentity, AuthenticateRequest } from '../authenticate.js';
 import { parseOptions } from '../config/validate.js';
 import { sha256Base64Url, timingSafeEqualString } from '../crypto.js';
 import { clientIp } from '../proxy.js';
 import type { AuthRuntime } from '../runtime.js';
+import { createActivityTracker } from '../session-policy.js';
 import type { ApiKeyRecord, ApiKeyStore, AuthStore } from '../store.js';
 import type { ResolvedApiKeysConfig } from './config.js';
 import { generateApiKey, parseApiKey } from './format.js';
@@ -97,7 +98,7 @@ export function createApiKeysRuntime(
   return {
     config,
     store: store as AuthStore & ApiKeyStore,
-    touched: new LRUCache<string, number>({ max: 10_000 }),
+    touched: createActivityTracker(),
   };
 }
 

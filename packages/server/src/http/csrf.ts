@@ -5,7 +5,7 @@ import type { ResolvedConfig } from '../config.js';
 import type { HeaderReader } from './request.js';
 
 /** Methods that change nothing (RFC 9110 §9.2.1): no CSRF check. Every other method is unsafe. */
-const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /**
  * Refuse a cross-site unsafe request that would be authenticated by cookies: for a method other

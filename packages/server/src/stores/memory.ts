@@ -7,7 +7,9 @@ import type { IpListName, StoredIpRule } from '../access/ip-lists.js';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory } from './rate-limiter-flexible.js';
 import {
+  advanceActivity,
   isLive,
+  sessionsOverLimit,
   StoreUnavailableError,
   type ApiKeyRecord,
   type ApiKeyStore,
@@ -126,10 +128,6 @@ const MEMORY_STORE_OPTIONS = factoryOptions({
   sweepIntervalMs: positiveInteger(60_000),
   now: v.optional(fn<() => number>(), () => Date.now),
 });
-
-/** Oldest sign-in first (ties by id), the order `evict-oldest` revokes in. */
-const oldestFirst = (a: { session: SessionRecord }, b: { session: SessionRecord }): number =>
-  a.session.createdAt - b.session.createdAt || (a.session.id < b.session.id ? -1 : 1);
 
 const copySession = (s: SessionRecord): SessionRecord => ({ ...s, dpopJkt: s.dpopJkt ?? null });
 const copyApiKey = (k: ApiKeyRecord): ApiKeyRecord => ({
@@ -255,14 +253,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       // The address's cap first (one event loop: counting, evicting and adding cannot interleave).
       const evicted: string[] = [];
       if (limit !== undefined) {
-        const live = [...(byAddress.get(session.address) ?? [])]
-          .map((id) => sessions.get(id)!)
-          .filter((f) => f.session.id !== session.id && isLive(f.session, session.createdAt))
-          .sort(oldestFirst);
-        const over = live.length + 1 - limit.max;
-        if (over > 0 && limit.onLimit === 'refuse')
-          return Promise.resolve({ created: false, evicted: [] });
-        for (const f of live.slice(0, Math.max(0, over))) {
+        const evict = sessionsOverLimit(
+          [...(byAddress.get(session.address) ?? [])].map((id) => sessions.get(id)!),
+          session,
+          limit,
+        );
+        if (evict === null) return Promise.resolve({ created: false, evicted: [] });
+        for (const f of evict) {
           revoke(f, session.createdAt, 'session_limit');
           evicted.push(f.session.id);
         }
@@ -303,9 +300,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     touchSession(id, lastSeenAt, idleExpiresAt) {
       const s = sessions.get(id)?.session;
       if (!s || !isLive(s, lastSeenAt)) return Promise.resolve();
-      s.lastSeenAt = Math.max(s.lastSeenAt, lastSeenAt);
-      if (idleExpiresAt !== undefined)
-        s.idleExpiresAt = Math.max(s.idleExpiresAt, Math.min(s.expiresAt, idleExpiresAt));
+      advanceActivity(s, lastSeenAt, idleExpiresAt);
       return Promise.resolve();
     },
 

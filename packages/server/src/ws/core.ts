@@ -1,7 +1,7 @@
 // Authenticated WebSockets, transport-neutral: the upgrade check, the socket's state machine
 // (auth message, renewal, per-message re-validation), connection limits, heartbeats and the
 // revocation watch (this instance's revocations at once, Redis pub/sub, polling). The Node `ws`
-// and Hono bindings (node.ts, hono.ts) only move bytes and events. PROTOCOL.md "WebSockets".
+// and Hono bindings (index.ts) only move bytes and events. PROTOCOL.md "WebSockets".
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import * as v from 'valibot';
 import { authenticateRequest, enforceIpLists, type AuthIdentity } from '../authenticate.js';
@@ -586,29 +586,6 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
       dec(this.byAddress, s.identity.address, t);
     }
     if (this.bySession.size === 0 && this.pending.size === 0) this.stopTimers();
-  }
-
-  /**
-   * The per-message check: the token has not expired (by the configured clock) and the session
-   * is live, read as `authenticate` reads it (the store, or the `sessionCheck` cache). `true` or
-   * `false` at once when it can (the socket is closed on `false`), else a promise of it.
-   */
-  check(s: SocketState<Claims>): boolean | Promise<boolean> {
-    const now = this.rt.config.now();
-    if (now >= s.expiresAt) {
-      s.end(WS_CLOSE.tokenExpired, 'token expired');
-      return false;
-    }
-    const session = getSessionForAuth(this.rt, s.identity.sessionId, now);
-    if (!(session instanceof Promise)) return this.judge(s, session, now);
-    return session.then(
-      (value) => this.judge(s, value, now),
-      (err: unknown) => {
-        s.end(WS_CLOSE.unavailable, 'unavailable');
-        if (!(err instanceof StoreUnavailableError)) throw err;
-        return false;
-      },
-    );
   }
 
   judge(

@@ -2,7 +2,9 @@
 // await nothing but storage (see object.ts on atomicity).
 import type { StoredIpRule } from '../../access/ip-lists.js';
 import {
+  advanceActivity,
   isLive,
+  sessionsOverLimit,
   type ApiKeyRecord,
   type ChallengeRecord,
   type MfaRecord,
@@ -65,15 +67,9 @@ export const HANDLERS: { [O in Operation]: Handler<O> } = {
     const tx = ops.tx;
     const evicted: string[] = [];
     if (limit) {
-      const live = (await ops.sessionsOf(session.address))
-        .filter((f) => f.session.id !== session.id && isLive(f.session, session.createdAt))
-        .sort(
-          (a, b) =>
-            a.session.createdAt - b.session.createdAt || (a.session.id < b.session.id ? -1 : 1),
-        );
-      const over = live.length + 1 - limit.max;
-      if (over > 0 && limit.onLimit === 'refuse') return { created: false, evicted: [] };
-      for (const f of live.slice(0, Math.max(0, over))) {
+      const evict = sessionsOverLimit(await ops.sessionsOf(session.address), session, limit);
+      if (evict === null) return { created: false, evicted: [] };
+      for (const f of evict) {
         await ops.revoke(f, 'session_limit');
         evicted.push(f.session.id);
       }
@@ -106,10 +102,7 @@ export const HANDLERS: { [O in Operation]: Handler<O> } = {
     const f = await ops.tx.get<Family>(key.session(id));
     if (!f || !isLive(f.session, lastSeenAt)) return;
     const due = familyDue(f);
-    const s = f.session;
-    s.lastSeenAt = Math.max(s.lastSeenAt, lastSeenAt);
-    if (idleExpiresAt !== null && idleExpiresAt !== undefined)
-      s.idleExpiresAt = Math.max(s.idleExpiresAt, Math.min(s.expiresAt, idleExpiresAt));
+    advanceActivity(f.session, lastSeenAt, idleExpiresAt);
     await ops.saveFamily(f, due);
   },
 
