@@ -59,6 +59,7 @@ export const authRouteSection: BenchSection = {
         const variants = [
           // The same request (bearer and cookie headers sent, unread) and the same JSON answer.
           { name: 'bare', url: `${base}/bare`, headers: auth },
+          { name: 'no-op middleware', url: `${base}/noop`, headers: auth },
           { name: 'cache on', url: `${base}/me`, headers: auth },
           { name: 'cache off', url: `${base}/me-nocache`, headers: auth },
         ];
@@ -72,15 +73,21 @@ export const authRouteSection: BenchSection = {
         }
         const rps = (name: string): number => median(samples.get(name)!.map((s) => s.rps));
         const cpu = (name: string): number => median(samples.get(name)!.map((s) => s.cpu));
-        const [bare, on, off] = [rps('bare'), rps('cache on'), rps('cache off')];
+        const [bare, noop, on, off] = [
+          rps('bare'),
+          rps('no-op middleware'),
+          rps('cache on'),
+          rps('cache off'),
+        ];
         rows.push({
           adapter,
           'bare req/s': Math.round(bare),
+          'no-op middleware vs bare': ratio(noop, bare),
           'auth, cache on req/s': Math.round(on),
           'cache on vs bare': ratio(on, bare),
           'auth, cache off req/s': Math.round(off),
           'cache off vs bare': ratio(off, bare),
-          'server CPU µs/req: bare, cache on': `${cpu('bare').toFixed(1)}, ${cpu('cache on').toFixed(1)}`,
+          'server CPU µs/req: bare, no-op, cache on': `${cpu('bare').toFixed(1)}, ${cpu('no-op middleware').toFixed(1)}, ${cpu('cache on').toFixed(1)}`,
           'cache on vs bare (CPU)': ratio(cpu('bare'), cpu('cache on')),
         });
       }
@@ -90,7 +97,9 @@ export const authRouteSection: BenchSection = {
           `autocannon, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per variant ` +
             '(medians). Authenticated: bearer JWT (EdDSA) + fingerprint cookie + session read from the memory ' +
             'store on every request (sessionCheck exact, the default). The bare route gets the same request ' +
-            '(its headers unread) and answers the same JSON ({ address }) without authentication. Server CPU: ' +
+            '(its headers unread) and answers the same JSON ({ address }) without authentication; the no-op ' +
+            "middleware route adds one middleware that sets a fixed identity and calls next (the framework's " +
+            'own cost of one more middleware, the floor of any guard written as one). Server CPU: ' +
             "the server process's user + system time over the requests it answered in the round; " +
             '"vs bare (CPU)" is bare µs / authenticated µs.',
         ],

@@ -5,6 +5,8 @@
 //   POST /floor    (Hono) an auth-shaped request with no auth work: reads the JSON body from the
 //                  Node request as the adapter does, answers 200 JSON with the auth routes'
 //                  response headers (the transport floor of a sign-in request),
+//   GET /noop      the same route behind a middleware that does no auth work (sets a fixed
+//                  identity, calls next): the framework's own cost of one more middleware,
 //   GET /me        the same route behind requireAuth (token cache on, default),
 //   GET /me-nocache  behind requireAuth of an instance with `tokenCache: false`.
 // and a bare node:http server answering every POST like /floor (the floor without a framework).
@@ -106,6 +108,16 @@ hono.post('/floor', async (c) => {
   );
   return new Response(body, { status: 200, headers });
 });
+/** The identity the no-op middleware sets (what /me's handler reads). */
+const fixedIdentity = { address: bareAddress };
+hono.get(
+  '/noop',
+  async (c, next) => {
+    c.set('auth' as never, fixedIdentity as never);
+    await next();
+  },
+  (c) => c.json({ address: (c.get('auth' as never) as typeof fixedIdentity).address }),
+);
 hono.get('/me', honoAdapter.requireAuth(cached), (c) => c.json({ address: c.get('auth').address }));
 hono.get('/me-nocache', honoAdapter.requireAuth(uncached), (c) =>
   c.json({ address: c.get('auth').address }),
@@ -119,6 +131,16 @@ app.get('/ping', (_req, res) => {
 app.get('/bare', (_req, res) => {
   res.json({ address: bareAddress });
 });
+app.get(
+  '/noop',
+  (req, _res, next) => {
+    req.auth = fixedIdentity as typeof req.auth;
+    next();
+  },
+  (req, res) => {
+    res.json({ address: req.auth!.address });
+  },
+);
 app.get('/me', expressAdapter.requireAuth(cached), (req, res) => {
   res.json({ address: req.auth!.address });
 });

@@ -306,14 +306,14 @@ async function checkResourceProof(
  * The IP lists' check of `authenticate` / `requireAuth`, before anything else: a deny-listed
  * client IP (the peer `options.ip` through `trustedProxies`) → 403 `ip_denied`, and with
  * `allowListedIp` one that is not on the allow list (or unknown) too. Synchronous (no promise)
- * while the instance's copy of the lists is fresh.
+ * while the instance's copy of the lists is fresh; without deny rules, no IP is even parsed.
  */
 export function enforceIpLists(
   rt: AuthRuntime,
   request: AuthenticateRequest,
   options: AuthenticateOptions,
 ): void | Promise<void> {
-  if (!rt.ipGate.active && options.allowListedIp !== true) return;
+  if (rt.ipGate.quiet(options.allowListedIp)) return;
   const ip = clientIp(request, options.ip, rt.config.trustedProxies);
   return rt.ipGate.enforce(ip, { allowListedOnly: options.allowListedIp });
 }

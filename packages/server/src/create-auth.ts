@@ -293,10 +293,12 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       }
     }
   };
-  // Without IP lists the router directly: no extra turn per request.
+  // Without a deny rule to apply, the router directly: no IP parse and no extra turn.
+  const screened = async (request: AuthRequest, context?: HandlerContext): Promise<Reply> =>
+    (await screen(request, context?.ip)) ?? route(request, context);
   const handle = ipGate.active
-    ? async (request: AuthRequest, context?: HandlerContext): Promise<Reply> =>
-        (await screen(request, context?.ip)) ?? route(request, context)
+    ? (request: AuthRequest, context?: HandlerContext): Promise<Reply> =>
+        ipGate.quiet() ? route(request, context) : screened(request, context)
     : route;
   const errorReply = (error: unknown, request?: AuthRequest, options?: ErrorReplyOptions): Reply =>
     replyTo(

@@ -222,6 +222,12 @@ export interface IpGate {
   ): void | Promise<void>;
   /** Whether anything can ever be denied (configured rules or a store that keeps rules). */
   readonly active: boolean;
+  /**
+   * `true` when {@link enforce} would let every client through without a look at its IP or the
+   * store: no deny rule in a fresh copy of the lists (and not `allowListedOnly`). The request
+   * path asks this first, so a deployment without deny rules parses no IP per request.
+   */
+  quiet(allowListedOnly?: boolean): boolean;
   /** `auth.ipLists`. */
   api: IpLists;
 }
@@ -407,6 +413,7 @@ export function createIpGate(
     },
   };
 
+  const active = shared !== null || configured.length > 0;
   return {
     decide,
     enforce(ip, opts = {}) {
@@ -414,7 +421,17 @@ export function createIpGate(
       if (d instanceof Promise) return d.then((x) => refuse(x, opts.allowListedOnly));
       refuse(d, opts.allowListedOnly);
     },
-    active: shared !== null || configured.length > 0,
+    active,
+    quiet(allowListedOnly) {
+      if (allowListedOnly === true) return false;
+      if (!active) return true;
+      const snap = snapshot;
+      return (
+        snap !== null &&
+        snap.deny.length === 0 &&
+        (shared === null || now() - snap.loadedAt < ttlMs)
+      );
+    },
     api,
   };
 }

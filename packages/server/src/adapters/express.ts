@@ -56,7 +56,7 @@ export function evrmoreAuth(auth: EvrmoreAuth): RequestHandler {
     const path = req.originalUrl.split('?')[0] ?? '';
     if (path !== base && !path.startsWith(`${base}/`)) {
       // Every other path: only the IP deny list (403 `ip_denied` before any parser runs).
-      if (!runtime.ipGate.active) {
+      if (runtime.ipGate.quiet()) {
         next();
         return;
       }

@@ -76,6 +76,7 @@ const plugin: FastifyPluginAsync<EvrmoreAuthPluginOptions> = async (fastify, opt
   const { screen, runtime } = internalsOf(auth);
   if (runtime.ipGate.active)
     fastify.addHook('onRequest', async (request, reply) => {
+      if (runtime.ipGate.quiet()) return;
       const denied = await screen(authRequest(request), request.raw.socket.remoteAddress);
       if (denied !== null) return sendReply(reply, denied);
     });

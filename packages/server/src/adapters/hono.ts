@@ -98,7 +98,7 @@ export function evrmoreAuth(auth: EvrmoreAuth, options: HonoAuthOptions = {}): M
     const path = c.req.path;
     if (path !== base && !path.startsWith(`${base}/`)) {
       // Every other path: only the IP deny list (403 `ip_denied` before the app's handlers).
-      if (runtime.ipGate.active) {
+      if (!runtime.ipGate.quiet()) {
         const denied = await screen(fromWebRequest(c.req.raw), getIp(c));
         if (denied !== null) return toResponse(denied);
       }

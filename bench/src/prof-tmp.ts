@@ -1,0 +1,10 @@
+import { evrmore, privateKeyToAddress } from '@evrmore-auth/core';
+import autocannon from 'autocannon';
+import { signInHeaders, startServer, WALLET_KEYS } from './lib/server.js';
+const path = process.argv[2] ?? '/me';
+const server = await startServer({ backend: 'native' });
+const address = privateKeyToAddress(WALLET_KEYS[0]!, { network: evrmore });
+const auth = await signInHeaders(server.hono, address);
+const r = await autocannon({ url: `${server.hono}${path}`, connections: 16, duration: 6, headers: auth });
+console.log(path, r.requests.average, r.non2xx);
+await server.stop();
