@@ -1,13 +1,25 @@
 // The proof keys seen recently: a client signs every proof with one key, so its import (and its
 // thumbprint) is done once, not per request. Bounded (least recently used evicted): a stranger's
 // keys can churn it, never grow it.
-import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
+//
+// jose imports each key (it checks that the key fits the `alg`: curve, type, usage). The
+// per-request signature check then runs on node:crypto where the runtime has it (Node, Bun,
+// Deno): one synchronous OpenSSL call, where Web Crypto's verify is a thread-pool job costing about
+// three times as much CPU per proof (`pnpm bench dpop`). Elsewhere (Workers) jose's Web Crypto
+// verify (`compactVerify`).
+import type { KeyObject, verify as nodeVerify } from 'node:crypto';
+import { calculateJwkThumbprint, compactVerify, importJWK, type JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 
-/** An imported proof key and its RFC 7638 thumbprint. */
+/** An imported proof key: its RFC 7638 thumbprint and its signature check. */
 export interface ProofKey {
-  key: CryptoKey;
+  /** RFC 7638 SHA-256 thumbprint (base64url). */
   jkt: string;
+  /**
+   * Whether `proof` (a compact JWS) is signed by this key under the `alg` it was imported for.
+   * Synchronous (no promise) on runtimes with node:crypto.
+   */
+  verifies(proof: string): boolean | Promise<boolean>;
 }
 
 /** The public members of each key type: what is imported, and the cache key. */
@@ -26,8 +38,87 @@ export interface ProofKeys {
   get(jwk: unknown, alg: string): Promise<ProofKey | null>;
 }
 
-/** A cache of at most `max` imported proof keys. */
-export function createProofKeys(max = 1000): ProofKeys {
+/** What the synchronous path needs of node:crypto. */
+export interface NodeCrypto {
+  KeyObject: { from(key: CryptoKey): KeyObject };
+  verify: typeof nodeVerify;
+  constants: { RSA_PKCS1_PSS_PADDING: number; RSA_PSS_SALTLEN_DIGEST: number };
+}
+
+const runtimeNodeCrypto = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
+
+/** node:crypto's digest and options for each JWS `alg` (RFC 7518 §3; EdDSA has no digest). */
+function nodeParams(
+  alg: string,
+  node: NodeCrypto,
+): { digest: string | null; dsaEncoding?: 'ieee-p1363'; padding?: number; saltLength?: number } {
+  const bits = alg.slice(2);
+  if (alg === 'EdDSA' || alg === 'Ed25519') return { digest: null };
+  if (alg.startsWith('ES')) return { digest: `sha${bits}`, dsaEncoding: 'ieee-p1363' };
+  if (alg.startsWith('PS'))
+    return {
+      digest: `sha${bits}`,
+      padding: node.constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: node.constants.RSA_PSS_SALTLEN_DIGEST,
+    };
+  return { digest: `sha${bits}` }; // RS*: PKCS #1 v1.5, node's default for RSA keys
+}
+
+/** The JWS signature of each `alg` is exactly this long (bytes), where it is fixed. */
+const SIGNATURE_BYTES: Record<string, number> = {
+  ES256: 64,
+  ES384: 96,
+  ES512: 132,
+  EdDSA: 64,
+  Ed25519: 64,
+};
+
+/** A synchronous signature check of `alg` proofs under `key` with node:crypto. */
+function nodeVerifier(key: CryptoKey, alg: string, node: NodeCrypto): (proof: string) => boolean {
+  const keyObject = node.KeyObject.from(key);
+  const { digest, ...options } = nodeParams(alg, node);
+  // jose refuses RSA keys under 2048 bits when it verifies: so does this path.
+  const modulus = keyObject.asymmetricKeyDetails?.modulusLength;
+  if (keyObject.asymmetricKeyType === 'rsa' && (modulus === undefined || modulus < 2048))
+    return () => false;
+  const length = SIGNATURE_BYTES[alg];
+  const verifyOptions = { key: keyObject, ...options };
+  return (proof) => {
+    const dot = proof.lastIndexOf('.');
+    const signature = Buffer.from(proof.slice(dot + 1), 'base64url');
+    if (length !== undefined && signature.length !== length) return false;
+    try {
+      return node.verify(
+        digest,
+        Buffer.from(proof.slice(0, dot), 'latin1'),
+        verifyOptions,
+        signature,
+      );
+    } catch {
+      return false; // a signature OpenSSL cannot even parse (an RSA one of the wrong length)
+    }
+  };
+}
+
+/** Jose's (Web Crypto) check of `alg` proofs under `key`. */
+function webVerifier(key: CryptoKey, alg: string): (proof: string) => Promise<boolean> {
+  return (proof) =>
+    compactVerify(proof, key, { algorithms: [alg] }).then(
+      () => true,
+      () => false,
+    );
+}
+
+/**
+ * A cache of at most `max` imported proof keys. `node`: the node:crypto used for the
+ * synchronous check (the runtime's by default; `null` for jose's Web Crypto verify everywhere).
+ */
+export function createProofKeys(
+  max = 1000,
+  node: NodeCrypto | null | undefined = runtimeNodeCrypto,
+): ProofKeys {
   const cache = new LRUCache<string, Promise<ProofKey | null>>({ max });
   return {
     get(jwk, alg) {
@@ -50,7 +141,10 @@ export function createProofKeys(max = 1000): ProofKeys {
           try {
             const key = await importJWK(publicJwk, alg);
             if (key instanceof Uint8Array || key.type !== 'public') return null;
-            return { key, jkt: await calculateJwkThumbprint(publicJwk, 'sha256') };
+            return {
+              jkt: await calculateJwkThumbprint(publicJwk, 'sha256'),
+              verifies: node ? nodeVerifier(key, alg, node) : webVerifier(key, alg),
+            };
           } catch {
             return null;
           }
