@@ -102,6 +102,20 @@ function nodeVerifier(key: CryptoKey, alg: string, node: NodeCrypto): (proof: st
   };
 }
 
+/** {@link nodeVerifier}, or `null` where the runtime's node:crypto cannot make one (a partial
+ *  node:crypto, as some runtimes' compatibility layers have): then Web Crypto. */
+function nodeVerifierOrNull(
+  key: CryptoKey,
+  alg: string,
+  node: NodeCrypto,
+): ((proof: string) => boolean) | null {
+  try {
+    return nodeVerifier(key, alg, node);
+  } catch {
+    return null;
+  }
+}
+
 /** Jose's (Web Crypto) check of `alg` proofs under `key`. */
 function webVerifier(key: CryptoKey, alg: string): (proof: string) => Promise<boolean> {
   return (proof) =>
@@ -143,7 +157,7 @@ export function createProofKeys(
             if (key instanceof Uint8Array || key.type !== 'public') return null;
             return {
               jkt: await calculateJwkThumbprint(publicJwk, 'sha256'),
-              verifies: node ? nodeVerifier(key, alg, node) : webVerifier(key, alg),
+              verifies: (node && nodeVerifierOrNull(key, alg, node)) ?? webVerifier(key, alg),
             };
           } catch {
             return null;
