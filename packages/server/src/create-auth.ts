@@ -38,6 +38,7 @@ import { signIn, type SignInResult } from './sign-in.js';
 import { createMemoryStore } from './stores/memory.js';
 import { createDPoPRuntime } from './dpop/runtime.js';
 import { createPerformanceCaches, forgetRevokedSessions } from './token-cache.js';
+import { announceRevocations } from './revocations.js';
 import { apiKeysFacade, createApiKeysRuntime, type ApiKeys } from './api-keys/service.js';
 import { bypassForAllowed, createIpGate, type IpLists } from './access/ip-lists.js';
 import { resolveRoles } from './access/roles.js';
@@ -244,9 +245,12 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       : generateEphemeralKeys(`ephemeral-${randomToken(resolved.randomBytes, 6)}`));
 
   const caches = createPerformanceCaches(config);
+  const { store: announcing, revocations } = announceRevocations(store);
+  forgetRevokedSessions(revocations, caches);
   const rt: AuthRuntime = {
     config: resolved,
-    store: forgetRevokedSessions(store, caches),
+    store: announcing,
+    revocations,
     events,
     rateLimits: ipGate.active ? bypassForAllowed(rateLimits, ipGate) : rateLimits,
     keys,

@@ -1,4 +1,5 @@
 // The runtime the routes share, built once by createEvrmoreAuth. Internal.
+import type { LocalRevocations } from './revocations.js';
 import type { LRUCache } from 'lru-cache';
 import type { ClaimsProvider, ResolvedConfig } from './config.js';
 import type { EventSink, PinoLikeLogger } from './events.js';
@@ -21,6 +22,8 @@ export interface AuthRuntime {
   config: ResolvedConfig;
   /** The store. Its failures reject with `StoreUnavailableError`; the router answers 503. */
   store: AuthStore;
+  /** This instance's revocations (the session cache and the WebSocket core listen). */
+  revocations: LocalRevocations;
   events: EventSink;
   rateLimits: RateLimits;
   /** The loaded keys (newest first). */

@@ -17,7 +17,8 @@ import { integer, parseOptions } from './config/validate.js';
 import { sha256Base64Url, sha256Base64UrlSync } from './crypto.js';
 import type { AuthRuntime } from './runtime.js';
 import { checkFingerprint } from './tokens.js';
-import { isLive, type AuthStore, type SessionRecord } from './store.js';
+import type { LocalRevocations } from './revocations.js';
+import { isLive, type SessionRecord } from './store.js';
 
 /**
  * Options of the verified-token cache (`tokenCache` in the server configuration).
@@ -118,8 +119,8 @@ const CacheOptionsSchema = v.object({
 
 /**
  * Validate `tokenCache`/`sessionCheck` and make the caches they ask for. Called by
- * `createEvrmoreAuth`, which keeps them on the runtime and wraps its store with
- * {@link forgetRevokedSessions}.
+ * `createEvrmoreAuth`, which keeps them on the runtime and lets them hear its revocations
+ * ({@link forgetRevokedSessions}).
  *
  * @example
  * ```ts
@@ -145,45 +146,29 @@ export function createPerformanceCaches(options: {
 }
 
 /**
- * `store` with its revoking calls also dropping the sessions they end from `caches.sessions`, so
- * that this instance never serves a session it revoked itself; `store` itself when sessions are
- * not cached.
+ * Drop the sessions this instance revokes from `caches.sessions` (when sessions are cached), so
+ * that it never serves a session it revoked itself.
  *
  * @example
  * ```ts
- * const rt = { …, store: forgetRevokedSessions(store, caches), caches };
+ * forgetRevokedSessions(revocations, caches);
  * ```
  */
-export function forgetRevokedSessions(store: AuthStore, caches: PerformanceCaches): AuthStore {
+export function forgetRevokedSessions(
+  revocations: LocalRevocations,
+  caches: PerformanceCaches,
+): void {
   const sessions = caches.sessions;
-  if (!sessions) return store;
-  const forgetAddress = (address: string): void => {
+  if (!sessions) return;
+  revocations.listen((notice) => {
+    if ('sid' in notice) {
+      sessions.delete(notice.sid);
+      return;
+    }
     const ids: string[] = [];
     for (const [id, entry] of sessions.entries())
-      if (entry.session.address === address) ids.push(id);
+      if (entry.session.address === notice.address) ids.push(id);
     for (const id of ids) sessions.delete(id);
-  };
-  return Object.assign(Object.create(store) as AuthStore, {
-    async revokeSession(id: string, now: number, reason: string) {
-      sessions.delete(id);
-      return store.revokeSession(id, now, reason);
-    },
-    async revokeSessions(address: string, now: number, reason: string, exceptId?: string) {
-      forgetAddress(address);
-      return store.revokeSessions(address, now, reason, exceptId);
-    },
-    async createSession(...args: Parameters<AuthStore['createSession']>) {
-      const result = await store.createSession(...args);
-      // Sessions the session cap evicted end here at once, like any other revocation.
-      for (const id of result?.evicted ?? []) sessions.delete(id);
-      return result;
-    },
-    async rotateRefresh(input: Parameters<AuthStore['rotateRefresh']>[0]) {
-      const result = await store.rotateRefresh(input);
-      // `reused` means the store just revoked the session.
-      if (result.kind === 'reused') sessions.delete(result.session.id);
-      return result;
-    },
   });
 }
 

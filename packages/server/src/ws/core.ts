@@ -14,6 +14,7 @@ import type { AuthRuntime } from '../runtime.js';
 import { isLive, StoreUnavailableError, type AuthStore } from '../store.js';
 import { recordActivity } from '../session-policy.js';
 import { getSessionForAuth } from '../token-cache.js';
+import type { RevocationNotice } from '../revocations.js';
 
 /** The subprotocol the server selects for an authenticated socket. */
 export const WS_PROTOCOL = 'evrmore-auth';
@@ -344,52 +345,6 @@ function deliverSafely(deliver: () => void): void {
   }
 }
 
-type RevocationNotice = { sid: string } | { address: string; exceptId?: string | undefined };
-
-/** This instance's revocations, per runtime (the store wrapped once). */
-const localRevocations = new WeakMap<AuthRuntime, Set<(n: RevocationNotice) => void>>();
-
-function listenToLocalRevocations(
-  rt: AuthRuntime,
-  listener: (n: RevocationNotice) => void,
-): () => void {
-  let listeners = localRevocations.get(rt);
-  if (listeners === undefined) {
-    const set = new Set<(n: RevocationNotice) => void>();
-    listeners = set;
-    localRevocations.set(rt, set);
-    const store = rt.store;
-    const tell = (n: RevocationNotice): void => {
-      for (const l of set) l(n);
-    };
-    rt.store = Object.assign(Object.create(store) as AuthStore, {
-      async revokeSession(id: string, now: number, reason: string) {
-        const done = await store.revokeSession(id, now, reason);
-        tell({ sid: id });
-        return done;
-      },
-      async revokeSessions(address: string, now: number, reason: string, exceptId?: string) {
-        const n = await store.revokeSessions(address, now, reason, exceptId);
-        tell({ address, exceptId });
-        return n;
-      },
-      async createSession(...args: Parameters<AuthStore['createSession']>) {
-        const result = await store.createSession(...args);
-        // The session policy's evict-oldest: the evicted sessions' sockets close too.
-        for (const sid of result?.evicted ?? []) tell({ sid });
-        return result;
-      },
-      async rotateRefresh(input: Parameters<AuthStore['rotateRefresh']>[0]) {
-        const result = await store.rotateRefresh(input);
-        if (result.kind === 'reused') tell({ sid: result.session.id });
-        return result;
-      },
-    });
-  }
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
 /** A store's Redis pub/sub, when it has one (the Redis store, also under the caches' wrapper). */
 interface RedisPubSub {
   revocationChannel: string;
@@ -448,7 +403,7 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
     options: WebSocketAuthOptions,
   ) {
     this.options = parseOptions('createWebSocketAuth', OPTIONS, options);
-    this.stopLocal = listenToLocalRevocations(rt, (n) => this.revoked(n));
+    this.stopLocal = rt.revocations.listen((n) => this.revoked(n));
     const redis = redisOf(rt.store);
     if (redis !== null) {
       const sub = redis.client.duplicate();
