@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalCidr } from './access/ip-lists.js';
+import { ipAllowed } from './api-keys/schemas.js';
 import {
   clientIp,
+  inIpRanges,
   ipRateLimitKey,
+  parseIp,
+  parseIpRange,
   normaliseIp,
   requestIsHttps,
   resolveTrustedProxies,
@@ -10,6 +15,30 @@ import { createHarness, ORIGIN } from '../test/harness.js';
 
 const headers = (h: Record<string, string>) => new Headers(h);
 const trusted = (value: unknown) => resolveTrustedProxies(value, 'trustedProxies');
+
+describe('parseIpRange: the one range parser of trusted proxies, IP lists and API keys', () => {
+  it('reads addresses and CIDR ranges; an IPv4-mapped range is the IPv4 range', () => {
+    expect(parseIpRange('10.0.0.0/8')?.map(String)).toEqual(['10.0.0.0', '8']);
+    expect(parseIpRange('2001:db8::/32')?.map(String)).toEqual(['2001:db8::', '32']);
+    expect(parseIpRange('::ffff:10.0.0.0/104')?.map(String)).toEqual(['10.0.0.0', '8']);
+    expect(parseIpRange('203.0.113.7')?.map(String)).toEqual(['203.0.113.7', '32']);
+    for (const bad of ['10.1/8', '10.0.0.0/33', '1.2.3.4/', '::/129', '::ffff:10.0.0.0/95', 'x/8'])
+      expect(parseIpRange(bad), bad).toBeNull();
+  });
+
+  it('matches the same way in all three places', () => {
+    const ten = [parseIpRange('::ffff:10.0.0.0/104')!];
+    expect(inIpRanges(parseIp('10.9.8.7')!, ten)).toBe(true);
+    expect(inIpRanges(parseIp('::ffff:10.9.8.7')!, ten)).toBe(true);
+    expect(inIpRanges(parseIp('11.0.0.1')!, ten)).toBe(false);
+    // trusted proxies accept the mapped form, IP lists store it as IPv4, API keys match it
+    expect(trusted(['::ffff:10.0.0.0/104'])).toEqual({ kind: 'ranges', ranges: ten });
+    expect(canonicalCidr('::ffff:10.0.0.0/104')).toBe('10.0.0.0/8');
+    expect(ipAllowed('10.9.8.7', ['::ffff:10.0.0.0/104'])).toBe(true);
+    // a zone id means nothing in a rule: refused
+    expect(() => canonicalCidr('fe80::1%eth0/64')).toThrow(/not an IP address or CIDR range/);
+  });
+});
 
 describe('normaliseIp', () => {
   it('canonicalises IPv4, IPv6, mapped, bracketed, ported and zoned forms', () => {

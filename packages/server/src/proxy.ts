@@ -6,8 +6,6 @@ import * as v from 'valibot';
 import { integer, parseOptions } from './config/validate.js';
 import type { HeaderReader } from './http/request.js';
 
-type Address = ipaddr.IPv4 | ipaddr.IPv6;
-
 /**
  * Who may tell the server the client's address (`createEvrmoreAuth({ trustedProxies })`):
  * - a number N: N reverse proxies always stand in front of the server; the client is the N-th
@@ -33,7 +31,7 @@ export type TrustedProxies =
 /** {@link TrustedProxies} after validation. */
 export type ResolvedTrustedProxies =
   | { kind: 'hops'; hops: number }
-  | { kind: 'ranges'; ranges: Array<[Address, number]> }
+  | { kind: 'ranges'; ranges: IpRange[] }
   | { kind: 'header'; header: string };
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
@@ -53,7 +51,7 @@ export function resolveTrustedProxies(value: unknown, name: string): ResolvedTru
   const trusted = parseOptions(caller!, TRUSTED_PROXIES, value, { root: root! });
   if (typeof trusted === 'number') return { kind: 'hops', hops: trusted };
   if (Array.isArray(trusted))
-    return { kind: 'ranges', ranges: trusted.map((entry) => parseRange(entry as string)!) };
+    return { kind: 'ranges', ranges: trusted.map((entry) => parseIpRange(entry as string)!) };
   return { kind: 'header', header: trusted.header.toLowerCase() };
 }
 
@@ -68,7 +66,7 @@ const TRUSTED_PROXIES = v.union(
       v.array(
         v.pipe(
           v.unknown(),
-          v.check((entry) => typeof entry === 'string' && parseRange(entry) !== null, RANGE),
+          v.check((entry) => typeof entry === 'string' && parseIpRange(entry) !== null, RANGE),
         ),
       ),
       v.nonEmpty(USAGE),
@@ -81,23 +79,60 @@ const TRUSTED_PROXIES = v.union(
   USAGE,
 );
 
-/** An address or CIDR range; IPv4-mapped IPv6 addresses are treated as the IPv4 address. */
-function parseRange(entry: string): [Address, number] | null {
+/** An IP address (IPv4 or IPv6, as ipaddr.js parses it). */
+export type IpAddress = ipaddr.IPv4 | ipaddr.IPv6;
+/** An address and a prefix length: a CIDR range. */
+export type IpRange = [IpAddress, number];
+
+/**
+ * An address or CIDR range (`203.0.113.7`, `10.0.0.0/8`, `2001:db8::/32`), the address as
+ * {@link parseIp} reads it; an IPv4-mapped IPv6 range is the IPv4 range (`::ffff:10.0.0.0/104` is
+ * `10.0.0.0/8`), as client IPs are normalised the same way. `null` when it is not one. The one
+ * range parser of trusted proxies, IP lists and API keys' allow lists.
+ *
+ * @example
+ * ```ts
+ * parseIpRange('::ffff:10.0.0.0/104')?.[1]; // 8
+ * ```
+ */
+export function parseIpRange(entry: string): IpRange | null {
   const slash = entry.indexOf('/');
-  const address = parseIp(slash < 0 ? entry : entry.slice(0, slash));
+  const text = slash < 0 ? entry : entry.slice(0, slash);
+  const address = parseIp(text);
   if (address === null) return null;
   const max = address.kind() === 'ipv4' ? 32 : 128;
   if (slash < 0) return [address, max];
   const bitsText = entry.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(bitsText) || Number(bitsText) > max) return null;
-  return [address, Number(bitsText)];
+  if (!/^\d{1,3}$/.test(bitsText)) return null;
+  // parseIp turned an IPv4-mapped IPv6 address into IPv4: its prefix counts 96 bits fewer
+  const bits = Number(bitsText) - (address.kind() === 'ipv4' && text.includes(':') ? 96 : 0);
+  return bits >= 0 && bits <= max ? [address, bits] : null;
+}
+
+/**
+ * Whether `address` is in one of `ranges` (an IPv4 address is never in an IPv6 range).
+ *
+ * @example
+ * ```ts
+ * inIpRanges(parseIp('10.1.2.3')!, [parseIpRange('10.0.0.0/8')!]); // true
+ * ```
+ */
+export function inIpRanges(address: IpAddress, ranges: readonly IpRange[]): boolean {
+  for (const [base, bits] of ranges)
+    if (base.kind() === address.kind() && address.match(base as never, bits)) return true;
+  return false;
 }
 
 /**
  * A strict parse: dotted-quad IPv4 (no `127.1` or hex forms), or IPv6 (brackets, zone id and an
  * IPv4-mapped form accepted); `null` otherwise.
+ *
+ * @example
+ * ```ts
+ * parseIp('[::ffff:10.0.0.1]')?.toString(); // '10.0.0.1'
+ * ```
  */
-function parseIp(text: string): Address | null {
+export function parseIp(text: string): IpAddress | null {
   let v = text.trim();
   if (v.length === 0 || v.length > 64) return null;
   if (v.startsWith('[')) {
@@ -128,13 +163,7 @@ export function normaliseIp(text: string | null | undefined): string | null {
   return parseIp(text)?.toString() ?? null;
 }
 
-function inRanges(address: Address, ranges: Array<[Address, number]>): boolean {
-  return ranges.some(
-    ([base, bits]) => base.kind() === address.kind() && address.match(base as never, bits),
-  );
-}
-
-function forwardedChain(headers: HeaderReader): Array<Address | null> {
+function forwardedChain(headers: HeaderReader): Array<IpAddress | null> {
   const header = headers.get('x-forwarded-for');
   if (header === null || header.length > 2048) return [];
   return header.split(',').map((s) => parseIp(s));
@@ -163,11 +192,11 @@ export function clientIp(
     if (chain.length < trusted.hops) return (chain[0] ?? peerIp)?.toString() ?? null;
     return chain[chain.length - trusted.hops]?.toString() ?? null;
   }
-  if (peerIp === null || !inRanges(peerIp, trusted.ranges)) return peerIp?.toString() ?? null;
+  if (peerIp === null || !inIpRanges(peerIp, trusted.ranges)) return peerIp?.toString() ?? null;
   for (let i = chain.length - 1; i >= 0; i--) {
     const ip = chain[i];
     if (ip === null || ip === undefined) return null;
-    if (!inRanges(ip, trusted.ranges)) return ip.toString();
+    if (!inIpRanges(ip, trusted.ranges)) return ip.toString();
   }
   return (chain[0] ?? peerIp).toString();
 }
@@ -191,7 +220,7 @@ export function requestIsHttps(
   if (trusted === null) return false;
   if (trusted.kind === 'ranges') {
     const peerIp = typeof peer === 'string' ? parseIp(peer) : null;
-    if (peerIp === null || !inRanges(peerIp, trusted.ranges)) return false;
+    if (peerIp === null || !inIpRanges(peerIp, trusted.ranges)) return false;
   }
   const proto = request.headers.get('x-forwarded-proto');
   if (proto === null) return false;

@@ -8,7 +8,7 @@ import ipaddr from 'ipaddr.js';
 import * as v from 'valibot';
 import { integer, parseOptions } from '../config/validate.js';
 import type { PinoLikeLogger } from '../events.js';
-import { normaliseIp } from '../proxy.js';
+import { inIpRanges, normaliseIp, parseIp, parseIpRange, type IpRange } from '../proxy.js';
 import type { RateLimits } from '../rate-limit.js';
 import type { AuthStore } from '../store.js';
 
@@ -164,9 +164,6 @@ export class InvalidIpRangeError extends TypeError {
   }
 }
 
-type Address = ipaddr.IPv4 | ipaddr.IPv6;
-type Range = [Address, number];
-
 /**
  * The canonical form of an address or CIDR range: the network address and prefix length, IPv6
  * compressed and lower case, IPv4-mapped IPv6 as IPv4 (`::ffff:10.0.0.1` → `10.0.0.1/32`,
@@ -175,35 +172,19 @@ type Range = [Address, number];
 export function canonicalCidr(input: unknown, where?: string): string {
   if (typeof input !== 'string' || input.length > 100) throw new InvalidIpRangeError(input, where);
   const text = input.trim();
-  const slash = text.indexOf('/');
-  const ip = normaliseIp(slash < 0 ? text : text.slice(0, slash));
-  if (ip === null || ip.includes('%')) throw new InvalidIpRangeError(input, where);
-  const address = ipaddr.parse(ip);
-  const max = address.kind() === 'ipv4' ? 32 : 128;
-  let bits = max;
-  if (slash >= 0) {
-    // an IPv4-mapped IPv6 range (::ffff:10.0.0.0/104) is the IPv4 range (/8)
-    const mapped = address.kind() === 'ipv4' && text.slice(0, slash).includes(':');
-    const bitsText = text.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(bitsText)) throw new InvalidIpRangeError(input, where);
-    bits = Number(bitsText) - (mapped ? 96 : 0);
-    if (bits < 0 || bits > max) throw new InvalidIpRangeError(input, where);
-  }
+  const range = text.includes('%') ? null : parseIpRange(text);
+  if (range === null) throw new InvalidIpRangeError(input, where);
+  const [address, bits] = range;
   const network =
     address.kind() === 'ipv4'
-      ? ipaddr.IPv4.networkAddressFromCIDR(`${ip}/${bits}`)
-      : ipaddr.IPv6.networkAddressFromCIDR(`${ip}/${bits}`);
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${bits}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${bits}`);
   return `${network.toString()}/${bits}`;
 }
 
-function toRange(cidr: string): Range {
-  const [address, bits] = ipaddr.parseCIDR(cidr);
-  return [address, bits];
-}
-
 interface Snapshot {
-  deny: Range[];
-  allow: Range[];
+  deny: IpRange[];
+  allow: IpRange[];
   rules: IpRule[];
   /** When it was read (config clock), ms; the store is read again after the TTL. */
   loadedAt: number;
@@ -254,12 +235,6 @@ function hasIpListStore(store: AuthStore): store is AuthStore & IpListStore {
   );
 }
 
-function matches(ranges: Range[], ip: Address): boolean {
-  for (const [base, bits] of ranges)
-    if (base.kind() === ip.kind() && ip.match(base as never, bits)) return true;
-  return false;
-}
-
 /**
  * Build the gate from the `ipLists` option (validated here: a TypeError naming the entry) and
  * the store.
@@ -285,7 +260,9 @@ export function createIpGate(
     const snap: Snapshot = { deny: [], allow: [], rules, loadedAt };
     for (const r of rules) {
       try {
-        snap[r.list].push(toRange(r.cidr));
+        const range = parseIpRange(r.cidr);
+        if (range === null) throw new InvalidIpRangeError(r.cidr);
+        snap[r.list].push(range);
       } catch {
         // a rule the store holds that does not parse (edited by hand): skipped, never fatal
         logger?.warn({ cidr: r.cidr }, 'evrmore-auth: ignoring an IP rule that does not parse');
@@ -328,16 +305,10 @@ export function createIpGate(
 
   const decideIn = (snap: Snapshot, ip: string | null): IpListName | null => {
     if (ip === null || (snap.deny.length === 0 && snap.allow.length === 0)) return null;
-    let address: Address;
-    try {
-      address = ipaddr.parse(ip);
-    } catch {
-      return null;
-    }
-    if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress())
-      address = (address as ipaddr.IPv6).toIPv4Address();
-    if (matches(snap.deny, address)) return 'deny';
-    if (matches(snap.allow, address)) return 'allow';
+    const address = parseIp(ip);
+    if (address === null) return null;
+    if (inIpRanges(address, snap.deny)) return 'deny';
+    if (inIpRanges(address, snap.allow)) return 'allow';
     return null;
   };
 

@@ -1,47 +1,23 @@
 // Request and response schemas of the `/api-keys` routes (and the facade's input), valibot: the
 // routes validate with them and the OpenAPI document is generated from them.
-import ipaddr from 'ipaddr.js';
+import { inIpRanges, parseIp, parseIpRange } from '../proxy.js';
 import * as v from 'valibot';
 import { API_KEY_ID_PATTERN, API_KEY_PATTERN } from './format.js';
 import { PERMISSION } from './config.js';
 
-/** An entry's address and prefix length, or `null` (strict: dotted-quad IPv4 or IPv6). */
-function parseEntry(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
-  if (entry.length > 64) return null;
-  const slash = entry.indexOf('/');
-  const text = slash < 0 ? entry : entry.slice(0, slash);
-  if (!ipaddr.IPv4.isValidFourPartDecimal(text) && !ipaddr.IPv6.isValid(text)) return null;
-  const parsed = ipaddr.parse(text);
-  const max = parsed.kind() === 'ipv4' ? 32 : 128;
-  let bits = max;
-  if (slash >= 0) {
-    const b = entry.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(b) || Number(b) > max) return null;
-    bits = Number(b);
-  }
-  // an IPv4-mapped IPv6 range is the IPv4 range (client IPs are normalised the same way)
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96)
-    return [(parsed as ipaddr.IPv6).toIPv4Address(), bits - 96];
-  return [parsed, bits];
-}
-
 /** An IP address or CIDR range (`203.0.113.7`, `10.0.0.0/8`, `2001:db8::/32`). */
 export function isIpRange(entry: unknown): entry is string {
-  return typeof entry === 'string' && parseEntry(entry) !== null;
+  return typeof entry === 'string' && entry.length <= 64 && parseIpRange(entry) !== null;
 }
 
 /** Whether `ip` (a normalised client IP, or `null` when unknown) is in one of `list`'s ranges. */
 export function ipAllowed(ip: string | null, list: readonly string[]): boolean {
-  if (ip === null || !ipaddr.isValid(ip)) return false;
-  const address = ipaddr.process(ip);
-  return list.some((entry) => {
-    const range = parseEntry(entry);
-    return (
-      range !== null &&
-      range[0].kind() === address.kind() &&
-      address.match(range[0] as never, range[1])
-    );
-  });
+  const address = ip === null ? null : parseIp(ip);
+  if (address === null) return false;
+  return inIpRanges(
+    address,
+    list.map(parseIpRange).filter((r) => r !== null),
+  );
 }
 
 const PERMISSION_MESSAGE = 'must be a permission (1-128 printable characters, no spaces)';
