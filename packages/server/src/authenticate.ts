@@ -2,7 +2,7 @@
 import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { AccessTokenClaims, ExtraClaims } from './config.js';
 import { readCookie } from './http/cookies.js';
-import type { HeaderReader } from './http/request.js';
+import type { HeaderReader, RequestContext } from './http/request.js';
 import type { AuthRuntime } from './runtime.js';
 import { isLive } from './store.js';
 import { verifyAccessToken } from './tokens.js';
@@ -10,6 +10,7 @@ import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
 import { clientIp, requestIsHttps } from './proxy.js';
 import { checkBoundProof } from './dpop/check.js';
 import { DPoPError } from './dpop/errors.js';
+import { reportResourceRefusal } from './dpop/resource-events.js';
 import { checkCsrf } from './http/csrf.js';
 import { apiKeyFromHeader } from './api-keys/format.js';
 import { authenticateApiKey } from './api-keys/service.js';
@@ -39,6 +40,18 @@ export interface AuthIdentity<Claims extends object = ExtraClaims> {
   kind?: 'api-key';
   /** The API key's id, when `kind` is `'api-key'`. */
   keyId?: string;
+  /**
+   * A fresh `DPoP-Nonce` to send on the response (RFC 9449 §8.2), so the client's next proof
+   * carries the current nonce without a `use_dpop_nonce` round trip: set when nonces are on
+   * (`dpop.nonce`) and the request was DPoP-bound; absent otherwise. The adapters' `requireAuth`
+   * send it; with `authenticate`, add it yourself (and expose it to CORS callers).
+   *
+   * @example
+   * ```ts
+   * if (identity.dpopNonce) response.headers.set('dpop-nonce', identity.dpopNonce);
+   * ```
+   */
+  dpopNonce?: string;
 }
 
 /**
@@ -58,6 +71,9 @@ export interface AuthIdentity<Claims extends object = ExtraClaims> {
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface RegisteredClaims {}
+
+/** What an auth route (`/sessions`, `/logout`, …) knows of its request. */
+type RouteFacts = Pick<RequestContext, 'tls' | 'requestId' | 'ip'>;
 
 /**
  * Options of `authenticate` (the `EvrmoreAuth` method and the adapters' `requireAuth`).
@@ -139,8 +155,9 @@ export async function authenticateRequest(
   rt: AuthRuntime,
   request: AuthenticateRequest,
   options: AuthenticateOptions = {},
-  /** Whether the client used HTTPS, when the caller knows (the routes' context). */
-  tls?: boolean,
+  /** The auth routes' request context: whether the client used HTTPS, and the request id and
+   *  client IP of an audit event. */
+  route?: RouteFacts,
 ): Promise<AuthIdentity> {
   const header = request.headers.get('authorization');
   const { config } = rt;
@@ -181,10 +198,13 @@ export async function authenticateRequest(
   const fingerprint = readCookie(request, config.cookies.fingerprintName);
   const claims = await verifiedClaims(rt, token, fingerprint, now);
   // A bound token only with its key's proof; the bearer path stays a property read.
-  if (claims.cnf !== undefined || dpopScheme)
-    await checkResourceProof(rt, request, { ...options, tls }, token, claims.cnf?.jkt ?? null, now);
+  const dpopNonce =
+    claims.cnf !== undefined || dpopScheme
+      ? await checkResourceProof(rt, request, options, route, token, claims, now)
+      : undefined;
   await checkSessionLive(rt, claims, now);
-  const identity = { address: claims.sub, sessionId: claims.sid, claims };
+  const identity: AuthIdentity = { address: claims.sub, sessionId: claims.sid, claims };
+  if (dpopNonce !== undefined) identity.dpopNonce = dpopNonce;
   checkPermissions(identity, options);
   return identity;
 }
@@ -262,16 +282,19 @@ export function checkPermissions(
 /**
  * The DPoP check of a protected resource (RFC 9449 §7): a bound token comes as `DPoP` with a
  * proof for this method and URL, whose `ath` is the token's hash and whose key is the token's
- * `cnf.jkt`; an unbound token never comes as `DPoP`.
+ * `cnf.jkt`; an unbound token never comes as `DPoP`. A replayed proof or one from another key
+ * is also an audit event. Resolves to the fresh nonce to answer with, when nonces are on.
  */
 async function checkResourceProof(
   rt: AuthRuntime,
   request: AuthenticateRequest,
-  options: AuthenticateOptions & { tls?: boolean | undefined },
+  options: AuthenticateOptions,
+  route: RouteFacts | undefined,
   token: string,
-  jkt: string | null,
+  claims: AccessTokenClaims,
   now: number,
-): Promise<void> {
+): Promise<string | undefined> {
+  const jkt = claims.cnf?.jkt ?? null;
   const refuse = (code: 'token_invalid', detail: string): DPoPError =>
     new DPoPError(code, { resource: true, detail });
   const { dpop } = rt;
@@ -287,19 +310,32 @@ async function checkResourceProof(
       'authenticate: a DPoP-bound token needs the request method and url (pass the fetch Request, or { method, url, headers })',
     );
   const tls =
-    options.tls ??
+    route?.tls ??
     requestIsHttps(
       { url: request.url, headers: request.headers },
       options.ip,
       rt.config.trustedProxies,
     );
-  await checkBoundProof(
-    dpop,
-    { method: request.method, url: request.url, headers: request.headers, tls },
-    { now, clockToleranceSeconds: rt.config.clockToleranceSeconds },
-    token,
-    jkt,
-  );
+  const proofRequest = { method: request.method, url: request.url, headers: request.headers, tls };
+  try {
+    await checkBoundProof(
+      dpop,
+      proofRequest,
+      { now, clockToleranceSeconds: rt.config.clockToleranceSeconds },
+      token,
+      jkt,
+    );
+  } catch (err) {
+    reportResourceRefusal(rt.events, err, {
+      request: proofRequest,
+      address: claims.sub,
+      sessionId: claims.sid,
+      ip: () => (route ? route.ip : clientIp(request, options.ip, rt.config.trustedProxies)),
+      ...(route ? { requestId: route.requestId } : {}),
+    });
+    throw err;
+  }
+  return dpop.nonces === null ? undefined : dpop.nonces.current(now);
 }
 
 /**

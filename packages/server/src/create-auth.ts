@@ -67,7 +67,9 @@ export interface EvrmoreAuth<Claims extends ExtraClaims = ExtraClaims> {
    *  (a fetch `Request` has them; see {@link AuthenticateRequest}). In cookie mode
    *  (`sessionCookie`), a request without `authorization` is verified by its session cookie,
    *  under the CSRF rule of {@link EvrmoreAuth.getSession} (`csrf_rejected`), and never refreshed
-   *  (`token_expired`). */
+   *  (`token_expired`). With DPoP nonces on, a DPoP-bound request's identity carries the fresh
+   *  `dpopNonce` to send as `DPoP-Nonce`; a replayed proof or one from another key is an audit
+   *  event (`dpop.proof_replayed`, `dpop.key_mismatch`). */
   authenticate(
     request: AuthenticateRequest,
     options?: AuthenticateOptions,

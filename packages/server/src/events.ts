@@ -30,6 +30,7 @@ export type AuthEventType =
   | 'mfa.backup_code_used'
   | 'mfa.backup_codes_low'
   | 'dpop.key_mismatch'
+  | 'dpop.proof_replayed'
   | 'api_key.created'
   | 'api_key.revoked'
   | 'api_key.used'
@@ -145,6 +146,7 @@ const WARN_TYPES = new Set<AuthEventType>([
   'mfa.failed',
   'mfa.backup_codes_low',
   'dpop.key_mismatch',
+  'dpop.proof_replayed',
   'api_key.refused',
 ]);
 

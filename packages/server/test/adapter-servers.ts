@@ -44,6 +44,8 @@ async function fetchGuard(
         throw new EvrmoreAuthError('insufficient_scope');
     }
     res = answer(id);
+    // as an app calling authenticate does: the fresh nonce of a DPoP-bound answer (nonces on)
+    if (id.dpopNonce !== undefined) res.headers.set('dpop-nonce', id.dpopNonce);
   } catch (err) {
     res = auth.errorResponse(err, req);
   }

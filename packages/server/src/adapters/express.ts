@@ -91,7 +91,7 @@ export type RequireAuthOptions = AuthenticateOptions;
  * In cookie mode (`sessionCookie`), a request without an `authorization` header is verified by
  * its session cookie, refreshed on the server when it expired (the new cookies are added to the
  * response with `res.append('set-cookie', …)`); an unsafe method from another origin is 403
- * `csrf_rejected`.
+ * `csrf_rejected`. With DPoP nonces on, a DPoP-bound request's answer gets a fresh `DPoP-Nonce`.
  *
  * @example
  * ```ts
@@ -120,6 +120,8 @@ export function requireAuth(auth: EvrmoreAuth, options: RequireAuthOptions = {})
           for (const cookie of setCookie) res.append('set-cookie', cookie);
           if (identity !== null) {
             req.auth = identity as AuthIdentity<RegisteredClaims>;
+            // RFC 9449 §8.2: the current nonce on a DPoP-bound answer (nonces on).
+            if (identity.dpopNonce !== undefined) res.setHeader('dpop-nonce', identity.dpopNonce);
             next();
             return;
           }

@@ -124,7 +124,8 @@ export type RequireAuthOptions = AuthenticateOptions;
  * {@link evrmoreAuthPlugin} first (it declares the decorator). In cookie mode (`sessionCookie`),
  * a request without an `authorization` header is verified by its session cookie, refreshed on
  * the server when it expired (the new cookies are added to the reply's `set-cookie`); an unsafe
- * method from another origin is 403 `csrf_rejected`.
+ * method from another origin is 403 `csrf_rejected`. With DPoP nonces on, a DPoP-bound request's
+ * answer gets a fresh `DPoP-Nonce`.
  *
  * @example
  * ```ts
@@ -157,6 +158,8 @@ export function requireAuth(
     for (const cookie of setCookie) reply.header('set-cookie', cookie);
     if (identity !== null) {
       request.auth = identity as AuthIdentity<RegisteredClaims>;
+      // RFC 9449 §8.2: the current nonce on a DPoP-bound answer (nonces on).
+      if (identity.dpopNonce !== undefined) reply.header('dpop-nonce', identity.dpopNonce);
       return;
     }
     sendReply(reply, errorReply(error, authRequest(request), { bearer: 'credentials' }));

@@ -132,7 +132,8 @@ export type RequireAuthOptions = AuthenticateOptions & HonoAuthOptions;
  * `err.status`, `err.cause` is the `EvrmoreAuthError`). In cookie mode (`sessionCookie`), a
  * request without an `authorization` header is verified by its session cookie, refreshed on the
  * server when it expired (the new cookies are appended to the response's `set-cookie`, the
- * error's too); an unsafe method from another origin is 403 `csrf_rejected`.
+ * error's too); an unsafe method from another origin is 403 `csrf_rejected`. With DPoP nonces
+ * on, a DPoP-bound request's answer gets a fresh `DPoP-Nonce`.
  *
  * @example
  * ```ts
@@ -179,5 +180,7 @@ export function requireAuth<Claims extends ExtraClaims = ExtraClaims>(
     // Through Hono's own header API (it re-makes a finalized response), not c.res.headers:
     // a runtime's Response (@hono/node-server's) may not keep headers appended afterwards.
     for (const cookie of setCookie) c.header('set-cookie', cookie, { append: true });
+    // RFC 9449 §8.2: the current nonce on a DPoP-bound answer (nonces on), saving a round trip.
+    if (identity.dpopNonce !== undefined) c.header('dpop-nonce', identity.dpopNonce);
   };
 }

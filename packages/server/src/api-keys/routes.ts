@@ -41,7 +41,7 @@ export function apiKeyRoutes(rt: AuthRuntime): Route[] {
       rt,
       ctx.request,
       { permissions: [cfg.managePermission], apiKeys: true, ip: ctx.ip },
-      ctx.tls,
+      ctx,
     );
   return [
     {

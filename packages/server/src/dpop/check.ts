@@ -89,6 +89,7 @@ export async function spendProof(
     resource,
     detail: 'the proof was already used',
     nonce: await currentNonce(dpop, now),
+    replayed: true,
   });
 }
 

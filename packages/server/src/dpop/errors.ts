@@ -13,9 +13,17 @@ export class DPoPError extends EvrmoreAuthError {
   readonly nonce: string | undefined;
   /** Whether the refusal is a protected resource's (not a token endpoint's). */
   readonly resource: boolean;
+  /** Whether the proof was refused as already used (a replay: `dpop_proof_invalid`). */
+  readonly replayed: boolean;
   constructor(
     code: ErrorCode,
-    options: { resource: boolean; detail?: string; nonce?: string | undefined; cause?: unknown },
+    options: {
+      resource: boolean;
+      detail?: string;
+      nonce?: string | undefined;
+      cause?: unknown;
+      replayed?: boolean;
+    },
   ) {
     const status =
       options.resource && (code === 'dpop_proof_invalid' || code === 'use_dpop_nonce')
@@ -28,6 +36,7 @@ export class DPoPError extends EvrmoreAuthError {
     });
     this.nonce = options.nonce;
     this.resource = options.resource;
+    this.replayed = options.replayed === true;
   }
 }
 

@@ -2,7 +2,7 @@
 import type { ResolvedConfig } from '../config.js';
 import { randomToken } from '../crypto.js';
 import { clientIp, requestIsHttps } from '../proxy.js';
-import type { AuthRequest, RequestContext } from './request.js';
+import type { AuthRequest, HeaderReader, RequestContext } from './request.js';
 
 /**
  * Per-request facts a fetch `Request` cannot carry; adapters pass the peer address here.
@@ -23,6 +23,19 @@ export interface HandlerContext {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * The client's `x-request-id` when well-formed, else `null`.
+ *
+ * @example
+ * ```ts
+ * const requestId = incomingRequestId(request.headers) ?? newRequestId(config);
+ * ```
+ */
+export function incomingRequestId(headers: HeaderReader): string | null {
+  const incoming = headers.get('x-request-id');
+  return incoming !== null && REQUEST_ID.test(incoming) ? incoming : null;
+}
+
 /** A fresh request id (when the client sent none, or an unusable one). */
 export function newRequestId(config: ResolvedConfig): string {
   return randomToken(config.randomBytes, 12);
@@ -37,9 +50,7 @@ export function makeContext(
   request: AuthRequest,
   handlerContext: HandlerContext = {},
 ): RequestContext {
-  const incoming = request.headers.get('x-request-id');
-  const requestId =
-    incoming !== null && REQUEST_ID.test(incoming) ? incoming : newRequestId(config);
+  const requestId = incomingRequestId(request.headers) ?? newRequestId(config);
   const origin = request.headers.get('origin');
   const ua = request.headers.get('user-agent');
   const { hsts, trustedProxies } = config;

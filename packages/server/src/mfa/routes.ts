@@ -67,7 +67,7 @@ export function mfaRoutes(rt: AuthRuntime): Route[] {
       bearer: true,
       methods: {
         POST: async (ctx) => {
-          const identity = await authenticateRequest(rt, ctx.request, {}, ctx.tls);
+          const identity = await authenticateRequest(rt, ctx.request, {}, ctx);
           parseBody(EmptyBodySchema, await readJsonBody(ctx.request, { allowEmpty: true }));
           return respond(
             ctx,
@@ -82,7 +82,7 @@ export function mfaRoutes(rt: AuthRuntime): Route[] {
       bearer: true,
       methods: {
         POST: async (ctx) => {
-          const identity = await authenticateRequest(rt, ctx.request, {}, ctx.tls);
+          const identity = await authenticateRequest(rt, ctx.request, {}, ctx);
           const { code } = parseBody(MfaCodeBodySchema, await body(ctx));
           return respond(
             ctx,
@@ -97,7 +97,7 @@ export function mfaRoutes(rt: AuthRuntime): Route[] {
       bearer: true,
       methods: {
         POST: async (ctx) => {
-          const identity = await authenticateRequest(rt, ctx.request, {}, ctx.tls);
+          const identity = await authenticateRequest(rt, ctx.request, {}, ctx);
           const { code } = parseBody(MfaCodeBodySchema, await body(ctx));
           await disableTotp(rt, { address: identity.address, code, context: ctx });
           return respond(ctx, 204, null);

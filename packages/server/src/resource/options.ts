@@ -1,8 +1,9 @@
 // The options of createResourceServer: validated once at start-up.
 import type { JWTVerifyGetKey } from 'jose';
 import * as v from 'valibot';
-import { integer, options, parseOptions } from '../config/validate.js';
+import { fn, integer, options, parseOptions, withMethods } from '../config/validate.js';
 import type { DPoPConfig } from '../dpop/config.js';
+import type { AuthEvent, PinoLikeLogger } from '../events.js';
 import type { TrustedProxies } from '../proxy.js';
 import type { AuthStore } from '../store.js';
 
@@ -61,6 +62,18 @@ export interface ResourceServerOptions {
   /** The clock, epoch milliseconds (tests).
    *  @default Date.now */
   now?: () => number;
+  /**
+   * Audit events of this API, as the auth server's `onEvent`: a replayed proof
+   * (`dpop.proof_replayed`) and a proof made with another key than the token is bound to
+   * (`dpop.key_mismatch`), each with the token's address and session, the client IP and
+   * `detail: { route: 'resource', method, path }`; never the token or the proof. A throw or
+   * rejection is logged and ignored; never awaited.
+   * @default none (no events)
+   */
+  onEvent?: (event: AuthEvent) => void | Promise<void>;
+  /** Every event is also logged here (`warn`), as the auth server's `logger`.
+   *  @default none */
+  logger?: PinoLikeLogger;
 }
 
 const SCHEMA = options(
@@ -84,8 +97,15 @@ const SCHEMA = options(
     clockToleranceSeconds: v.optional(integer(0, 300), 30),
     trustedProxies: v.optional(v.unknown()),
     now: v.optional(v.custom<() => number>((f) => typeof f === 'function', 'must be a function')),
+    onEvent: v.optional(fn<NonNullable<ResourceServerOptions['onEvent']>>()),
+    logger: v.optional(
+      withMethods<PinoLikeLogger>(
+        ['info', 'warn', 'error'],
+        'must have info, warn and error methods',
+      ),
+    ),
   },
-  'must be an object { issuer, audience, jwks, store, dpop?, sessionCheck?, … }',
+  'must be an object { issuer, audience, jwks, store, dpop?, sessionCheck?, onEvent?, … }',
 );
 
 /** Parse the options; throws a TypeError naming the bad one. */

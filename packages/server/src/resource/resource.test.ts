@@ -14,6 +14,7 @@ import { createRedisStore } from '../stores/redis.js';
 import { createMemoryStore } from '../stores/memory.js';
 import type { AuthStore } from '../store.js';
 import { createResourceServer } from '../resource.js';
+import type { AuthEvent } from '../events.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const keyPrefix = `evrauth-test-resource-${process.pid}-${Date.now()}:`;
@@ -64,8 +65,10 @@ beforeAll(async () => {
   ] as const)
     app.on(['GET', 'POST'], path, async (c) => {
       try {
-        const { address, sessionId } = await api.authenticate(c.req.raw);
-        return c.json({ address, sessionId });
+        const { address, sessionId, dpopNonce } = await api.authenticate(c.req.raw);
+        const res = c.json({ address, sessionId });
+        if (dpopNonce !== undefined) res.headers.set('dpop-nonce', dpopNonce);
+        return res;
       } catch (err) {
         return api.errorResponse(err);
       }
@@ -132,6 +135,7 @@ describe('createResourceServer over HTTP (auth server and API on two origins, on
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ address: s.address, sessionId: s.tokens.session.id });
+    expect(res.headers.get('dpop-nonce')).toBeNull(); // nonces are off
   });
 
   it('no credentials: 401 token_missing with WWW-Authenticate: DPoP algs', async () => {
@@ -310,6 +314,65 @@ describe('createResourceServer over HTTP (auth server and API on two origins, on
     expect(nonce).toMatch(/^[0-9a-z]+\.[\w-]+$/);
     const identity = await api.authenticate(await request(nonce!));
     expect(identity.address).toBe(s.address);
+    // A fresh nonce to answer with (RFC 9449 §8.2): the next proof made with it is accepted.
+    expect(identity.dpopNonce).toMatch(/^[0-9a-z]+\.[\w-]+$/);
+    const next = await api.authenticate(await request(identity.dpopNonce));
+    expect(next.address).toBe(s.address);
+  });
+
+  it('audit events: a replayed proof and a proof from another key are one event each; a success and other refusals none', async () => {
+    const key = await DPoP.generateKeyPair('ES256');
+    const thief = await DPoP.generateKeyPair('ES256');
+    const s = await signIn(key);
+    const token = s.tokens.accessToken;
+    const events: AuthEvent[] = [];
+    const warned: string[] = [];
+    const api = createResourceServer({
+      issuer: auth.config.issuer,
+      audience: auth.config.audience,
+      jwks: new URL(`${authOrigin}/auth/jwks.json`),
+      store: apiStore,
+      onEvent: (e) => void events.push(e),
+      logger: { info: () => {}, warn: (_o, msg) => void warned.push(msg!), error: () => {} },
+    });
+    const url = `${apiOrigin}/audited?page=2`;
+    const request = (dpop: string) =>
+      new Request(url, {
+        headers: { authorization: `DPoP ${token}`, dpop, 'user-agent': 'audit-test/1.0' },
+      });
+    const proof = (k: Key, u = url) => DPoP.generateProof(k, u, 'GET', undefined, token);
+    const refusal = (dpop: string) =>
+      api.authenticate(request(dpop), { ip: '198.51.100.4' }).catch((e: unknown) => e);
+
+    const good = await proof(key);
+    expect((await api.authenticate(request(good), { ip: '198.51.100.4' })).address).toBe(s.address);
+    expect(events).toEqual([]);
+    // an ordinary refusal (a proof for another URL) is no event
+    expect(await refusal(await proof(key, `${apiOrigin}/other`))).toMatchObject({
+      code: 'dpop_proof_invalid',
+    });
+    expect(events).toEqual([]);
+
+    const expected = (type: string, code: string) => ({
+      type,
+      at: expect.any(String),
+      requestId: null,
+      ip: '198.51.100.4',
+      userAgent: 'audit-test/1.0',
+      address: s.address,
+      sessionId: s.tokens.session.id,
+      code,
+      detail: { route: 'resource', method: 'GET', path: '/audited' },
+    });
+    expect(await refusal(good)).toMatchObject({ code: 'dpop_proof_invalid' });
+    expect(events).toEqual([expected('dpop.proof_replayed', 'dpop_proof_invalid')]);
+    const stolen = await proof(thief);
+    expect(await refusal(stolen)).toMatchObject({ code: 'dpop_key_mismatch' });
+    expect(events.slice(1)).toEqual([expected('dpop.key_mismatch', 'dpop_key_mismatch')]);
+    expect(warned).toEqual(['evrmore-auth dpop.proof_replayed', 'evrmore-auth dpop.key_mismatch']);
+    const text = JSON.stringify(events);
+    expect(text).not.toContain(token.slice(-20));
+    expect(text).not.toContain(stolen.slice(-20));
   });
 
   it('a store outage at the replay check is 503 unavailable (fail closed); a local JWKS works too', async () => {
@@ -365,6 +428,12 @@ describe('createResourceServer over HTTP (auth server and API on two origins, on
     );
     expect(() => createResourceServer({ ...base, sessionCheck: 'yes' as never })).toThrow(
       /sessionCheck/,
+    );
+    expect(() => createResourceServer({ ...base, onEvent: 'log' as never })).toThrow(
+      /^createResourceServer: onEvent must be a function/,
+    );
+    expect(() => createResourceServer({ ...base, logger: {} as never })).toThrow(
+      /^createResourceServer: logger must have info, warn and error methods/,
     );
   });
 });

@@ -9,9 +9,11 @@ import type { ExtraClaims } from '../config.js';
 import { checkBoundProof } from '../dpop/check.js';
 import { resolveDPoPConfig, type ResolvedDPoPConfig } from '../dpop/config.js';
 import { DPoPError, dpopChallenge } from '../dpop/errors.js';
+import { reportResourceRefusal } from '../dpop/resource-events.js';
 import { createDPoPRuntime, type DPoPRuntime } from '../dpop/runtime.js';
+import { createEventSink, type EventSink } from '../events.js';
 import { problemReply, toResponse } from '../http/reply.js';
-import { requestIsHttps, resolveTrustedProxies } from '../proxy.js';
+import { clientIp, requestIsHttps, resolveTrustedProxies } from '../proxy.js';
 import { isLive } from '../store.js';
 import { parseResourceServerOptions, type ResourceServerOptions } from './options.js';
 import { verifyResourceToken } from './token.js';
@@ -23,7 +25,8 @@ import { verifyResourceToken } from './token.js';
  * ```ts
  * app.get('/api/notes', async (c) => {
  *   try {
- *     const { address } = await api.authenticate(c.req.raw);
+ *     const { address, dpopNonce } = await api.authenticate(c.req.raw);
+ *     if (dpopNonce) c.header('dpop-nonce', dpopNonce); // with nonces on
  *     return c.json(await notesOf(address));
  *   } catch (err) {
  *     return api.errorResponse(err);
@@ -40,7 +43,9 @@ export interface ResourceServer<Claims extends object = ExtraClaims> {
    * another origin. Throws `EvrmoreAuthError` `token_missing`, `token_invalid` (a token sent as
    * `Bearer`, or one without `cnf.jkt`), `token_expired`, `token_revoked`, `dpop_proof_invalid`,
    * `use_dpop_nonce`, `dpop_key_mismatch`, `insufficient_scope` or `unavailable` (503: the store
-   * or the JWKS is unreachable).
+   * or the JWKS is unreachable). A replayed proof and a proof from another key are also audit
+   * events (the `onEvent` and `logger` options). With nonces on, the identity's `dpopNonce` is
+   * the fresh nonce to send as `DPoP-Nonce` on the answer.
    */
   authenticate(
     request: AuthenticateRequest & { method: string; url: string },
@@ -88,6 +93,15 @@ export function createResourceServer<Claims extends object = ExtraClaims>(
   const { store } = o;
   const dpop: DPoPRuntime = createDPoPRuntime(resolved, store, o.clockToleranceSeconds);
   const { algorithms } = resolved.config;
+  // Without a hook or a logger, no event is even built.
+  const events: EventSink | null =
+    o.onEvent === undefined && o.logger === undefined
+      ? null
+      : createEventSink({
+          ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+          ...(o.logger ? { logger: o.logger } : {}),
+          now,
+        });
 
   const refuse = (code: 'token_invalid', detail: string): DPoPError =>
     new DPoPError(code, { resource: true, detail });
@@ -119,13 +133,30 @@ export function createResourceServer<Claims extends object = ExtraClaims>(
       const jkt = claims.cnf?.jkt;
       if (jkt === undefined) throw refuse('token_invalid', 'the token is not DPoP-bound');
       const tls = requestIsHttps(request, authOptions.ip, trusted);
-      await checkBoundProof(
-        dpop,
-        { method: request.method, url: request.url, headers: request.headers, tls },
-        { now: t, clockToleranceSeconds: o.clockToleranceSeconds },
-        token,
-        jkt,
-      );
+      const proofRequest = {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        tls,
+      };
+      try {
+        await checkBoundProof(
+          dpop,
+          proofRequest,
+          { now: t, clockToleranceSeconds: o.clockToleranceSeconds },
+          token,
+          jkt,
+        );
+      } catch (err) {
+        if (events !== null)
+          reportResourceRefusal(events, err, {
+            request: proofRequest,
+            address: claims.sub,
+            sessionId: claims.sid,
+            ip: () => clientIp(request, authOptions.ip, trusted),
+          });
+        throw err;
+      }
       if (o.sessionCheck) {
         const session = await store.getSession(claims.sid);
         if (session !== null && (session.address !== claims.sub || session.dpopJkt !== jkt))
@@ -134,11 +165,13 @@ export function createResourceServer<Claims extends object = ExtraClaims>(
       }
       // every one of `permissions`, at least one of `roles` (the auth server's roles map)
       checkAccess(claims, authOptions);
-      return {
+      const identity: AuthIdentity<Claims> = {
         address: claims.sub,
         sessionId: claims.sid,
         claims: claims as AuthIdentity<Claims>['claims'],
       };
+      if (dpop.nonces !== null) identity.dpopNonce = await dpop.nonces.current(t);
+      return identity;
     },
     errorResponse(error) {
       const headers: Record<string, string> = { 'cache-control': 'no-store' };

@@ -16,7 +16,7 @@ export function logoutRoutes(rt: AuthRuntime): Route[] {
       bearer: true,
       methods: {
         POST: async (ctx) => {
-          const identity = await authenticateRequest(rt, ctx.request, {}, ctx.tls);
+          const identity = await authenticateRequest(rt, ctx.request, {}, ctx);
           parseBody(EmptyBodySchema, await readJsonBody(ctx.request, { allowEmpty: true }));
           await revokeSession(rt, identity, identity.sessionId, ctx, 'logout').catch(
             (e: unknown) => {

@@ -22,7 +22,7 @@ export function sessionRoutes(rt: AuthRuntime): Route[] {
           respond(
             ctx,
             200,
-            await getCurrentSession(rt, await authenticateRequest(rt, ctx.request, {}, ctx.tls)),
+            await getCurrentSession(rt, await authenticateRequest(rt, ctx.request, {}, ctx)),
           ),
       },
     },
@@ -34,10 +34,10 @@ export function sessionRoutes(rt: AuthRuntime): Route[] {
           respond(
             ctx,
             200,
-            await listSessions(rt, await authenticateRequest(rt, ctx.request, {}, ctx.tls)),
+            await listSessions(rt, await authenticateRequest(rt, ctx.request, {}, ctx)),
           ),
         DELETE: async (ctx) => {
-          const identity = await authenticateRequest(rt, ctx.request, {}, ctx.tls);
+          const identity = await authenticateRequest(rt, ctx.request, {}, ctx);
           const scope = new URL(ctx.request.url).searchParams.getAll('scope');
           if (scope.length !== 1 || scope[0] !== 'others')
             throw new EvrmoreAuthError('invalid_request', {
@@ -53,7 +53,7 @@ export function sessionRoutes(rt: AuthRuntime): Route[] {
       bearer: true,
       methods: {
         DELETE: async (ctx, [id]) => {
-          const identity = await authenticateRequest(rt, ctx.request, {}, ctx.tls);
+          const identity = await authenticateRequest(rt, ctx.request, {}, ctx);
           await revokeSession(rt, identity, id!, ctx);
           return respond(ctx, 204, null);
         },
