@@ -241,7 +241,8 @@ export const dpopSection: BenchSection = {
           ),
           row('DPoP-bound + cookie + fresh Ed25519 proof', 'ed25519', '≥ 0.5×'),
           {
-            variant: 'ceiling: bearer + one signature check (OpenSSL, this machine), ES256 / Ed25519',
+            variant:
+              'ceiling: bearer + one signature check (OpenSSL, this machine), ES256 / Ed25519',
             'req/s': '',
             'vs bearer': '',
             'server CPU µs/req': `+${floor.es256.toFixed(1)} / +${floor.ed25519.toFixed(1)}`,
