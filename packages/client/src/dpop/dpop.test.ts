@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { setupServer } from 'msw/node';
 import { http, HttpResponse } from 'msw';
 import { IDBFactory } from 'fake-indexeddb';
@@ -10,6 +10,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { createAuthClient, type AuthClientOptions } from '../client.js';
+import { createAuthKy } from '../ky.js';
 import { localKeySigner } from '../signers/local-key.js';
 import {
   API,
@@ -245,6 +246,98 @@ describe('DPoP origins', () => {
     });
     expect(payload).toMatchObject({ htm: 'GET', htu: OTHER_API, ath: await sha256(token) });
     expect(await calculateJwkThumbprint(protectedHeader.jwk!)).toBe(await dpop.thumbprint());
+  });
+});
+
+describe('credentials per origin', () => {
+  const LEGACY_API = 'https://legacy.test/v1/items';
+
+  /** The credentials mode of every request msw sees, as `origin credentials`. */
+  function recordCredentials(): string[] {
+    const seen: string[] = [];
+    const record = ({ request }: { request: Request }): void => {
+      seen.push(`${new URL(request.url).origin} ${request.credentials}`);
+    };
+    mswServer.events.on('request:start', record);
+    onTestFinished(() => mswServer.events.removeListener('request:start', record));
+    mswServer.use(
+      http.get(OTHER_API, () => HttpResponse.json({ ok: true })),
+      http.get(LEGACY_API, () => HttpResponse.json({ ok: true })),
+    );
+    return seen;
+  }
+
+  it("omits cookies to a listed origin, includes them where asked and to baseUrl's origin", async () => {
+    const { client } = setup(memoryDpopKey(), {
+      allowedOrigins: [
+        'https://data.test',
+        { origin: 'https://legacy.test', credentials: 'include' },
+      ],
+    });
+    await client.signIn();
+    const seen = recordCredentials();
+    expect((await client.fetch(OTHER_API)).status).toBe(200);
+    expect((await client.fetch(LEGACY_API)).status).toBe(200);
+    expect((await client.fetch(API)).status).toBe(200);
+    await client.refresh();
+    expect(seen).toEqual([
+      'https://data.test omit',
+      'https://legacy.test include',
+      'https://app.test include',
+      'https://app.test include',
+    ]);
+    // A caller's own mode does not override the origin's.
+    await client.fetch(OTHER_API, { credentials: 'include' });
+    expect(seen.at(-1)).toBe('https://data.test omit');
+  });
+
+  it("sends the page's origin cookies unless it is listed with 'omit'", async () => {
+    const PAGE_API = 'https://page.test/api';
+    const page = { href: 'https://page.test/', host: 'page.test', hostname: 'page.test' };
+    vi.stubGlobal('location', { ...page, origin: 'https://page.test' });
+    onTestFinished(() => {
+      vi.unstubAllGlobals();
+    });
+    const pageCheck = { expectedDomain: 'app.test', expectedUri: 'https://app.test' };
+    const seen = recordCredentials();
+    mswServer.use(http.get(PAGE_API, () => HttpResponse.json({ ok: true })));
+    const plain = setup(memoryDpopKey(), pageCheck).client;
+    await plain.signIn();
+    await plain.fetch(PAGE_API);
+    const listed = setup(memoryDpopKey(), {
+      ...pageCheck,
+      allowedOrigins: [{ origin: 'https://page.test', credentials: 'omit' }],
+    }).client;
+    await listed.signIn();
+    await listed.fetch(PAGE_API);
+    expect(seen.filter((s) => s.startsWith('https://page.test'))).toEqual([
+      'https://page.test include',
+      'https://page.test omit',
+    ]);
+  });
+
+  it('the ky wrapper sends each origin its mode', async () => {
+    const { client } = setup(memoryDpopKey(), { allowedOrigins: ['https://data.test'] });
+    await client.signIn();
+    const seen = recordCredentials();
+    const api = createAuthKy(client, { retry: 0 });
+    await api.get(OTHER_API).json();
+    await api.get(API).json();
+    expect(seen).toEqual(['https://data.test omit', 'https://app.test include']);
+  });
+
+  it('refuses a malformed entry, and cookies withheld from the auth server, with a TypeError', () => {
+    const make = (allowedOrigins: unknown) => () =>
+      setup(memoryDpopKey(), {
+        allowedOrigins: allowedOrigins as AuthClientOptions['allowedOrigins'],
+      });
+    expect(make([{ origin: 'https://app.test', credentials: 'omit' }])).toThrow(
+      "baseUrl's origin always gets credentials",
+    );
+    expect(make([{ origin: 'https://data.test', credentials: 'same-origin' }])).toThrow(TypeError);
+    expect(make([null])).toThrow(TypeError);
+    expect(make('https://data.test')).toThrow(TypeError);
+    expect(make([{ origin: 'https://app.test', credentials: 'include' }])).not.toThrow();
   });
 });
 
