@@ -62,7 +62,10 @@ describe.skipIf(skip)(
       return context;
     }
 
-    /** `fetch` from inside `page` (its origin, its cookies, no DPoP key of the victim). */
+    /**
+     * `fetch` from inside `page` (its origin, no DPoP key of the victim), with its cookies to its
+     * own origin; none to the API origin, which does not allow credentials.
+     */
     const fetchFrom = (
       page: Page,
       url: string,
@@ -70,7 +73,8 @@ describe.skipIf(skip)(
     ): Promise<Answer> =>
       page.evaluate(
         async ({ url, init }) => {
-          const res = await fetch(url, { ...init, credentials: 'include' });
+          const credentials = new URL(url).origin === location.origin ? 'include' : 'omit';
+          const res = await fetch(url, { ...init, credentials });
           const body = (await res.json().catch(() => null)) as { code?: string } | null;
           return {
             status: res.status,
@@ -98,12 +102,20 @@ describe.skipIf(skip)(
       const sent = pageA.waitForRequest(
         (r) => r.url() === `${apiOrigin}/api/notes` && r.method() === 'GET',
       );
+      const answered = pageA.waitForResponse(
+        (r) => r.url() === `${apiOrigin}/api/notes` && r.request().method() === 'GET',
+      );
       await testId(pageA, 'call-notes').click();
       const headersA = await (await sent).allHeaders();
       const out = testId(pageA, 'notes-response');
       await expect.poll(() => out.getAttribute('data-status'), { timeout: 15_000 }).toBe('200');
       expect(headersA.authorization).toMatch(/^DPoP [\w-]+\.[\w-]+\.[\w-]+$/);
       expect(headersA.dpop).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      // Credentials mode `omit` there: none of localhost's cookies (the refresh and fingerprint
+      // cookies among them) go to the other port, and the API allows no credentials.
+      expect(headersA.cookie).toBeUndefined();
+      expect((await contextA.cookies(demo.url)).length).toBeGreaterThan(0);
+      expect((await answered).headers()['access-control-allow-credentials']).toBeUndefined();
       const notes = JSON.parse((await out.textContent())!.split('\n').slice(1).join('\n')) as {
         address: string;
         boundTo: string;

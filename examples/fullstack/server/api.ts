@@ -31,15 +31,14 @@ export function createApiApp({ auth, store, pageOrigin, jwksUrl }: ApiOptions) {
   });
   const app = new Hono();
   // Cross-origin calls from the page: the token and proof travel in headers; the client reads
-  // DPoP-Nonce and WWW-Authenticate from refusals. The client's fetch runs in credentials mode
-  // `include`, so the answer must allow credentials (for the one exact origin, never `*`). This
-  // API reads no cookie: the key binding is its sender constraint (browsers send localhost's
-  // cookies to every port, a real second site gets none).
+  // DPoP-Nonce and WWW-Authenticate from refusals. This API reads no cookie (the key binding is
+  // its sender constraint), and the client sends an `allowedOrigins` origin none (credentials
+  // mode `omit`; browsers would otherwise send localhost's cookies to every port), so the answer
+  // does not allow credentials.
   app.use(
     '*',
     cors({
       origin: pageOrigin,
-      credentials: true,
       allowMethods: ['GET'],
       allowHeaders: ['authorization', 'dpop'],
       exposeHeaders: ['dpop-nonce', 'www-authenticate'],

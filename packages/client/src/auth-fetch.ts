@@ -1,5 +1,5 @@
 // `auth.fetch`: the access token (with a DPoP proof for a DPoP token) on requests to allowed
-// origins, one refresh and one retry on 401.
+// origins, with each origin's credentials mode, one refresh and one retry on 401.
 import { EvrmoreAuthClientError } from './errors.js';
 import type { Refresher } from './refresher.js';
 import type { AuthStore } from './state.js';
@@ -10,8 +10,8 @@ export interface AuthFetchOptions {
   store: AuthStore;
   transport: Transport;
   refresher: Refresher;
-  /** Origins the bearer token may be sent to. */
-  allowedOrigins: ReadonlySet<string>;
+  /** Origins the token may be sent to, with the credentials mode of each (cookies or not). */
+  origins: ReadonlyMap<string, RequestCredentials>;
   /** What relative URLs resolve against (the page, else `baseUrl`). */
   resolveBase: string;
 }
@@ -20,11 +20,12 @@ export interface AuthFetchOptions {
 export function createAuthFetch(
   options: AuthFetchOptions,
 ): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
-  const { store, transport, refresher, allowedOrigins } = options;
+  const { store, transport, refresher, origins } = options;
   return async (input, init) => {
     const raw = input instanceof Request ? input.url : String(input);
     const url = new URL(raw, options.resolveBase);
-    if (!allowedOrigins.has(url.origin)) {
+    const credentials = origins.get(url.origin);
+    if (credentials === undefined) {
       throw new EvrmoreAuthClientError(
         'origin_not_allowed',
         `refusing to send the access token to ${url.origin}; add it to allowedOrigins`,
@@ -36,7 +37,7 @@ export function createAuthFetch(
       // The scheme the server gave the token held.
       const scheme = store.state.tokenType ?? 'Bearer';
       if (token !== null) headers.set('authorization', `${scheme} ${token}`);
-      const request = new Request(original.clone(), { headers, credentials: 'include' });
+      const request = new Request(original.clone(), { headers, credentials });
       return scheme === 'DPoP' ? transport.sendProved(request, token) : transport.send(request);
     };
     const token = await refresher.getAccessToken();

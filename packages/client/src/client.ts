@@ -55,9 +55,17 @@ export interface AuthClientOptions {
   /**
    * Origins `auth.fetch` may send the access token to (with a DPoP proof, for a DPoP token),
    * besides `baseUrl`'s and the page's. Requests to any other origin are refused.
+   *
+   * A listed origin gets its requests with `credentials: 'omit'` (no cookies: the token, and for
+   * a DPoP token its proof, are the credentials there, so its CORS answer need not allow
+   * credentials). List it as `{ origin, credentials: 'include' }` when it needs cookies (its own
+   * session cookie, or the auth server's cookies on the same host under another port): its CORS
+   * answers must then carry `Access-Control-Allow-Credentials: true`. `baseUrl`'s origin always
+   * gets `'include'` (the refresh and fingerprint cookies), the page's `'include'` unless listed
+   * otherwise.
    * @default []
    */
-  allowedOrigins?: string[];
+  allowedOrigins?: (string | AllowedOrigin)[];
   /**
    * A DPoP key (RFC 9449) from `@evrmore-auth/client/dpop` (`browserDpopKey()`,
    * `memoryDpopKey()`): sign-in, MFA and refresh send a proof, so a server with DPoP on issues
@@ -142,6 +150,28 @@ export interface AuthClientOptions {
 }
 
 /**
+ * An entry of {@link AuthClientOptions.allowedOrigins} with its credentials mode: whether
+ * `auth.fetch` sends that origin the browser's cookies.
+ *
+ * @example
+ * ```ts
+ * // An API on another origin that reads its own session cookie besides the token.
+ * const legacy: AllowedOrigin = { origin: 'https://legacy.example.com', credentials: 'include' };
+ * createAuthClient({ baseUrl: '/auth', allowedOrigins: ['https://data.example.com', legacy] });
+ * ```
+ */
+export interface AllowedOrigin {
+  /** The origin, as `URL.origin` spells it: `https://api.example.com`, no path. */
+  origin: string;
+  /**
+   * `'omit'`: no cookies (nor any other browser credentials) go to this origin. `'include'`:
+   * cookies go, and the origin's CORS answers must allow credentials.
+   * @default 'omit'
+   */
+  credentials?: 'include' | 'omit';
+}
+
+/**
  * The object returned by {@link createAuthClient}.
  *
  * @example
@@ -162,8 +192,8 @@ export interface AuthClient {
   /** A valid access token (refreshing first when it is about to expire), or `null` when signed out. */
   getAccessToken(): Promise<string | null>;
   /**
-   * `fetch` with the access token (`Bearer`, or `DPoP` with a proof) and credentials; on a 401 it
-   * refreshes once and retries once.
+   * `fetch` with the access token (`Bearer`, or `DPoP` with a proof) and the origin's credentials
+   * mode (see `allowedOrigins`); on a 401 it refreshes once and retries once.
    */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** Obtain a new access token now (single-flight: concurrent callers share one request). */
@@ -194,6 +224,37 @@ function nonNegative(value: number | undefined, name: string, fallback: number):
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
     throw new TypeError(`createAuthClient: ${name} must be a non-negative number`);
   return value;
+}
+
+/**
+ * The origins `auth.fetch` may send the token to, each with its credentials mode: the listed
+ * ones (`'omit'` unless said otherwise), the page's (`'include'` unless listed) and `baseUrl`'s
+ * (always `'include'`: the auth cookies).
+ */
+function allowedOrigins(
+  listed: AuthClientOptions['allowedOrigins'],
+  baseOrigin: string,
+  pageOrigin: string | undefined,
+): Map<string, RequestCredentials> {
+  if (listed !== undefined && !Array.isArray(listed))
+    throw new TypeError('createAuthClient: allowedOrigins must be an array');
+  const origins = new Map<string, RequestCredentials>();
+  for (const entry of listed ?? []) {
+    const { origin, credentials = 'omit' } =
+      typeof entry === 'string' ? { origin: entry } : ((entry ?? {}) as Partial<AllowedOrigin>);
+    if (typeof origin !== 'string' || (credentials !== 'omit' && credentials !== 'include'))
+      throw new TypeError(
+        "createAuthClient: an allowedOrigins entry must be an origin or { origin, credentials: 'include' | 'omit' }",
+      );
+    if (origin === baseOrigin && credentials !== 'include')
+      throw new TypeError(
+        "createAuthClient: baseUrl's origin always gets credentials (the auth cookies)",
+      );
+    origins.set(origin, credentials);
+  }
+  if (pageOrigin !== undefined && !origins.has(pageOrigin)) origins.set(pageOrigin, 'include');
+  origins.set(baseOrigin, 'include');
+  return origins;
 }
 
 /**
@@ -245,8 +306,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const jitterMs = nonNegative(options.refreshJitterMs, 'refreshJitterMs', 10_000);
   const retries = nonNegative(options.retries, 'retries', 3);
   const lockTimeoutMs = nonNegative(options.lockTimeoutMs, 'lockTimeoutMs', 10_000);
-  const allowedOrigins = new Set([base.origin, ...(options.allowedOrigins ?? [])]);
-  if (page) allowedOrigins.add(page.origin);
+  const origins = allowedOrigins(options.allowedOrigins, base.origin, page?.origin);
   const now = options.now ?? Date.now;
   const doc = options.document === undefined ? g.document : options.document;
   const hint = options.sessionHintCookie ?? 'evrmore_auth_hint';
@@ -321,7 +381,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     store,
     transport,
     refresher,
-    allowedOrigins,
+    origins,
     resolveBase: page?.href ?? baseUrl,
   });
 

@@ -33,8 +33,10 @@ export interface DpopKeySource {
    */
   rotate(): Promise<void>;
   /**
-   * Drop the key held in memory, so the next proof uses the stored one. The client calls it when
-   * another tab signed out (that tab rotated the key the tabs share).
+   * Drop the key held in memory, so the next proof uses the stored one, read once `rotated`
+   * settles when given. The client calls it when another tab signed out, with the end of that
+   * tab's rotation of the key the tabs share (it never rejects), so that no proof is made with
+   * the key being replaced.
    */
-  reload(): void;
+  reload(rotated?: Promise<void>): void;
 }

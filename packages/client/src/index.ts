@@ -1,7 +1,13 @@
 // The public root of @evrmore-auth/client: what an app uses to sign in and call its API. Helpers
 // (challenge checks, backoff, address/signature validation, tab-sync plumbing) stay internal.
 export { createAuthClient } from './client.js';
-export type { AuthClient, AuthClientOptions, ClientTimers, SignInOptions } from './client.js';
+export type {
+  AllowedOrigin,
+  AuthClient,
+  AuthClientOptions,
+  ClientTimers,
+  SignInOptions,
+} from './client.js';
 export type { BackoffOptions } from './backoff.js';
 export type {
   AuthState,

@@ -2,8 +2,9 @@ import ky, { type KyInstance, type Options } from 'ky';
 import type { AuthClient } from './client.js';
 
 /**
- * A `ky` instance whose requests go through `auth.fetch`: bearer token, credentials, and one
- * refresh + retry on a 401. In its own entry point (`@evrmore-auth/client/ky`) so that ky stays
+ * A `ky` instance whose requests go through `auth.fetch`: the token (and DPoP proof), the
+ * origin's credentials mode (see `allowedOrigins`; ky's own `credentials` option is not used),
+ * and one refresh + retry on a 401. In its own entry point (`@evrmore-auth/client/ky`) so that ky stays
  * out of the core bundle of apps that do not use it.
  *
  * @example

@@ -33,6 +33,12 @@ export interface ClientTimers {
 /** How long a tab without Web Locks waits for another tab's announced refresh, ms. */
 const PEER_REFRESH_WAIT_MS = 5000;
 
+/**
+ * How long a tab told of another tab's DPoP key rotation holds its next proof for the end of it
+ * (`key-rotated`), ms: a tab closed mid-rotation never says.
+ */
+const KEY_ROTATION_WAIT_MS = 2000;
+
 /** Server codes that end the session: the client signs out (every tab) instead of retrying. */
 const SIGN_OUT_CODES: ReadonlySet<string> = new Set<SignedOutReason>([
   'refresh_reused',
@@ -93,6 +99,23 @@ export function createRefresher(options: RefresherOptions): Refresher {
   // broadcast; `tokenWaiters` are woken as soon as any tokens arrive.
   let peerRefreshUntil = 0;
   const tokenWaiters = new Set<() => void>();
+  // Woken by another tab's `key-rotated`: the DPoP key it announced with `signed-out` is stored.
+  const rotationWaiters = new Set<() => void>();
+
+  /** Resolves when one of `waiters` is called (the set is then emptied), or after `ms`. */
+  const waitFor = (waiters: Set<() => void>, ms: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const handle = timers.setTimeout(done, ms);
+      function done(): void {
+        timers.clearTimeout(handle);
+        waiters.delete(done);
+        resolve();
+      }
+      waiters.add(done);
+    });
+  const wake = (waiters: Set<() => void>): void => {
+    for (const done of waiters) done();
+  };
 
   const clearTimer = (): void => {
     if (refreshTimer !== undefined) timers.clearTimeout(refreshTimer);
@@ -125,8 +148,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
     store.storeTokens(token, expiry, session, tokenType);
     // A peer's announced refresh (if any) is over: it delivered these tokens, or we did.
     peerRefreshUntil = 0;
-    for (const wake of tokenWaiters) wake();
-    tokenWaiters.clear();
+    wake(tokenWaiters);
     schedule();
   };
   const adoptAnswer = (body: TokenResponse): void => {
@@ -150,10 +172,13 @@ export function createRefresher(options: RefresherOptions): Refresher {
   ): void => {
     clearTimer();
     if (broadcast) {
-      sync?.post({ type: 'signed-out', reason });
+      const { dpop } = options;
+      // The other tabs sign out at once; with a DPoP key they hold their next proof until
+      // `key-rotated` says the new key is stored (read before that, the old key would be kept).
+      sync?.post({ type: 'signed-out', reason, ...(dpop ? { rotating: true } : {}) });
       // A new key for the next session: a token or refresh cookie of this one that leaked stays
       // useless. Proofs wait for the new key.
-      void options.dpop?.rotate();
+      void dpop?.rotate().then(() => sync?.post({ type: 'key-rotated' }));
     }
     store.forget(reason, error);
   };
@@ -162,6 +187,10 @@ export function createRefresher(options: RefresherOptions): Refresher {
     if (stopped) return;
     if (message.type === 'refreshing') {
       peerRefreshUntil = now() + PEER_REFRESH_WAIT_MS;
+      return;
+    }
+    if (message.type === 'key-rotated') {
+      wake(rotationWaiters);
       return;
     }
     if (message.type === 'tokens') {
@@ -174,8 +203,11 @@ export function createRefresher(options: RefresherOptions): Refresher {
       );
       store.notify();
     } else {
-      // The other tab rotated the key the tabs share: read the new one at the next proof.
-      options.dpop?.reload();
+      // The other tab rotates the key the tabs share: read the new one at the next proof, once
+      // it is stored.
+      options.dpop?.reload(
+        message.rotating ? waitFor(rotationWaiters, KEY_ROTATION_WAIT_MS) : undefined,
+      );
       if (store.accessToken !== null || store.state.status !== 'signed-out')
         forget('other-tab', false);
     }
@@ -218,18 +250,6 @@ export function createRefresher(options: RefresherOptions): Refresher {
 
   const tokenIsFresh = (): boolean => store.accessToken !== null && now() < refreshAtMs;
 
-  /** Wait (at most `waitMs`) for tokens from another tab. */
-  const waitForPeer = (waitMs: number): Promise<void> =>
-    new Promise<void>((resolve) => {
-      const handle = timers.setTimeout(done, waitMs);
-      function done(): void {
-        timers.clearTimeout(handle);
-        tokenWaiters.delete(done);
-        resolve();
-      }
-      tokenWaiters.add(done);
-    });
-
   const refresh = (restoring = false): Promise<string | null> => {
     if (inflight) return inflight;
     const startGeneration = store.generation;
@@ -249,7 +269,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
             // refreshing then would be a second request for the same expiry.
             const waitMs = peerRefreshUntil - now();
             if (waitMs > 0) {
-              await waitForPeer(waitMs);
+              await waitFor(tokenWaiters, waitMs);
               if (store.generation !== startGeneration && tokenIsFresh()) return;
             }
             sync.post({ type: 'refreshing' });

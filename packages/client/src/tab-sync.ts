@@ -23,7 +23,17 @@ export type TabMessage =
       /** The token's scheme (`Bearer` when absent: a tab of an older version). */
       tokenType?: 'Bearer' | 'DPoP';
     }
-  | { type: 'signed-out'; reason: string }
+  | {
+      type: 'signed-out';
+      reason: string;
+      /**
+       * The sender is replacing the DPoP key the tabs share: a `key-rotated` message follows once
+       * the new key is stored (absent: no rotation, or a tab of an older version).
+       */
+      rotating?: boolean;
+    }
+  /** The sender's DPoP key rotation (announced by `signed-out`) is done: the new key is stored. */
+  | { type: 'key-rotated' }
   /** Sent before a refresh when Web Locks are missing, so other tabs wait for its result. */
   | { type: 'refreshing' };
 
@@ -84,7 +94,7 @@ function isTabMessage(data: unknown): data is TabMessage {
   if (typeof data !== 'object' || data === null) return false;
   const m = data as Record<string, unknown>;
   if (m.type === 'signed-out') return typeof m.reason === 'string';
-  if (m.type === 'refreshing') return true;
+  if (m.type === 'refreshing' || m.type === 'key-rotated') return true;
   return (
     m.type === 'tokens' &&
     typeof m.accessToken === 'string' &&
@@ -107,6 +117,9 @@ function isTabMessage(data: unknown): data is TabMessage {
 export function createTabSync(options: TabSyncOptions): TabSync {
   const channel = options.createChannel ? options.createChannel(options.name) : null;
   const listeners: ((m: TabMessage) => void)[] = [];
+  // A closed BroadcastChannel throws on postMessage; a message due after close() (the end of a
+  // key rotation) is dropped instead.
+  let closed = false;
   channel?.addEventListener('message', (event) => {
     if (!isTabMessage(event.data)) return;
     for (const l of listeners) l(event.data);
@@ -138,12 +151,13 @@ export function createTabSync(options: TabSyncOptions): TabSync {
       }
     },
     post(message) {
-      channel?.postMessage(message);
+      if (!closed) channel?.postMessage(message);
     },
     onMessage(listener) {
       listeners.push(listener);
     },
     close() {
+      closed = true;
       channel?.close();
     },
   };

@@ -66,13 +66,17 @@ async function wantsNonce(response: Response): Promise<boolean> {
 /** A {@link DpopKey} over a key pair kept in `storage`. */
 export function createDpopKey(storage: KeyPairStorage): DpopKey {
   let current: Promise<KeyPair> | null = null;
+  // Another tab's rotation of the stored key (see `reload`): the next load waits for its end.
+  let rotation: Promise<void> = Promise.resolve();
   const nonces = new Map<string, string>();
 
   const pair = (): Promise<KeyPair> =>
-    (current ??= storage.load().catch((err: unknown) => {
-      current = null;
-      throw err;
-    }));
+    (current ??= rotation
+      .then(() => storage.load())
+      .catch((err: unknown) => {
+        current = null;
+        throw err;
+      }));
   const remember = (origin: string, nonce: string | null): void => {
     if (nonce === null || !NONCE.test(nonce)) return;
     nonces.delete(origin);
@@ -125,8 +129,9 @@ export function createDpopKey(storage: KeyPairStorage): DpopKey {
         if (current === next) current = null;
       });
     },
-    reload() {
+    reload(rotated) {
       current = null;
+      rotation = rotated ?? Promise.resolve();
     },
     proof,
     async thumbprint() {

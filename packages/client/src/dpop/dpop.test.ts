@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { setupServer } from 'msw/node';
 import { http, HttpResponse } from 'msw';
 import { IDBFactory } from 'fake-indexeddb';
@@ -9,7 +9,9 @@ import {
   EmbeddedJWK,
   jwtVerify,
 } from 'jose';
-import { createAuthClient, type AuthClientOptions } from '../client.js';
+import { createAuthClient, type AuthClientOptions, type ClientTimers } from '../client.js';
+import { createAuthKy } from '../ky.js';
+import type { BroadcastChannelLike } from '../tab-sync.js';
 import { localKeySigner } from '../signers/local-key.js';
 import {
   API,
@@ -248,6 +250,98 @@ describe('DPoP origins', () => {
   });
 });
 
+describe('credentials per origin', () => {
+  const LEGACY_API = 'https://legacy.test/v1/items';
+
+  /** The credentials mode of every request msw sees, as `origin credentials`. */
+  function recordCredentials(): string[] {
+    const seen: string[] = [];
+    const record = ({ request }: { request: Request }): void => {
+      seen.push(`${new URL(request.url).origin} ${request.credentials}`);
+    };
+    mswServer.events.on('request:start', record);
+    onTestFinished(() => mswServer.events.removeListener('request:start', record));
+    mswServer.use(
+      http.get(OTHER_API, () => HttpResponse.json({ ok: true })),
+      http.get(LEGACY_API, () => HttpResponse.json({ ok: true })),
+    );
+    return seen;
+  }
+
+  it("omits cookies to a listed origin, includes them where asked and to baseUrl's origin", async () => {
+    const { client } = setup(memoryDpopKey(), {
+      allowedOrigins: [
+        'https://data.test',
+        { origin: 'https://legacy.test', credentials: 'include' },
+      ],
+    });
+    await client.signIn();
+    const seen = recordCredentials();
+    expect((await client.fetch(OTHER_API)).status).toBe(200);
+    expect((await client.fetch(LEGACY_API)).status).toBe(200);
+    expect((await client.fetch(API)).status).toBe(200);
+    await client.refresh();
+    expect(seen).toEqual([
+      'https://data.test omit',
+      'https://legacy.test include',
+      'https://app.test include',
+      'https://app.test include',
+    ]);
+    // A caller's own mode does not override the origin's.
+    await client.fetch(OTHER_API, { credentials: 'include' });
+    expect(seen.at(-1)).toBe('https://data.test omit');
+  });
+
+  it("sends the page's origin cookies unless it is listed with 'omit'", async () => {
+    const PAGE_API = 'https://page.test/api';
+    const page = { href: 'https://page.test/', host: 'page.test', hostname: 'page.test' };
+    vi.stubGlobal('location', { ...page, origin: 'https://page.test' });
+    onTestFinished(() => {
+      vi.unstubAllGlobals();
+    });
+    const pageCheck = { expectedDomain: 'app.test', expectedUri: 'https://app.test' };
+    const seen = recordCredentials();
+    mswServer.use(http.get(PAGE_API, () => HttpResponse.json({ ok: true })));
+    const plain = setup(memoryDpopKey(), pageCheck).client;
+    await plain.signIn();
+    await plain.fetch(PAGE_API);
+    const listed = setup(memoryDpopKey(), {
+      ...pageCheck,
+      allowedOrigins: [{ origin: 'https://page.test', credentials: 'omit' }],
+    }).client;
+    await listed.signIn();
+    await listed.fetch(PAGE_API);
+    expect(seen.filter((s) => s.startsWith('https://page.test'))).toEqual([
+      'https://page.test include',
+      'https://page.test omit',
+    ]);
+  });
+
+  it('the ky wrapper sends each origin its mode', async () => {
+    const { client } = setup(memoryDpopKey(), { allowedOrigins: ['https://data.test'] });
+    await client.signIn();
+    const seen = recordCredentials();
+    const api = createAuthKy(client, { retry: 0 });
+    await api.get(OTHER_API).json();
+    await api.get(API).json();
+    expect(seen).toEqual(['https://data.test omit', 'https://app.test include']);
+  });
+
+  it('refuses a malformed entry, and cookies withheld from the auth server, with a TypeError', () => {
+    const make = (allowedOrigins: unknown) => () =>
+      setup(memoryDpopKey(), {
+        allowedOrigins: allowedOrigins as AuthClientOptions['allowedOrigins'],
+      });
+    expect(make([{ origin: 'https://app.test', credentials: 'omit' }])).toThrow(
+      "baseUrl's origin always gets credentials",
+    );
+    expect(make([{ origin: 'https://data.test', credentials: 'same-origin' }])).toThrow(TypeError);
+    expect(make([null])).toThrow(TypeError);
+    expect(make('https://data.test')).toThrow(TypeError);
+    expect(make([{ origin: 'https://app.test', credentials: 'include' }])).not.toThrow();
+  });
+});
+
 describe('DPoP keys', () => {
   it('rotates the key on sign-out: the next session is bound to a new key', async () => {
     const { client, fake, dpop } = setup();
@@ -376,7 +470,121 @@ describe('DPoP across tabs', () => {
     a.destroy();
     b.destroy();
   });
+
+  it("a tab told of another tab's sign-out makes its next proof with the new key, not the one being replaced", async () => {
+    const indexedDB = new IDBFactory();
+    // Tabs are separate event loops: the told tab can react before the signing-out tab has made
+    // its IndexedDB request. This channel models that by delivering inside postMessage.
+    const createChannel = instantBroadcast();
+    const locks = createFakeLocks();
+    const fake = createFakeServer();
+    mswServer.use(...fake.handlers);
+    const keys: DpopKey[] = [];
+    const tab = () => {
+      const dpop = browserDpopKey({ indexedDB });
+      keys.push(dpop);
+      return createAuthClient({
+        baseUrl: BASE,
+        signer: localKeySigner({ privateKey: KEY }),
+        dpop,
+        restore: false,
+        document: null,
+        window: null,
+        createChannel,
+        locks: locks.tab().locks,
+      });
+    };
+    const [a, b] = [tab(), tab()];
+    await a.signIn();
+    await flush();
+    expect((await b.fetch(API)).status).toBe(200); // b has read the shared key
+    const old = await keys[1]!.thumbprint();
+    let proofAfterSignOut: Promise<string> | null = null;
+    b.subscribe((state) => {
+      if (state.status === 'signed-out')
+        proofAfterSignOut ??= keys[1]!.proof('POST', `${BASE}/verify`);
+    });
+    await a.signOut();
+    const proof = await proofAfterSignOut!;
+    const stored = await browserDpopKey({ indexedDB }).thumbprint();
+    expect(stored).not.toBe(old);
+    expect(await calculateJwkThumbprint(decodeProtectedHeader(proof).jwk!)).toBe(stored);
+    expect(await keys[1]!.thumbprint()).toBe(stored);
+    expect(await keys[0]!.thumbprint()).toBe(stored);
+    a.destroy();
+    b.destroy();
+  });
+
+  it('a tab closed mid-rotation (no key-rotated) holds the next proof 2 s, then reads the stored key', async () => {
+    const indexedDB = new IDBFactory();
+    const broadcast = createFakeBroadcast();
+    broadcast.holdBack((data) => (data as { type?: string }).type === 'key-rotated');
+    const fake = createFakeServer();
+    mswServer.use(...fake.handlers);
+    // b's rotation wait (2000 ms) is held here, its other timers run for real.
+    const held: (() => void)[] = [];
+    const timers: ClientTimers = {
+      setTimeout: (fn, ms) => (ms === 2000 ? held.push(fn) : setTimeout(fn, ms)),
+      clearTimeout: (h) => {
+        if (typeof h !== 'number') clearTimeout(h as ReturnType<typeof setTimeout>);
+      },
+    };
+    const keyB = browserDpopKey({ indexedDB });
+    const tab = (dpop: DpopKey, extra: Partial<AuthClientOptions> = {}) =>
+      createAuthClient({
+        baseUrl: BASE,
+        signer: localKeySigner({ privateKey: KEY }),
+        dpop,
+        restore: false,
+        document: null,
+        window: null,
+        createChannel: broadcast.create,
+        locks: null,
+        ...extra,
+      });
+    const a = tab(browserDpopKey({ indexedDB }));
+    const b = tab(keyB, { timers });
+    await a.signIn();
+    await flush();
+    await a.signOut();
+    await flush();
+    expect(b.getState().status).toBe('signed-out');
+    let thumbprint: string | null = null;
+    const proof = keyB.thumbprint().then((t) => (thumbprint = t));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(thumbprint).toBeNull();
+    expect(held).toHaveLength(1);
+    held[0]!();
+    expect(await proof).toBe(await browserDpopKey({ indexedDB }).thumbprint());
+    a.destroy();
+    b.destroy();
+  });
 });
+
+/**
+ * A BroadcastChannel factory whose messages reach the other tabs' listeners inside
+ * `postMessage`, before the sender's next line runs.
+ */
+function instantBroadcast(): (name: string) => BroadcastChannelLike {
+  const tabs = new Set<((event: { data: unknown }) => void)[]>();
+  return () => {
+    const mine: ((event: { data: unknown }) => void)[] = [];
+    tabs.add(mine);
+    return {
+      postMessage(message) {
+        const data: unknown = structuredClone(message);
+        for (const listeners of tabs)
+          if (listeners !== mine) for (const l of listeners) l({ data });
+      },
+      addEventListener(_type, listener) {
+        mine.push(listener);
+      },
+      close() {
+        tabs.delete(mine);
+      },
+    };
+  };
+}
 
 /** The record `key` of the `keys` store of database `name`. */
 function readRecord(factory: IDBFactory, name: string, key: string): Promise<object> {
