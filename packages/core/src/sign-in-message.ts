@@ -58,7 +58,7 @@ export interface SignInMessageFields {
  * try {
  *   parseSignInMessage(text);
  * } catch (e) {
- *   if (e instanceof SignInMessageError) console.log(e.line, e.field, e.toProblem());
+ *   if (e instanceof SignInMessageError) console.log(e.line, e.field, toProblem(e));
  * }
  * ```
  */
