@@ -163,14 +163,15 @@ export interface EvrmoreAuthErrorOptions {
 export class EvrmoreAuthError extends Error {
   /** Always `EvrmoreAuthError` (or a subclass name). */
   override readonly name: string = 'EvrmoreAuthError';
+  // Set by the constructor: `declare` emits no field definitions before it (bundle size).
   /** The stable protocol error code. */
-  readonly code: ErrorCode;
+  declare readonly code: ErrorCode;
   /** The HTTP status of the code (`ERROR_STATUS[code]`). */
-  readonly status: number;
+  declare readonly status: number;
   /** Detail for the caller, safe to show; `undefined` when none was given. */
-  readonly detail: string | undefined;
+  declare readonly detail: string | undefined;
   /** Seconds until a retry may succeed (sent as `retry-after`), when known. */
-  readonly retryAfter: number | undefined;
+  declare readonly retryAfter: number | undefined;
 
   constructor(code: ErrorCode, options: EvrmoreAuthErrorOptions = {}) {
     super(
