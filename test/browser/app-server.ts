@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
+import { EvrmoreAuthError, toProblem } from '@evrmore-auth/core';
 
 /** What the test needs from the server package. */
 export interface AuthUnderTest {
@@ -81,10 +82,9 @@ export async function startApp(
           const who = await auth.authenticate(request);
           return Response.json({ ok: true, who });
         } catch (err) {
-          const e = err as { status?: number; toProblem?: () => unknown };
-          if (typeof e.toProblem === 'function')
-            return Response.json(e.toProblem(), {
-              status: e.status ?? 401,
+          if (err instanceof EvrmoreAuthError)
+            return Response.json(toProblem(err), {
+              status: err.status,
               headers: { 'content-type': 'application/problem+json' },
             });
           throw err;

@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthClient, EvrmoreAuthClientError, type AuthClient } from '@evrmore-auth/client';
 import { localKeySigner } from '@evrmore-auth/client/local-key';
-import { privateKeyToAddress } from '@evrmore-auth/core';
+import { EvrmoreAuthError, privateKeyToAddress, toProblem } from '@evrmore-auth/core';
 import { createCookieJar, type CookieJar } from './cookie-jar.js';
 import { createRealAuth, type RealAuth } from './real-server.js';
 
@@ -32,10 +32,9 @@ beforeAll(async () => {
         try {
           return Response.json({ ok: true, who: await a.authenticate(request) });
         } catch (err) {
-          const e = err as { status?: number; toProblem?: () => unknown };
-          if (typeof e.toProblem !== 'function') throw err;
-          return Response.json(e.toProblem(), {
-            status: e.status,
+          if (!(err instanceof EvrmoreAuthError)) throw err;
+          return Response.json(toProblem(err), {
+            status: err.status,
             headers: { 'content-type': 'application/problem+json' },
           });
         }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthClient, type AuthClient } from '@evrmore-auth/client';
 import { memoryDpopKey, type DpopKey } from '@evrmore-auth/client/dpop';
 import { localKeySigner } from '@evrmore-auth/client/local-key';
+import { EvrmoreAuthError, toProblem } from '@evrmore-auth/core';
 import { createEvrmoreAuth } from '@evrmore-auth/server';
 import { createCookieJar, type CookieJar } from './cookie-jar.js';
 
@@ -32,16 +33,11 @@ beforeAll(async () => {
         try {
           response = Response.json({ ok: true, who: await auth.authenticate(request) });
         } catch (err) {
-          const e = err as {
-            status?: number;
-            code?: string;
-            nonce?: string;
-            toProblem?: () => unknown;
-          };
-          if (typeof e.toProblem !== 'function') throw err;
+          if (!(err instanceof EvrmoreAuthError)) throw err;
+          const e = err as EvrmoreAuthError & { nonce?: string };
           // A resource's refusal as an adapter's requireAuth answers it: the fresh nonce, and the
           // DPoP challenge for use_dpop_nonce (RFC 9449 §9).
-          response = Response.json(e.toProblem(), {
+          response = Response.json(toProblem(e), {
             status: e.status,
             headers: {
               'content-type': 'application/problem+json',

@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setupServer } from 'msw/node';
 import { http, HttpResponse } from 'msw';
-import { defineNetwork, evrmore, EvrmoreAuthError, privateKeyToAddress } from '@evrmore-auth/core';
+import {
+  defineNetwork,
+  evrmore,
+  EvrmoreAuthError,
+  privateKeyToAddress,
+  toProblem,
+} from '@evrmore-auth/core';
 import { createAuthClient, type AuthClientOptions } from './client.js';
 import { EvrmoreAuthClientError } from './errors.js';
 import { localKeySigner } from './signers/local-key.js';
@@ -81,7 +87,7 @@ describe('sign-in', () => {
     const { client } = setup();
     mswServer.use(
       http.post(`${BASE}/verify`, () =>
-        HttpResponse.json(new EvrmoreAuthError('challenge_expired').toProblem(), {
+        HttpResponse.json(toProblem(new EvrmoreAuthError('challenge_expired')), {
           status: 401,
           headers: { 'content-type': 'application/problem+json' },
         }),
@@ -91,6 +97,32 @@ describe('sign-in', () => {
     expect(err).toBeInstanceOf(EvrmoreAuthError);
     expect(err).toMatchObject({ code: 'challenge_expired', status: 401 });
     expect(client.getState()).toMatchObject({ status: 'error', reason: 'challenge_expired' });
+  });
+
+  it("takes the error's message from the problem body: its detail, else its title, else the code", async () => {
+    const { client } = setup();
+    const answers = [
+      { title: 'Challenge expired', detail: 'issued 10 minutes ago' },
+      { title: 'Challenge expired' },
+      {},
+    ];
+    mswServer.use(
+      http.post(`${BASE}/verify`, () =>
+        HttpResponse.json(
+          {
+            type: 'urn:evrmore-auth:error:challenge_expired',
+            status: 401,
+            code: 'challenge_expired',
+            ...answers.shift(),
+          },
+          { status: 401, headers: { 'content-type': 'application/problem+json' } },
+        ),
+      ),
+    );
+    const messages: unknown[] = [];
+    for (let i = 0; i < 3; i++)
+      messages.push(await client.signIn().catch((e: unknown) => (e as Error).message));
+    expect(messages).toEqual(['issued 10 minutes ago', 'Challenge expired', 'challenge_expired']);
   });
 
   it('reports a non-protocol answer as invalid_response and a network failure as network_error', async () => {

@@ -71,10 +71,11 @@ export interface EvrmoreAuthClientErrorOptions {
 export class EvrmoreAuthClientError extends Error {
   /** Always `EvrmoreAuthClientError`. */
   override readonly name = 'EvrmoreAuthClientError';
+  // Set by the constructor: `declare` emits no field definitions before it (bundle size).
   /** What went wrong, as a stable code: a server error code or a client-side one. */
-  readonly code: ClientErrorCode;
+  declare readonly code: ClientErrorCode;
   /** The HTTP status of the server's answer; `undefined` when there was none (network, signer). */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
 
   constructor(code: ClientErrorCode, message: string, options: EvrmoreAuthClientErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -53,10 +53,12 @@ async function errorFromResponse(
   }
   const code = (body as { code?: unknown } | undefined)?.code;
   if (isErrorCode(code)) {
-    const detail = (body as { detail?: unknown }).detail;
+    const { detail, title } = body as { detail?: unknown; title?: unknown };
     const retryAfterHeader = Number(response.headers.get('retry-after'));
+    // The title comes from the problem document, so the client bundle carries no titles table.
     return new EvrmoreAuthError(code, {
       ...(typeof detail === 'string' ? { detail } : {}),
+      ...(typeof title === 'string' ? { title } : {}),
       ...(Number.isFinite(retryAfterHeader) && retryAfterHeader > 0
         ? { retryAfter: retryAfterHeader }
         : {}),

@@ -1,6 +1,9 @@
 // Byte helpers that need no Buffer, so that core runs in browsers and workers; where the
-// runtime has a Buffer (Node, Bun, Deno) base64 goes through it, several times faster than
-// btoa/atob over binary strings (it is on every sign-in's path: signatures, tokens).
+// runtime has a Buffer (Node, Bun, Deno) base64 encoding goes through it, several times faster
+// than btoa over binary strings (it is on every sign-in's path: tokens). Decoding always uses
+// atob: its one caller decodes 88-character signatures, where atob and Buffer both take under
+// 1 µs (next to a 2 ms signature recovery), and the browser client, which only decodes, then does
+// not bundle the Buffer probe.
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 
 export { bytesToHex, concatBytes, hexToBytes, utf8ToBytes };
@@ -43,7 +46,6 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  */
 export function base64ToBytes(text: string): Uint8Array | undefined {
   if (typeof text !== 'string' || !BASE64.test(text)) return undefined;
-  if (NativeBuffer) return new Uint8Array(NativeBuffer.from(text, 'base64'));
   const binary = atob(text);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);

@@ -1,13 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  ERROR_STATUS,
-  ERROR_TITLES,
-  EvrmoreAuthError,
-  isErrorCode,
-  problemType,
-  type ErrorCode,
-} from './errors.js';
+import { ERROR_STATUS, EvrmoreAuthError, isErrorCode, type ErrorCode } from './errors.js';
+import { ERROR_TITLES, problemType, toProblem } from './problem.js';
 import { isMfaRequired, type MfaRequiredResponse, type TokenResponse } from './wire.js';
 
 /** The status → codes table of PROTOCOL.md section 6, as written there. */
@@ -111,7 +105,7 @@ describe('EvrmoreAuthError', () => {
       retryAfter: 30,
     });
     expect(e.cause).toBe(cause);
-    const problem = e.toProblem();
+    const problem = toProblem(e);
     expect(problem).toEqual({
       type: problemType('rate_limited'),
       title: ERROR_TITLES.rate_limited,
@@ -123,7 +117,21 @@ describe('EvrmoreAuthError', () => {
   });
 
   it('omits detail when none is given', () => {
-    expect(new EvrmoreAuthError('unavailable').toProblem()).not.toHaveProperty('detail');
+    expect(toProblem(new EvrmoreAuthError('unavailable'))).not.toHaveProperty('detail');
+  });
+});
+
+describe('EvrmoreAuthError message', () => {
+  it('is the detail, else the title given, else the code', () => {
+    const title = ERROR_TITLES.token_expired;
+    expect(new EvrmoreAuthError('token_expired', { detail: 'd', title }).message).toBe('d');
+    expect(new EvrmoreAuthError('token_expired', { title }).message).toBe('Access token expired');
+    expect(new EvrmoreAuthError('token_expired').message).toBe('token_expired');
+  });
+
+  it("does not change the problem document: its title is always the code's", () => {
+    const e = new EvrmoreAuthError('token_expired', { title: 'something else' });
+    expect(toProblem(e).title).toBe(ERROR_TITLES.token_expired);
   });
 });
 

@@ -1,3 +1,6 @@
+// The protocol's error codes, their HTTP statuses and the one error class. Problem+json rendering
+// (titles, toProblem) lives in problem.ts, which a client bundle does not import.
+
 /**
  * HTTP status of every stable error code of the wire protocol (PROTOCOL.md section 6).
  *
@@ -99,53 +102,6 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /**
- * Short human titles for the problem+json `title` member; never contain request data.
- *
- * @example
- * ```ts
- * ERROR_TITLES.rate_limited; // human title for the problem+json body
- * ```
- */
-export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
-  invalid_request: 'Malformed request',
-  invalid_address: 'Not an Evrmore address',
-  wrong_network: 'Wrong network',
-  invalid_message: 'Malformed sign-in message',
-  invalid_signature_encoding: 'Malformed signature',
-  invalid_signature: 'Signature does not match',
-  challenge_unknown: 'Unknown challenge',
-  challenge_expired: 'Challenge expired',
-  message_mismatch: 'Message differs from the challenge',
-  token_missing: 'Access token required',
-  token_invalid: 'Invalid access token',
-  token_expired: 'Access token expired',
-  token_revoked: 'Session revoked',
-  fingerprint_mismatch: 'Fingerprint mismatch',
-  refresh_invalid: 'Invalid refresh token',
-  refresh_reused: 'Refresh token reused; session revoked',
-  mfa_invalid: 'Invalid second factor',
-  dpop_proof_invalid: 'Invalid DPoP proof',
-  use_dpop_nonce: 'DPoP nonce required',
-  dpop_required: 'DPoP proof required',
-  dpop_key_mismatch: 'DPoP key mismatch',
-  api_key_invalid: 'Invalid API key',
-  api_key_expired: 'API key expired',
-  api_key_revoked: 'API key revoked',
-  origin_forbidden: 'Origin not allowed',
-  csrf_rejected: 'Cross-site request refused',
-  insufficient_scope: 'Insufficient permissions',
-  api_key_ip_forbidden: 'API key not allowed from this IP',
-  ip_denied: 'IP address refused',
-  not_found: 'Not found',
-  method_not_allowed: 'Method not allowed',
-  session_limit_reached: 'Too many sessions',
-  payload_too_large: 'Body too large',
-  unsupported_media_type: 'Body must be JSON',
-  rate_limited: 'Too many requests',
-  unavailable: 'Temporarily unavailable',
-};
-
-/**
  * Whether `value` is one of the protocol's error codes.
  *
  * @example
@@ -155,40 +111,6 @@ export const ERROR_TITLES: Readonly<Record<ErrorCode, string>> = {
  */
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_STATUS, value);
-}
-
-/**
- * The `type` URI of a problem document for `code`.
- *
- * @example
- * ```ts
- * problemType('invalid_signature'); // the problem+json `type` URI of the code
- * ```
- */
-export function problemType(code: ErrorCode): string {
-  return `urn:evrmore-auth:error:${code}`;
-}
-
-/**
- * An RFC 9457 problem document as every error response of the protocol carries it.
- *
- * @example
- * ```ts
- * const problem: ProblemDetails = new EvrmoreAuthError('challenge_expired').toProblem();
- * problem.status; // 401
- * ```
- */
-export interface ProblemDetails {
-  /** URI naming the problem kind: `urn:evrmore-auth:error:{code}`. */
-  type: string;
-  /** Short human summary of the code (the same for every occurrence). */
-  title: string;
-  /** The HTTP status of the response. */
-  status: number;
-  /** The stable machine-readable error code; branch on this. */
-  code: ErrorCode;
-  /** What was wrong in this request, safe to show; absent when the title says it all. */
-  detail?: string;
 }
 
 /**
@@ -202,6 +124,13 @@ export interface ProblemDetails {
 export interface EvrmoreAuthErrorOptions {
   /** Human-readable detail safe to show to the caller. Never put secrets here. */
   detail?: string;
+  /**
+   * The code's human title (`ERROR_TITLES[code]`, or the `title` of a problem document received),
+   * for `message` when there is no detail. This class does not carry the titles table, so that a
+   * browser bundle which only reads errors does not ship it.
+   * @default the code itself, for `message`
+   */
+  title?: string;
   /** The underlying error, kept for logs; never serialised into a response. */
   cause?: unknown;
   /** Seconds after which a retry may succeed (sent as `retry-after` with 429). */
@@ -216,6 +145,8 @@ export interface EvrmoreAuthErrorOptions {
 
 /**
  * The one error class of evrmore-auth: a stable `code` from the protocol and its HTTP `status`.
+ * Its `message` is the detail, else the title given, else the code; `toProblem(error)` renders
+ * its problem+json body.
  *
  * @example
  * ```ts
@@ -232,35 +163,24 @@ export interface EvrmoreAuthErrorOptions {
 export class EvrmoreAuthError extends Error {
   /** Always `EvrmoreAuthError` (or a subclass name). */
   override readonly name: string = 'EvrmoreAuthError';
+  // Set by the constructor: `declare` emits no field definitions before it (bundle size).
   /** The stable protocol error code. */
-  readonly code: ErrorCode;
+  declare readonly code: ErrorCode;
   /** The HTTP status of the code (`ERROR_STATUS[code]`). */
-  readonly status: number;
+  declare readonly status: number;
   /** Detail for the caller, safe to show; `undefined` when none was given. */
-  readonly detail: string | undefined;
+  declare readonly detail: string | undefined;
   /** Seconds until a retry may succeed (sent as `retry-after`), when known. */
-  readonly retryAfter: number | undefined;
+  declare readonly retryAfter: number | undefined;
 
   constructor(code: ErrorCode, options: EvrmoreAuthErrorOptions = {}) {
     super(
-      options.detail ?? ERROR_TITLES[code],
+      options.detail ?? options.title ?? code,
       options.cause === undefined ? undefined : { cause: options.cause },
     );
     this.code = code;
     this.status = options.status ?? ERROR_STATUS[code];
     this.detail = options.detail;
     this.retryAfter = options.retryAfter;
-  }
-
-  /** The problem+json body for this error (no stack, no cause). */
-  toProblem(): ProblemDetails {
-    const problem: ProblemDetails = {
-      type: problemType(this.code),
-      title: ERROR_TITLES[this.code],
-      status: this.status,
-      code: this.code,
-    };
-    if (this.detail !== undefined) problem.detail = this.detail;
-    return problem;
   }
 }

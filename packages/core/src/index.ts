@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './problem.js';
 export * from './networks.js';
 export * from './address.js';
 export * from './digest.js';

@@ -41,6 +41,8 @@ describe('networks', () => {
     expect(networkByChainId('toString')).toBeUndefined();
     expect(networkByChainId('__proto__')).toBeUndefined();
     expect(Object.keys(NETWORKS)).toEqual(['evrmore:mainnet', 'evrmore:testnet']);
+    // NETWORKS is keyed by literal strings (so bundlers can drop it): each must be its chainId.
+    for (const [id, network] of Object.entries(NETWORKS)) expect(network.chainId).toBe(id);
   });
 
   it('defineNetwork copies, freezes and drops unknown fields', () => {

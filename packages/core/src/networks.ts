@@ -38,7 +38,7 @@ export interface Network {
  * verifyMessage({ address, message, signature, network: evrmore });
  * ```
  */
-export const evrmore: Network = Object.freeze({
+export const evrmore: Network = /* @__PURE__ */ Object.freeze({
   name: 'evrmore',
   chainId: 'evrmore:mainnet',
   messagePrefix: 'Evrmore Signed Message:\n',
@@ -55,7 +55,7 @@ export const evrmore: Network = Object.freeze({
  * isValidAddress('mpLQjfK79b7CCV4VMJWEWAj5Mpx8Up5zxB', evrmoreTestnet); // true
  * ```
  */
-export const evrmoreTestnet: Network = Object.freeze({
+export const evrmoreTestnet: Network = /* @__PURE__ */ Object.freeze({
   name: 'evrmore-testnet',
   chainId: 'evrmore:testnet',
   messagePrefix: 'Evrmore Signed Message:\n',
@@ -72,9 +72,11 @@ export const evrmoreTestnet: Network = Object.freeze({
  * Object.keys(NETWORKS); // ['evrmore:mainnet', 'evrmore:testnet']
  * ```
  */
-export const NETWORKS: Readonly<Record<string, Network>> = Object.freeze({
-  [evrmore.chainId]: evrmore,
-  [evrmoreTestnet.chainId]: evrmoreTestnet,
+// Literal keys (each network's chainId) and pure calls: a bundler can then drop the table, and
+// evrmoreTestnet with it, from a browser bundle that only uses evrmore.
+export const NETWORKS: Readonly<Record<string, Network>> = /* @__PURE__ */ Object.freeze({
+  'evrmore:mainnet': evrmore,
+  'evrmore:testnet': evrmoreTestnet,
 });
 
 const CHAIN_ID = /^[a-z0-9-]{1,32}:[a-z0-9-]{1,32}$/;

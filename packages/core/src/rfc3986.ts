@@ -91,8 +91,8 @@ const whole = (rule: string): RegExp => new RegExp(`^${rule}$`);
 const URI_RE = whole(URI);
 const HOST_PORT_RE = new RegExp(`^(${host})(?::(${port}))?$`);
 const SEGMENT_RE = whole(segment);
-const IPV4_RE = whole(IPv4address);
-const IPV6_RE = whole(IPv6address);
+const IPV4_RE = /* @__PURE__ */ whole(IPv4address);
+const IPV6_RE = /* @__PURE__ */ whole(IPv6address);
 
 /** Whether `value` matches RFC 3986 `URI` (an absolute URI with an optional fragment). */
 export const isUri = (value: string): boolean => URI_RE.test(value);

@@ -58,20 +58,21 @@ export interface SignInMessageFields {
  * try {
  *   parseSignInMessage(text);
  * } catch (e) {
- *   if (e instanceof SignInMessageError) console.log(e.line, e.field, e.toProblem());
+ *   if (e instanceof SignInMessageError) console.log(e.line, e.field, toProblem(e));
  * }
  * ```
  */
 export class SignInMessageError extends EvrmoreAuthError {
   /** Always `SignInMessageError`. */
   override readonly name = 'SignInMessageError';
+  // Set by the constructor: `declare` emits no field definitions before it (bundle size).
   /**
    * The 1-based line of the message the problem is on; `undefined` when building or for the whole
    * text.
    */
-  readonly line: number | undefined;
+  declare readonly line: number | undefined;
   /** The field at fault (`domain`, `nonce`, `resources`…, or `message` for the whole text). */
-  readonly field: string;
+  declare readonly field: string;
 
   constructor(field: string, reason: string, line?: number) {
     super('invalid_message', {

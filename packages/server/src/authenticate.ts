@@ -1,6 +1,6 @@
 // Authenticating application requests: bearer access token + fingerprint cookie + live session.
-import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { AccessTokenClaims, ExtraClaims } from './config.js';
+import { authError } from './errors.js';
 import { readCookie } from './http/cookies.js';
 import type { HeaderReader, RequestContext } from './http/request.js';
 import type { AuthRuntime } from './runtime.js';
@@ -165,7 +165,7 @@ export async function authenticateRequest(
     // Cookie mode: without an Authorization header, the session cookie (CSRF rule first).
     const token =
       config.sessionCookie === null ? null : readCookie(request, config.sessionCookie.name);
-    if (token === null || token === '') throw new EvrmoreAuthError('token_missing');
+    if (token === null || token === '') throw authError('token_missing');
     checkCsrf(config, request);
     const identity = await verifySessionCookie(
       rt,
@@ -189,9 +189,9 @@ export async function authenticateRequest(
     }
   }
   const m = /^(Bearer|DPoP) +([^\s]+) *$/i.exec(header);
-  if (!m) throw new EvrmoreAuthError('token_invalid');
+  if (!m) throw authError('token_invalid');
   const dpopScheme = m[1]!.length === 4;
-  if (dpopScheme && rt.dpop === null) throw new EvrmoreAuthError('token_invalid');
+  if (dpopScheme && rt.dpop === null) throw authError('token_invalid');
   const token = m[2]!;
   const now = config.now();
   // The token, then its fingerprint cookie (`fingerprint_mismatch`), both skipped on a cache hit.
@@ -246,7 +246,7 @@ export async function verifySessionCookie(
   now: number,
 ): Promise<AuthIdentity> {
   const claims = await verifiedClaims(rt, token, fingerprint, now);
-  if (claims.cnf !== undefined) throw new EvrmoreAuthError('token_invalid');
+  if (claims.cnf !== undefined) throw authError('token_invalid');
   await checkSessionLive(rt, claims, now);
   return { address: claims.sub, sessionId: claims.sid, claims };
 }
@@ -261,10 +261,9 @@ async function checkSessionLive(
   now: number,
 ): Promise<void> {
   const session = await getSessionForAuth(rt, claims.sid, now);
-  if (session !== null && session.address !== claims.sub)
-    throw new EvrmoreAuthError('token_invalid');
-  if (!isLive(session, now)) throw new EvrmoreAuthError('token_revoked');
-  if (session.fingerprintHash !== claims.fgp) throw new EvrmoreAuthError('fingerprint_mismatch');
+  if (session !== null && session.address !== claims.sub) throw authError('token_invalid');
+  if (!isLive(session, now)) throw authError('token_revoked');
+  if (session.fingerprintHash !== claims.fgp) throw authError('fingerprint_mismatch');
   const touched = recordActivity(rt, session, now);
   if (touched !== undefined) await touched;
 }

@@ -1,11 +1,11 @@
 // POST /auth/challenge: issue a one-time Sign-In with Evrmore message and store it.
 import {
-  EvrmoreAuthError,
   buildSignInMessage,
   decodeAddress,
   generateNonce,
   type ChallengeResponse,
 } from '@evrmore-auth/core';
+import { authError } from './errors.js';
 import type { RequestContext } from './http/request.js';
 import { eventBase, type AuthRuntime } from './runtime.js';
 
@@ -41,12 +41,9 @@ export async function issueChallenge(
   await rt.rateLimits.check('challenge', { ip: context.ip });
   const decoded = decodeAddress(address, config.network);
   if (!decoded.ok) {
-    throw new EvrmoreAuthError(
-      decoded.reason === 'wrong_network' ? 'wrong_network' : 'invalid_address',
-      {
-        detail: decoded.message,
-      },
-    );
+    throw authError(decoded.reason === 'wrong_network' ? 'wrong_network' : 'invalid_address', {
+      detail: decoded.message,
+    });
   }
   await rt.rateLimits.checkAddress('challenge', { ip: context.ip, address });
   const now = config.now();

@@ -11,6 +11,7 @@ import {
   type AuthIdentity,
 } from './authenticate.js';
 import type { ExtraClaims } from './config.js';
+import { authError } from './errors.js';
 import { clearCookies, readCookie } from './http/cookies.js';
 import { checkCsrf } from './http/csrf.js';
 import { makeContext } from './http/request-context.js';
@@ -106,7 +107,7 @@ export async function resolveCookieSession(
   const fingerprint = readCookie(request, fingerprintName);
   const refreshToken = readCookie(request, refreshName);
   const refresh = options.refresh !== false;
-  let error = new EvrmoreAuthError('token_missing');
+  let error = authError('token_missing');
   if (token !== null && token !== '') {
     try {
       const identity = await verifySessionCookie(rt, token, fingerprint, config.now());

@@ -6,6 +6,7 @@ import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import * as v from 'valibot';
 import { boolean, integer, options, parseOptions, withMethods } from './config/validate.js';
+import { authError } from './errors.js';
 import { ipRateLimitKey } from './proxy.js';
 import type { AuthStore } from './store.js';
 import { backendFailure, isLimiterRes } from './stores/backend-errors.js';
@@ -516,8 +517,7 @@ export function createRateLimits(
     try {
       return await op();
     } catch (err) {
-      if (isLimiterRes(err))
-        throw new EvrmoreAuthError('rate_limited', { retryAfter: secondsOf(err) });
+      if (isLimiterRes(err)) throw authError('rate_limited', { retryAfter: secondsOf(err) });
       if (err instanceof EvrmoreAuthError) throw err;
       throw backendFailure(store.name, err);
     }
@@ -526,7 +526,7 @@ export function createRateLimits(
   async function checkLock(lock: RateLimiterAbstract, key: string): Promise<void> {
     const res = await run(() => lock.get(key));
     if (res !== null && res.consumedPoints > 1 && res.msBeforeNext > 0)
-      throw new EvrmoreAuthError('rate_limited', { retryAfter: secondsOf(res) });
+      throw authError('rate_limited', { retryAfter: secondsOf(res) });
   }
 
   async function countFailure(l: Lockout, key: string): Promise<void> {

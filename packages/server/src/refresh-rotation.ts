@@ -1,7 +1,8 @@
 // POST /auth/refresh: rotate the refresh token; grace window for concurrent duplicates; reuse
 // detection revokes the session.
-import { EvrmoreAuthError, type TokenResponse } from '@evrmore-auth/core';
+import type { TokenResponse } from '@evrmore-auth/core';
 import { openGraceBlob, sealGraceBlob } from './crypto.js';
+import { authError } from './errors.js';
 import { refreshCookies, sessionCookies } from './http/cookies.js';
 import type { RequestContext } from './http/request.js';
 import { hashRefreshToken, newRefreshToken, refreshTokenSessionId } from './refresh-token.js';
@@ -77,13 +78,13 @@ export async function refreshSession(
   const { config } = rt;
   await rt.rateLimits.check('refresh', { ip: context.ip });
   const sessionId = refreshTokenSessionId(refreshToken);
-  if (sessionId === null || refreshToken === null) throw new EvrmoreAuthError('refresh_invalid');
+  if (sessionId === null || refreshToken === null) throw authError('refresh_invalid');
   const now = config.now();
   const current = await rt.store.getSession(sessionId);
-  if (!isLive(current, now)) throw new EvrmoreAuthError('refresh_invalid');
+  if (!isLive(current, now)) throw authError('refresh_invalid');
   // A refresh cookie alone (copied off the browser that signed in) is not enough.
   if (!(await checkFingerprint(fingerprint, current.fingerprintHash)))
-    throw new EvrmoreAuthError('fingerprint_mismatch', {
+    throw authError('fingerprint_mismatch', {
       detail: 'the refresh token belongs to another browser',
     });
   // A session bound at sign-in refreshes only with a proof made with its key; a proof on an
@@ -161,7 +162,7 @@ export async function refreshSession(
     }
     case 'grace': {
       const opened = await openGraceBlob(refreshToken, result.graceBlob);
-      if (opened === null) throw new EvrmoreAuthError('refresh_invalid');
+      if (opened === null) throw authError('refresh_invalid');
       const set = JSON.parse(opened) as GraceSet;
       rt.events.emit({
         type: 'refresh.succeeded',
@@ -183,9 +184,9 @@ export async function refreshSession(
       const base = { ...eventBase(context), address: result.session.address, sessionId };
       rt.events.emit({ type: 'refresh.reused', ...base, code: 'refresh_reused' });
       rt.events.emit({ type: 'session.revoked', ...base, detail: { reason: 'refresh_reused' } });
-      throw new EvrmoreAuthError('refresh_reused');
+      throw authError('refresh_reused');
     }
     default:
-      throw new EvrmoreAuthError('refresh_invalid');
+      throw authError('refresh_invalid');
   }
 }

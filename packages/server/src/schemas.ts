@@ -3,7 +3,6 @@
 // checks at the end keep them equal to core's wire types.
 import {
   ERROR_STATUS,
-  EvrmoreAuthError,
   MAX_SIGN_IN_MESSAGE_LENGTH,
   type ChallengeResponse,
   type ErrorCode,
@@ -17,6 +16,7 @@ import {
 } from '@evrmore-auth/core';
 import type { JSONWebKeySet } from 'jose';
 import * as v from 'valibot';
+import { authError } from './errors.js';
 
 /** Longest address accepted before decoding (real ones are 34 characters). */
 const MAX_ADDRESS = 64;
@@ -78,7 +78,7 @@ export function parseBody<S extends v.GenericSchema>(schema: S, body: unknown): 
         : path
           ? `field "${path}" is missing or not a valid ${issue.expected ?? 'value'}`
           : 'the body must be a JSON object';
-  throw new EvrmoreAuthError('invalid_request', { detail: what });
+  throw authError('invalid_request', { detail: what });
 }
 
 // ---- Responses (PROTOCOL.md sections 3 and 6) ----

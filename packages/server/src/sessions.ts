@@ -1,6 +1,7 @@
 // Session routes: the caller's session, its other sessions, revocation, logout.
-import { EvrmoreAuthError, type SessionInfo } from '@evrmore-auth/core';
+import type { SessionInfo } from '@evrmore-auth/core';
 import type { AuthIdentity } from './authenticate.js';
+import { authError } from './errors.js';
 import type { RequestContext } from './http/request.js';
 import { eventBase, type AuthRuntime } from './runtime.js';
 import type { SessionRecord } from './store.js';
@@ -33,7 +34,7 @@ export async function getCurrentSession(
   identity: AuthIdentity,
 ): Promise<SessionInfo> {
   const s = await rt.store.getSession(identity.sessionId);
-  if (s === null) throw new EvrmoreAuthError('token_revoked');
+  if (s === null) throw authError('token_revoked');
   return toSessionInfo(s, identity.sessionId);
 }
 
@@ -70,9 +71,9 @@ export async function revokeSession(
   reason = 'revoked',
 ): Promise<void> {
   const s = await rt.store.getSession(sessionId);
-  if (s === null || s.address !== identity.address) throw new EvrmoreAuthError('not_found');
+  if (s === null || s.address !== identity.address) throw authError('not_found');
   const done = await rt.store.revokeSession(sessionId, rt.config.now(), reason);
-  if (!done) throw new EvrmoreAuthError('not_found');
+  if (!done) throw authError('not_found');
   rt.events.emit({
     type: 'session.revoked',
     ...eventBase(context),

@@ -7,6 +7,7 @@ import {
   type TokenResponse,
 } from '@evrmore-auth/core';
 import { randomToken, sha256Base64Url } from './crypto.js';
+import { authError } from './errors.js';
 import { fingerprintCookie, refreshCookies, sessionCookies } from './http/cookies.js';
 import type { RequestContext } from './http/request.js';
 import { startMfaSignIn, type MfaPendingResult } from './mfa/mfa-token.js';
@@ -59,7 +60,7 @@ export async function verifySignedChallenge(
     fields = parseSignInMessage(message);
   } catch (err) {
     if (err instanceof EvrmoreAuthError) throw err;
-    throw new EvrmoreAuthError('invalid_message', { cause: err });
+    throw authError('invalid_message', { cause: err });
   }
 
   // Spend the nonce first: a nonce is used up by its first attempt, valid or not.
@@ -67,37 +68,37 @@ export async function verifySignedChallenge(
   // A message made for another network or site gets the matching code (whether or not its nonce
   // happens to be known here).
   if (fields.chainId !== config.network.chainId)
-    throw new EvrmoreAuthError('wrong_network', {
+    throw authError('wrong_network', {
       detail: `the message is for ${fields.chainId.slice(0, 65)}, this server signs in on ${config.network.chainId}`,
     });
   if (fields.domain !== config.domain || fields.uri !== config.uri)
-    throw new EvrmoreAuthError('message_mismatch', {
+    throw authError('message_mismatch', {
       detail: 'the message names another domain or URI',
     });
-  if (record === null) throw new EvrmoreAuthError('challenge_unknown');
+  if (record === null) throw authError('challenge_unknown');
   const now = config.now();
   const tolerance = config.clockToleranceSeconds * 1000;
-  if (now >= record.expiresAt) throw new EvrmoreAuthError('challenge_expired');
-  if (record.message !== message) throw new EvrmoreAuthError('message_mismatch');
+  if (now >= record.expiresAt) throw authError('challenge_expired');
+  if (record.message !== message) throw authError('message_mismatch');
   // The stored record must agree with the configuration in force (it may predate a change).
   if (
     record.chainId !== config.network.chainId ||
     record.domain !== config.domain ||
     record.uri !== config.uri
   )
-    throw new EvrmoreAuthError('message_mismatch', {
+    throw authError('message_mismatch', {
       detail: 'the challenge predates a configuration change',
     });
-  if (fields.address !== record.address) throw new EvrmoreAuthError('message_mismatch');
+  if (fields.address !== record.address) throw authError('message_mismatch');
   const issuedAt = parseTime(fields.issuedAt);
   const expiresAt = parseTime(fields.expirationTime);
   const notBefore = fields.notBefore === undefined ? -Infinity : parseTime(fields.notBefore);
   if (!(issuedAt <= now + tolerance) || !(issuedAt === record.issuedAt))
-    throw new EvrmoreAuthError('message_mismatch');
-  if (!(expiresAt === record.expiresAt)) throw new EvrmoreAuthError('message_mismatch');
-  if (now >= expiresAt) throw new EvrmoreAuthError('challenge_expired');
+    throw authError('message_mismatch');
+  if (!(expiresAt === record.expiresAt)) throw authError('message_mismatch');
+  if (now >= expiresAt) throw authError('challenge_expired');
   if (!(notBefore <= now + tolerance))
-    throw new EvrmoreAuthError('challenge_unknown', { detail: 'the message is not valid yet' });
+    throw authError('challenge_unknown', { detail: 'the message is not valid yet' });
   // Only now, with a challenge issued for this address consumed, does the address's budget (and
   // lock-out) come in: keyed by IP + address, so another network's failures never count here.
   await rt.rateLimits.checkAddress('verify', { ip: context.ip, address: record.address });
@@ -113,7 +114,7 @@ export async function verifySignedChallenge(
     if (result.reason === 'invalid_signature') {
       await rt.rateLimits.recordFailure('signature', { ip: context.ip, address: record.address });
     }
-    throw new EvrmoreAuthError(result.reason, { detail: result.message });
+    throw authError(result.reason, { detail: result.message });
   }
   await rt.rateLimits.recordSuccess('signature', { ip: context.ip, address: record.address });
   return { address: record.address, fields };
@@ -211,7 +212,7 @@ export async function completeSignIn(
       );
     // The route's `signin.failed` event carries the code.
     if (!created.created)
-      throw new EvrmoreAuthError('session_limit_reached', {
+      throw authError('session_limit_reached', {
         detail: `this address already has ${limit.max} active session${limit.max === 1 ? '' : 's'}: sign out of one first`,
       });
     for (const evicted of created.evicted)

@@ -9,12 +9,12 @@
 // With `sessionCheck.maxStalenessMs > 0` a live session is remembered per instance for at most
 // that long: revocations made through this instance drop the entry at once; revocations made on
 // another instance sharing the store are seen within `maxStalenessMs` (the documented bound).
-import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { LRUCache } from 'lru-cache';
 import * as v from 'valibot';
 import type { AccessTokenClaims } from './config.js';
 import { integer, parseOptions } from './config/validate.js';
 import { sha256Base64Url, sha256Base64UrlSync } from './crypto.js';
+import { authError } from './errors.js';
 import type { AuthRuntime } from './runtime.js';
 import { checkFingerprint } from './tokens.js';
 import type { LocalRevocations } from './revocations.js';
@@ -237,9 +237,9 @@ function lookUp(
     // jose's rules: expired when exp <= now - tolerance; not yet valid when nbf > now + tolerance.
     if (hit.exp <= nowSeconds - tolerance) {
       cache.delete(key);
-      throw new EvrmoreAuthError('token_expired');
+      throw authError('token_expired');
     }
-    if (hit.nbf > nowSeconds + tolerance) throw new EvrmoreAuthError('token_invalid');
+    if (hit.nbf > nowSeconds + tolerance) throw authError('token_invalid');
     return { ...hit.claims };
   }
   return verifyBoth(fingerprint, verify).then((claims) => {
@@ -254,8 +254,7 @@ async function verifyBoth(
   verify: () => Promise<AccessTokenClaims>,
 ): Promise<AccessTokenClaims> {
   const claims = await verify();
-  if (!(await checkFingerprint(fingerprint, claims.fgp)))
-    throw new EvrmoreAuthError('fingerprint_mismatch');
+  if (!(await checkFingerprint(fingerprint, claims.fgp))) throw authError('fingerprint_mismatch');
   return claims;
 }
 

@@ -1,5 +1,5 @@
 // Access tokens: fingerprinted JWTs (typ at+jwt) signed and verified with jose.
-import { EvrmoreAuthError } from '@evrmore-auth/core';
+import type { EvrmoreAuthError } from '@evrmore-auth/core';
 import {
   SignJWT,
   decodeProtectedHeader,
@@ -16,6 +16,7 @@ import {
   timingSafeEqualString,
   type RandomBytes,
 } from './crypto.js';
+import { authError } from './errors.js';
 import type { LoadedKey } from './keys.js';
 
 /**
@@ -131,8 +132,7 @@ export async function verifyAccessToken(
       ...accessTokenVerifyOptions(options),
     }));
   } catch (err) {
-    if (err instanceof errors.JWTExpired)
-      throw new EvrmoreAuthError('token_expired', { cause: err });
+    if (err instanceof errors.JWTExpired) throw authError('token_expired', { cause: err });
     throw tokenInvalid(err);
   }
   return accessTokenClaims(payload);
@@ -140,7 +140,7 @@ export async function verifyAccessToken(
 
 /** `token_invalid`, keeping jose's error as `cause` (for logs; never sent). */
 export const tokenInvalid = (cause?: unknown): EvrmoreAuthError =>
-  new EvrmoreAuthError('token_invalid', cause === undefined ? {} : { cause });
+  authError('token_invalid', cause === undefined ? {} : { cause });
 
 /** The claims every access token of ours carries (jose's `requiredClaims`). */
 const REQUIRED_CLAIMS = ['sub', 'sid', 'jti', 'iat', 'nbf', 'exp', 'fgp'];

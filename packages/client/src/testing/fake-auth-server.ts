@@ -5,6 +5,7 @@ import {
   buildSignInMessage,
   EvrmoreAuthError,
   privateKeyToAddress,
+  toProblem,
   verifyMessage,
   type ErrorCode,
   type SessionInfo,
@@ -46,7 +47,7 @@ function dpopProblem(code: string, status: number, headers: Record<string, strin
 const b64url = (bytes: ArrayBuffer): string => base64url.encode(new Uint8Array(bytes));
 
 function problem(code: ErrorCode, status?: number): Response {
-  const p = new EvrmoreAuthError(code).toProblem();
+  const p = toProblem(new EvrmoreAuthError(code));
   return HttpResponse.json(p, {
     status: status ?? p.status,
     headers: { 'content-type': 'application/problem+json' },

@@ -3,10 +3,10 @@
 // `cacheTtlSeconds` (no store read per request) and dropped at once on a change made here.
 // A deny-listed client is refused (403 `ip_denied`) before any other work; an allow-listed one
 // skips the rate limits. CIDR parsing and matching are ipaddr.js's.
-import { EvrmoreAuthError } from '@evrmore-auth/core';
 import ipaddr from 'ipaddr.js';
 import * as v from 'valibot';
 import { integer, parseOptions } from '../config/validate.js';
+import { authError } from '../errors.js';
 import type { PinoLikeLogger } from '../events.js';
 import { inIpRanges, normaliseIp, parseIp, parseIpRange, type IpRange } from '../proxy.js';
 import type { RateLimits } from '../rate-limit.js';
@@ -322,7 +322,7 @@ export function createIpGate(
 
   const refuse = (decision: IpListName | null, allowListedOnly: boolean | undefined): void => {
     if (decision === 'deny' || (allowListedOnly === true && decision !== 'allow'))
-      throw new EvrmoreAuthError('ip_denied');
+      throw authError('ip_denied');
   };
 
   const requireShared = (what: string): AuthStore & IpListStore => {

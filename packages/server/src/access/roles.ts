@@ -1,10 +1,10 @@
 // Roles → permissions: the `roles` map of the configuration, resolved into the access token's
 // `roles` and `permissions` claims at sign-in and at every refresh, and the role/permission check
 // of `authenticate` and the adapters' `requireAuth`.
-import { EvrmoreAuthError } from '@evrmore-auth/core';
 import * as v from 'valibot';
 import type { ClaimsContext, ExtraClaims } from '../config.js';
 import { fn, parseOptions } from '../config/validate.js';
+import { authError } from '../errors.js';
 
 /**
  * The roles map: role name → the permissions it grants.
@@ -141,12 +141,11 @@ export function checkAccess(
   const { permissions: required, roles: anyOf } = options;
   if (required !== undefined && required.length > 0) {
     const granted = Array.isArray(claims.permissions) ? (claims.permissions as unknown[]) : [];
-    if (!required.every((p) => granted.includes(p)))
-      throw new EvrmoreAuthError('insufficient_scope');
+    if (!required.every((p) => granted.includes(p))) throw authError('insufficient_scope');
   }
   if (anyOf !== undefined && anyOf.length > 0) {
     const held = Array.isArray(claims.roles) ? (claims.roles as unknown[]) : [];
-    if (!anyOf.some((r) => held.includes(r))) throw new EvrmoreAuthError('insufficient_scope');
+    if (!anyOf.some((r) => held.includes(r))) throw authError('insufficient_scope');
   }
 }
 

@@ -5,7 +5,6 @@
 //
 // `next/headers` and `next/server` are imported with their `.js` file names: the `next` package
 // has no `exports` map, so without the extension they do not resolve under Node's ESM loader.
-import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { decodeJwt } from 'jose';
 import { cookies, headers } from 'next/headers.js';
 import { NextResponse, type NextRequest } from 'next/server.js';
@@ -13,6 +12,7 @@ import type { AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
 import type { CookieSession } from '../cookie-session.js';
 import type { EvrmoreAuth } from '../create-auth.js';
+import { authError } from '../errors.js';
 import { readCookie } from '../http/cookies.js';
 import { SAFE_METHODS } from '../http/csrf.js';
 import { applySetCookie, parseSetCookie } from './next-cookies.js';
@@ -240,10 +240,7 @@ export function evrmoreAuthNext<Claims extends ExtraClaims = ExtraClaims>(
     if (session.identity === null && (isPage || isApi)) {
       if (isApi)
         return forward(
-          auth.errorResponse(
-            new EvrmoreAuthError('token_missing', { detail: 'sign in first' }),
-            request,
-          ),
+          auth.errorResponse(authError('token_missing', { detail: 'sign in first' }), request),
         );
       // Against the Host the browser sent: request.url names the host Next binds to (e.g.
       // localhost), which may not be the one the browser used, and the cookies belong to that one.

@@ -2,7 +2,7 @@
 // loopback server: header lookup semantics and the bounded, byte-exact body read.
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { EvrmoreAuthError, toProblem } from '@evrmore-auth/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../http/body.js';
 import { fromNodeRequest, nodeHeaders } from './node.js';
@@ -206,7 +206,7 @@ describe('fromNodeRequest', () => {
     );
     expectUnreadable(error);
     expect((error as EvrmoreAuthError).cause).toBe(boom);
-    expect((error as EvrmoreAuthError).toProblem()).not.toHaveProperty('cause');
+    expect(toProblem(error as EvrmoreAuthError)).not.toHaveProperty('cause');
   });
 
   it('uses what a body parser already made of the body (re-serialised), and nothing for GET', async () => {

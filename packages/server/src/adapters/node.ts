@@ -2,8 +2,9 @@
 // IncomingMessage → AuthRequest (no fetch Request, no web body stream), Reply → ServerResponse.
 // Not a public entry point.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EvrmoreAuthError } from '@evrmore-auth/core';
+import type { EvrmoreAuthError } from '@evrmore-auth/core';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
+import { authError } from '../errors.js';
 import { MAX_BODY_BYTES, unreadableBody } from '../http/body.js';
 import type { Reply } from '../http/reply.js';
 import type { AuthRequest, HeaderReader } from '../http/request.js';
@@ -75,7 +76,7 @@ function readStream(req: IncomingMessage): Promise<Uint8Array> {
     };
     const onData = (chunk: Buffer): void => {
       total += chunk.byteLength;
-      if (total > MAX_BODY_BYTES) done(new EvrmoreAuthError('payload_too_large'));
+      if (total > MAX_BODY_BYTES) done(authError('payload_too_large'));
       else chunks.push(chunk);
     };
     const onEnd = (): void => done(null);
@@ -112,7 +113,7 @@ export function fromNodeRequest(
         const bytes = parsedBytes(options.parsed);
         body =
           bytes.byteLength > MAX_BODY_BYTES
-            ? Promise.reject(new EvrmoreAuthError('payload_too_large'))
+            ? Promise.reject(authError('payload_too_large'))
             : Promise.resolve(bytes);
       } else body = readStream(req);
       return body;

@@ -4,13 +4,13 @@
 // loaded at run time (a redirect is a plain 303 Response, which kit turns into its JSON redirect
 // for `__data.json` requests).
 import type { Handle, RequestEvent } from '@sveltejs/kit';
-import { EvrmoreAuthError } from '@evrmore-auth/core';
 import * as v from 'valibot';
 import type { AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
 import { resolveCookieSession } from '../cookie-session.js';
 import { options as objectOptions, parseOptions } from '../config/validate.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
+import { authError } from '../errors.js';
 import { toResponse } from '../http/reply.js';
 import { fromWebRequest } from '../http/request.js';
 import { readCookie } from '../http/cookies.js';
@@ -250,7 +250,7 @@ export function evrmoreAuthHandle<Claims extends ExtraClaims = ExtraClaims>(
           headers: { location: target, 'cache-control': 'no-store' },
         });
       } else {
-        response = auth.errorResponse(new EvrmoreAuthError('token_missing'), event.request);
+        response = auth.errorResponse(authError('token_missing'), event.request);
       }
     } else {
       response = await resolve(event);

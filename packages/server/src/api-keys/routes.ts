@@ -1,7 +1,7 @@
 // `POST /api-keys`, `GET /api-keys` and `DELETE /api-keys/{id}` (issue 19): API-key management
 // for callers holding the manage permission (a session's token, or an API key that has it).
-import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { authenticateRequest, type AuthIdentity } from '../authenticate.js';
+import { authError } from '../errors.js';
 import { readJsonBody } from '../http/body.js';
 import { respond } from '../http/reply.js';
 import type { RequestContext } from '../http/request.js';
@@ -60,7 +60,7 @@ export function apiKeyRoutes(rt: AuthRuntime): Route[] {
             : [];
           const extra = input.permissions.filter((p) => !held.includes(p));
           if (extra.length > 0)
-            throw new EvrmoreAuthError('insufficient_scope', {
+            throw authError('insufficient_scope', {
               detail: 'a key can only be given permissions the caller holds',
             });
           const { key, record } = await createApiKey(
@@ -77,7 +77,7 @@ export function apiKeyRoutes(rt: AuthRuntime): Route[] {
             owners.length > 1 ||
             (owners[0] !== undefined && (owners[0] === '' || owners[0].length > 128))
           )
-            throw new EvrmoreAuthError('invalid_request', {
+            throw authError('invalid_request', {
               detail: 'owner must be given at most once, 1-128 characters',
             });
           const keys = await store.listApiKeys(owners[0]);
@@ -91,7 +91,7 @@ export function apiKeyRoutes(rt: AuthRuntime): Route[] {
       methods: {
         DELETE: async (ctx, [id]) => {
           await manager(ctx);
-          if ((await store.getApiKey(id!)) === null) throw new EvrmoreAuthError('not_found');
+          if ((await store.getApiKey(id!)) === null) throw authError('not_found');
           await revokeApiKey(rt, id!, eventBase(ctx));
           return respond(ctx, 204, null);
         },

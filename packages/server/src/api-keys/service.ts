@@ -8,6 +8,7 @@ import type { LRUCache } from 'lru-cache';
 import type { AuthIdentity, AuthenticateRequest } from '../authenticate.js';
 import { parseOptions } from '../config/validate.js';
 import { sha256Base64Url, timingSafeEqualString } from '../crypto.js';
+import { authError } from '../errors.js';
 import { clientIp } from '../proxy.js';
 import type { AuthRuntime } from '../runtime.js';
 import { createActivityTracker } from '../session-policy.js';
@@ -210,7 +211,7 @@ export async function authenticateApiKey(
       code,
       ...(keyId === undefined ? {} : { keyId }),
     });
-    return new EvrmoreAuthError(code);
+    return authError(code);
   };
   // A locked-out network is refused before any work (and spends nothing).
   try {

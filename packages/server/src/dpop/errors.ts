@@ -1,6 +1,6 @@
 // DPoP refusals: the protocol error plus what its answer carries (a fresh nonce, the DPoP scheme
 // in WWW-Authenticate at protected resources).
-import { EvrmoreAuthError, type ErrorCode } from '@evrmore-auth/core';
+import { ERROR_TITLES, EvrmoreAuthError, type ErrorCode } from '@evrmore-auth/core';
 
 /**
  * An `EvrmoreAuthError` from a DPoP check. At a protected resource (`resource: true`) its answer
@@ -30,6 +30,7 @@ export class DPoPError extends EvrmoreAuthError {
         ? 401
         : undefined;
     super(code, {
+      title: ERROR_TITLES[code],
       ...(options.detail === undefined ? {} : { detail: options.detail }),
       ...(options.cause === undefined ? {} : { cause: options.cause }),
       ...(status === undefined ? {} : { status }),

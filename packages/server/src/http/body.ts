@@ -1,5 +1,6 @@
 // Bounded, strict JSON request bodies (PROTOCOL.md §3).
 import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { authError } from '../errors.js';
 import type { AuthRequest } from './request.js';
 
 /**
@@ -39,24 +40,23 @@ export async function readJsonBody(
   const type = request.headers.get('content-type');
   const declared = request.headers.get('content-length');
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > MAX_BODY_BYTES)
-    throw new EvrmoreAuthError('payload_too_large');
+    throw authError('payload_too_large');
   if (type === null && options.allowEmpty) {
     const bytes = await read();
     if (bytes.length === 0) return {};
-    throw new EvrmoreAuthError('unsupported_media_type');
+    throw authError('unsupported_media_type');
   }
-  if (type === null || !JSON_TYPE.test(type.trim()))
-    throw new EvrmoreAuthError('unsupported_media_type');
+  if (type === null || !JSON_TYPE.test(type.trim())) throw authError('unsupported_media_type');
   const bytes = await read();
   if (bytes.length === 0) {
     if (options.allowEmpty) return {};
-    throw new EvrmoreAuthError('invalid_request', { detail: 'the request body is empty' });
+    throw authError('invalid_request', { detail: 'the request body is empty' });
   }
   let text: string;
   try {
     text = UTF8.decode(bytes);
   } catch {
-    throw new EvrmoreAuthError('invalid_request', { detail: 'the body is not valid UTF-8' });
+    throw authError('invalid_request', { detail: 'the body is not valid UTF-8' });
   }
   try {
     // The reviver (a call per value) runs only when a forbidden key could be spelled: literally,
@@ -68,8 +68,8 @@ export async function readJsonBody(
     }) as unknown;
   } catch (err) {
     if (err instanceof ForbiddenKey)
-      throw new EvrmoreAuthError('invalid_request', { detail: 'forbidden key in JSON body' });
-    throw new EvrmoreAuthError('invalid_request', { detail: 'the body is not valid JSON' });
+      throw authError('invalid_request', { detail: 'forbidden key in JSON body' });
+    throw authError('invalid_request', { detail: 'the body is not valid JSON' });
   }
 }
 
@@ -84,7 +84,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  * internal error. The underlying error is kept as `cause` (not sent: `toProblem` leaves it out).
  */
 export function unreadableBody(cause?: unknown): EvrmoreAuthError {
-  return new EvrmoreAuthError('invalid_request', {
+  return authError('invalid_request', {
     detail: 'the request body could not be read',
     ...(cause === undefined ? {} : { cause }),
   });
@@ -120,7 +120,7 @@ export async function readBytes(request: Request): Promise<Uint8Array> {
       total += value.byteLength;
       if (total > MAX_BODY_BYTES) {
         await reader.cancel().catch(() => undefined);
-        throw new EvrmoreAuthError('payload_too_large');
+        throw authError('payload_too_large');
       }
       chunks.push(value);
     }

@@ -1,7 +1,7 @@
 // The CSRF rule of cookie-authenticated requests (PROTOCOL.md §10): an unsafe method needs an
 // allowed Origin, or, without a usable Origin, `Sec-Fetch-Site: same-origin`.
-import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { ResolvedConfig } from '../config.js';
+import { authError } from '../errors.js';
 import type { HeaderReader } from './request.js';
 
 /** Methods that change nothing (RFC 9110 §9.2.1): no CSRF check. Every other method is unsafe. */
@@ -27,12 +27,12 @@ export function checkCsrf(
   const origin = request.headers.get('origin');
   if (origin !== null && origin !== 'null') {
     if (config.allowedOrigins.includes(origin)) return;
-    throw new EvrmoreAuthError('csrf_rejected', {
+    throw authError('csrf_rejected', {
       detail: 'the request comes from an origin that is not allowed',
     });
   }
   if (request.headers.get('sec-fetch-site') === 'same-origin') return;
-  throw new EvrmoreAuthError('csrf_rejected', {
+  throw authError('csrf_rejected', {
     detail: 'a cookie-authenticated request without an allowed Origin',
   });
 }
@@ -53,7 +53,7 @@ export function checkSignInOrigin(
 ): void {
   const origin = request.headers.get('origin');
   if (origin === null || config.allowedOrigins.includes(origin)) return;
-  throw new EvrmoreAuthError('csrf_rejected', {
+  throw authError('csrf_rejected', {
     detail: 'sign-in from an origin that is not allowed',
   });
 }

@@ -1,6 +1,6 @@
 // What a route answers: Reply, its fetch Response, security and CORS headers, JSON and
 // problem+json replies.
-import type { EvrmoreAuthError } from '@evrmore-auth/core';
+import { toProblem, type EvrmoreAuthError } from '@evrmore-auth/core';
 import type { RequestContext } from './request.js';
 
 /**
@@ -126,7 +126,7 @@ export function problemReply(
   headers['content-type'] = 'application/problem+json';
   if (error.code === 'rate_limited')
     headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter ?? 1)));
-  return { status: error.status, headers, cookies, body: JSON.stringify(error.toProblem()) };
+  return { status: error.status, headers, cookies, body: JSON.stringify(toProblem(error)) };
 }
 
 /**

@@ -1,7 +1,7 @@
 // The route table and dispatch: base path, method lookup (405 with Allow), CORS preflight, and
 // every thrown error through the one error reply.
-import { EvrmoreAuthError } from '@evrmore-auth/core';
 import type { ResolvedConfig } from '../config.js';
+import { authError } from '../errors.js';
 import type { ErrorReplier } from './error-reply.js';
 import { baseHeaders, type Reply } from './reply.js';
 import { makeContext, newRequestId, pathOf, type HandlerContext } from './request-context.js';
@@ -31,7 +31,7 @@ export function createRouter(
     try {
       ctx = makeContext(config, request, handlerContext);
       const path = pathOf(request.url);
-      if (path !== base && !path.startsWith(`${base}/`)) throw new EvrmoreAuthError('not_found');
+      if (path !== base && !path.startsWith(`${base}/`)) throw authError('not_found');
       const sub = path.slice(base.length);
       for (const candidate of routes) {
         const m = candidate.pattern.exec(sub);
@@ -41,13 +41,13 @@ export function createRouter(
         if (request.method === 'OPTIONS') return preflight(ctx, allowed);
         const fn = candidate.methods[request.method];
         if (!fn) {
-          const reply = errorReply(new EvrmoreAuthError('method_not_allowed'), ctx);
+          const reply = errorReply(authError('method_not_allowed'), ctx);
           reply.headers.allow = [...allowed, 'OPTIONS'].join(', ');
           return reply;
         }
         return await fn(ctx, m.slice(1));
       }
-      throw new EvrmoreAuthError('not_found');
+      throw authError('not_found');
     } catch (err) {
       return errorReply(err, ctx ?? safeContext(config, request), {
         bearer: route?.bearer === true ? 'route' : undefined,
@@ -71,7 +71,7 @@ function safeContext(
 /** CORS preflight: 204 with Allow, and the CORS grants for an allowed origin; another origin → 403. */
 function preflight(ctx: RequestContext, allowed: string[]): Reply {
   const origin = ctx.request.headers.get('origin');
-  if (origin !== null && ctx.origin === null) throw new EvrmoreAuthError('origin_forbidden');
+  if (origin !== null && ctx.origin === null) throw authError('origin_forbidden');
   const headers = baseHeaders(ctx);
   headers.allow = [...allowed, 'OPTIONS'].join(', ');
   if (ctx.origin !== null) {

@@ -1,8 +1,10 @@
 // The mfa token of a sign-in that still needs its second factor: random, short-lived, single-use,
 // bound to the verified challenge, the address and (by default) the user agent. It is no JWT and
 // is accepted nowhere but `POST /auth/mfa/verify`; the store keeps only its hash.
-import { EvrmoreAuthError, type MfaRequiredResponse } from '@evrmore-auth/core';
+import type { EvrmoreAuthError } from '@evrmore-auth/core';
+import type { MfaRequiredResponse } from '@evrmore-auth/core';
 import { randomToken, sha256Base64Url } from '../crypto.js';
+import { authError } from '../errors.js';
 import type { RequestContext } from '../http/request.js';
 import type { AuthRuntime } from '../runtime.js';
 
@@ -62,7 +64,7 @@ export async function startMfaSignIn(
 ): Promise<MfaPendingResult> {
   const m = rt.mfa;
   if (m === null)
-    throw new EvrmoreAuthError('unavailable', {
+    throw authError('unavailable', {
       detail: 'this address uses a second factor, which is not configured on this server',
     });
   const { address, nonce, context } = options;
@@ -96,7 +98,7 @@ export async function takeMfaToken(
   options: { token: string; context: RequestContext },
 ): Promise<{ key: string; state: MfaTokenState }> {
   const dead = (): EvrmoreAuthError =>
-    new EvrmoreAuthError('token_invalid', {
+    authError('token_invalid', {
       detail: 'the mfa token is unknown, expired or used up: sign in again',
     });
   if (!TOKEN.test(options.token)) throw dead();

@@ -6,6 +6,7 @@ import {
   type TotpSetupResponse,
 } from '@evrmore-auth/core';
 import type { AuthIdentity } from '../authenticate.js';
+import { authError } from '../errors.js';
 import type { RequestContext } from '../http/request.js';
 import { eventBase, type AuthRuntime } from '../runtime.js';
 import { completeSignIn, type SignInResult } from '../sign-in.js';
@@ -24,8 +25,7 @@ const aad = (address: string, purpose: Purpose): string =>
 
 function requireMfa(rt: AuthRuntime): ResolvedMfaConfig {
   const m = rt.mfa;
-  if (m === null)
-    throw new EvrmoreAuthError('not_found', { detail: 'MFA is not configured on this server' });
+  if (m === null) throw authError('not_found', { detail: 'MFA is not configured on this server' });
   return m;
 }
 
@@ -40,7 +40,7 @@ async function openSecret(
   } catch (err) {
     // A key was removed too early or the record was tampered with: fail closed, log the cause.
     if (err instanceof SecretBoxError)
-      throw new EvrmoreAuthError('unavailable', {
+      throw authError('unavailable', {
         detail: 'the second factor cannot be checked right now',
         cause: err,
       });
@@ -79,7 +79,7 @@ export async function setupTotp(
   const { address } = options;
   const existing = await rt.store.getMfa(address);
   if (existing?.enabled)
-    throw new EvrmoreAuthError('invalid_request', {
+    throw authError('invalid_request', {
       detail: 'TOTP is already enabled; disable it (with a code) before setting it up again',
     });
   const secret = generateTotpSecret(rt.config.randomBytes);
@@ -112,7 +112,7 @@ async function failCode(
     code: 'mfa_invalid',
     detail: { stage: options.stage },
   });
-  throw new EvrmoreAuthError('mfa_invalid', { detail: 'the code is not valid' });
+  throw authError('mfa_invalid', { detail: 'the code is not valid' });
 }
 
 /** The MFA limits: per IP (unless already spent for this request), then per address. */
@@ -154,7 +154,7 @@ export async function enableTotp(
   const { address, context } = options;
   const record = await rt.store.getMfa(address);
   if (!record || record.enabled || record.pendingSecretEnc === null)
-    throw new EvrmoreAuthError('invalid_request', {
+    throw authError('invalid_request', {
       detail: 'no TOTP setup is pending: call /mfa/totp/setup first',
     });
   await checkLimits(rt, options);
@@ -330,8 +330,7 @@ export async function disableTotp(
   requireMfa(rt);
   const { address, context } = options;
   const record = await rt.store.getMfa(address);
-  if (!record?.enabled)
-    throw new EvrmoreAuthError('invalid_request', { detail: 'TOTP is not enabled' });
+  if (!record?.enabled) throw authError('invalid_request', { detail: 'TOTP is not enabled' });
   await checkLimits(rt, options);
   const method = await checkSecondFactor(rt, { ...options, stage: 'disable', record });
   await rt.store.deleteMfa(address);

@@ -11,6 +11,7 @@ import { resolveDPoPConfig, type ResolvedDPoPConfig } from '../dpop/config.js';
 import { DPoPError, dpopChallenge } from '../dpop/errors.js';
 import { reportResourceRefusal } from '../dpop/resource-events.js';
 import { createDPoPRuntime, type DPoPRuntime } from '../dpop/runtime.js';
+import { authError } from '../errors.js';
 import { createEventSink, type EventSink } from '../events.js';
 import { problemReply, toResponse } from '../http/reply.js';
 import { clientIp, requestIsHttps, resolveTrustedProxies } from '../proxy.js';
@@ -114,7 +115,7 @@ export function createResourceServer<Claims extends object = ExtraClaims>(
           'authenticate: allowListedIp needs the auth server (a resource server keeps no IP lists)',
         );
       const header = request.headers.get('authorization');
-      if (header === null || header.trim() === '') throw new EvrmoreAuthError('token_missing');
+      if (header === null || header.trim() === '') throw authError('token_missing');
       const m = /^(Bearer|DPoP) +([^\s]+) *$/i.exec(header);
       if (!m) throw refuse('token_invalid', 'the Authorization header is malformed');
       if (m[1]!.length !== 4)
@@ -160,8 +161,8 @@ export function createResourceServer<Claims extends object = ExtraClaims>(
       if (o.sessionCheck) {
         const session = await store.getSession(claims.sid);
         if (session !== null && (session.address !== claims.sub || session.dpopJkt !== jkt))
-          throw new EvrmoreAuthError('token_invalid');
-        if (!isLive(session, t)) throw new EvrmoreAuthError('token_revoked');
+          throw authError('token_invalid');
+        if (!isLive(session, t)) throw authError('token_revoked');
       }
       // every one of `permissions`, at least one of `roles` (the auth server's roles map)
       checkAccess(claims, authOptions);

@@ -1,8 +1,8 @@
 // The access token at a resource server: the auth server's JWT, verified with jose against its
 // JWKS (the resource server holds no key of its own).
-import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AccessTokenClaims } from '../config.js';
+import { authError } from '../errors.js';
 import {
   accessTokenClaims,
   accessTokenVerifyOptions,
@@ -44,12 +44,11 @@ export async function verifyResourceToken(
       ...accessTokenVerifyOptions(options),
     }));
   } catch (err) {
-    if (err instanceof errors.JWTExpired)
-      throw new EvrmoreAuthError('token_expired', { cause: err });
+    if (err instanceof errors.JWTExpired) throw authError('token_expired', { cause: err });
     const code = (err as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && INVALID.has(code)) throw tokenInvalid(err);
     // A JWKS timeout, a network error or a bad JWKS answer: not the caller's fault.
-    throw new EvrmoreAuthError('unavailable', {
+    throw authError('unavailable', {
       detail: 'the auth server keys could not be loaded',
       cause: err,
     });

@@ -1,5 +1,6 @@
 // POST /refresh: cookie-authenticated, so only from an allowed origin (or our client's header).
 import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { authError } from '../errors.js';
 import { readJsonBody } from '../http/body.js';
 import { clearCookies, readCookie } from '../http/cookies.js';
 import { baseHeaders, problemReply, respond } from '../http/reply.js';
@@ -16,11 +17,11 @@ import { rethrowRateLimited } from './route-events.js';
 function checkCookieCallOrigin(ctx: RequestContext): void {
   // ctx.origin is the Origin header when it is an allowed origin (request-context.ts), else null.
   if (ctx.request.headers.get('origin') !== null) {
-    if (ctx.origin === null) throw new EvrmoreAuthError('origin_forbidden');
+    if (ctx.origin === null) throw authError('origin_forbidden');
     return;
   }
   if (ctx.request.headers.get('x-requested-with') !== 'evrmore-auth')
-    throw new EvrmoreAuthError('origin_forbidden');
+    throw authError('origin_forbidden');
 }
 
 export function refreshRoutes(rt: AuthRuntime): Route[] {

@@ -1,6 +1,6 @@
 // GET /session, GET and DELETE /sessions, DELETE /sessions/{id}: bearer-protected.
-import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { authenticateRequest } from '../authenticate.js';
+import { authError } from '../errors.js';
 import { respond } from '../http/reply.js';
 import type { Route } from '../http/router.js';
 import type { AuthRuntime } from '../runtime.js';
@@ -40,7 +40,7 @@ export function sessionRoutes(rt: AuthRuntime): Route[] {
           const identity = await authenticateRequest(rt, ctx.request, {}, ctx);
           const scope = new URL(ctx.request.url).searchParams.getAll('scope');
           if (scope.length !== 1 || scope[0] !== 'others')
-            throw new EvrmoreAuthError('invalid_request', {
+            throw authError('invalid_request', {
               detail: 'DELETE /sessions needs ?scope=others',
             });
           await revokeOtherSessions(rt, identity, ctx);

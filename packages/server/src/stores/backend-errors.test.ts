@@ -1,4 +1,4 @@
-import { EvrmoreAuthError } from '@evrmore-auth/core';
+import { EvrmoreAuthError, toProblem } from '@evrmore-auth/core';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../store.js';
@@ -18,7 +18,7 @@ describe('the one store-failure rule', () => {
       'redis store unavailable',
     ]);
     expect(e.cause).toBe(cause);
-    expect(JSON.stringify(e.toProblem())).not.toContain('hunter2');
+    expect(JSON.stringify(toProblem(e))).not.toContain('hunter2');
   });
 
   it('a bug in store code stays a bug (500), not an outage', async () => {

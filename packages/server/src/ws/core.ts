@@ -8,6 +8,7 @@ import { authenticateRequest, enforceIpLists, type AuthIdentity } from '../authe
 import type { ExtraClaims } from '../config.js';
 import { boolean, integer, parseOptions } from '../config/validate.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
+import { authError } from '../errors.js';
 import type { HeaderReader } from '../http/request.js';
 import { clientIp } from '../proxy.js';
 import type { AuthRuntime } from '../runtime.js';
@@ -453,7 +454,7 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
     refuseUrlToken(request.url);
     const origin = request.headers.get('origin');
     if (origin === null ? this.options.requireOrigin : !config.allowedOrigins.includes(origin))
-      throw new EvrmoreAuthError('origin_forbidden', {
+      throw authError('origin_forbidden', {
         detail: 'the WebSocket comes from an origin that is not allowed',
       });
     const ip = clientIp(request, request.peer, config.trustedProxies);
@@ -468,10 +469,10 @@ export class SocketCore<Claims extends ExtraClaims = ExtraClaims> {
       return { ...grant, identity: await this.verify(grant, offered.token, offered.proof) };
     if (config.sessionCookie !== null && hasCookie(request.headers, config.sessionCookie.name))
       return { ...grant, identity: await this.verify(grant, null, null) };
-    if (this.options.authTimeoutMs === 0) throw new EvrmoreAuthError('token_missing');
+    if (this.options.authTimeoutMs === 0) throw authError('token_missing');
     // The auth message will need the fingerprint cookie: refuse now without one.
     if (!hasCookie(request.headers, config.cookies.fingerprintName))
-      throw new EvrmoreAuthError('token_missing');
+      throw authError('token_missing');
     return { ...grant, identity: null };
   }
 
@@ -699,7 +700,7 @@ function refuseUrlToken(url: string): void {
     for (const key of new URLSearchParams(query).keys())
       if (URL_TOKEN_PARAMS.has(key.toLowerCase())) bad = true;
   if (bad)
-    throw new EvrmoreAuthError('token_invalid', {
+    throw authError('token_invalid', {
       detail: 'an access token in the URL is refused: send it in Sec-WebSocket-Protocol',
     });
 }

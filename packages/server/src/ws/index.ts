@@ -9,6 +9,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { WSContext, WSEvents } from 'hono/ws';
 import type { ExtraClaims } from '../config.js';
 import type { EvrmoreAuth } from '../create-auth.js';
+import { authError } from '../errors.js';
 import type { HeaderReader } from '../http/request.js';
 import { nodeHeaders, requestUrl } from '../adapters/node.js';
 import {
@@ -244,8 +245,7 @@ export function createWebSocketAuth<Claims extends ExtraClaims = ExtraClaims>(
       grant.identity === null
         ? core.registerPending(state)
         : core.register(state, grant.identity as never);
-    if (!ok)
-      throw new EvrmoreAuthError('rate_limited', { detail: 'too many WebSockets', retryAfter: 60 });
+    if (!ok) throw authError('rate_limited', { detail: 'too many WebSockets', retryAfter: 60 });
     return state;
   }
 
