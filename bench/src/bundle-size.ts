@@ -56,6 +56,23 @@ async function measure(
 }
 
 /**
+ * The client core bundle alone (what CI holds to {@link CLIENT_CORE_BUDGET_BYTES}, in
+ * test/bundle). Needs the client package built.
+ *
+ * @example
+ * ```ts
+ * const { gzipBytes } = await clientCoreSize();
+ * ```
+ */
+export function clientCoreSize(): Promise<BundleSizeRow> {
+  return measure(
+    '@evrmore-auth/client core (createAuthClient + injectedWalletSigner)',
+    CLIENT_CORE_ENTRY,
+    CLIENT_CORE_BUDGET_BYTES,
+  );
+}
+
+/**
  * Measure the client core next to `@supabase/auth-js` and `@auth0/auth0-spa-js`. Needs the
  * client package built (`pnpm bench` builds first).
  *
@@ -67,11 +84,7 @@ async function measure(
  */
 export async function bundleSize(): Promise<BundleSizeRow[]> {
   return [
-    await measure(
-      '@evrmore-auth/client core (createAuthClient + injectedWalletSigner)',
-      CLIENT_CORE_ENTRY,
-      CLIENT_CORE_BUDGET_BYTES,
-    ),
+    await clientCoreSize(),
     await measure(
       '@evrmore-auth/client root (everything: + manualSigner, error classes)',
       `export * from '@evrmore-auth/client';`,
