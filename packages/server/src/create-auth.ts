@@ -38,7 +38,7 @@ import { signIn, type SignInResult } from './sign-in.js';
 import { createMemoryStore } from './stores/memory.js';
 import { createDPoPRuntime } from './dpop/runtime.js';
 import { createPerformanceCaches, forgetRevokedSessions } from './token-cache.js';
-import { announceRevocations } from './revocations.js';
+import { createLocalRevocations, revokeSessionHere, revokeSessionsHere } from './revocations.js';
 import { apiKeysFacade, createApiKeysRuntime, type ApiKeys } from './api-keys/service.js';
 import { bypassForAllowed, createIpGate, type IpLists } from './access/ip-lists.js';
 import { resolveRoles } from './access/roles.js';
@@ -247,11 +247,11 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
       : generateEphemeralKeys(`ephemeral-${randomToken(resolved.randomBytes, 6)}`));
 
   const caches = createPerformanceCaches(config);
-  const { store: announcing, revocations } = announceRevocations(store);
+  const revocations = createLocalRevocations(logger);
   forgetRevokedSessions(revocations, caches);
   const rt: AuthRuntime = {
     config: resolved,
-    store: announcing,
+    store,
     revocations,
     events,
     rateLimits: ipGate.active ? bypassForAllowed(rateLimits, ipGate) : rateLimits,
@@ -354,10 +354,8 @@ export function createEvrmoreAuth<Claims extends ExtraClaims = ExtraClaims>(
     signIn: (message, signature, context) =>
       signIn(rt, { message, signature, context: ctxFor(context) }),
     refresh: (cookies, context) => refreshSession(rt, { ...cookies, context: ctxFor(context) }),
-    revokeSession: (sessionId, reason = 'revoked') =>
-      rt.store.revokeSession(sessionId, resolved.now(), reason),
-    revokeAllSessions: (address, reason = 'revoked') =>
-      rt.store.revokeSessions(address, resolved.now(), reason),
+    revokeSession: (sessionId, reason = 'revoked') => revokeSessionHere(rt, sessionId, reason),
+    revokeAllSessions: (address, reason = 'revoked') => revokeSessionsHere(rt, address, reason),
     isMfaEnabled: async (address) => (await rt.store.getMfa(address))?.enabled === true,
     reencryptMfaSecrets: (address) => reencryptMfaSecrets(rt, address),
     apiKeys: apiKeysFacade(rt),

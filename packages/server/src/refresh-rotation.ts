@@ -181,6 +181,8 @@ export async function refreshSession(
       };
     }
     case 'reused': {
+      // The store just revoked the session (its refresh token was used twice).
+      rt.revocations.tell({ sid: result.session.id });
       const base = { ...eventBase(context), address: result.session.address, sessionId };
       rt.events.emit({ type: 'refresh.reused', ...base, code: 'refresh_reused' });
       rt.events.emit({ type: 'session.revoked', ...base, detail: { reason: 'refresh_reused' } });

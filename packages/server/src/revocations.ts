@@ -1,67 +1,97 @@
 // This instance's own revocations, told to whoever listens: the session cache forgets the
-// sessions (token-cache.ts), the WebSocket core closes their sockets (ws/core.ts). The store is
-// wrapped once, when the auth is made; each listener is told after the store has done the change.
-import type { AuthStore } from './store.js';
+// sessions (token-cache.ts), the WebSocket core closes their sockets (ws/core.ts). The code that
+// revokes tells them (revokeSessionHere, revokeSessionsHere, sign-in's evictions, refresh's
+// reuse): the store is never wrapped, so a store whose methods need their own `this` (a class
+// with #private fields) works as it is.
+import type { PinoLikeLogger } from './events.js';
+import type { AuthRuntime } from './runtime.js';
 
 /** A revocation made through this instance: one session, or an address's (but `exceptId`). */
 export type RevocationNotice = { sid: string } | { address: string; exceptId?: string | undefined };
 
-/** Listeners of this instance's revocations. */
+/** This instance's revocations: who listens, and the telling. */
 export interface LocalRevocations {
   /** Call `listener` after every revocation made through this instance; returns the unsubscribe. */
   listen(listener: (notice: RevocationNotice) => void): () => void;
+  /** Tell every listener (one that throws is logged; the others are still told). */
+  tell(notice: RevocationNotice): void;
+  /** How many revocations were told so far: a session read that started before one must not be
+   *  remembered as live (it may have been read just before the revocation landed). */
+  readonly count: number;
 }
 
 /**
- * `store` with its revoking calls told to listeners: `revokeSession`, `revokeSessions`, the
- * sessions `createSession` evicted (the session cap's evict-oldest) and the session
- * `rotateRefresh` revoked on a reuse. The wrapper keeps `store` as its prototype (its other
- * members, and what adapters look up on it, are the store's).
+ * The revocations of one auth instance.
  *
  * @example
  * ```ts
- * const { store, revocations } = announceRevocations(createMemoryStore());
+ * const revocations = createLocalRevocations(logger);
  * revocations.listen((n) => console.log('revoked', n));
  * ```
  */
-export function announceRevocations(store: AuthStore): {
-  store: AuthStore;
-  revocations: LocalRevocations;
-} {
+export function createLocalRevocations(logger?: PinoLikeLogger): LocalRevocations {
   const listeners = new Set<(notice: RevocationNotice) => void>();
-  const tell = (notice: RevocationNotice): void => {
-    for (const listener of listeners) listener(notice);
-  };
-  const announcing = Object.assign(Object.create(store) as AuthStore, {
-    async revokeSession(id: string, now: number, reason: string) {
-      const done = await store.revokeSession(id, now, reason);
-      tell({ sid: id });
-      return done;
+  let count = 0;
+  return {
+    listen(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
-    async revokeSessions(address: string, now: number, reason: string, exceptId?: string) {
-      const count = await store.revokeSessions(address, now, reason, exceptId);
-      tell({ address, exceptId });
+    tell(notice) {
+      count++;
+      for (const listener of listeners) {
+        try {
+          listener(notice);
+        } catch (err) {
+          logger?.error({ err }, 'evrmore-auth: a revocation listener threw');
+        }
+      }
+    },
+    get count() {
       return count;
     },
-    async createSession(...args: Parameters<AuthStore['createSession']>) {
-      const result = await store.createSession(...args);
-      for (const sid of result?.evicted ?? []) tell({ sid });
-      return result;
-    },
-    async rotateRefresh(input: Parameters<AuthStore['rotateRefresh']>[0]) {
-      const result = await store.rotateRefresh(input);
-      // `reused` means the store just revoked the session.
-      if (result.kind === 'reused') tell({ sid: result.session.id });
-      return result;
-    },
-  });
-  return {
-    store: announcing,
-    revocations: {
-      listen(listener) {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    },
   };
+}
+
+/**
+ * `store.revokeSession`, then the listeners told, whether the store answered or failed (a write
+ * may have landed before a timeout: forgetting a live session costs only a store read).
+ *
+ * @example
+ * ```ts
+ * const done = await revokeSessionHere(rt, sessionId, 'revoked');
+ * ```
+ */
+export async function revokeSessionHere(
+  rt: AuthRuntime,
+  sessionId: string,
+  reason: string,
+): Promise<boolean> {
+  try {
+    return await rt.store.revokeSession(sessionId, rt.config.now(), reason);
+  } finally {
+    rt.revocations.tell({ sid: sessionId });
+  }
+}
+
+/**
+ * `store.revokeSessions` (every session of `address` but `exceptId`), then the listeners told,
+ * whether the store answered or failed.
+ *
+ * @example
+ * ```ts
+ * const count = await revokeSessionsHere(rt, address, 'revoked', currentSessionId);
+ * ```
+ */
+export async function revokeSessionsHere(
+  rt: AuthRuntime,
+  address: string,
+  reason: string,
+  exceptId?: string,
+): Promise<number> {
+  try {
+    return await rt.store.revokeSessions(address, rt.config.now(), reason, exceptId);
+  } finally {
+    rt.revocations.tell({ address, exceptId });
+  }
 }

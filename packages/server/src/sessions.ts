@@ -3,6 +3,7 @@ import type { SessionInfo } from '@evrmore-auth/core';
 import type { AuthIdentity } from './authenticate.js';
 import { authError } from './errors.js';
 import type { RequestContext } from './http/request.js';
+import { revokeSessionHere, revokeSessionsHere } from './revocations.js';
 import { eventBase, type AuthRuntime } from './runtime.js';
 import type { SessionRecord } from './store.js';
 
@@ -72,7 +73,7 @@ export async function revokeSession(
 ): Promise<void> {
   const s = await rt.store.getSession(sessionId);
   if (s === null || s.address !== identity.address) throw authError('not_found');
-  const done = await rt.store.revokeSession(sessionId, rt.config.now(), reason);
+  const done = await revokeSessionHere(rt, sessionId, reason);
   if (!done) throw authError('not_found');
   rt.events.emit({
     type: 'session.revoked',
@@ -96,12 +97,7 @@ export async function revokeOtherSessions(
   identity: AuthIdentity,
   context: RequestContext,
 ): Promise<number> {
-  const count = await rt.store.revokeSessions(
-    identity.address,
-    rt.config.now(),
-    'revoked',
-    identity.sessionId,
-  );
+  const count = await revokeSessionsHere(rt, identity.address, 'revoked', identity.sessionId);
   if (count > 0)
     rt.events.emit({
       type: 'session.revoked',

@@ -215,7 +215,9 @@ export async function completeSignIn(
       throw authError('session_limit_reached', {
         detail: `this address already has ${limit.max} active session${limit.max === 1 ? '' : 's'}: sign out of one first`,
       });
-    for (const evicted of created.evicted)
+    for (const evicted of created.evicted) {
+      // Sessions the cap evicted end here at once, like any other revocation.
+      rt.revocations.tell({ sid: evicted });
       rt.events.emit({
         type: 'session.revoked',
         ...eventBase(context),
@@ -223,6 +225,7 @@ export async function completeSignIn(
         sessionId: evicted,
         detail: { reason: 'session_limit' },
       });
+    }
   }
   const tokens = await mintTokenResponse(rt, session, claims);
   rt.events.emit({ type: 'signin.succeeded', ...eventBase(context), address, sessionId });

@@ -2,6 +2,7 @@ import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { describe, expect, it, vi } from 'vitest';
 import { createEvrmoreAuth, internalsOf } from './create-auth.js';
 import { createMemoryStore } from './stores/memory.js';
+import type { AuthStore } from './store.js';
 import { createHarness, edJwk, ORIGIN, T0, wallet, type Harness } from '../test/harness.js';
 
 function authRequest(headers: Record<string, string>): Request {
@@ -223,7 +224,72 @@ describe('verified-token cache', () => {
   });
 });
 
+/** A custom store written as a class whose methods use a #private field: they throw unless
+ *  called on the instance itself (as they would through a wrapper made with Object.create). */
+class PrivateFieldStore {
+  readonly #inner: ReturnType<typeof createMemoryStore>;
+  constructor(inner: ReturnType<typeof createMemoryStore>) {
+    this.#inner = inner;
+    const memory = inner as unknown as Record<string, unknown>;
+    for (const key of Object.keys(memory))
+      if (typeof memory[key] === 'function' && !(key in PrivateFieldStore.prototype))
+        Object.defineProperty(PrivateFieldStore.prototype, key, {
+          value(this: PrivateFieldStore, ...args: unknown[]) {
+            return PrivateFieldStore.call(this, key, args);
+          },
+        });
+  }
+  get name(): string {
+    return `private(${this.#inner.name})`;
+  }
+  static call(self: PrivateFieldStore, key: string, args: unknown[]): unknown {
+    const inner = self.#inner as unknown as Record<string, (...a: unknown[]) => unknown>;
+    return inner[key]!(...args);
+  }
+}
+
 describe('session check with bounded staleness', () => {
+  it('works with a store whose methods need their own this (a class with #private fields)', async () => {
+    const clock = { t: T0 };
+    const store = new PrivateFieldStore(createMemoryStore({ now: () => clock.t }));
+    const h = await createHarness({
+      store: store as unknown as AuthStore,
+      now: () => clock.t,
+      sessionCheck: { maxStalenessMs: 5000 },
+    });
+    const s = await h.signIn();
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(await h.auth.revokeSession(s.tokens.session.id)).toBe(true);
+    expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
+  });
+
+  it('does not remember a live read that a local revocation overtook', async () => {
+    const clock = { t: T0 };
+    const store = createMemoryStore({ now: () => clock.t });
+    const h = await createHarness({
+      store,
+      now: () => clock.t,
+      sessionCheck: { maxStalenessMs: 5000 },
+    });
+    const s = await h.signIn();
+    // The read answers "live", but only after the revocation has landed and been told.
+    const read = store.getSession.bind(store);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const getSession = vi.spyOn(store, 'getSession').mockImplementationOnce(async (id) => {
+      const live = await read(id);
+      await held;
+      return live;
+    });
+    const slow = h.auth.authenticate(authRequest(s.authHeaders));
+    await vi.waitFor(() => expect(getSession).toHaveBeenCalledTimes(1));
+    expect(await h.auth.revokeSession(s.tokens.session.id)).toBe(true);
+    release();
+    expect((await slow).sessionId).toBe(s.tokens.session.id); // it started before the revocation
+    // the next request is refused at once: the overtaken read was not cached as live
+    expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
+  });
+
   it('by default asks the store on every request', async () => {
     const clock = { t: T0 };
     const store = createMemoryStore({ now: () => clock.t });

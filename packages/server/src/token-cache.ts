@@ -288,8 +288,11 @@ async function readAndRemember(
   now: number,
   maxStalenessMs: number,
 ): Promise<SessionRecord | null> {
+  const before = rt.revocations.count;
   const session = await rt.store.getSession(sid);
-  if (isLive(session, now)) cache.set(sid, { session, until: now + maxStalenessMs });
+  // A revocation told while the read was out may have landed just after it: not remembered.
+  if (isLive(session, now) && rt.revocations.count === before)
+    cache.set(sid, { session, until: now + maxStalenessMs });
   else cache.delete(sid);
   return session;
 }
