@@ -38,16 +38,29 @@ export interface ProofKeys {
   get(jwk: unknown, alg: string): Promise<ProofKey | null>;
 }
 
-/** What the synchronous path needs of node:crypto. */
+/** What the synchronous path needs of node:crypto (and node:buffer's `Buffer`). */
 export interface NodeCrypto {
   KeyObject: { from(key: CryptoKey): KeyObject };
   verify: typeof nodeVerify;
   constants: { RSA_PKCS1_PSS_PADDING: number; RSA_PSS_SALTLEN_DIGEST: number };
+  Buffer: { from(text: string, encoding: 'base64url' | 'latin1'): Uint8Array };
 }
 
-const runtimeNodeCrypto = (
-  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
+/** The runtime's node:crypto and Buffer, from its builtin modules (never a global `Buffer`). */
+function runtimeNodeCrypto(): NodeCrypto | undefined {
+  const load = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    ?.getBuiltinModule;
+  if (typeof load !== 'function') return undefined;
+  const crypto = load('node:crypto') as Partial<NodeCrypto> | undefined;
+  const buffer = load('node:buffer') as { Buffer?: NodeCrypto['Buffer'] } | undefined;
+  if (
+    typeof crypto?.verify !== 'function' ||
+    typeof crypto.KeyObject?.from !== 'function' ||
+    typeof buffer?.Buffer?.from !== 'function'
+  )
+    return undefined;
+  return { ...(crypto as NodeCrypto), Buffer: buffer.Buffer };
+}
 
 /** node:crypto's digest and options for each JWS `alg` (RFC 7518 §3; EdDSA has no digest). */
 function nodeParams(
@@ -75,29 +88,35 @@ const SIGNATURE_BYTES: Record<string, number> = {
   Ed25519: 64,
 };
 
-/** A synchronous signature check of `alg` proofs under `key` with node:crypto. */
-function nodeVerifier(key: CryptoKey, alg: string, node: NodeCrypto): (proof: string) => boolean {
+/**
+ * A synchronous signature check of `alg` proofs under `key` with node:crypto. Where a call
+ * throws (a runtime whose node:crypto lacks a part, or OpenSSL refusing to parse a signature),
+ * that proof gets `fallback`'s answer (Web Crypto): the same answer, later.
+ */
+function nodeVerifier(
+  key: CryptoKey,
+  alg: string,
+  node: NodeCrypto,
+  fallback: (proof: string) => Promise<boolean>,
+): (proof: string) => boolean | Promise<boolean> {
   const keyObject = node.KeyObject.from(key);
   const { digest, ...options } = nodeParams(alg, node);
-  // jose refuses RSA keys under 2048 bits when it verifies: so does this path.
+  // jose refuses RSA keys under 2048 bits when it verifies: so does this path (rsa, and rsa-pss
+  // where a runtime reports a PS* key so).
   const modulus = keyObject.asymmetricKeyDetails?.modulusLength;
-  if (keyObject.asymmetricKeyType === 'rsa' && (modulus === undefined || modulus < 2048))
+  if (keyObject.asymmetricKeyType?.startsWith('rsa') && (modulus === undefined || modulus < 2048))
     return () => false;
   const length = SIGNATURE_BYTES[alg];
   const verifyOptions = { key: keyObject, ...options };
   return (proof) => {
     const dot = proof.lastIndexOf('.');
-    const signature = Buffer.from(proof.slice(dot + 1), 'base64url');
-    if (length !== undefined && signature.length !== length) return false;
     try {
-      return node.verify(
-        digest,
-        Buffer.from(proof.slice(0, dot), 'latin1'),
-        verifyOptions,
-        signature,
-      );
+      const signature = node.Buffer.from(proof.slice(dot + 1), 'base64url');
+      if (length !== undefined && signature.length !== length) return false;
+      const input = node.Buffer.from(proof.slice(0, dot), 'latin1');
+      return node.verify(digest, input, verifyOptions, signature);
     } catch {
-      return false; // a signature OpenSSL cannot even parse (an RSA one of the wrong length)
+      return fallback(proof);
     }
   };
 }
@@ -108,9 +127,9 @@ function nodeVerifierOrNull(
   key: CryptoKey,
   alg: string,
   node: NodeCrypto,
-): ((proof: string) => boolean) | null {
+): ((proof: string) => boolean | Promise<boolean>) | null {
   try {
-    return nodeVerifier(key, alg, node);
+    return nodeVerifier(key, alg, node, webVerifier(key, alg));
   } catch {
     return null;
   }
@@ -131,7 +150,7 @@ function webVerifier(key: CryptoKey, alg: string): (proof: string) => Promise<bo
  */
 export function createProofKeys(
   max = 1000,
-  node: NodeCrypto | null | undefined = runtimeNodeCrypto,
+  node: NodeCrypto | null | undefined = runtimeNodeCrypto(),
 ): ProofKeys {
   const cache = new LRUCache<string, Promise<ProofKey | null>>({ max });
   return {

@@ -56,9 +56,20 @@ function rawJws(
 
 const CLAIMS = () => ({ jti: nodeCrypto.randomUUID(), htm: 'GET', htu: HTU, iat: NOW / 1000 });
 
+/** A node:crypto as a partial compatibility layer has it: every verify call throws. */
+const throwingNode = {
+  KeyObject: nodeCrypto.KeyObject,
+  constants: nodeCrypto.constants,
+  Buffer,
+  verify: (() => {
+    throw new Error('crypto.verify is not implemented');
+  }) as unknown as typeof nodeCrypto.verify,
+};
+
 const verifiers = {
   'node:crypto': () => createProofKeys(10),
   'Web Crypto (jose)': () => createProofKeys(10, null),
+  'a node:crypto whose verify throws (Web Crypto answers)': () => createProofKeys(10, throwingNode),
 };
 
 describe.each(Object.entries(verifiers))('DPoP proofs verified with %s', (_name, makeKeys) => {
@@ -123,6 +134,19 @@ describe.each(Object.entries(verifiers))('DPoP proofs verified with %s', (_name,
       'sha256',
     );
     expect(await outcome(weakProof)).toBe('the proof signature does not verify');
+    // the same for PS256 (RSA-PSS signatures) under the short key
+    const b64 = (x: unknown) => Buffer.from(JSON.stringify(x)).toString('base64url');
+    const pssInput = `${b64({ alg: 'PS256', typ: 'dpop+jwt', jwk: weakJwk })}.${b64(CLAIMS())}`;
+    const pssSignature = nodeCrypto
+      .sign('sha256', Buffer.from(pssInput), {
+        key: weak.privateKey,
+        padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: 32,
+      })
+      .toString('base64url');
+    expect(await outcome(`${pssInput}.${pssSignature}`)).toBe(
+      'the proof signature does not verify',
+    );
   });
 
   it('refuses a key that does not fit its alg, and an alg outside the allow-list', async () => {
