@@ -22,7 +22,17 @@ describe('parseIpRange: the one range parser of trusted proxies, IP lists and AP
     expect(parseIpRange('2001:db8::/32')?.map(String)).toEqual(['2001:db8::', '32']);
     expect(parseIpRange('::ffff:10.0.0.0/104')?.map(String)).toEqual(['10.0.0.0', '8']);
     expect(parseIpRange('203.0.113.7')?.map(String)).toEqual(['203.0.113.7', '32']);
-    for (const bad of ['10.1/8', '10.0.0.0/33', '1.2.3.4/', '::/129', '::ffff:10.0.0.0/95', 'x/8'])
+    for (const bad of [
+      '10.1/8',
+      '10.0.0.0/33',
+      '1.2.3.4/',
+      '::/129',
+      '::ffff:10.0.0.0/95',
+      'x/8',
+      '1.2.3.4:80/104', // a port is not part of a range (nor an IPv4-mapped form)
+      '[2001:db8::]junk/32',
+      'fe80::1%eth0/64',
+    ])
       expect(parseIpRange(bad), bad).toBeNull();
   });
 

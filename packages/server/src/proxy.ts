@@ -85,8 +85,8 @@ export type IpAddress = ipaddr.IPv4 | ipaddr.IPv6;
 export type IpRange = [IpAddress, number];
 
 /**
- * An address or CIDR range (`203.0.113.7`, `10.0.0.0/8`, `2001:db8::/32`), the address as
- * {@link parseIp} reads it; an IPv4-mapped IPv6 range is the IPv4 range (`::ffff:10.0.0.0/104` is
+ * An address or CIDR range (`203.0.113.7`, `10.0.0.0/8`, `2001:db8::/32`): dotted-quad IPv4 or
+ * IPv6 text (an address may be in brackets), without port or zone id; an IPv4-mapped IPv6 range is the IPv4 range (`::ffff:10.0.0.0/104` is
  * `10.0.0.0/8`), as client IPs are normalised the same way. `null` when it is not one. The one
  * range parser of trusted proxies, IP lists and API keys' allow lists.
  *
@@ -97,7 +97,11 @@ export type IpRange = [IpAddress, number];
  */
 export function parseIpRange(entry: string): IpRange | null {
   const slash = entry.indexOf('/');
-  const text = slash < 0 ? entry : entry.slice(0, slash);
+  let text = (slash < 0 ? entry : entry.slice(0, slash)).trim();
+  // An IPv6 address in brackets, as logs print it; otherwise a range is an address and a prefix:
+  // no port or zone id (which parseIp, reading a peer's address, strips).
+  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
+  if (/[[\]%]/.test(text) || /^\d+\.\d+\.\d+\.\d+:/.test(text)) return null;
   const address = parseIp(text);
   if (address === null) return null;
   const max = address.kind() === 'ipv4' ? 32 : 128;

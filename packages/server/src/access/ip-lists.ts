@@ -172,7 +172,7 @@ export class InvalidIpRangeError extends TypeError {
 export function canonicalCidr(input: unknown, where?: string): string {
   if (typeof input !== 'string' || input.length > 100) throw new InvalidIpRangeError(input, where);
   const text = input.trim();
-  const range = text.includes('%') ? null : parseIpRange(text);
+  const range = parseIpRange(text);
   if (range === null) throw new InvalidIpRangeError(input, where);
   const [address, bits] = range;
   const network =
