@@ -148,7 +148,24 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** Fails unless the run exited 0 with a report of only passed tests. */
+/**
+ * The tests a runtime cannot observe, with the reason: they skip themselves there (`skipIf` on
+ * the missing capability) and only there. Nothing else may be skipped or missing.
+ */
+const UNOBSERVABLE: Partial<Record<Runtime, { reason: string; tests: RegExp }>> = {
+  bun: {
+    reason:
+      "Bun's fetch Request keeps no credentials mode (it reports 'include' whatever it is given), " +
+      'so the mode the client sets per origin cannot be read back; Chromium checks it (test/e2e/dpop)',
+    tests: /^credentials per origin /,
+  },
+};
+
+/** Whether `test` may be skipped under `variant`'s runtime (see UNOBSERVABLE). */
+const unobservable = (variant: Variant, test: JsonTest): boolean =>
+  test.status === 'skipped' && UNOBSERVABLE[variant.runtime]?.tests.test(test.fullName) === true;
+
+/** Fails unless the run exited 0 with a report of only passed tests (but UNOBSERVABLE ones). */
 function expectGreen(variant: Variant, run: Run): JsonReport {
   const why = `${label(variant)} run (exit ${run.code}):\n${run.output.slice(-4000)}`;
   expect(run.report, why).not.toBeNull();
@@ -156,7 +173,7 @@ function expectGreen(variant: Variant, run: Run): JsonReport {
   const failures = report.testResults.flatMap((file) => [
     ...(file.message ? [`${file.name}: ${file.message}`] : []),
     ...file.assertionResults
-      .filter((t) => t.status !== 'passed')
+      .filter((t) => t.status !== 'passed' && !unobservable(variant, t))
       .map((t) => `${t.fullName} [${t.status}] ${t.failureMessages.join('\n').slice(0, 600)}`),
   ]);
   expect(failures, why).toEqual([]);
@@ -188,13 +205,22 @@ describe('the client unit suite under Bun and Deno', () => {
       const expected = passed(expectGreen(BASELINE, await runs.get(BASELINE)!));
       const report = expectGreen(variant, await runs.get(variant)!);
       const got = passed(report);
-      const missing = [...expected].filter((name) => !got.has(name));
+      const excused = UNOBSERVABLE[runtime];
+      const missing = [...expected].filter(
+        (name) => !got.has(name) && !excused?.tests.test(name.split(' > ').slice(1).join(' > ')),
+      );
+      if (excused)
+        console.log(`client suite under ${runtime}: not observable there: ${excused.reason}`);
       expect(missing, `tests that passed under Node but not under ${runtime}`).toEqual([]);
-      expect(report.numPassedTests).toBeGreaterThanOrEqual(expected.size);
+      const skippedHere = [...expected].filter((name) => !got.has(name)).length;
+      expect(report.numPassedTests).toBeGreaterThanOrEqual(expected.size - skippedHere);
 
       // Each test says where it ran (fixtures/client-suite-runtime.ts), from the runtime's global.
       const thread = pool === 'forks' ? 'main' : 'worker';
-      const tests = report.testResults.flatMap((f) => f.assertionResults);
+      // (A test that skipped itself never ran: no stamp to check.)
+      const tests = report.testResults
+        .flatMap((f) => f.assertionResults)
+        .filter((t) => !unobservable(variant, t));
       const elsewhere = tests.filter(
         (t) => t.meta.runtime?.name !== runtime || t.meta.runtime.thread !== thread,
       );
