@@ -8,9 +8,8 @@ import { isLive } from './store.js';
 import { verifyAccessToken } from './tokens.js';
 import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
 import { clientIp, requestIsHttps } from './proxy.js';
-import { checkBoundProof } from './dpop/check.js';
+import { checkResourceRequestProof } from './dpop/check.js';
 import { DPoPError } from './dpop/errors.js';
-import { reportResourceRefusal } from './dpop/resource-events.js';
 import { checkCsrf } from './http/csrf.js';
 import { apiKeyFromHeader } from './api-keys/format.js';
 import { authenticateApiKey } from './api-keys/service.js';
@@ -315,26 +314,15 @@ async function checkResourceProof(
       options.ip,
       rt.config.trustedProxies,
     );
-  const proofRequest = { method: request.method, url: request.url, headers: request.headers, tls };
-  try {
-    await checkBoundProof(
-      dpop,
-      proofRequest,
-      { now, clockToleranceSeconds: rt.config.clockToleranceSeconds },
-      token,
-      jkt,
-    );
-  } catch (err) {
-    reportResourceRefusal(rt.events, err, {
-      request: proofRequest,
-      address: claims.sub,
-      sessionId: claims.sid,
-      ip: () => (route ? route.ip : clientIp(request, options.ip, rt.config.trustedProxies)),
-      ...(route ? { requestId: route.requestId } : {}),
-    });
-    throw err;
-  }
-  return dpop.nonces === null ? undefined : dpop.nonces.current(now);
+  return checkResourceRequestProof(dpop, rt.events, {
+    request: { method: request.method, url: request.url, headers: request.headers, tls },
+    clock: { now, clockToleranceSeconds: rt.config.clockToleranceSeconds },
+    token,
+    jkt,
+    claims,
+    ip: () => (route ? route.ip : clientIp(request, options.ip, rt.config.trustedProxies)),
+    requestId: route?.requestId,
+  });
 }
 
 /**

@@ -6,6 +6,8 @@ import { expectedHtu } from './htu.js';
 import { DPoPError } from './errors.js';
 import { ProofError, verifyProof, type VerifiedProof } from './proof.js';
 import type { DPoPRuntime } from './runtime.js';
+import type { EventSink } from '../events.js';
+import { reportResourceRefusal } from './resource-events.js';
 
 /** What a proof check reads of the request. */
 export interface ProofRequest {
@@ -158,4 +160,42 @@ export async function addNonceHeader(
   now: number,
 ): Promise<void> {
   if (dpop?.nonces) headers['dpop-nonce'] = await dpop.nonces.current(now);
+}
+
+/**
+ * A protected resource's whole proof step (the auth server's `authenticate` and the resource
+ * server's): {@link checkBoundProof} for the token bound to `jkt`, a replayed or wrong-key proof
+ * reported as an audit event (when there is a sink), and the fresh `DPoP-Nonce` to answer with
+ * (when nonces are on).
+ */
+export async function checkResourceRequestProof(
+  dpop: DPoPRuntime,
+  events: EventSink | null,
+  check: {
+    request: ProofRequest;
+    clock: ProofClock;
+    token: string;
+    jkt: string;
+    /** The verified token's `sub` and `sid`, for the event. */
+    claims: { sub: string; sid: string };
+    /** The client IP, computed only for an event. */
+    ip: () => string | null;
+    /** The route's request id, inside the auth routes. */
+    requestId?: string | undefined;
+  },
+): Promise<string | undefined> {
+  try {
+    await checkBoundProof(dpop, check.request, check.clock, check.token, check.jkt);
+  } catch (err) {
+    if (events !== null)
+      reportResourceRefusal(events, err, {
+        request: check.request,
+        address: check.claims.sub,
+        sessionId: check.claims.sid,
+        ip: check.ip,
+        ...(check.requestId === undefined ? {} : { requestId: check.requestId }),
+      });
+    throw err;
+  }
+  return dpop.nonces === null ? undefined : dpop.nonces.current(check.clock.now);
 }

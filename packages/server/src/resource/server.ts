@@ -6,10 +6,9 @@ import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import type { AuthenticateOptions, AuthenticateRequest, AuthIdentity } from '../authenticate.js';
 import type { ExtraClaims } from '../config.js';
-import { checkBoundProof } from '../dpop/check.js';
+import { checkResourceRequestProof } from '../dpop/check.js';
 import { resolveDPoPConfig, type ResolvedDPoPConfig } from '../dpop/config.js';
 import { DPoPError, dpopChallenge } from '../dpop/errors.js';
-import { reportResourceRefusal } from '../dpop/resource-events.js';
 import { createDPoPRuntime, type DPoPRuntime } from '../dpop/runtime.js';
 import { authError } from '../errors.js';
 import { createEventSink, type EventSink } from '../events.js';
@@ -134,30 +133,14 @@ export function createResourceServer<Claims extends object = ExtraClaims>(
       const jkt = claims.cnf?.jkt;
       if (jkt === undefined) throw refuse('token_invalid', 'the token is not DPoP-bound');
       const tls = requestIsHttps(request, authOptions.ip, trusted);
-      const proofRequest = {
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        tls,
-      };
-      try {
-        await checkBoundProof(
-          dpop,
-          proofRequest,
-          { now: t, clockToleranceSeconds: o.clockToleranceSeconds },
-          token,
-          jkt,
-        );
-      } catch (err) {
-        if (events !== null)
-          reportResourceRefusal(events, err, {
-            request: proofRequest,
-            address: claims.sub,
-            sessionId: claims.sid,
-            ip: () => clientIp(request, authOptions.ip, trusted),
-          });
-        throw err;
-      }
+      const dpopNonce = await checkResourceRequestProof(dpop, events, {
+        request: { method: request.method, url: request.url, headers: request.headers, tls },
+        clock: { now: t, clockToleranceSeconds: o.clockToleranceSeconds },
+        token,
+        jkt,
+        claims,
+        ip: () => clientIp(request, authOptions.ip, trusted),
+      });
       if (o.sessionCheck) {
         const session = await store.getSession(claims.sid);
         if (session !== null && (session.address !== claims.sub || session.dpopJkt !== jkt))
@@ -171,7 +154,7 @@ export function createResourceServer<Claims extends object = ExtraClaims>(
         sessionId: claims.sid,
         claims: claims as AuthIdentity<Claims>['claims'],
       };
-      if (dpop.nonces !== null) identity.dpopNonce = await dpop.nonces.current(t);
+      if (dpopNonce !== undefined) identity.dpopNonce = dpopNonce;
       return identity;
     },
     errorResponse(error) {
