@@ -191,6 +191,8 @@ export function createRefresher(options: RefresherOptions): Refresher {
     }
     if (message.type === 'key-rotated') {
       wake(rotationWaiters);
+      // A rotation slower than the wait: the key read meanwhile may be the one it replaced.
+      options.dpop?.reload();
       return;
     }
     if (message.type === 'tokens') {

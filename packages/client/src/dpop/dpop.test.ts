@@ -570,6 +570,15 @@ describe('DPoP across tabs', () => {
     expect(held).toHaveLength(1);
     held[0]!();
     expect(await proof).toBe(await browserDpopKey({ indexedDB }).thumbprint());
+    // The rotation was slower than the wait: the stored key changes after b read it, then
+    // key-rotated arrives; b's next proof reads the key stored last.
+    const slower = browserDpopKey({ indexedDB });
+    await slower.rotate();
+    const latest = await slower.thumbprint();
+    expect(await keyB.thumbprint()).not.toBe(latest);
+    broadcast.release();
+    await flush();
+    expect(await keyB.thumbprint()).toBe(latest);
     a.destroy();
     b.destroy();
   });
