@@ -10,6 +10,30 @@ import type { AuthEvent } from '../events.js';
 import { createTestAuth, wallet } from '../../test/harness.js';
 import { ADAPTERS, start, type AdapterName, type Running } from '../../test/adapter-servers.js';
 
+/** POST a JSON body to `server`. */
+function post(server: Running, path: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+/** A challenge for `w` from `server`, signed: the body of `POST /auth/verify`. */
+async function signedChallenge(server: Running, w: ReturnType<typeof wallet>) {
+  const ch = await post(server, '/auth/challenge', { address: w.address });
+  const { message } = (await ch.json()) as { message: string };
+  return { message, signature: w.sign(message) };
+}
+
+/** The `name=value` of the fingerprint cookie a sign-in answer sets. */
+function fingerprintCookie(auth: EvrmoreAuth, response: Response): string {
+  return response.headers
+    .getSetCookie()
+    .find((c) => c.startsWith(`${auth.config.cookies.fingerprintName}=`))!
+    .split(';')[0]!;
+}
+
 const servers = new Map<AdapterName, { auth: EvrmoreAuth; server: Running }>();
 beforeAll(async () => {
   for (const name of ADAPTERS) {
@@ -31,26 +55,13 @@ describe.each(ADAPTERS)('DPoP through %s', (name) => {
     const { auth, server } = servers.get(name)!;
     const key = await DPoP.generateKeyPair('ES256');
     const w = wallet('5' + ADAPTERS.indexOf(name));
-    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-      fetch(`${server.url}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify(body),
-      });
-    const ch = await post('/auth/challenge', { address: w.address });
-    const { message } = (await ch.json()) as { message: string };
-    const vf = await post(
-      '/auth/verify',
-      { message, signature: w.sign(message) },
-      { dpop: await DPoP.generateProof(key, `${server.url}/auth/verify`, 'POST') },
-    );
+    const vf = await post(server, '/auth/verify', await signedChallenge(server, w), {
+      dpop: await DPoP.generateProof(key, `${server.url}/auth/verify`, 'POST'),
+    });
     expect(vf.status).toBe(200);
     const tokens = (await vf.json()) as TokenResponse;
     expect(tokens.tokenType).toBe('DPoP');
-    const fgp = vf.headers
-      .getSetCookie()
-      .find((c) => c.startsWith(`${auth.config.cookies.fingerprintName}=`))!
-      .split(';')[0]!;
+    const fgp = fingerprintCookie(auth, vf);
     const me = (dpop: string, extra: Record<string, string> = {}, scheme = 'DPoP') =>
       fetch(`${server.url}/api/me`, {
         headers: { authorization: `${scheme} ${tokens.accessToken}`, cookie: fgp, dpop, ...extra },
@@ -116,38 +127,16 @@ describe('DPoP resource answers with nonces on, and their audit events', () => {
       const key = await DPoP.generateKeyPair('ES256');
       const thief = await DPoP.generateKeyPair('ES256');
       const w = wallet('6' + ADAPTERS.indexOf(name));
-      const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-        fetch(`${server.url}${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...headers },
-          body: JSON.stringify(body),
-        });
-      const ch = await post('/auth/challenge', { address: w.address });
-      const { message } = (await ch.json()) as { message: string };
+      const body = await signedChallenge(server, w);
       const verify = (nonce?: string) =>
         DPoP.generateProof(key, `${server.url}/auth/verify`, 'POST', nonce);
-      const first = await post(
-        '/auth/verify',
-        { message, signature: w.sign(message) },
-        {
-          dpop: await verify(),
-        },
-      );
+      const first = await post(server, '/auth/verify', body, { dpop: await verify() });
       expect(first.status).toBe(400);
       const signInNonce = first.headers.get('dpop-nonce')!;
-      const vf = await post(
-        '/auth/verify',
-        { message, signature: w.sign(message) },
-        {
-          dpop: await verify(signInNonce),
-        },
-      );
+      const vf = await post(server, '/auth/verify', body, { dpop: await verify(signInNonce) });
       expect(vf.status).toBe(200);
       const tokens = (await vf.json()) as TokenResponse;
-      const fgp = vf.headers
-        .getSetCookie()
-        .find((c) => c.startsWith(`${auth.config.cookies.fingerprintName}=`))!
-        .split(';')[0]!;
+      const fgp = fingerprintCookie(auth, vf);
       const ua = 'audit-test/1.0';
       const me = (dpop: string) =>
         fetch(`${server.url}/api/me`, {
