@@ -2,8 +2,10 @@
 // to a full message verification on the `secp256k1` native addon by another implementation
 // (bitcoinjs-message with the Evrmore prefix: libsecp256k1 recovery, Node's own hashing),
 // measured in the same run.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   evrmore,
@@ -56,19 +58,62 @@ type Verifier = (input: Input) => boolean;
 const PREFIX = '\x18Evrmore Signed Message:\n';
 
 /**
- * The baseline: bitcoinjs-message on the `secp256k1` native addon. Throws when that addon is not
- * built, rather than timing the pure-JS elliptic fallback the package would silently load.
+ * Build bitcoinjs-message's `secp256k1` addon (3.x) in `dir` with npm's node-gyp against this
+ * Node's own headers (`<prefix>/include/node`), offline. The install skips that build on purpose
+ * (pnpm-workspace.yaml: without the headers node-gyp would fetch them, and the tests' oracle needs
+ * only the package's pure-JS fallback); the bench's baseline needs the native one, so it builds it
+ * on first use (about 10 s) and says so. Throws, naming what is missing, when it cannot.
+ */
+function buildReferenceAddon(dir: string): void {
+  const prefix = resolve(dirname(process.execPath), '..');
+  const headers = join(prefix, 'include', 'node', 'node_api.h');
+  const nodeGyp = join(
+    prefix,
+    'lib',
+    'node_modules',
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  );
+  for (const [what, path] of [
+    ["this Node's headers", headers],
+    ["npm's node-gyp", nodeGyp],
+  ] as const)
+    if (!existsSync(path))
+      throw new Error(
+        `bitcoinjs-message's secp256k1 native addon is not built, and ${what} (${path}) is missing to build it`,
+      );
+  console.log(`building bitcoinjs-message's secp256k1 addon (the verify baseline) in ${dir}`);
+  const built = spawnSync(process.execPath, [nodeGyp, 'rebuild', `--nodedir=${prefix}`], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  if (built.status !== 0)
+    throw new Error(
+      `node-gyp rebuild failed in ${dir} (exit ${built.status}): ${built.stderr.slice(-1500)}`,
+    );
+}
+
+/**
+ * The baseline: bitcoinjs-message on the `secp256k1` native addon, built first when it is not
+ * (never the pure-JS elliptic fallback the package would silently load instead).
  */
 function nativeReference(): Verifier {
   const require = createRequire(import.meta.url);
   const fromMessage = createRequire(require.resolve('bitcoinjs-message'));
   try {
     fromMessage('secp256k1/bindings.js');
-  } catch (cause) {
-    throw new Error(
-      "bitcoinjs-message's secp256k1 native addon is not built (pnpm onlyBuiltDependencies)",
-      { cause },
-    );
+  } catch {
+    buildReferenceAddon(dirname(fromMessage.resolve('secp256k1/package.json')));
+    try {
+      fromMessage('secp256k1/bindings.js');
+    } catch (cause) {
+      throw new Error("bitcoinjs-message's secp256k1 native addon did not load after its build", {
+        cause,
+      });
+    }
   }
   const bitcoinMessage = require('bitcoinjs-message') as {
     verify(message: string, address: string, signature: string, prefix: string): boolean;
