@@ -443,6 +443,23 @@ describe('DPoP keys', () => {
   });
 });
 
+/** A tab's client: the test wallet, no page of its own, `dpop` its key, `options` its channel
+ *  and locks (and timers). */
+function tabClient(
+  dpop: DpopKey,
+  options: Pick<AuthClientOptions, 'createChannel' | 'locks'> & Partial<AuthClientOptions>,
+) {
+  return createAuthClient({
+    baseUrl: BASE,
+    signer: localKeySigner({ privateKey: KEY }),
+    dpop,
+    restore: false,
+    document: null,
+    window: null,
+    ...options,
+  });
+}
+
 describe('DPoP across tabs', () => {
   it('tabs share the IndexedDB key: one refreshes, the other fetches; a sign-out rotates it for both', async () => {
     const indexedDB = new IDBFactory();
@@ -451,13 +468,7 @@ describe('DPoP across tabs', () => {
     const fake = createFakeServer();
     mswServer.use(...fake.handlers);
     const tab = () =>
-      createAuthClient({
-        baseUrl: BASE,
-        signer: localKeySigner({ privateKey: KEY }),
-        dpop: browserDpopKey({ indexedDB }),
-        restore: false,
-        document: null,
-        window: null,
+      tabClient(browserDpopKey({ indexedDB }), {
         createChannel: broadcast.create,
         locks: locks.tab().locks,
       });
@@ -497,16 +508,7 @@ describe('DPoP across tabs', () => {
     const tab = () => {
       const dpop = browserDpopKey({ indexedDB });
       keys.push(dpop);
-      return createAuthClient({
-        baseUrl: BASE,
-        signer: localKeySigner({ privateKey: KEY }),
-        dpop,
-        restore: false,
-        document: null,
-        window: null,
-        createChannel,
-        locks: locks.tab().locks,
-      });
+      return tabClient(dpop, { createChannel, locks: locks.tab().locks });
     };
     const [a, b] = [tab(), tab()];
     await a.signIn();
@@ -545,17 +547,7 @@ describe('DPoP across tabs', () => {
     };
     const keyB = browserDpopKey({ indexedDB });
     const tab = (dpop: DpopKey, extra: Partial<AuthClientOptions> = {}) =>
-      createAuthClient({
-        baseUrl: BASE,
-        signer: localKeySigner({ privateKey: KEY }),
-        dpop,
-        restore: false,
-        document: null,
-        window: null,
-        createChannel: broadcast.create,
-        locks: null,
-        ...extra,
-      });
+      tabClient(dpop, { createChannel: broadcast.create, locks: null, ...extra });
     const a = tab(browserDpopKey({ indexedDB }));
     const b = tab(keyB, { timers });
     await a.signIn();

@@ -259,14 +259,10 @@ export function createIpGate(
     const rules = [...configured, ...stored.map((r) => ({ ...r, source: 'store' as const }))];
     const snap: Snapshot = { deny: [], allow: [], rules, loadedAt };
     for (const r of rules) {
-      try {
-        const range = parseIpRange(r.cidr);
-        if (range === null) throw new InvalidIpRangeError(r.cidr);
-        snap[r.list].push(range);
-      } catch {
-        // a rule the store holds that does not parse (edited by hand): skipped, never fatal
-        logger?.warn({ cidr: r.cidr }, 'evrmore-auth: ignoring an IP rule that does not parse');
-      }
+      const range = typeof r.cidr === 'string' ? parseIpRange(r.cidr) : null;
+      if (range !== null) snap[r.list].push(range);
+      // a rule the store holds that does not parse (edited by hand): skipped, never fatal
+      else logger?.warn({ cidr: r.cidr }, 'evrmore-auth: ignoring an IP rule that does not parse');
     }
     return snap;
   };
