@@ -26,6 +26,7 @@ export interface DpopKeySource {
     request: Request,
     accessToken: string | null,
     send: (request: Request) => Promise<Response>,
+    options?: DpopSendOptions,
   ): Promise<Response>;
   /**
    * Delete the key and make a new one. The client calls it when this tab signs out. Never
@@ -39,4 +40,22 @@ export interface DpopKeySource {
    * the key being replaced.
    */
   reload(rotated?: Promise<void>): void;
+}
+
+/**
+ * Options of {@link DpopKeySource.send}.
+ *
+ * @example
+ * ```ts
+ * await dpop.send(request, null, fetch, { rebound: () => channel.postMessage({ type: 'key-rotated' }) });
+ * ```
+ */
+export interface DpopSendOptions {
+  /**
+   * The answer binds tokens to the key of this request's proof (a sign-in, a second factor).
+   * When that key was replaced while the request was out (this tab or another signed out), a
+   * 2xx answer makes it the key again, stored for the tabs, so the tokens stay usable; then
+   * `rebound` is called (the client tells the other tabs to read the stored key).
+   */
+  rebound?: () => void;
 }

@@ -17,7 +17,7 @@ export type {
   AuthListener,
   TokenType,
 } from './state.js';
-export type { DpopKeySource } from './dpop-key-source.js';
+export type { DpopKeySource, DpopSendOptions } from './dpop-key-source.js';
 export { EvrmoreAuthClientError } from './errors.js';
 export type { ClientErrorCode, EvrmoreAuthClientErrorOptions } from './errors.js';
 export { EvrmoreAuthError } from '@evrmore-auth/core';

@@ -9,7 +9,7 @@ import {
   type TokenResponse,
 } from '@evrmore-auth/core';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
-import type { DpopKeySource } from './dpop-key-source.js';
+import type { DpopKeySource, DpopSendOptions } from './dpop-key-source.js';
 import { EvrmoreAuthClientError } from './errors.js';
 import type { AuthStore, SignedOutReason, TokenType } from './state.js';
 import type { TabMessage, TabSync } from './tab-sync.js';
@@ -81,6 +81,11 @@ export interface Refresher {
   isDue(): boolean;
   /** Hold a token answer (sign-in, MFA), tell the other tabs, notify. */
   acceptTokens(body: TokenResponse): void;
+  /**
+   * The DPoP options of a request whose answer binds tokens to its proof's key (sign-in, MFA):
+   * when a sign-out replaced that key meanwhile, it is kept, and the other tabs are told to read it.
+   */
+  readonly binding: DpopSendOptions;
   /** Forget the tokens and go signed-out; `broadcast` signs out the other tabs too. */
   forget(reason: SignedOutReason, broadcast: boolean, error?: Error | null): void;
   /** Stop the timer and ignore further tab messages. */
@@ -327,6 +332,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
       adoptAnswer(body);
       store.notify();
     },
+    binding: { rebound: () => sync?.post({ type: 'key-rotated' }) },
     forget,
     stop() {
       stopped = true;

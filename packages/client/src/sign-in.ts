@@ -158,6 +158,8 @@ export function createSignInFlow(options: SignInFlowOptions): SignInFlow {
               undefined,
               signal,
             ),
+            null,
+            refresher.binding,
           )
           .then((response) => transport.readJson<TokenResponse | MfaRequiredResponse>(response)),
         signal,
@@ -190,6 +192,8 @@ export function createSignInFlow(options: SignInFlowOptions): SignInFlow {
       const body = await transport.readJson<unknown>(
         await transport.sendProved(
           transport.jsonRequest('POST', '/mfa/verify', { mfaToken, code: code.trim() }),
+          null,
+          refresher.binding,
         ),
       );
       refresher.acceptTokens(asTokenResponse(body, 'MFA'));

@@ -1,7 +1,7 @@
 // HTTP to the auth routes: one request builder, one way to read an answer, one way to turn a
 // problem+json answer into an error.
 import { EvrmoreAuthError, isErrorCode, type TokenResponse } from '@evrmore-auth/core';
-import type { DpopKeySource } from './dpop-key-source.js';
+import type { DpopKeySource, DpopSendOptions } from './dpop-key-source.js';
 import { EvrmoreAuthClientError } from './errors.js';
 
 /** Whether `err` is a `fetch` (or `AbortSignal`) abort. */
@@ -81,7 +81,11 @@ export interface Transport {
    * `send` with a DPoP proof when the client has a DPoP key (`ath` of `accessToken` when given),
    * else plain `send`.
    */
-  sendProved(request: Request, accessToken?: string | null): Promise<Response>;
+  sendProved(
+    request: Request,
+    accessToken?: string | null,
+    options?: DpopSendOptions,
+  ): Promise<Response>;
   /** A JSON request to an auth route, with `credentials: 'include'` (the refresh cookie). */
   jsonRequest(
     method: string,
@@ -114,8 +118,8 @@ export function createTransport(
   return {
     endpoint,
     send,
-    sendProved: (request, accessToken = null) =>
-      dpop ? dpop.send(request, accessToken, send) : send(request),
+    sendProved: (request, accessToken = null, options) =>
+      dpop ? dpop.send(request, accessToken, send, options) : send(request),
     jsonRequest(method, path, body, headers, signal) {
       const h = new Headers(headers);
       h.set('accept', 'application/json');

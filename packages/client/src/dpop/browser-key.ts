@@ -109,5 +109,8 @@ export function browserDpopKey(options: BrowserDpopKeyOptions = {}): DpopKey {
       await done((await store('readwrite')).delete(name));
       return load();
     },
+    async keep(pair) {
+      await done((await store('readwrite')).put(pair, name));
+    },
   });
 }

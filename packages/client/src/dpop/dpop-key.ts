@@ -1,7 +1,7 @@
 // A DPoP key as the client uses it: proofs made by the `dpop` package (panva; Web Crypto, no JWS
 // of our own), the servers' nonces remembered per origin, and the one nonce retry.
 import { calculateThumbprint, generateProof, type KeyPair } from 'dpop';
-import type { DpopKeySource } from '../dpop-key-source.js';
+import type { DpopKeySource, DpopSendOptions } from '../dpop-key-source.js';
 
 /**
  * A DPoP key (RFC 9449): pass it as `createAuthClient({ dpop: key })`. Made by
@@ -43,6 +43,8 @@ export interface DpopProofOptions {
 export interface KeyPairStorage {
   load(): Promise<KeyPair>;
   rotate(): Promise<KeyPair>;
+  /** Store `pair` as the key again: tokens were bound to it while it was being replaced. */
+  keep(pair: KeyPair): Promise<void>;
 }
 
 /** Origins whose nonce is remembered; the client only sends proofs to the origins it is told. */
@@ -68,6 +70,11 @@ export function createDpopKey(storage: KeyPairStorage): DpopKey {
   let current: Promise<KeyPair> | null = null;
   // Another tab's rotation of the stored key (see `reload`): the next load waits for its end.
   let rotation: Promise<void> = Promise.resolve();
+  // Counts the replacements of `current` (rotate, reload): a request that binds tokens knows
+  // whether its proof's key is still the key when the answer comes.
+  let generation = 0;
+  // This tab's own rotation in progress (`rotate`): a key kept after it must not be undone by it.
+  let pending: Promise<unknown> = Promise.resolve();
   const nonces = new Map<string, string>();
 
   const pair = (): Promise<KeyPair> =>
@@ -83,10 +90,15 @@ export function createDpopKey(storage: KeyPairStorage): DpopKey {
     nonces.set(origin, nonce);
     if (nonces.size > MAX_NONCE_ORIGINS) nonces.delete(nonces.keys().next().value!);
   };
-  const proof = async (htm: string, htu: string, options: DpopProofOptions = {}) => {
+  const proofWith = (
+    keys: KeyPair,
+    htm: string,
+    htu: string,
+    options: DpopProofOptions = {},
+  ): Promise<string> => {
     const url = new URL(htu);
     return generateProof(
-      await pair(),
+      keys,
       `${url.origin}${url.pathname}`,
       htm,
       options.nonce ?? nonces.get(url.origin),
@@ -97,31 +109,53 @@ export function createDpopKey(storage: KeyPairStorage): DpopKey {
     request: Request,
     accessToken: string | null,
     send: (request: Request) => Promise<Response>,
+    options: DpopSendOptions | undefined,
   ): Promise<Response> => {
+    // Read before the key: a replacement while it loads counts as one during the request.
+    const seen = generation;
+    const keys = await pair();
     const headers = new Headers(request.headers);
     headers.set(
       'dpop',
-      await proof(request.method, request.url, accessToken === null ? {} : { accessToken }),
+      await proofWith(
+        keys,
+        request.method,
+        request.url,
+        accessToken === null ? {} : { accessToken },
+      ),
     );
     const response = await send(new Request(request, { headers }));
     // Any answer may carry the next nonce, not only a use_dpop_nonce refusal.
     remember(new URL(request.url).origin, response.headers.get('dpop-nonce'));
+    if (options?.rebound && response.ok && generation !== seen) await keep(keys, options.rebound);
     return response;
+  };
+  /** Make `keys` the key again, once the rotation that replaced it has ended. */
+  const keep = async (keys: KeyPair, rebound: () => void): Promise<void> => {
+    await rotation;
+    await pending;
+    generation++;
+    current = Promise.resolve(keys);
+    // A storage failure leaves this tab with the key; the others read what is stored.
+    await storage.keep(keys).catch(() => undefined);
+    rebound();
   };
 
   return {
-    async send(request, accessToken, send) {
+    async send(request, accessToken, send, options) {
       // The first send consumes the body: keep a copy for the retry.
       const retry = request.clone();
-      const response = await sendOnce(request, accessToken, send);
+      const response = await sendOnce(request, accessToken, send, options);
       if (!(await wantsNonce(response))) return response;
       // Not awaited: a tee'd body (read through a clone above) settles its cancel only later.
       void response.body?.cancel().catch(() => undefined);
       // Once: a second use_dpop_nonce goes back to the caller as the error it is.
-      return sendOnce(retry, accessToken, send);
+      return sendOnce(retry, accessToken, send, options);
     },
     async rotate() {
+      generation++;
       const next = storage.rotate();
+      pending = next.catch(() => undefined);
       current = next;
       // Never rejects (the client does not wait for it): the next proof loads a key afresh and
       // reports the failure, if the storage still fails.
@@ -130,10 +164,13 @@ export function createDpopKey(storage: KeyPairStorage): DpopKey {
       });
     },
     reload(rotated) {
+      generation++;
       current = null;
       rotation = rotated ?? Promise.resolve();
     },
-    proof,
+    async proof(htm, htu, options) {
+      return proofWith(await pair(), htm, htu, options);
+    },
     async thumbprint() {
       return calculateThumbprint((await pair()).publicKey);
     },

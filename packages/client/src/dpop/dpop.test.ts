@@ -370,6 +370,34 @@ describe('DPoP keys', () => {
     expect(fake.boundTo((await client.getAccessToken())!)).toBe(second);
   });
 
+  it('a sign-out while its own sign-in is at the server: the session that sign-in makes stays usable', async () => {
+    const { client, fake, dpop } = setup();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: () => void;
+    const atServer = new Promise<void>((resolve) => (arrived = resolve));
+    mswServer.use(
+      http.post(
+        `${BASE}/verify`,
+        async () => {
+          arrived();
+          await released;
+        },
+        { once: true },
+      ),
+    );
+    const signingIn = client.signIn();
+    await atServer;
+    const proved = await dpop.thumbprint();
+    await client.signOut();
+    expect(await dpop.thumbprint()).not.toBe(proved);
+    release();
+    await signingIn;
+    expect(fake.boundTo((await client.getAccessToken())!)).toBe(proved);
+    expect(await dpop.thumbprint()).toBe(proved);
+    expect((await client.fetch(API)).status).toBe(200);
+  });
+
   it('a refresh refused with dpop_key_mismatch (the key was lost) signs out', async () => {
     const indexedDB = new IDBFactory();
     const { client, fake } = setup(browserDpopKey({ indexedDB }));
@@ -529,6 +557,57 @@ describe('DPoP across tabs', () => {
     expect(await keys[0]!.thumbprint()).toBe(stored);
     a.destroy();
     b.destroy();
+  });
+
+  it("a sign-in whose proof went out before another tab's sign-out keeps its key: every tab proves with it", async () => {
+    const indexedDB = new IDBFactory();
+    const broadcast = createFakeBroadcast();
+    const locks = createFakeLocks();
+    const fake = createFakeServer();
+    mswServer.use(...fake.handlers);
+    // a's /verify waits at the server until b has signed out and replaced the key.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: (jkt: string) => void;
+    const atServer = new Promise<string>((resolve) => (arrived = resolve));
+    mswServer.use(
+      http.post(
+        `${BASE}/verify`,
+        async ({ request }) => {
+          const jwk = decodeProtectedHeader(request.headers.get('dpop')!).jwk!;
+          arrived(await calculateJwkThumbprint(jwk));
+          await released;
+        },
+        { once: true },
+      ),
+    );
+    const keys: DpopKey[] = [];
+    const tab = () => {
+      const dpop = browserDpopKey({ indexedDB });
+      keys.push(dpop);
+      return tabClient(dpop, { createChannel: broadcast.create, locks: locks.tab().locks });
+    };
+    const [a, b, c] = [tab(), tab(), tab()];
+    const signingIn = a.signIn();
+    const bound = await atServer;
+    await b.signOut();
+    await flush();
+    // c reads the new key meanwhile (a proof of its own, say); it must drop it again.
+    const replacement = await keys[2]!.thumbprint();
+    expect(replacement).not.toBe(bound);
+    release();
+    await signingIn;
+    await flush();
+    for (const t of [a, b, c]) {
+      expect(t.getState()).toMatchObject({ status: 'signed-in', tokenType: 'DPoP' });
+      expect((await t.fetch(API)).status).toBe(200);
+      expect(fake.state.proofs.at(-1)!.jkt).toBe(bound);
+    }
+    expect(await c.refresh()).not.toBeNull();
+    expect(fake.state.proofs.at(-1)!.jkt).toBe(bound);
+    // Stored for the tabs opened next, and for a reload.
+    expect(await browserDpopKey({ indexedDB }).thumbprint()).toBe(bound);
+    for (const t of [a, b, c]) t.destroy();
   });
 
   it('a tab closed mid-rotation (no key-rotated) holds the next proof 2 s, then reads the stored key', async () => {

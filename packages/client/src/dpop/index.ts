@@ -4,4 +4,4 @@ export { browserDpopKey } from './browser-key.js';
 export type { BrowserDpopKeyOptions } from './browser-key.js';
 export { memoryDpopKey, dpopKeyFromPair } from './memory-key.js';
 export type { DpopKey, DpopProofOptions } from './dpop-key.js';
-export type { DpopKeySource } from '../dpop-key-source.js';
+export type { DpopKeySource, DpopSendOptions } from '../dpop-key-source.js';

@@ -22,7 +22,8 @@ export const newKeyPair = (): Promise<KeyPair> => generateKeyPair('ES256', { ext
  * ```
  */
 export function memoryDpopKey(): DpopKey {
-  return createDpopKey({ load: newKeyPair, rotate: newKeyPair });
+  // Held in memory only: the kept pair is the current one already.
+  return createDpopKey({ load: newKeyPair, rotate: newKeyPair, keep: () => Promise.resolve() });
 }
 
 /**
@@ -43,5 +44,5 @@ export function dpopKeyFromPair(pair: CryptoKeyPair): DpopKey {
   if (!pair.publicKey.extractable)
     throw new TypeError('dpopKeyFromPair: the public key must be extractable (proofs embed it)');
   const kept = (): Promise<KeyPair> => Promise.resolve(pair);
-  return createDpopKey({ load: kept, rotate: kept });
+  return createDpopKey({ load: kept, rotate: kept, keep: () => Promise.resolve() });
 }
