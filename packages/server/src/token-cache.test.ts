@@ -1,6 +1,7 @@
 import { EvrmoreAuthError } from '@evrmore-auth/core';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createEvrmoreAuth, internalsOf } from './create-auth.js';
+import { createPerformanceCaches } from './token-cache.js';
 import { createMemoryStore } from './stores/memory.js';
 import type { AuthStore } from './store.js';
 import { createHarness, edJwk, ORIGIN, T0, wallet, type Harness } from '../test/harness.js';
@@ -247,6 +248,79 @@ class PrivateFieldStore {
     return inner[key]!(...args);
   }
 }
+
+describe('recent token/cookie pairs (the cache key without a hash per request)', () => {
+  const recentOf = (h: Harness) => internalsOf(h.auth).runtime.caches.recentKeys;
+
+  it('keeps a verified pair at most a second: dropped by a timer with no request after it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const h = await createHarness();
+    const s = await h.signIn();
+    await h.auth.authenticate(authRequest(s.authHeaders)); // verified, cached by hash
+    expect(recentOf(h).size).toBe(0);
+    await h.auth.authenticate(authRequest(s.authHeaders)); // a hit: the pair is remembered
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(recentOf(h).size).toBe(1);
+    vi.advanceTimersByTime(999);
+    expect(recentOf(h).size).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(recentOf(h).size).toBe(0);
+    // the token cache still has it, by hash only
+    expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('accepted');
+  });
+
+  it("and by the next lookup a second on, on the runtime's clock (a timer that did not run)", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const h = await createHarness();
+    const s = await h.signIn();
+    const other = await h.signIn();
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(recentOf(h).size).toBe(1);
+    h.tick(1000);
+    // another pair's lookup drops the old one first
+    expect(await code(h.auth.authenticate(authRequest(other.authHeaders)))).toBe('accepted');
+    expect(recentOf(h).size).toBe(0);
+  });
+
+  it('remembers no pair that failed, and answers as without it', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    const other = await h.signIn();
+    const name = h.auth.config.cookies.fingerprintName;
+    const wrongCookie = { ...s.authHeaders, cookie: `${name}=${other.fingerprint}` };
+    const [header, payload, signature] = s.tokens.accessToken.split('.');
+    const forged = { ...s.authHeaders, authorization: `Bearer ${header}.${payload}x.${signature}` };
+    for (let i = 0; i < 3; i++) {
+      expect(await code(h.auth.authenticate(authRequest(wrongCookie)))).toBe(
+        'fingerprint_mismatch',
+      );
+      expect(await code(h.auth.authenticate(authRequest(forged)))).toBe('token_invalid');
+    }
+    expect(recentOf(h).size).toBe(0);
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    await h.auth.authenticate(authRequest(s.authHeaders));
+    expect(recentOf(h).size).toBe(1);
+    // a forgery carrying a remembered pair's signature and cookie is still checked in full
+    expect(await code(h.auth.authenticate(authRequest(forged)))).toBe('token_invalid');
+    expect(await code(h.auth.revokeSession(s.tokens.session.id))).toBe('accepted');
+    expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
+  });
+
+  it('holds at most 4096 pairs', () => {
+    const recent = createPerformanceCaches({}).recentKeys;
+    for (let i = 0; i < 5000; i++) recent.remember(`pair-${i}`, `key-${i}`, T0);
+    expect(recent.size).toBe(4096);
+    expect(recent.get('pair-0', T0)).toBe('key-0');
+    expect(recent.get('pair-4999', T0)).toBeUndefined();
+  });
+});
 
 describe('session check with bounded staleness', () => {
   it('works with a store whose methods need their own this (a class with #private fields)', async () => {

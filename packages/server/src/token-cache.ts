@@ -1,9 +1,9 @@
 // The verified-token cache and the optional bounded-staleness session cache of `authenticate`.
 //
 // A verified access token is remembered, with the fingerprint cookie it came with, until its
-// `exp`, by one SHA-256 of its signature and the cookie (the token itself is not kept): a repeated
-// request skips the JWT signature check (the dominant per-request cost) and the cookie's own hash,
-// never the rest. On every request `authenticate` still checks the expiry (against the cached
+// `exp`, by one SHA-256 of its signature and the cookie (the token itself is not kept; only for
+// about a second, see RecentKeys, which spares that hash): a repeated request skips the JWT
+// signature check (the dominant per-request cost) and the cookie's own hash, never the rest. On every request `authenticate` still checks the expiry (against the cached
 // `exp`), that the cookie is the one verified with the token (a different cookie is a miss: full
 // check) and, by default, the session in the store.
 // With `sessionCheck.maxStalenessMs > 0` a live session is remembered per instance for at most
@@ -86,6 +86,8 @@ interface CachedSession {
 export interface PerformanceCaches {
   /** Verified tokens by SHA-256 of the token; `null` when `tokenCache: false`. */
   tokens: LRUCache<string, CachedToken> | null;
+  /** The keys of `tokens` for the token/cookie pairs of about the last second. */
+  recentKeys: RecentKeys;
   /** Live sessions by id; `null` when `sessionCheck.maxStalenessMs` is 0 (exact). */
   sessions: LRUCache<string, CachedSession> | null;
   maxStalenessMs: number;
@@ -139,6 +141,7 @@ export function createPerformanceCaches(options: {
   const { maxStalenessMs, maxEntries: sessionEntries } = sessionCheck;
   return {
     tokens: tokenEntries > 0 ? new LRUCache({ max: tokenEntries }) : null,
+    recentKeys: new RecentKeys(),
     sessions:
       maxStalenessMs > 0 && sessionEntries > 0 ? new LRUCache({ max: sessionEntries }) : null,
     maxStalenessMs,
@@ -170,6 +173,54 @@ export function forgetRevokedSessions(
       if (entry.session.address === notice.address) ids.push(id);
     for (const id of ids) sessions.delete(id);
   });
+}
+
+/** Token/cookie pairs remembered at most (a second's worth of distinct sessions on a busy server). */
+const RECENT_KEYS_MAX = 4096;
+/** How long a pair is remembered, ms. */
+const RECENT_KEYS_MS = 1000;
+
+/**
+ * The cache keys of the token/cookie pairs verified in about the last second. A key is one
+ * SHA-256, an OpenSSL call that measured as the largest single cost of a cached `authenticate` on
+ * a busy server (`pnpm bench auth-route`, bench/README.md), while a client sends the same pair on
+ * every request. The pairs are secrets (the token's signature, the fingerprint cookie), so they
+ * are kept only here, for at most about a second: all are dropped by a timer (unref'd) a second
+ * after the first is remembered, and by the next lookup after that. The token cache itself keeps
+ * only their hash, for the token's life. Only pairs of a cache hit (verified) are remembered, at
+ * most RECENT_KEYS_MAX of them, so a stranger's junk tokens take no room.
+ */
+class RecentKeys {
+  readonly #keys = new Map<string, string>();
+  /** When the pairs are dropped (epoch ms, on the runtime's clock). */
+  #until = 0;
+
+  /** The key of `material`, when it was remembered within the last second. */
+  get(material: string, now: number): string | undefined {
+    if (this.#keys.size === 0) return undefined;
+    if (now >= this.#until) {
+      this.#keys.clear();
+      return undefined;
+    }
+    return this.#keys.get(material);
+  }
+
+  remember(material: string, key: string, now: number): void {
+    const keys = this.#keys;
+    if (keys.size >= RECENT_KEYS_MAX || keys.has(material)) return;
+    if (keys.size === 0) {
+      this.#until = now + RECENT_KEYS_MS;
+      const timer = setTimeout(() => keys.clear(), RECENT_KEYS_MS) as unknown as {
+        unref?: () => void;
+      };
+      timer.unref?.();
+    }
+    keys.set(material, key);
+  }
+
+  get size(): number {
+    return this.#keys.size;
+  }
 }
 
 /**
@@ -212,18 +263,20 @@ export function verifyAccessTokenCached(
   const signed = token.slice(0, dot);
   const material = `${token.slice(dot + 1)};${fingerprint}`;
   // A hit is answered synchronously (no promise).
-  const key = sha256Base64UrlSync(material);
+  const key = rt.caches.recentKeys.get(material, now) ?? sha256Base64UrlSync(material);
   if (key === null)
     return sha256Base64Url(material).then((k) =>
-      lookUp(rt, cache, k, signed, now, fingerprint, verify),
+      lookUp(rt, cache, k, material, signed, now, fingerprint, verify),
     );
-  return lookUp(rt, cache, key, signed, now, fingerprint, verify);
+  return lookUp(rt, cache, key, material, signed, now, fingerprint, verify);
 }
 
 function lookUp(
   rt: AuthRuntime,
   cache: LRUCache<string, CachedToken>,
   key: string,
+  /** The token's signature and the cookie, whose SHA-256 is `key`. */
+  material: string,
   signed: string,
   now: number,
   fingerprint: string,
@@ -240,6 +293,7 @@ function lookUp(
       throw authError('token_expired');
     }
     if (hit.nbf > nowSeconds + tolerance) throw authError('token_invalid');
+    rt.caches.recentKeys.remember(material, key, now);
     return { ...hit.claims };
   }
   return verifyBoth(fingerprint, verify).then((claims) => {
