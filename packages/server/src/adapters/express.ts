@@ -5,7 +5,13 @@ import { guardRequest } from '../cookie-session.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import type { AuthRequest } from '../http/request.js';
 import { validateGuardOptions } from '../access/roles.js';
-import { fromNodeRequest, nodeHeaders, replyToNode, requestUrl, writeReply } from './node.js';
+import {
+  fromNodeRequest,
+  NodeAuthRequest,
+  replyToNode,
+  requestUrl,
+  writeReply,
+} from './node.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -107,13 +113,9 @@ export function requireAuth(auth: EvrmoreAuth, options: RequireAuthOptions = {})
   validateGuardOptions(runtime.roles, options, 'requireAuth');
   return (req, res, next) => {
     // Only the headers are read (no fetch Request is built); the URL only for a DPoP proof.
-    const request = {
-      headers: nodeHeaders(req),
-      method: req.method,
-      get url() {
-        return requestUrl(req.protocol, req.get('host'), req.originalUrl);
-      },
-    };
+    const request = new NodeAuthRequest(req, req.method, () =>
+      requestUrl(req.protocol, req.get('host'), req.originalUrl),
+    );
     guardRequest(runtime, request, { ...options, ip: req.socket.remoteAddress ?? null }).then(
       ({ identity, setCookie, error }) => {
         try {

@@ -14,7 +14,7 @@ import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import type { Reply } from '../http/reply.js';
 import type { AuthRequest } from '../http/request.js';
 import { validateGuardOptions } from '../access/roles.js';
-import { fromNodeRequest, nodeHeaders, replyToNode, requestUrl } from './node.js';
+import { fromNodeRequest, NodeAuthRequest, replyToNode, requestUrl } from './node.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -143,13 +143,9 @@ export function requireAuth(
   validateGuardOptions(runtime.roles, options, 'requireAuth');
   return async function evrmoreRequireAuth(request, reply) {
     // Only the headers are read; the URL only for a DPoP proof.
-    const incoming = {
-      headers: nodeHeaders(request.raw),
-      method: request.method,
-      get url() {
-        return requestUrl(request.protocol, request.host, request.raw.url ?? '/');
-      },
-    };
+    const incoming = new NodeAuthRequest(request.raw, request.method, () =>
+      requestUrl(request.protocol, request.host, request.raw.url ?? '/'),
+    );
     const { identity, setCookie, error } = await guardRequest(runtime, incoming, {
       ...options,
       ip: request.raw.socket.remoteAddress ?? null,

@@ -8,6 +8,7 @@ import { authError } from '../errors.js';
 import { MAX_BODY_BYTES, unreadableBody } from '../http/body.js';
 import type { Reply } from '../http/reply.js';
 import type { AuthRequest, HeaderReader } from '../http/request.js';
+import type { AuthenticateRequest } from '../authenticate.js';
 
 /**
  * Fetch `Headers.get` semantics over `rawHeaders`: case-insensitive, repeats joined with ", ",
@@ -156,4 +157,33 @@ export function requestUrl(protocol: string, host: string | undefined, path: str
     host !== undefined && /^[A-Za-z0-9.\-:[\]]{1,255}$/.test(host) ? host : 'localhost';
   const safePath = path.startsWith('/') ? path : `/${path}`;
   return `${protocol === 'https' ? 'https' : 'http'}://${safeHost}${safePath}`;
+}
+
+/**
+ * What a Node framework's `requireAuth` hands `authenticate`: the headers (read in place), the
+ * method, and the absolute URL, made only when read (a DPoP proof names it). A class, so that
+ * every request has one shape: an object literal with a getter gets a hidden class of its own per
+ * request (its accessor is a new closure each time), which cost Express about 20 µs per request
+ * (`pnpm bench auth-route`, bench/README.md).
+ *
+ * @example
+ * ```ts
+ * const request = new NodeAuthRequest(req, req.method, () => requestUrl(req.protocol, req.get('host'), req.originalUrl));
+ * ```
+ */
+export class NodeAuthRequest implements AuthenticateRequest {
+  readonly headers: HeaderReader;
+  readonly method: string;
+  #url: string | (() => string);
+
+  constructor(req: IncomingMessage, method: string, url: () => string) {
+    this.headers = nodeHeaders(req);
+    this.method = method;
+    this.#url = url;
+  }
+
+  get url(): string {
+    if (typeof this.#url === 'function') this.#url = this.#url();
+    return this.#url;
+  }
 }
