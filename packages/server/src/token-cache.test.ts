@@ -252,7 +252,8 @@ class PrivateFieldStore {
 describe('recent token/cookie pairs (the cache key without a hash per request)', () => {
   const recentOf = (h: Harness) => internalsOf(h.auth).runtime.caches.recentKeys;
 
-  it('keeps a verified pair at most a second: dropped by a timer with no request after it', async () => {
+  /** A harness (with fake timeouts) whose signed-in pair is remembered. */
+  async function remembered() {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     onTestFinished(() => {
       vi.useRealTimers();
@@ -264,6 +265,11 @@ describe('recent token/cookie pairs (the cache key without a hash per request)',
     await h.auth.authenticate(authRequest(s.authHeaders)); // a hit: the pair is remembered
     await h.auth.authenticate(authRequest(s.authHeaders));
     expect(recentOf(h).size).toBe(1);
+    return { h, s };
+  }
+
+  it('keeps a verified pair at most a second: dropped by a timer with no request after it', async () => {
+    const { h, s } = await remembered();
     vi.advanceTimersByTime(999);
     expect(recentOf(h).size).toBe(1);
     vi.advanceTimersByTime(1);
@@ -273,16 +279,8 @@ describe('recent token/cookie pairs (the cache key without a hash per request)',
   });
 
   it("and by the next lookup a second on, on the runtime's clock (a timer that did not run)", async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout'] });
-    onTestFinished(() => {
-      vi.useRealTimers();
-    });
-    const h = await createHarness();
-    const s = await h.signIn();
+    const { h } = await remembered();
     const other = await h.signIn();
-    await h.auth.authenticate(authRequest(s.authHeaders));
-    await h.auth.authenticate(authRequest(s.authHeaders));
-    expect(recentOf(h).size).toBe(1);
     h.tick(1000);
     // another pair's lookup drops the old one first
     expect(await code(h.auth.authenticate(authRequest(other.authHeaders)))).toBe('accepted');

@@ -50,6 +50,30 @@ function setup(dpop: DpopKey = memoryDpopKey(), options: Partial<AuthClientOptio
   return { fake, client, dpop };
 }
 
+/**
+ * Hold the next `POST /verify` at the server until `release()`: `atServer` resolves, once it
+ * arrives, to the thumbprint of its proof's key.
+ */
+function holdVerify(): { atServer: Promise<string>; release: () => void } {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let arrived!: (jkt: string) => void;
+  const atServer = new Promise<string>((resolve) => (arrived = resolve));
+  mswServer.use(
+    http.post(
+      `${BASE}/verify`,
+      async ({ request }) => {
+        arrived(
+          await calculateJwkThumbprint(decodeProtectedHeader(request.headers.get('dpop')!).jwk!),
+        );
+        await released;
+      },
+      { once: true },
+    ),
+  );
+  return { atServer, release };
+}
+
 /** The proofs received for `method url`. */
 const proofsFor = (proofs: ReceivedProof[], method: string, url: string) =>
   proofs.filter((p) => p.method === method && p.url === url);
@@ -372,23 +396,10 @@ describe('DPoP keys', () => {
 
   it('a sign-out while its own sign-in is at the server: the session that sign-in makes stays usable', async () => {
     const { client, fake, dpop } = setup();
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let arrived!: () => void;
-    const atServer = new Promise<void>((resolve) => (arrived = resolve));
-    mswServer.use(
-      http.post(
-        `${BASE}/verify`,
-        async () => {
-          arrived();
-          await released;
-        },
-        { once: true },
-      ),
-    );
+    const { atServer, release } = holdVerify();
     const signingIn = client.signIn();
-    await atServer;
-    const proved = await dpop.thumbprint();
+    const proved = await atServer;
+    expect(await dpop.thumbprint()).toBe(proved);
     await client.signOut();
     expect(await dpop.thumbprint()).not.toBe(proved);
     release();
@@ -566,21 +577,7 @@ describe('DPoP across tabs', () => {
     const fake = createFakeServer();
     mswServer.use(...fake.handlers);
     // a's /verify waits at the server until b has signed out and replaced the key.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let arrived!: (jkt: string) => void;
-    const atServer = new Promise<string>((resolve) => (arrived = resolve));
-    mswServer.use(
-      http.post(
-        `${BASE}/verify`,
-        async ({ request }) => {
-          const jwk = decodeProtectedHeader(request.headers.get('dpop')!).jwk!;
-          arrived(await calculateJwkThumbprint(jwk));
-          await released;
-        },
-        { once: true },
-      ),
-    );
+    const { atServer, release } = holdVerify();
     const keys: DpopKey[] = [];
     const tab = () => {
       const dpop = browserDpopKey({ indexedDB });
