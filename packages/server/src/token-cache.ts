@@ -3,9 +3,10 @@
 // A verified access token is remembered, with the fingerprint cookie it came with, until its
 // `exp`, by one SHA-256 of its signature and the cookie (the token itself is not kept; only for
 // about a second, see RecentKeys, which spares that hash): a repeated request skips the JWT
-// signature check (the dominant per-request cost) and the cookie's own hash, never the rest. On every request `authenticate` still checks the expiry (against the cached
-// `exp`), that the cookie is the one verified with the token (a different cookie is a miss: full
-// check) and, by default, the session in the store.
+// signature check (the dominant per-request cost) and the cookie's own hash, never the rest. On
+// every request `authenticate` still checks the expiry (against the cached `exp`), that the
+// cookie is the one verified with the token (a different cookie is a miss: full check) and, by
+// default, the session in the store.
 // With `sessionCheck.maxStalenessMs > 0` a live session is remembered per instance for at most
 // that long: revocations made through this instance drop the entry at once; revocations made on
 // another instance sharing the store are seen within `maxStalenessMs` (the documented bound).
@@ -210,10 +211,9 @@ class RecentKeys {
     if (keys.size >= RECENT_KEYS_MAX || keys.has(material)) return;
     if (keys.size === 0) {
       this.#until = now + RECENT_KEYS_MS;
-      const timer = setTimeout(() => keys.clear(), RECENT_KEYS_MS) as unknown as {
-        unref?: () => void;
-      };
-      timer.unref?.();
+      // Unref'd where timers are objects (Node, Bun, Deno 2): it never keeps a process alive.
+      const timer: unknown = setTimeout(() => keys.clear(), RECENT_KEYS_MS);
+      (timer as { unref?: () => void }).unref?.();
     }
     keys.set(material, key);
   }
