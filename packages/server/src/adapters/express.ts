@@ -5,13 +5,7 @@ import { guardRequest } from '../cookie-session.js';
 import { internalsOf, type EvrmoreAuth } from '../create-auth.js';
 import type { AuthRequest } from '../http/request.js';
 import { validateGuardOptions } from '../access/roles.js';
-import {
-  fromNodeRequest,
-  NodeAuthRequest,
-  replyToNode,
-  requestUrl,
-  writeReply,
-} from './node.js';
+import { fromNodeRequest, NodeAuthRequest, replyToNode, requestUrl, writeReply } from './node.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
