@@ -83,7 +83,8 @@ export interface Refresher {
   acceptTokens(body: TokenResponse): void;
   /**
    * The DPoP options of a request whose answer binds tokens to its proof's key (sign-in, MFA):
-   * when a sign-out replaced that key meanwhile, it is kept, and the other tabs are told to read it.
+   * when a sign-out replaced that key meanwhile, it is kept, and the other tabs are told to read
+   * it.
    */
   readonly binding: DpopSendOptions;
   /** Forget the tokens and go signed-out; `broadcast` signs out the other tabs too. */

@@ -86,9 +86,10 @@ export type IpRange = [IpAddress, number];
 
 /**
  * An address or CIDR range (`203.0.113.7`, `10.0.0.0/8`, `2001:db8::/32`): dotted-quad IPv4 or
- * IPv6 text (an address may be in brackets), without port or zone id; an IPv4-mapped IPv6 range is the IPv4 range (`::ffff:10.0.0.0/104` is
- * `10.0.0.0/8`), as client IPs are normalised the same way. `null` when it is not one. The one
- * range parser of trusted proxies, IP lists and API keys' allow lists.
+ * IPv6 text (an address may be in brackets), without port or zone id; an IPv4-mapped IPv6 range
+ * is the IPv4 range (`::ffff:10.0.0.0/104` is `10.0.0.0/8`), as client IPs are normalised the
+ * same way. `null` when it is not one. The one range parser of trusted proxies, IP lists and API
+ * keys' allow lists.
  *
  * @example
  * ```ts

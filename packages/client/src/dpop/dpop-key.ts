@@ -70,11 +70,6 @@ export function createDpopKey(storage: KeyPairStorage): DpopKey {
   let current: Promise<KeyPair> | null = null;
   // Another tab's rotation of the stored key (see `reload`): the next load waits for its end.
   let rotation: Promise<void> = Promise.resolve();
-  // Counts the replacements of `current` (rotate, reload): a request that binds tokens knows
-  // whether its proof's key is still the key when the answer comes.
-  let generation = 0;
-  // This tab's own rotation in progress (`rotate`): a key kept after it must not be undone by it.
-  let pending: Promise<unknown> = Promise.resolve();
   const nonces = new Map<string, string>();
 
   const pair = (): Promise<KeyPair> =>
@@ -111,9 +106,10 @@ export function createDpopKey(storage: KeyPairStorage): DpopKey {
     send: (request: Request) => Promise<Response>,
     options: DpopSendOptions | undefined,
   ): Promise<Response> => {
-    // Read before the key: a replacement while it loads counts as one during the request.
-    const seen = generation;
-    const keys = await pair();
+    // `current` is replaced (rotate, reload, keep) whenever the key may change: a request that
+    // binds tokens compares it with the promise its key came from when the answer comes.
+    const held = pair();
+    const keys = await held;
     const headers = new Headers(request.headers);
     headers.set(
       'dpop',
@@ -127,14 +123,14 @@ export function createDpopKey(storage: KeyPairStorage): DpopKey {
     const response = await send(new Request(request, { headers }));
     // Any answer may carry the next nonce, not only a use_dpop_nonce refusal.
     remember(new URL(request.url).origin, response.headers.get('dpop-nonce'));
-    if (options?.rebound && response.ok && generation !== seen) await keep(keys, options.rebound);
+    if (options?.rebound && response.ok && current !== held) await keep(keys, options.rebound);
     return response;
   };
   /** Make `keys` the key again, once the rotation that replaced it has ended. */
   const keep = async (keys: KeyPair, rebound: () => void): Promise<void> => {
+    // Another tab's rotation (told by `reload`), then this tab's own (`current` is its promise).
     await rotation;
-    await pending;
-    generation++;
+    await current?.catch(() => undefined);
     current = Promise.resolve(keys);
     // A storage failure leaves this tab with the key; the others read what is stored.
     await storage.keep(keys).catch(() => undefined);
@@ -153,9 +149,7 @@ export function createDpopKey(storage: KeyPairStorage): DpopKey {
       return sendOnce(retry, accessToken, send, options);
     },
     async rotate() {
-      generation++;
       const next = storage.rotate();
-      pending = next.catch(() => undefined);
       current = next;
       // Never rejects (the client does not wait for it): the next proof loads a key afresh and
       // reports the failure, if the storage still fails.
@@ -164,7 +158,6 @@ export function createDpopKey(storage: KeyPairStorage): DpopKey {
       });
     },
     reload(rotated) {
-      generation++;
       current = null;
       rotation = rotated ?? Promise.resolve();
     },
