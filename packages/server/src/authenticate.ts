@@ -4,9 +4,14 @@ import { authError } from './errors.js';
 import { readCookie } from './http/cookies.js';
 import type { HeaderReader, RequestContext } from './http/request.js';
 import type { AuthRuntime } from './runtime.js';
-import { isLive } from './store.js';
+import { isLive, type SessionRecord } from './store.js';
 import { verifyAccessToken } from './tokens.js';
-import { getSessionForAuth, verifyAccessTokenCached } from './token-cache.js';
+import {
+  getSessionForAuth,
+  recentBearer,
+  rememberBearer,
+  verifyAccessTokenCached,
+} from './token-cache.js';
 import { clientIp, requestIsHttps } from './proxy.js';
 import { checkResourceRequestProof } from './dpop/check.js';
 import { DPoPError } from './dpop/errors.js';
@@ -187,25 +192,54 @@ export async function authenticateRequest(
       return identity;
     }
   }
-  const m = /^(Bearer|DPoP) +([^\s]+) *$/i.exec(header);
-  if (!m) throw authError('token_invalid');
-  const dpopScheme = m[1]!.length === 4;
-  if (dpopScheme && rt.dpop === null) throw authError('token_invalid');
-  const token = m[2]!;
   const now = config.now();
-  // The token, then its fingerprint cookie (`fingerprint_mismatch`), both skipped on a cache hit.
-  const fingerprint = readCookie(request, config.cookies.fingerprintName);
-  const claims = await verifiedClaims(rt, token, fingerprint, now);
-  // A bound token only with its key's proof; the bearer path stays a property read.
-  const dpopNonce =
-    claims.cnf !== undefined || dpopScheme
-      ? await checkResourceProof(rt, request, options, route, token, claims, now)
-      : undefined;
-  await checkSessionLive(rt, claims, now);
+  const cookies = request.headers.get('cookie');
+  // The same header and cookies as a request of the last second: its claims (unbound tokens).
+  let claims = recentBearer(rt, header, cookies, now);
+  let dpopNonce: string | undefined;
+  if (claims === undefined) {
+    const presented = await headerToken(rt, request, header, cookies, now);
+    claims = presented.claims;
+    // A bound token only with its key's proof; the bearer path stays a property read.
+    if (claims.cnf !== undefined || presented.dpop)
+      dpopNonce = await checkResourceProof(
+        rt,
+        request,
+        options,
+        route,
+        presented.token,
+        claims,
+        now,
+      );
+  }
+  const touched = sessionLive(rt, await getSessionForAuth(rt, claims.sid, now), claims, now);
+  if (touched !== undefined) await touched;
   const identity: AuthIdentity = { address: claims.sub, sessionId: claims.sid, claims };
   if (dpopNonce !== undefined) identity.dpopNonce = dpopNonce;
   checkPermissions(identity, options);
   return identity;
+}
+
+/** The `Authorization` header's token (`dpop`: sent as `DPoP`) and its claims, verified with the
+ *  fingerprint cookie. An unbound token sent as Bearer is remembered for about a second
+ *  ({@link rememberBearer}). */
+async function headerToken(
+  rt: AuthRuntime,
+  request: AuthenticateRequest,
+  header: string,
+  cookies: string | null,
+  now: number,
+): Promise<{ token: string; dpop: boolean; claims: AccessTokenClaims }> {
+  const m = /^(Bearer|DPoP) +([^\s]+) *$/i.exec(header);
+  if (!m) throw authError('token_invalid');
+  const dpop = m[1]!.length === 4;
+  if (dpop && rt.dpop === null) throw authError('token_invalid');
+  const token = m[2]!;
+  // The token, then its fingerprint cookie (`fingerprint_mismatch`), both skipped on a cache hit.
+  const fingerprint = readCookie(request, rt.config.cookies.fingerprintName);
+  const claims = await verifiedClaims(rt, token, fingerprint, now);
+  if (!dpop && claims.cnf === undefined) rememberBearer(rt, header, cookies, claims, now);
+  return { token, dpop, claims };
 }
 
 /** The access token's claims: from the verified-token cache, else verified with the keys (the
@@ -246,25 +280,26 @@ export async function verifySessionCookie(
 ): Promise<AuthIdentity> {
   const claims = await verifiedClaims(rt, token, fingerprint, now);
   if (claims.cnf !== undefined) throw authError('token_invalid');
-  await checkSessionLive(rt, claims, now);
+  const touched = sessionLive(rt, await getSessionForAuth(rt, claims.sid, now), claims, now);
+  if (touched !== undefined) await touched;
   return { address: claims.sub, sessionId: claims.sid, claims };
 }
 
-/** The token's session (`getSessionForAuth`) is the token's address's, live, and of the token's
- *  sign-in; then its activity (lastSeenAt, and the idle end with
- *  `sessionPolicy.idleTimeoutSeconds`): a store write at most once per session per interval,
- *  no promise more on the other requests. */
-async function checkSessionLive(
+/** The token's session (as `getSessionForAuth` read it) is the token's address's, live, and of
+ *  the token's sign-in; then its activity (lastSeenAt, and the idle end with
+ *  `sessionPolicy.idleTimeoutSeconds`): a store write (the promise returned) at most once per
+ *  session per interval, none on the other requests. Not a function of its own that awaits the
+ *  read: one promise frame less on every authenticated request. */
+function sessionLive(
   rt: AuthRuntime,
+  session: SessionRecord | null,
   claims: AuthIdentity['claims'],
   now: number,
-): Promise<void> {
-  const session = await getSessionForAuth(rt, claims.sid, now);
+): Promise<void> | undefined {
   if (session !== null && session.address !== claims.sub) throw authError('token_invalid');
   if (!isLive(session, now)) throw authError('token_revoked');
   if (session.fingerprintHash !== claims.fgp) throw authError('fingerprint_mismatch');
-  const touched = recordActivity(rt, session, now);
-  if (touched !== undefined) await touched;
+  return recordActivity(rt, session, now);
 }
 
 /** Every one of `options.permissions` is in the token's `permissions` claim and (when given) one

@@ -2,6 +2,7 @@ import { EvrmoreAuthError } from '@evrmore-auth/core';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createEvrmoreAuth, internalsOf } from './create-auth.js';
 import { createPerformanceCaches } from './token-cache.js';
+import type { AccessTokenClaims } from './config.js';
 import { createMemoryStore } from './stores/memory.js';
 import type { AuthStore } from './store.js';
 import { createHarness, edJwk, ORIGIN, T0, wallet, type Harness } from '../test/harness.js';
@@ -161,6 +162,7 @@ describe('verified-token cache', () => {
     for (const s of signedIn) await h.auth.authenticate(authRequest(s.authHeaders));
     expect(internalsOf(h.auth).runtime.caches.tokens!.size).toBe(2);
     // an evicted token is simply verified again
+    h.tick(1000);
     expect(await code(h.auth.authenticate(authRequest(signedIn[0]!.authHeaders)))).toBe('accepted');
     expect(internalsOf(h.auth).runtime.caches.tokens!.size).toBe(2);
 
@@ -168,6 +170,7 @@ describe('verified-token cache', () => {
     // the next new token evicts
     const keys = vi.spyOn(internalsOf(h.auth).runtime, 'keys');
     const verifies = async (s: (typeof signedIn)[number]): Promise<boolean> => {
+      h.tick(1000); // past the second the credentials of the last request are remembered
       const before = keys.mock.calls.length;
       expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('accepted');
       return keys.mock.calls.length > before;
@@ -249,31 +252,31 @@ class PrivateFieldStore {
   }
 }
 
-describe('recent token/cookie pairs (the cache key without a hash per request)', () => {
-  const recentOf = (h: Harness) => internalsOf(h.auth).runtime.caches.recentKeys;
+describe('recent credentials (no hash and no header parsing per request)', () => {
+  const caches = (h: Harness) => internalsOf(h.auth).runtime.caches;
+  const sizes = (h: Harness) => [caches(h).recentHeaders.size, caches(h).recentTokens.size];
 
-  /** A harness (with fake timeouts) whose signed-in pair is remembered. */
-  async function remembered() {
+  /** A harness (with fake timeouts) whose signed-in credentials are remembered. */
+  async function remembered(overrides: Parameters<typeof createHarness>[0] = {}) {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     onTestFinished(() => {
       vi.useRealTimers();
     });
-    const h = await createHarness();
+    const h = await createHarness(overrides);
     const s = await h.signIn();
-    await h.auth.authenticate(authRequest(s.authHeaders)); // verified, cached by hash
-    expect(recentOf(h).size).toBe(0);
-    await h.auth.authenticate(authRequest(s.authHeaders)); // a hit: the pair is remembered
-    await h.auth.authenticate(authRequest(s.authHeaders));
-    expect(recentOf(h).size).toBe(1);
+    expect(sizes(h)).toEqual([0, 0]);
+    await h.auth.authenticate(authRequest(s.authHeaders)); // verified: remembered
+    await h.auth.authenticate(authRequest(s.authHeaders)); // answered from the memo
+    expect(sizes(h)).toEqual([1, 1]);
     return { h, s };
   }
 
   it('keeps a verified pair at most a second: dropped by a timer with no request after it', async () => {
     const { h, s } = await remembered();
     vi.advanceTimersByTime(999);
-    expect(recentOf(h).size).toBe(1);
+    expect(sizes(h)).toEqual([1, 1]);
     vi.advanceTimersByTime(1);
-    expect(recentOf(h).size).toBe(0);
+    expect(sizes(h)).toEqual([0, 0]);
     // the token cache still has it, by hash only
     expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('accepted');
   });
@@ -282,9 +285,23 @@ describe('recent token/cookie pairs (the cache key without a hash per request)',
     const { h } = await remembered();
     const other = await h.signIn();
     h.tick(1000);
-    // another pair's lookup drops the old one first
+    // another pair's lookup drops the old ones first
     expect(await code(h.auth.authenticate(authRequest(other.authHeaders)))).toBe('accepted');
-    expect(recentOf(h).size).toBe(0);
+    expect(sizes(h)).toEqual([1, 1]);
+  });
+
+  it('refuses a remembered token once it expired, within the second', async () => {
+    const h = await createHarness();
+    const s = await h.signIn();
+    const { exp } = JSON.parse(
+      Buffer.from(s.tokens.accessToken.split('.')[1]!, 'base64url').toString(),
+    ) as { exp: number };
+    // refused from (exp + tolerance) s on: half a second before that
+    h.tick((exp + h.auth.config.clockToleranceSeconds) * 1000 - 500 - h.clock.t);
+    expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('accepted');
+    expect(sizes(h)).toEqual([1, 1]);
+    h.tick(600); // past exp, the memo's second not over
+    expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_expired');
   });
 
   it('remembers no pair that failed, and answers as without it', async () => {
@@ -301,22 +318,41 @@ describe('recent token/cookie pairs (the cache key without a hash per request)',
       );
       expect(await code(h.auth.authenticate(authRequest(forged)))).toBe('token_invalid');
     }
-    expect(recentOf(h).size).toBe(0);
+    expect(sizes(h)).toEqual([0, 0]);
     await h.auth.authenticate(authRequest(s.authHeaders));
-    await h.auth.authenticate(authRequest(s.authHeaders));
-    expect(recentOf(h).size).toBe(1);
-    // a forgery carrying a remembered pair's signature and cookie is still checked in full
+    expect(sizes(h)).toEqual([1, 1]);
+    // the remembered header with another cookie header, and a forgery carrying the remembered
+    // signature and cookie, are still checked in full
+    expect(await code(h.auth.authenticate(authRequest(wrongCookie)))).toBe('fingerprint_mismatch');
     expect(await code(h.auth.authenticate(authRequest(forged)))).toBe('token_invalid');
+    const moreCookies = { ...s.authHeaders, cookie: `theme=dark; ${s.authHeaders.cookie}` };
+    expect(await code(h.auth.authenticate(authRequest(moreCookies)))).toBe('accepted');
+    // the session is read on every request
     expect(await code(h.auth.revokeSession(s.tokens.session.id))).toBe('accepted');
     expect(await code(h.auth.authenticate(authRequest(s.authHeaders)))).toBe('token_revoked');
   });
 
+  it('remembers nothing with tokenCache: false, and no header longer than 4096 characters', async () => {
+    const off = await createHarness({ tokenCache: false });
+    const s = await off.signIn();
+    for (let i = 0; i < 2; i++) await off.auth.authenticate(authRequest(s.authHeaders));
+    expect(sizes(off)).toEqual([0, 0]);
+    const h = await createHarness();
+    const t = await h.signIn();
+    const padded = { ...t.authHeaders, cookie: `pad=${'x'.repeat(4096)}; ${t.authHeaders.cookie}` };
+    for (let i = 0; i < 2; i++)
+      expect(await code(h.auth.authenticate(authRequest(padded)))).toBe('accepted');
+    expect(sizes(h)).toEqual([0, 1]); // the token and its fingerprint cookie, not the header
+  });
+
   it('holds at most 4096 pairs', () => {
-    const recent = createPerformanceCaches({}).recentKeys;
-    for (let i = 0; i < 5000; i++) recent.remember(`pair-${i}`, `key-${i}`, T0);
+    const recent = createPerformanceCaches({}).recentHeaders;
+    const claims = { exp: T0 / 1000 + 60, nbf: T0 / 1000 } as AccessTokenClaims;
+    for (let i = 0; i < 5000; i++) recent.remember(`header-${i}`, `cookie-${i}`, claims, T0);
     expect(recent.size).toBe(4096);
-    expect(recent.get('pair-0', T0)).toBe('key-0');
-    expect(recent.get('pair-4999', T0)).toBeUndefined();
+    expect(recent.get('header-0', 'cookie-0', T0)?.exp).toBe(claims.exp);
+    expect(recent.get('header-0', 'cookie-1', T0)).toBeUndefined();
+    expect(recent.get('header-4999', 'cookie-4999', T0)).toBeUndefined();
   });
 });
 

@@ -2,7 +2,7 @@
 //
 // A verified access token is remembered, with the fingerprint cookie it came with, until its
 // `exp`, by one SHA-256 of its signature and the cookie (the token itself is not kept; only for
-// about a second, see RecentKeys, which spares that hash): a repeated request skips the JWT
+// about a second, see RecentPairs, which spares that hash): a repeated request skips the JWT
 // signature check (the dominant per-request cost) and the cookie's own hash, never the rest. On
 // every request `authenticate` still checks the expiry (against the cached `exp`), that the
 // cookie is the one verified with the token (a different cookie is a miss: full check) and, by
@@ -87,8 +87,10 @@ interface CachedSession {
 export interface PerformanceCaches {
   /** Verified tokens by SHA-256 of the token; `null` when `tokenCache: false`. */
   tokens: LRUCache<string, CachedToken> | null;
-  /** The keys of `tokens` for the token/cookie pairs of about the last second. */
-  recentKeys: RecentKeys;
+  /** The token/fingerprint-cookie pairs verified in about the last second. */
+  recentTokens: RecentPairs;
+  /** The `Authorization`/`cookie` header pairs verified in about the last second. */
+  recentHeaders: RecentPairs;
   /** Live sessions by id; `null` when `sessionCheck.maxStalenessMs` is 0 (exact). */
   sessions: LRUCache<string, CachedSession> | null;
   maxStalenessMs: number;
@@ -142,7 +144,8 @@ export function createPerformanceCaches(options: {
   const { maxStalenessMs, maxEntries: sessionEntries } = sessionCheck;
   return {
     tokens: tokenEntries > 0 ? new LRUCache({ max: tokenEntries }) : null,
-    recentKeys: new RecentKeys(),
+    recentTokens: new RecentPairs(),
+    recentHeaders: new RecentPairs(),
     sessions:
       maxStalenessMs > 0 && sessionEntries > 0 ? new LRUCache({ max: sessionEntries }) : null,
     maxStalenessMs,
@@ -176,51 +179,128 @@ export function forgetRevokedSessions(
   });
 }
 
-/** Token/cookie pairs remembered at most (a second's worth of distinct sessions on a busy server). */
-const RECENT_KEYS_MAX = 4096;
+/** Pairs remembered at most, per memo (a second's worth of distinct sessions on a busy server). */
+const RECENT_MAX = 4096;
 /** How long a pair is remembered, ms. */
-const RECENT_KEYS_MS = 1000;
+const RECENT_MS = 1000;
+/** The longest pair remembered (credential and companion, characters): a signed-in client that
+ *  pads its cookie header to the 8 KB limit on every request is not worth a second of memory. */
+const RECENT_MAX_CHARS = 4096;
+
+/** A verified pair's claims, as a memo keeps them. */
+interface RecentClaims {
+  /** The string the credential came with (the fingerprint cookie, or the whole cookie header). */
+  companion: string;
+  claims: AccessTokenClaims;
+  /** `exp` and `nbf` in epoch seconds. */
+  exp: number;
+  nbf: number;
+}
 
 /**
- * The cache keys of the token/cookie pairs verified in about the last second. A key is one
- * SHA-256, an OpenSSL call that measured as the largest single cost of a cached `authenticate` on
- * a busy server (`pnpm bench auth-route`, bench/README.md), while a client sends the same pair on
- * every request. The pairs are secrets (the token's signature, the fingerprint cookie), so they
- * are kept only here, for at most about a second: all are dropped by a timer (unref'd) a second
- * after the first is remembered, and by the next lookup after that. The token cache itself keeps
- * only their hash, for the token's life. Only pairs of a cache hit (verified) are remembered, at
- * most RECENT_KEYS_MAX of them, so a stranger's junk tokens take no room.
+ * The claims of the credentials verified in about the last second, by the credential as it came:
+ * a client sends the same credentials on every request, and the token cache's lookup (one SHA-256,
+ * an OpenSSL call that measured as the largest single cost of a cached `authenticate` on a busy
+ * server, `pnpm bench auth-route`) and the header parsing before it cost several microseconds
+ * more than one map lookup. The credentials are secrets (the token, the fingerprint cookie), so
+ * they are kept only here, for at most about a second: all are dropped by a timer (unref'd) a
+ * second after the first is remembered, and by the next lookup after that. Only pairs that passed
+ * the full check are remembered, at most RECENT_MAX of them and none longer than
+ * RECENT_MAX_CHARS, so a stranger's junk tokens take no room. A hit needs both strings equal to a
+ * verified pair's, and the expiry is checked again on every hit ({@link unexpired}).
  */
-class RecentKeys {
-  readonly #keys = new Map<string, string>();
+class RecentPairs {
+  readonly #pairs = new Map<string, RecentClaims>();
   /** When the pairs are dropped (epoch ms, on the runtime's clock). */
   #until = 0;
 
-  /** The key of `material`, when it was remembered within the last second. */
-  get(material: string, now: number): string | undefined {
-    if (this.#keys.size === 0) return undefined;
+  /** What `credential` with `companion` was verified as within the last second, if it was. */
+  get(credential: string, companion: string, now: number): RecentClaims | undefined {
+    if (this.#pairs.size === 0) return undefined;
     if (now >= this.#until) {
-      this.#keys.clear();
+      this.#pairs.clear();
       return undefined;
     }
-    return this.#keys.get(material);
+    const pair = this.#pairs.get(credential);
+    return pair !== undefined && pair.companion === companion ? pair : undefined;
   }
 
-  remember(material: string, key: string, now: number): void {
-    const keys = this.#keys;
-    if (keys.size >= RECENT_KEYS_MAX || keys.has(material)) return;
-    if (keys.size === 0) {
-      this.#until = now + RECENT_KEYS_MS;
+  remember(credential: string, companion: string, claims: AccessTokenClaims, now: number): void {
+    const pairs = this.#pairs;
+    if (
+      pairs.size >= RECENT_MAX ||
+      credential.length + companion.length > RECENT_MAX_CHARS ||
+      typeof claims.exp !== 'number' ||
+      typeof claims.nbf !== 'number' ||
+      pairs.has(credential)
+    )
+      return;
+    if (pairs.size === 0) {
+      this.#until = now + RECENT_MS;
       // Unref'd where timers are objects (Node, Bun, Deno 2): it never keeps a process alive.
-      const timer: unknown = setTimeout(() => keys.clear(), RECENT_KEYS_MS);
+      const timer: unknown = setTimeout(() => pairs.clear(), RECENT_MS);
       (timer as { unref?: () => void }).unref?.();
     }
-    keys.set(material, key);
+    pairs.set(credential, { companion, claims: { ...claims }, exp: claims.exp, nbf: claims.nbf });
   }
 
   get size(): number {
-    return this.#keys.size;
+    return this.#pairs.size;
   }
+}
+
+/** A copy of the remembered claims while they are within `exp`/`nbf` (jose's rules, with the
+ *  clock tolerance), else `undefined`: the full path answers, with its error. */
+function unexpired(
+  rt: AuthRuntime,
+  entry: { claims: AccessTokenClaims; exp: number; nbf: number },
+  now: number,
+): AccessTokenClaims | undefined {
+  const tolerance = rt.config.clockToleranceSeconds;
+  const nowSeconds = Math.floor(now / 1000);
+  if (entry.exp <= nowSeconds - tolerance || entry.nbf > nowSeconds + tolerance) return undefined;
+  return { ...entry.claims };
+}
+
+/**
+ * The claims of an `Authorization: Bearer` header verified with this `cookie` header in about the
+ * last second (unbound tokens only; with the token cache on), else `undefined`. Spares the header
+ * parsing and the token cache's lookup; the session is still checked by the caller.
+ *
+ * @example
+ * ```ts
+ * const claims = recentBearer(rt, header, request.headers.get('cookie'), now);
+ * ```
+ */
+export function recentBearer(
+  rt: AuthRuntime,
+  header: string,
+  cookies: string | null,
+  now: number,
+): AccessTokenClaims | undefined {
+  if (cookies === null) return undefined;
+  const entry = rt.caches.recentHeaders.get(header, cookies, now);
+  return entry === undefined ? undefined : unexpired(rt, entry, now);
+}
+
+/**
+ * Remember that `header` with `cookies` verified as `claims` (an unbound token sent as Bearer):
+ * {@link recentBearer} answers for it for about a second. Not with `tokenCache: false`.
+ *
+ * @example
+ * ```ts
+ * rememberBearer(rt, header, request.headers.get('cookie'), claims, now);
+ * ```
+ */
+export function rememberBearer(
+  rt: AuthRuntime,
+  header: string,
+  cookies: string | null,
+  claims: AccessTokenClaims,
+  now: number,
+): void {
+  if (cookies !== null && rt.caches.tokens !== null)
+    rt.caches.recentHeaders.remember(header, cookies, claims, now);
 }
 
 /**
@@ -255,28 +335,41 @@ export function verifyAccessTokenCached(
     fingerprint.length > 256
   )
     return verifyBoth(fingerprint, verify);
+  // A pair verified in the last second: no hash, no lookup (synchronous, no promise).
+  const recent = rt.caches.recentTokens.get(token, fingerprint, now);
+  const claims = recent === undefined ? undefined : unexpired(rt, recent, now);
+  if (claims !== undefined) return claims;
   const dot = token.lastIndexOf('.');
   if (dot < 0) return verifyBoth(fingerprint, verify);
-  // The key hashes only the signature and the cookie (a third of the bytes of the whole token:
-  // this runs on every authenticated request); a hit must also match the signed part in full.
-  // Verified signatures (base64url) and cookie values hold no ';', so the pair is unambiguous.
+  // The key hashes only the signature and the cookie (a third of the bytes of the whole token);
+  // a hit must also match the signed part in full. Verified signatures (base64url) and cookie
+  // values hold no ';', so the pair is unambiguous.
   const signed = token.slice(0, dot);
   const material = `${token.slice(dot + 1)};${fingerprint}`;
-  // A hit is answered synchronously (no promise).
-  const key = rt.caches.recentKeys.get(material, now) ?? sha256Base64UrlSync(material);
-  if (key === null)
-    return sha256Base64Url(material).then((k) =>
-      lookUp(rt, cache, k, material, signed, now, fingerprint, verify),
-    );
-  return lookUp(rt, cache, key, material, signed, now, fingerprint, verify);
+  const key = sha256Base64UrlSync(material);
+  const found = (k: string) => lookUp(rt, cache, k, signed, now, fingerprint, verify);
+  const claimsOf = key === null ? sha256Base64Url(material).then(found) : found(key);
+  return claimsOf instanceof Promise
+    ? claimsOf.then((c) => remembered(rt, token, fingerprint, c, now))
+    : remembered(rt, token, fingerprint, claimsOf, now);
+}
+
+/** `claims`, the token/cookie pair remembered for about a second ({@link RecentPairs}). */
+function remembered(
+  rt: AuthRuntime,
+  token: string,
+  fingerprint: string,
+  claims: AccessTokenClaims,
+  now: number,
+): AccessTokenClaims {
+  rt.caches.recentTokens.remember(token, fingerprint, claims, now);
+  return claims;
 }
 
 function lookUp(
   rt: AuthRuntime,
   cache: LRUCache<string, CachedToken>,
   key: string,
-  /** The token's signature and the cookie, whose SHA-256 is `key`. */
-  material: string,
   signed: string,
   now: number,
   fingerprint: string,
@@ -293,7 +386,6 @@ function lookUp(
       throw authError('token_expired');
     }
     if (hit.nbf > nowSeconds + tolerance) throw authError('token_invalid');
-    rt.caches.recentKeys.remember(material, key, now);
     return { ...hit.claims };
   }
   return verifyBoth(fingerprint, verify).then((claims) => {
