@@ -164,8 +164,9 @@ export interface EvrmoreAuthConfig<Claims extends ExtraClaims = ExtraClaims> {
   backend?: Secp256k1Backend;
   /**
    * Remember verified access tokens (by SHA-256) until they expire, skipping the JWT signature
-   * check on repeated requests; expiry, fingerprint and session are still checked every time.
-   * `false` verifies every signature.
+   * check on repeated requests, and the credentials of about the last second as they came
+   * (skipping the header parsing and the hash too); expiry, fingerprint and session are still
+   * checked every time. `false` verifies every signature and remembers nothing.
    * @default true ({ maxEntries: 10000 })
    */
   tokenCache?: TokenCacheConfig | boolean;
