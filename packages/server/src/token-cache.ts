@@ -249,17 +249,28 @@ class RecentPairs {
   }
 }
 
-/** A copy of the remembered claims while they are within `exp`/`nbf` (jose's rules, with the
- *  clock tolerance), else `undefined`: the full path answers, with its error. */
+/** Why remembered claims may not be used at `now`, by jose's rules with the clock tolerance
+ *  (expired when `exp <= now - tolerance`, not yet valid when `nbf > now + tolerance`), or `null`
+ *  while they may. The one time rule of the token cache and the memos. */
+function outOfTime(
+  rt: AuthRuntime,
+  entry: { exp: number; nbf: number },
+  now: number,
+): 'token_expired' | 'token_invalid' | null {
+  const tolerance = rt.config.clockToleranceSeconds;
+  const nowSeconds = Math.floor(now / 1000);
+  if (entry.exp <= nowSeconds - tolerance) return 'token_expired';
+  return entry.nbf > nowSeconds + tolerance ? 'token_invalid' : null;
+}
+
+/** A copy of the remembered claims while they are in time ({@link outOfTime}), else
+ *  `undefined`: the full path answers, with its error. */
 function unexpired(
   rt: AuthRuntime,
   entry: { claims: AccessTokenClaims; exp: number; nbf: number },
   now: number,
 ): AccessTokenClaims | undefined {
-  const tolerance = rt.config.clockToleranceSeconds;
-  const nowSeconds = Math.floor(now / 1000);
-  if (entry.exp <= nowSeconds - tolerance || entry.nbf > nowSeconds + tolerance) return undefined;
-  return { ...entry.claims };
+  return outOfTime(rt, entry, now) === null ? { ...entry.claims } : undefined;
 }
 
 /**
@@ -378,14 +389,9 @@ function lookUp(
   const hit = cache.get(key);
   // Another token with this signature and cookie (only a forgery can be one): the full check.
   if (hit && hit.signed === signed) {
-    const tolerance = rt.config.clockToleranceSeconds;
-    const nowSeconds = Math.floor(now / 1000);
-    // jose's rules: expired when exp <= now - tolerance; not yet valid when nbf > now + tolerance.
-    if (hit.exp <= nowSeconds - tolerance) {
-      cache.delete(key);
-      throw authError('token_expired');
-    }
-    if (hit.nbf > nowSeconds + tolerance) throw authError('token_invalid');
+    const refused = outOfTime(rt, hit, now);
+    if (refused === 'token_expired') cache.delete(key);
+    if (refused !== null) throw authError(refused);
     return { ...hit.claims };
   }
   return verifyBoth(fingerprint, verify).then((claims) => {
