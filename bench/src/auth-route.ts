@@ -72,6 +72,13 @@ export const authRouteSection: BenchSection = {
             samples.get(v.name)!.push(await measure(server, v.url, v.headers, SECONDS));
           }
         }
+        /** The lowest and highest of the rounds' own ratios (a round's variant over its bare):
+         *  how far one round can stray, beside the ratio of the medians. */
+        const roundRange = (name: string): string => {
+          const bares = samples.get('bare')!;
+          const xs = samples.get(name)!.map((s, r) => s.rps / bares[r]!.rps);
+          return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+        };
         const rps = (name: string): number => median(samples.get(name)!.map((s) => s.rps));
         const cpu = (name: string): number => median(samples.get(name)!.map((s) => s.cpu));
         const [bare, noop, on, off] = [
@@ -86,6 +93,7 @@ export const authRouteSection: BenchSection = {
           'no-op middleware vs bare': ratio(noop, bare),
           'auth, cache on req/s': Math.round(on),
           'cache on vs bare': ratio(on, bare),
+          'cache on vs bare, per round': roundRange('cache on'),
           'auth, cache off req/s': Math.round(off),
           'cache off vs bare': ratio(off, bare),
           'server CPU µs/req: bare, no-op, cache on': `${cpu('bare').toFixed(1)}, ${cpu('no-op middleware').toFixed(1)}, ${cpu('cache on').toFixed(1)}`,
@@ -104,7 +112,8 @@ export const authRouteSection: BenchSection = {
           'the default). The bare route gets the same request (its headers unread) and answers the same ' +
           'JSON ({ address }) without authentication; the no-op middleware route adds one middleware that ' +
           "sets a fixed identity and calls next (the framework's own cost of one more middleware, the floor " +
-          "of any guard written as one). Server CPU: the server process's user + system time over the " +
+          'of any guard written as one). "Per round": the lowest and highest ratio of one round\'s ' +
+          "requests to that round's bare requests. Server CPU: the server process's user + system time over the " +
           'requests it answered in the round; "vs bare (CPU)" is bare µs / authenticated µs.',
       ],
     };
